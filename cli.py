@@ -1,0 +1,133 @@
+"""The `ssa-risk` command: parse arguments, call engine/, print results."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import __version__
+from engine.errors import InputError
+from engine.output import write_atomic
+from engine.pipeline import (
+    DEFAULT_PROFILES,
+    DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
+    Assessor,
+    bundled_profiles,
+)
+from engine.render import FORMATS, render_report
+from engine.yamlsrc import display_path
+
+EXIT_INPUT = 2
+EXIT_BUG = 1
+
+
+class UserError(click.ClickException):
+    """A mistake in the user's input: printed as-is, exit 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class Group(click.Group):
+    """Turns InputError into one clean message and anything unexpected into a short bug note."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            raise UserError(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"ssa-risk: internal error: {type(exc).__name__}: {exc} — this is a bug; "
+                    "rerun with --debug for the traceback and report it",
+                    err=True,
+                )
+            ctx.exit(EXIT_BUG)
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="ssa-risk")
+@click.option("--debug", is_flag=True, help="Show the full traceback on internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Assess the political risk of security assistance to a partner country."""
+    ctx.obj = {"debug": debug}
+
+
+def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any]:
+    return click.option(
+        name,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=display_path(default),
+        help=help_text,
+    )
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report file to write (one profile only).",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for reports when -o is not given.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="md", show_default=True
+)
+@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
+@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+def assess(
+    profiles: tuple[Path, ...],
+    output: Path | None,
+    out_dir: Path,
+    fmt: str,
+    rules: Path,
+    templates: Path,
+) -> None:
+    """Assess PROFILES (default: every bundled profile) and write one report each."""
+    paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
+    if output is not None and len(paths) != 1:
+        raise UserError(
+            f"-o names one report file but {len(paths)} profiles were given — "
+            "pass one profile with -o, or use --out-dir"
+        )
+    assessor = Assessor.load(rules, templates)
+    reports = []
+    for path in paths:
+        assessment = assessor.assess(path, display_path(path))
+        target = output or out_dir / f"{path.parent.name}-{path.stem}.{fmt}"
+        reports.append((assessment, target, render_report(assessment, templates, fmt)))
+    # Render everything first, so one bad profile leaves no partial set of reports.
+    for _, target, text in reports:
+        write_atomic(target, text)
+    for assessment, target, _ in reports:
+        fired = len(assessment.findings)
+        click.echo(
+            f"{assessment.country} {assessment.as_of}: {assessment.overall} "
+            f"({fired} findings) → {display_path(target)}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

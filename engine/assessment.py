@@ -1,0 +1,264 @@
+"""From firings to an Assessment: findings with evidence, lens ratings, overall rating."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import __version__
+from .durable import Firing
+from .facts import DERIVED_FIELDS, PROFILE_ID_FIELD, Fact
+from .narrative import render_narrative
+from .profile import Profile
+from .rules import Rule, RuleSet
+from .scoring import RATINGS
+from .yamlsrc import format_path
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One profile value a finding rests on, and where to find it."""
+
+    binding: str
+    fact_kind: str
+    path: str
+    value: Any
+    line: int | None
+    sources: tuple[str, ...]
+    derived: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    title: str
+    lens: str
+    severity: str
+    effect: str
+    subject: str
+    narrative: str
+    recommend: tuple[str, ...]
+    citations: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    signals_used: tuple[str, ...]
+    rule_file: str
+    rule_line: int
+
+
+@dataclass(frozen=True)
+class SignalTrace:
+    """A concluded signal, the rule that concluded it and the facts it rested on."""
+
+    name: str
+    rule_id: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class LensResult:
+    id: str
+    title: str
+    question: str
+    inherent: str
+    residual: str
+    findings: tuple[Finding, ...]
+    mitigations: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    tool_version: str
+    profile_sha256: str
+    rules_sha256: str
+    templates_sha256: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    country: str
+    iso3: str
+    as_of: str
+    profile_path: str
+    overall: str
+    overall_explanation: str
+    gates: tuple[Finding, ...]
+    lenses: tuple[LensResult, ...]
+    signals: tuple[SignalTrace, ...]
+    sources: tuple[Source, ...]
+    provenance: Provenance
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for lens in self.lenses for f in lens.findings + lens.mitigations)
+
+
+def sha256_text(parts: list[tuple[str, str]]) -> str:
+    """Content hash of named texts, independent of where they sit on disk."""
+    digest = hashlib.sha256()
+    for name, text in sorted(parts):
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def build_assessment(
+    profile: Profile,
+    ruleset: RuleSet,
+    facts: list[Fact],
+    firings: list[Firing],
+    signal_facts: Mapping[str, Fact],
+    templates_sha256: str,
+) -> Assessment:
+    """Score firings into an Assessment; the same inputs always give the same result."""
+    by_id = {f.id: f for f in facts} | dict(signal_facts)
+    signal_origin = {fid: firing for firing in firings for fid in _concluded(firing, by_id)}
+    findings: dict[tuple[str, str], Finding] = {}
+    signals: dict[tuple[str, tuple[Evidence, ...]], SignalTrace] = {}
+    for firing in firings:
+        rule = ruleset.rule(firing.rule_id)
+        bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
+        evidence = _evidence(profile, rule, bound, signal_origin, by_id)
+        if rule.conclude:
+            trace = SignalTrace(rule.conclude, rule.id, evidence)
+            signals[(rule.conclude, evidence)] = trace
+        if rule.severity is None:
+            continue
+        subject = _subject(rule, bound, profile)
+        key = (rule.id, subject)
+        if key in findings:
+            merged = tuple(sorted(set(findings[key].evidence) | set(evidence), key=_ev_order))
+            findings[key] = _replace_evidence(findings[key], merged)
+            continue
+        findings[key] = Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            lens=rule.lens,
+            severity=rule.severity,
+            effect=rule.effect,
+            subject=subject,
+            narrative=render_narrative(rule, bound, profile),
+            recommend=rule.recommend,
+            citations=tuple(
+                c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite
+            ),
+            evidence=evidence,
+            signals_used=tuple(
+                sorted({str(f.fields["name"]) for f in bound.values() if f.kind == "signal"})
+            ),
+            rule_file=rule.file,
+            rule_line=rule.line,
+        )
+    lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
+    gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
+    band = ruleset.scoring.overall({lens.id: lens.residual for lens in lenses}, len(gates))
+    data = profile.data
+    return Assessment(
+        country=profile.country,
+        iso3=str(data["iso3"]),
+        as_of=profile.as_of,
+        profile_path=profile.path,
+        overall=band.rating,
+        overall_explanation=band.explanation,
+        gates=gates,
+        lenses=lenses,
+        signals=tuple(sorted(signals.values(), key=lambda s: (s.name, s.rule_id, s.evidence))),
+        sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
+        provenance=Provenance(
+            tool_version=__version__,
+            profile_sha256=hashlib.sha256(profile.doc.text.encode()).hexdigest(),
+            rules_sha256=sha256_text(list(ruleset.files)),
+            templates_sha256=templates_sha256,
+        ),
+    )
+
+
+def _concluded(firing: Firing, by_id: Mapping[str, Fact]) -> list[str]:
+    """Ids of signal facts that this firing produced."""
+    return [
+        fid
+        for fid, fact in by_id.items()
+        if fact.kind == "signal" and fact.fields.get("by") == firing.rule_id
+    ]
+
+
+def _lens(ruleset: RuleSet, lens_id: str, findings: Any) -> LensResult:
+    lens = ruleset.lens(lens_id)
+    mine = sorted((f for f in findings if f.lens == lens_id), key=_order)
+    risks = tuple(f for f in mine if f.effect in ("risk", "gate"))
+    mitigations = tuple(f for f in mine if f.effect == "mitigation")
+    scoring = ruleset.scoring
+    inherent = max((f.severity for f in risks), key=RATINGS.index, default=scoring.empty_lens)
+    residual = inherent
+    if risks and mitigations:
+        residual = scoring.lower(inherent, scoring.mitigation_steps * len(mitigations))
+    return LensResult(lens.id, lens.title, lens.question, inherent, residual, risks, mitigations)
+
+
+def _order(f: Finding) -> tuple[int, str, str]:
+    return (-RATINGS.index(f.severity), f.rule_id, f.subject)
+
+
+def _ev_order(e: Evidence) -> tuple[int, str, str]:
+    return (e.line or 0, e.path, e.binding)
+
+
+def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
+    if rule.subject and rule.subject in bound:
+        return bound[rule.subject].label
+    return profile.country
+
+
+def _evidence(
+    profile: Profile,
+    rule: Rule,
+    bound: Mapping[str, Fact],
+    signal_origin: Mapping[str, Firing],
+    by_id: Mapping[str, Fact],
+) -> tuple[Evidence, ...]:
+    out: list[Evidence] = []
+    for pattern in rule.all + rule.any:
+        fact = bound.get(pattern.name)
+        if fact is None:
+            continue
+        if fact.kind == "signal":
+            out.append(
+                Evidence(
+                    pattern.name,
+                    "signal",
+                    f"signal {fact.fields['name']}",
+                    fact.fields["name"],
+                    None,
+                    (),
+                )
+            )
+            continue
+        for test in pattern.tests:
+            field = PROFILE_ID_FIELD if test.field == "id" else test.field
+            path = (*fact.path, test.field)
+            derived = test.field in DERIVED_FIELDS.get(fact.kind, {})
+            # A derived value has no line of its own: point at the object it is computed from.
+            loc = profile.doc.location(fact.path if derived else path)
+            out.append(
+                Evidence(
+                    pattern.name,
+                    fact.kind,
+                    format_path(path),
+                    fact.fields.get(field),
+                    loc.line if loc else None,
+                    fact.sources,
+                    derived,
+                )
+            )
+    return tuple(sorted(set(out), key=_ev_order))
+
+
+def _replace_evidence(f: Finding, evidence: tuple[Evidence, ...]) -> Finding:
+    return replace(f, evidence=evidence)

@@ -1,0 +1,165 @@
+"""Compile rules into durable_rules' data-defined ruleset form.
+
+Each condition becomes a named pattern whose first test is the fact kind, so a fact only
+ever reaches the few nodes written for its kind (durable_rules fails a fact that passes
+more than 64 nodes).
+
+Negation needs care. durable_rules judges a `none` condition when the rule's other facts
+arrive, and a matching fact asserted later does not undo the firing; a rule whose first
+condition is negated never fires at all. So every rule with a `none` condition is anchored
+first on an end-of-facts marker that the engine asserts only after every profile fact and
+every concluded signal is in. Negating a signal that is itself concluded by a negating rule
+would still depend on order, so the compiler refuses it (negation must be stratified).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InputError, Problem
+from .facts import PROFILE_ID_FIELD
+from .rules import FieldTest, Pattern, Ref, Rule, RuleSet
+
+START_KIND = "$start"
+END_KIND = "$end"
+# Limits measured for durable_rules (see README, "Engine limits"), with headroom.
+MAX_RULES = 4000
+MAX_PATTERNS_PER_KIND = 60
+MAX_TESTS_PER_PATTERN = 32
+
+_COMPARE = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """A rule set in durable_rules' JSON form, named by the hash of that form."""
+
+    name: str
+    definition: dict[str, Any]
+    conclusions: dict[str, str]  # rule id → signal it concludes
+    needs_end: bool = False  # some rule has a `none` condition: assert the end marker
+
+
+def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
+    """Translate every rule; raise InputError if the set would exceed an engine limit."""
+    problems: list[Problem] = []
+    if len(ruleset.rules) > MAX_RULES:
+        problems.append(
+            Problem(
+                ruleset.directory,
+                None,
+                None,
+                f"{len(ruleset.rules)} rules, over the engine's limit of {MAX_RULES}",
+                "merge or retire rules",
+            )
+        )
+    per_kind: Counter[str] = Counter()
+    definition: dict[str, Any] = {}
+    for rule in ruleset.rules:
+        for pattern in rule.patterns:
+            per_kind[pattern.fact] += 1
+            if len(pattern.tests) > MAX_TESTS_PER_PATTERN:
+                problems.append(
+                    Problem(
+                        rule.file,
+                        pattern.line,
+                        None,
+                        f"rule {rule.id}: {len(pattern.tests)} tests in one condition, "
+                        f"over the limit of {MAX_TESTS_PER_PATTERN}",
+                        "split the rule",
+                    )
+                )
+        definition[rule.id] = compile_rule(rule)
+    problems.extend(_unstratified(ruleset))
+    for kind, count in sorted(per_kind.items()):
+        if count > MAX_PATTERNS_PER_KIND:
+            problems.append(
+                Problem(
+                    ruleset.directory,
+                    None,
+                    None,
+                    f"{count} conditions test '{kind}' facts, over the engine's limit of "
+                    f"{MAX_PATTERNS_PER_KIND}",
+                    "combine conditions into signals that other rules reuse",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+    conclusions = {r.id: r.conclude for r in ruleset.rules if r.conclude}
+    needs_end = any(r.none for r in ruleset.rules)
+    return CompiledRuleset(f"ssa-{digest}", definition, conclusions, needs_end)
+
+
+def _unstratified(ruleset: RuleSet) -> list[Problem]:
+    negating = {r.conclude for r in ruleset.rules if r.conclude and r.none}
+    out = []
+    for rule in ruleset.rules:
+        for pattern in rule.none:
+            for test in pattern.tests:
+                if pattern.fact == "signal" and test.field == "name" and test.value in negating:
+                    out.append(
+                        Problem(
+                            rule.file,
+                            pattern.line,
+                            None,
+                            f"rule {rule.id}: 'none' tests signal '{test.value}', which is "
+                            "concluded by a rule that itself has a 'none' condition",
+                            "rewrite one of the two rules without 'none'",
+                        )
+                    )
+    return out
+
+
+def compile_rule(rule: Rule) -> dict[str, Any]:
+    """One rule's antecedent in durable_rules form (the action is attached at registration)."""
+    anchor = [{"_end": {"fact": END_KIND}}] if rule.none else []
+    base = [*anchor, *({p.name: _expression(p)} for p in rule.all)]
+    nots = [{f"{p.name}$not": _expression(p)} for p in rule.none]
+    if not rule.any:
+        return {"all": base + nots}
+    branches = []
+    for i, alternative in enumerate(rule.any):
+        branch = [*base, {alternative.name: _expression(alternative)}, *nots]
+        branches.append({f"b{i}$all": branch})
+    return {"any": branches}
+
+
+def _expression(pattern: Pattern) -> dict[str, Any]:
+    terms: list[dict[str, Any]] = [{"fact": pattern.fact}]
+    terms.extend(_test(t) for t in pattern.tests)
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def _field(test: FieldTest) -> str:
+    return PROFILE_ID_FIELD if test.field == "id" else test.field
+
+
+def _operand(value: Any) -> Any:
+    if isinstance(value, Ref):
+        field = PROFILE_ID_FIELD if value.field == "id" else value.field
+        return {value.name: field}
+    return value
+
+
+def _test(test: FieldTest) -> dict[str, Any]:
+    field = _field(test)
+    if test.op == "eq":
+        return {field: _operand(test.value)}
+    if test.op in _COMPARE:
+        return {_COMPARE[test.op]: {field: _operand(test.value)}}
+    if test.op == "in":
+        # Values in a list are distinct, so at most one branch can hold: no double firing.
+        options = [{field: v} for v in dict.fromkeys(test.value)]
+        return options[0] if len(options) == 1 else {"$or": options}
+    if test.op == "exists":
+        return {("$ex" if test.value else "$nex"): {field: 1}}
+    if test.op == "matches":
+        return {"$imt": {field: str(test.value)}}
+    if test.op == "contains":
+        return {"$iany": {field: {"$i": _operand(test.value)}}}
+    raise ValueError(f"operator {test.op} has no translation")

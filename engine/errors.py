@@ -1,0 +1,41 @@
+"""User-facing problems: each names the file, the line and the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in one input file, with where it is and what to do about it."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message} — {self.fix}"
+
+
+class InputError(Exception):
+    """Bad input from a user: one or more problems, all found in one pass."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_order(p: Problem) -> tuple[str, int, int, str]:
+    return (p.file, p.line or 0, p.column or 0, p.message)
+
+
+class EngineError(Exception):
+    """The rules engine misbehaved: a bug in SSA Risk or its engine, never a user mistake."""

@@ -1,0 +1,56 @@
+"""Render an Assessment with the Jinja templates in a templates folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from .assessment import Assessment, sha256_text
+from .errors import InputError, Problem
+from .narrative import usd
+from .scoring import RATINGS
+
+FORMATS = {"md": "report.md.j2"}
+
+
+def templates_hash(directory: Path) -> str:
+    """Content hash of every template file, for the report's provenance."""
+    files = sorted(p for p in directory.rglob("*.j2") if p.is_file())
+    return sha256_text([(str(p.relative_to(directory)), p.read_text("utf-8")) for p in files])
+
+
+def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
+    """The report text in `fmt`, rendered from `directory`'s templates."""
+    name = FORMATS[fmt]
+    if not (directory / name).is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(directory / name),
+                    None,
+                    None,
+                    f"template '{name}' not found",
+                    "point --templates at a folder that has it",
+                )
+            ]
+        )
+    env = Environment(
+        loader=FileSystemLoader(str(directory)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["usd"] = usd
+    env.globals["RATINGS"] = RATINGS
+    try:
+        text = env.get_template(name).render(a=assessment)
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or str(directory / name)
+        line = getattr(exc, "lineno", None)
+        raise InputError(
+            [Problem(where, line, None, f"template error: {exc}", "fix the template")]
+        ) from None
+    return text.rstrip("\n") + "\n"

@@ -1,0 +1,543 @@
+"""Load a rule set: one YAML file per lens, `scoring.yaml` and `references.yaml`.
+
+Every problem in every file is collected in one pass and reported with file:line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+from .facts import profile_fields
+from .scoring import Scoring, load_scoring
+from .yamlsrc import Document, YamlPath, display_path, format_path, load_yaml
+
+SEVERITIES = ("low", "moderate", "high", "critical")
+EFFECTS = ("risk", "mitigation", "gate")
+OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte", "exists", "matches", "contains")
+RULE_KEYS = (
+    "id",
+    "title",
+    "severity",
+    "effect",
+    "when",
+    "conclude",
+    "subject",
+    "because",
+    "recommend",
+    "cite",
+    "examples",
+)
+PATTERN_KEYS = ("fact", "signal", "as", "where")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A join: compare with the field of a fact bound earlier in the rule."""
+
+    name: str
+    field: str
+
+
+@dataclass(frozen=True)
+class FieldTest:
+    field: str
+    op: str
+    value: Any
+    line: int
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Matches one fact of `fact` kind whose fields pass every test."""
+
+    fact: str
+    name: str
+    tests: tuple[FieldTest, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    ref: str
+    text: str
+    at: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    lens: str
+    severity: str | None
+    effect: str
+    all: tuple[Pattern, ...]
+    any: tuple[Pattern, ...]
+    none: tuple[Pattern, ...]
+    conclude: str | None
+    subject: str | None
+    because: str
+    recommend: tuple[str, ...]
+    cite: tuple[Citation, ...]
+    file: str
+    line: int
+
+    @property
+    def patterns(self) -> tuple[Pattern, ...]:
+        return self.all + self.any + self.none
+
+
+@dataclass(frozen=True)
+class Lens:
+    id: str
+    title: str
+    question: str
+    file: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    directory: str
+    lenses: tuple[Lens, ...]
+    rules: tuple[Rule, ...]
+    scoring: Scoring
+    files: tuple[tuple[str, str], ...]  # (name, text) of every file read, for hashing
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def lens(self, lens_id: str) -> Lens:
+        return next(lens for lens in self.lenses if lens.id == lens_id)
+
+
+def load_rules(directory: Path) -> RuleSet:
+    """Load and check every file of a rule set; raise InputError listing all problems."""
+    if not directory.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    display_path(directory), None, None, "rules folder not found", "check the path"
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    files: list[tuple[str, str]] = []
+
+    def read(path: Path) -> Document | None:
+        try:
+            doc = load_yaml(path, display_path(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+        files.append((path.name, doc.text))
+        return doc
+
+    scoring_doc = read(directory / "scoring.yaml")
+    refs_doc = read(directory / "references.yaml")
+    scoring = None
+    if scoring_doc is not None:
+        try:
+            scoring = load_scoring(scoring_doc)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    references = _references(refs_doc, problems) if refs_doc else {}
+    lenses: list[Lens] = []
+    rules: list[Rule] = []
+    fields = profile_fields()
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in ("scoring.yaml", "references.yaml"):
+            continue
+        doc = read(path)
+        if doc is None:
+            continue
+        checker = _FileChecker(doc, fields, references, problems)
+        lens = checker.lens()
+        if lens is None:
+            continue
+        lenses.append(lens)
+        rules.extend(checker.rules(lens))
+    _check_set(lenses, rules, scoring, problems, directory)
+    if problems or scoring is None:
+        raise InputError(problems)
+    order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
+    lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
+    return RuleSet(str(directory), tuple(lenses), tuple(rules), scoring, tuple(sorted(files)))
+
+
+def _references(doc: Document, problems: list[Problem]) -> dict[str, str]:
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("references"), dict):
+        problems.append(
+            doc.problem(
+                (),
+                "expected a 'references:' mapping of key → full citation",
+                "write 'references:' followed by 'key: citation' lines",
+            )
+        )
+        return {}
+    out: dict[str, str] = {}
+    for key, text in data["references"].items():
+        if not isinstance(text, str) or not text.strip():
+            problems.append(
+                doc.problem(("references", key), f"reference '{key}' has no text", "add it")
+            )
+        else:
+            out[key] = " ".join(text.split())
+    return out
+
+
+def _check_set(
+    lenses: list[Lens],
+    rules: list[Rule],
+    scoring: Scoring | None,
+    problems: list[Problem],
+    directory: Path,
+) -> None:
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            first = seen[rule.id]
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"duplicate rule id '{rule.id}' (also at {first.file}:{first.line})",
+                    "give each rule its own id",
+                )
+            )
+        seen[rule.id] = rule
+    lens_files: dict[str, Lens] = {}
+    for lens in lenses:
+        if lens.id in lens_files:
+            problems.append(
+                Problem(
+                    lens.file,
+                    None,
+                    None,
+                    f"lens '{lens.id}' is also defined in {lens_files[lens.id].file}",
+                    "keep one file per lens",
+                )
+            )
+        lens_files[lens.id] = lens
+    if scoring is not None:
+        for lens in lenses:
+            if lens.id not in scoring.lenses:
+                problems.append(
+                    Problem(
+                        lens.file,
+                        None,
+                        None,
+                        f"lens '{lens.id}' is not listed in scoring.yaml",
+                        "add it to 'lenses:' in scoring.yaml",
+                    )
+                )
+        for lens_id in scoring.lenses:
+            if lens_id not in lens_files:
+                problems.append(
+                    Problem(
+                        str(directory / "scoring.yaml"),
+                        None,
+                        None,
+                        f"lens '{lens_id}' has no rule file",
+                        f"add {lens_id}.yaml or remove it from 'lenses:'",
+                    )
+                )
+    concluded = {r.conclude for r in rules if r.conclude}
+    for rule in rules:
+        for pattern in rule.patterns:
+            if pattern.fact != "signal":
+                continue
+            for test in pattern.tests:
+                if test.field == "name" and test.op == "eq" and test.value not in concluded:
+                    close = difflib.get_close_matches(str(test.value), sorted(concluded), n=1)
+                    problems.append(
+                        Problem(
+                            rule.file,
+                            test.line,
+                            None,
+                            f"rule {rule.id} uses signal '{test.value}' but no rule concludes it",
+                            f"did you mean '{close[0]}'?"
+                            if close
+                            else "add a rule that concludes it",
+                        )
+                    )
+
+
+class _FileChecker:
+    """Checks one lens file, adding every problem found to a shared list."""
+
+    def __init__(
+        self,
+        doc: Document,
+        fields: dict[str, set[str]],
+        references: dict[str, str],
+        problems: list[Problem],
+    ) -> None:
+        self.doc = doc
+        self.fields = fields
+        self.references = references
+        self.problems = problems
+
+    def _p(self, path: YamlPath, message: str, fix: str) -> None:
+        self.problems.append(self.doc.problem(path, message, fix))
+
+    def _line(self, path: YamlPath) -> int:
+        loc = self.doc.location(path)
+        return loc.line if loc else 0
+
+    def _unknown_keys(
+        self, value: dict[str, Any], path: YamlPath, allowed: tuple[str, ...]
+    ) -> None:
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                fix = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+                self._p((*path, key), f"unknown key '{key}'", fix)
+
+    def lens(self) -> Lens | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self._p((), "a rule file must be a mapping with 'lens:' and 'rules:'", "see README")
+            return None
+        self._unknown_keys(data, (), ("lens", "rules"))
+        meta = data.get("lens")
+        if not isinstance(meta, dict):
+            self._p(("lens",), "missing 'lens:' with id, title and question", "add it")
+            return None
+        self._unknown_keys(meta, ("lens",), ("id", "title", "question"))
+        missing = [k for k in ("id", "title", "question") if not isinstance(meta.get(k), str)]
+        for k in missing:
+            self._p(("lens",), f"lens: missing '{k}' (text)", f"add '{k}:' under 'lens:'")
+        if missing:
+            return None
+        return Lens(meta["id"], meta["title"], " ".join(meta["question"].split()), self.doc.path)
+
+    def rules(self, lens: Lens) -> list[Rule]:
+        items = self.doc.data.get("rules")
+        if not isinstance(items, list) or not items:
+            self._p(("rules",), "'rules:' must be a list with at least one rule", "add rules")
+            return []
+        out = []
+        for i, item in enumerate(items):
+            rule = self._rule(item, ("rules", i), lens)
+            if rule is not None:
+                out.append(rule)
+        return out
+
+    def _text(self, item: dict[str, Any], path: YamlPath, key: str, required: bool = True) -> str:
+        value = item.get(key)
+        if value is None:
+            if required:
+                self._p(path, f"{format_path(path)}: missing '{key}'", f"add '{key}:'")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self._p((*path, key), f"'{key}' must be non-empty text", "write it as text")
+            return ""
+        return value
+
+    def _rule(self, item: Any, path: YamlPath, lens: Lens) -> Rule | None:
+        if not isinstance(item, dict):
+            self._p(path, "a rule must be a mapping", "start it with '- id: ...'")
+            return None
+        before = len(self.problems)
+        self._unknown_keys(item, path, RULE_KEYS)
+        rule_id = self._text(item, path, "id")
+        title = self._text(item, path, "title")
+        conclude = item.get("conclude")
+        effect = item.get("effect", "risk")
+        if effect not in EFFECTS:
+            self._p((*path, "effect"), f"unknown effect '{effect}'", f"use {', '.join(EFFECTS)}")
+        severity = item.get("severity")
+        if severity is None and conclude is None:
+            self._p(path, f"rule {rule_id}: missing 'severity'", f"use {', '.join(SEVERITIES)}")
+        elif severity is not None and severity not in SEVERITIES:
+            self._p(
+                (*path, "severity"),
+                f"rule {rule_id}: unknown severity '{severity}'",
+                f"use one of: {', '.join(SEVERITIES)}",
+            )
+        if conclude is not None and (not isinstance(conclude, str) or not conclude.isidentifier()):
+            self._p((*path, "conclude"), "a signal name must be one word", "e.g. military_elevated")
+        because = self._text(item, path, "because", required=severity is not None)
+        recommend = item.get("recommend", [])
+        if severity is not None and effect == "risk" and not recommend:
+            self._p(path, f"rule {rule_id}: no 'recommend' actions", "list at least one action")
+        if not isinstance(recommend, list) or not all(isinstance(r, str) for r in recommend):
+            self._p((*path, "recommend"), "'recommend' must be a list of text", "fix it")
+            recommend = []
+        cite = self._cite(item.get("cite"), (*path, "cite"), rule_id)
+        all_p, any_p, none_p = self._when(item.get("when"), (*path, "when"), rule_id)
+        subject = item.get("subject")
+        bound = {p.name for p in all_p + any_p}
+        if subject is not None and subject not in bound:
+            self._p(
+                (*path, "subject"),
+                f"rule {rule_id}: subject '{subject}' is not a name bound with 'as:'",
+                f"use one of: {', '.join(sorted(bound)) or '(none bound)'}",
+            )
+        if len(self.problems) > before:
+            return None
+        return Rule(
+            id=rule_id,
+            title=" ".join(title.split()),
+            lens=lens.id,
+            severity=severity,
+            effect=effect,
+            all=all_p,
+            any=any_p,
+            none=none_p,
+            conclude=conclude,
+            subject=subject,
+            because=" ".join(because.split()),
+            recommend=tuple(" ".join(r.split()) for r in recommend),
+            cite=cite,
+            file=self.doc.path,
+            line=self._line(path),
+        )
+
+    def _cite(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Citation, ...]:
+        if not isinstance(value, list) or not value:
+            self._p(path, f"rule {rule_id}: no 'cite' entries", "cite at least one reference")
+            return ()
+        out = []
+        for i, c in enumerate(value):
+            if not isinstance(c, dict) or not isinstance(c.get("ref"), str):
+                self._p((*path, i), "a citation needs 'ref:' (and optionally 'at:')", "fix it")
+                continue
+            self._unknown_keys(c, (*path, i), ("ref", "at"))
+            if c["ref"] not in self.references:
+                close = difflib.get_close_matches(c["ref"], list(self.references), n=1)
+                self._p(
+                    (*path, i, "ref"),
+                    f"unknown reference '{c['ref']}'",
+                    f"did you mean '{close[0]}'?" if close else "add it to references.yaml",
+                )
+                continue
+            at = c.get("at")
+            out.append(Citation(c["ref"], self.references[c["ref"]], str(at) if at else None))
+        return tuple(out)
+
+    def _when(
+        self, value: Any, path: YamlPath, rule_id: str
+    ) -> tuple[tuple[Pattern, ...], tuple[Pattern, ...], tuple[Pattern, ...]]:
+        if not isinstance(value, dict) or not value:
+            self._p(path, f"rule {rule_id}: 'when' needs all, any or none", "add conditions")
+            return (), (), ()
+        self._unknown_keys(value, path, ("all", "any", "none"))
+        if not value.get("all") and not value.get("any"):
+            self._p(path, f"rule {rule_id}: 'when' needs 'all' or 'any'", "add what must hold")
+        names: dict[str, str] = {}
+        groups = []
+        for group in ("all", "any", "none"):
+            items = value.get(group, [])
+            if not isinstance(items, list):
+                self._p((*path, group), f"'{group}' must be a list of patterns", "fix it")
+                items = []
+            groups.append(
+                tuple(
+                    p
+                    for i, item in enumerate(items)
+                    if (p := self._pattern(item, (*path, group, i), names, group)) is not None
+                )
+            )
+        return groups[0], groups[1], groups[2]
+
+    def _pattern(
+        self, item: Any, path: YamlPath, names: dict[str, str], group: str
+    ) -> Pattern | None:
+        if not isinstance(item, dict):
+            self._p(path, "a condition must be a mapping with 'fact:' or 'signal:'", "fix it")
+            return None
+        self._unknown_keys(item, path, PATTERN_KEYS)
+        line = self._line(path)
+        if "signal" in item:
+            name = item.get("as") or f"_p{len(names)}"
+            names[name] = "signal"
+            return Pattern("signal", name, (FieldTest("name", "eq", item["signal"], line),), line)
+        kind = item.get("fact")
+        if kind not in self.fields:
+            close = difflib.get_close_matches(str(kind), list(self.fields), n=1)
+            self._p(
+                (*path, "fact") if "fact" in item else path,
+                f"unknown fact kind '{kind}'",
+                f"did you mean '{close[0]}'?" if close else f"use {', '.join(sorted(self.fields))}",
+            )
+            return None
+        name = item.get("as") or f"_p{len(names)}"
+        usable = isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+        if "as" in item and not usable:
+            self._p((*path, "as"), f"'{name}' is not a usable name", "use one word, e.g. mil")
+            return None
+        if "as" in item and name in names:
+            self._p((*path, "as"), f"name '{name}' is bound twice", "use another name")
+        if group == "none" and "as" in item:
+            self._p((*path, "as"), "a 'none' condition binds nothing", "remove 'as:'")
+        where = item.get("where", {})
+        if not isinstance(where, dict):
+            self._p((*path, "where"), "'where' must map field names to tests", "fix it")
+            where = {}
+        tests: list[FieldTest] = []
+        for field_name, spec in where.items():
+            tests.extend(self._tests(kind, field_name, spec, (*path, "where", field_name), names))
+        names[name] = kind
+        return Pattern(kind, name, tuple(tests), line)
+
+    def _tests(
+        self, kind: str, field_name: str, spec: Any, path: YamlPath, names: dict[str, str]
+    ) -> list[FieldTest]:
+        line = self._line(path)
+        known = self.fields[kind]
+        if field_name not in known:
+            close = difflib.get_close_matches(field_name, sorted(known), n=1)
+            self._p(
+                path,
+                f"'{kind}' facts have no field '{field_name}'",
+                f"did you mean '{close[0]}'?" if close else f"fields: {', '.join(sorted(known))}",
+            )
+            return []
+        if not isinstance(spec, dict):
+            return [FieldTest(field_name, "eq", self._value(spec, path, names), line)]
+        out = []
+        for op, raw in spec.items():
+            if op not in OPERATORS:
+                close = difflib.get_close_matches(str(op), OPERATORS, n=1)
+                self._p(
+                    (*path, op),
+                    f"unknown operator '{op}'",
+                    f"did you mean '{close[0]}'?" if close else f"use {', '.join(OPERATORS)}",
+                )
+                continue
+            value = self._value(raw, (*path, op), names)
+            if op == "in" and not (isinstance(raw, list) and raw):
+                self._p((*path, op), "'in' needs a list of values", "write [a, b]")
+            elif (
+                op in ("gt", "gte", "lt", "lte")
+                and not isinstance(value, Ref)
+                and (isinstance(value, bool) or not isinstance(value, int | float))
+            ):
+                self._p((*path, op), f"'{op}' compares numbers, got '{raw}'", "write a number")
+            elif op == "exists" and not isinstance(raw, bool):
+                self._p((*path, op), "'exists' takes true or false", "write exists: true")
+            out.append(FieldTest(field_name, op, value, self._line((*path, op))))
+        return out
+
+    def _value(self, raw: Any, path: YamlPath, names: dict[str, str]) -> Any:
+        if isinstance(raw, dict) and set(raw) == {"ref"}:
+            target = str(raw["ref"])
+            name, _, field_name = target.partition(".")
+            if name not in names:
+                self._p(
+                    path,
+                    f"'{target}' refers to '{name}', which no earlier condition binds",
+                    "bind it with 'as:' in an earlier condition",
+                )
+            elif field_name not in self.fields[names[name]]:
+                self._p(path, f"'{names[name]}' facts have no field '{field_name}'", "fix it")
+            return Ref(name, field_name)
+        if isinstance(raw, list):
+            return tuple(raw)
+        return raw

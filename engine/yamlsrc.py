@@ -1,0 +1,272 @@
+"""Load YAML safely, keeping the file:line of every value.
+
+PyYAML's safe loader still accepts duplicate keys (keeping the last) and expands aliases
+without limit. We compose the node tree ourselves so that every mapping key and value can
+be traced back to its line, duplicates become errors, and size, depth and alias expansion
+are bounded before any Python object is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+import yaml.constructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import InputError, Problem
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+YamlPath = tuple[str | int, ...]
+
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its data and where each value sits in the file."""
+
+    path: str
+    data: Any
+    locations: dict[YamlPath, Location]
+    text: str
+
+    def location(self, path: YamlPath) -> Location | None:
+        """The location of `path`, or of its nearest ancestor that has one."""
+        for cut in range(len(path), -1, -1):
+            found = self.locations.get(path[:cut])
+            if found is not None:
+                return found
+        return None
+
+    def problem(self, path: YamlPath, message: str, fix: str) -> Problem:
+        loc = self.location(path)
+        return Problem(
+            self.path, loc.line if loc else None, loc.column if loc else None, message, fix
+        )
+
+
+def format_path(path: YamlPath) -> str:
+    """`('institutions', 0, 'kind')` → `institutions[0].kind`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def display_path(path: Path) -> str:
+    """How a path is shown to people: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """Read a UTF-8 text file, turning every way it can fail into one Problem."""
+    shown = label or str(path)
+    if not path.exists():
+        raise InputError([Problem(shown, None, None, "file not found", "check the path")])
+    if path.is_dir():
+        raise InputError(
+            [Problem(shown, None, None, "is a folder, not a file", "name a .yaml file")]
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            [Problem(shown, None, None, f"cannot be read ({reason})", "check its permissions")]
+        ) from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
+                    "split it or remove unrelated content",
+                )
+            ]
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    line,
+                    None,
+                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def load_yaml(path: Path, label: str | None = None) -> Document:
+    """Parse one YAML file into a Document, or raise InputError naming file and line."""
+    shown = label or str(path)
+    return parse_yaml(read_text(path, shown), shown)
+
+
+def parse_yaml(text: str, shown: str) -> Document:
+    """Parse YAML text (already read) into a Document."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "fix the YAML syntax at this point"
+        if "\\t" in problem or "\t" in problem or "tab" in problem:
+            hint = "indent with spaces, not tabs"
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                    f"YAML syntax error: {problem}",
+                    hint,
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(
+            [Problem(shown, None, None, f"YAML error: {exc}", "fix the YAML syntax")]
+        ) from None
+    if node is None:
+        raise InputError(
+            [Problem(shown, 1, 1, "file is empty", "write the YAML content it should hold")]
+        )
+    builder = _Builder(shown)
+    data = builder.build(node, (), 0)
+    if builder.problems:
+        raise InputError(builder.problems)
+    return Document(shown, data, builder.locations, text)
+
+
+class _Builder:
+    """Turn a composed node tree into plain data plus a path → location map."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.locations: dict[YamlPath, Location] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def _problem(self, node: Node, message: str, fix: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.shown, mark.line + 1, mark.column + 1, message, fix))
+
+    def build(self, node: Node, path: YamlPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self._problem(
+                    node,
+                    f"more than {MAX_NODES:,} values (counting alias expansion)",
+                    "remove repeated anchors/aliases or split the file",
+                )
+            return None
+        if depth > MAX_DEPTH:
+            self._problem(
+                node,
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure",
+            )
+            return None
+        self.locations.setdefault(
+            path, Location(node.start_mark.line + 1, node.start_mark.column + 1)
+        )
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self._bad_tag(node)
+                return None
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, path: YamlPath, depth: int) -> dict[str, Any]:
+        if node.tag != "tag:yaml.org,2002:map":
+            self._bad_tag(node)
+            return {}
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problem(
+                    key_node,
+                    "merge keys (<<) are not supported",
+                    "write the fields out in full",
+                )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self._problem(key_node, "a key must be plain text", "use a simple name as key")
+                continue
+            key = str(self._scalar(key_node))
+            if key in out:
+                first = self.locations.get((*path, key))
+                where = f" (first at line {first.line})" if first else ""
+                self._problem(
+                    key_node,
+                    f"duplicate key '{key}'{where}",
+                    "keep one of them; YAML would silently drop the other",
+                )
+                continue
+            child = (*path, key)
+            self.locations[child] = Location(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+            out[key] = self.build(value_node, child, depth + 1)
+        return out
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self._bad_tag(node)
+            return None
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self._problem(node, f"cannot read value: {exc}", "write a plain value")
+            return None
+        # Dates are kept as written text so they compare and render exactly as the author typed.
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        if isinstance(value, float) and value != value:  # NaN
+            self._problem(node, "NaN is not a number the engine can compare", "write a number")
+            return None
+        if isinstance(value, float) and value in (float("inf"), float("-inf")):
+            self._problem(node, "infinity is not allowed", "write a finite number")
+            return None
+        return value
+
+    def _bad_tag(self, node: Node) -> None:
+        self._problem(
+            node,
+            f"YAML tag '{node.tag}' is not allowed",
+            "remove the tag; only plain text, numbers, true/false, lists and mappings are read",
+        )

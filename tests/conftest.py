@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import cli
+from engine.pipeline import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+
+TUNISIA_2020 = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run `ssa-risk ARGS…` in a fresh working folder; stdout and stderr kept apart."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """An editable copy of the bundled rule set."""
+    target = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, target)
+    return target
+
+
+@pytest.fixture
+def templates_dir() -> Path:
+    return DEFAULT_TEMPLATES
