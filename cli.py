@@ -39,6 +39,28 @@ class UserError(click.ClickException):
 class Group(click.Group):
     """Turns InputError into one clean message and anything unexpected into a short bug note."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "ssa-risk")
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "ssa-risk"
+            click.echo(
+                f"{command}: {exc.format_message()} — see '{command} --help'", err=True
+            )
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        # Without standalone mode click returns ctx.exit()'s code instead of exiting.
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -58,7 +80,7 @@ class Group(click.Group):
             ctx.exit(EXIT_BUG)
 
 
-@click.group(cls=Group)
+@click.group(cls=Group, name="ssa-risk")
 @click.version_option(__version__, prog_name="ssa-risk")
 @click.option("--debug", is_flag=True, help="Show the full traceback on internal errors.")
 @click.pass_context

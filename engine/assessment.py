@@ -119,13 +119,12 @@ def build_assessment(
 ) -> Assessment:
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
-    signal_origin = {fid: firing for firing in firings for fid in _concluded(firing, by_id)}
     findings: dict[tuple[str, str], Finding] = {}
     signals: dict[tuple[str, tuple[Evidence, ...]], SignalTrace] = {}
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        evidence = _evidence(profile, rule, bound, signal_origin, by_id)
+        evidence = _evidence(profile, rule, bound)
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -180,15 +179,6 @@ def build_assessment(
     )
 
 
-def _concluded(firing: Firing, by_id: Mapping[str, Fact]) -> list[str]:
-    """Ids of signal facts that this firing produced."""
-    return [
-        fid
-        for fid, fact in by_id.items()
-        if fact.kind == "signal" and fact.fields.get("by") == firing.rule_id
-    ]
-
-
 def _lens(ruleset: RuleSet, lens_id: str, findings: Any) -> LensResult:
     lens = ruleset.lens(lens_id)
     mine = sorted((f for f in findings if f.lens == lens_id), key=_order)
@@ -220,8 +210,6 @@ def _evidence(
     profile: Profile,
     rule: Rule,
     bound: Mapping[str, Fact],
-    signal_origin: Mapping[str, Firing],
-    by_id: Mapping[str, Fact],
 ) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     for pattern in rule.all + rule.any:

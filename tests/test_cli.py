@@ -116,7 +116,18 @@ def test_output_flag_with_several_profiles_is_a_user_error(run_cli):
 def test_unknown_option_value_exits_2(run_cli):
     result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
     assert result.exit_code == 2
-    assert "Invalid value for '--format': 'pdf' is not 'md'" in result.stderr
+    assert result.stderr == (
+        "ssa-risk assess: Invalid value for '--format': 'pdf' is not 'md'."
+        " — see 'ssa-risk assess --help'\n"
+    )
+
+
+def test_unknown_command_exits_2_with_one_line(run_cli):
+    result = run_cli("asses")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ssa-risk: No such command 'asses'. Did you mean 'assess'? — see 'ssa-risk --help'\n"
+    )
 
 
 def test_unexpected_error_is_exit_1_with_debug_hint(run_cli, monkeypatch):
