@@ -46,9 +46,7 @@ class Group(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "ssa-risk"
-            click.echo(
-                f"{command}: {exc.format_message()} — see '{command} --help'", err=True
-            )
+            click.echo(f"{command}: {exc.format_message()} — see '{command} --help'", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
             exc.show()
