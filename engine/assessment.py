@@ -168,7 +168,7 @@ def build_assessment(
         overall_explanation=band.explanation,
         gates=gates,
         lenses=lenses,
-        signals=tuple(sorted(signals.values(), key=lambda s: (s.name, s.rule_id, s.evidence))),
+        signals=tuple(sorted(signals.values(), key=_signal_order)),
         sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
         provenance=Provenance(
             tool_version=__version__,
@@ -196,8 +196,13 @@ def _order(f: Finding) -> tuple[int, str, str]:
     return (-RATINGS.index(f.severity), f.rule_id, f.subject)
 
 
-def _ev_order(e: Evidence) -> tuple[int, str, str]:
-    return (e.line or 0, e.path, e.binding)
+def _signal_order(s: SignalTrace) -> tuple[str, str, tuple[tuple[int, str, str, str], ...]]:
+    return (s.name, s.rule_id, tuple(_ev_order(e) for e in s.evidence))
+
+
+def _ev_order(e: Evidence) -> tuple[int, str, str, str]:
+    # Values can be numbers, text or booleans: compare their text so mixed kinds never clash.
+    return (e.line or 0, e.path, e.binding, repr(e.value))
 
 
 def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:

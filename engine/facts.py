@@ -98,7 +98,9 @@ def _collect(
         return
     if not isinstance(value, dict):
         return
-    sources = tuple(value.get("sources", ())) or inherited
+    # At the top level `sources` is the bibliography itself, not a citation.
+    own = value.get("sources", ()) if path else ()
+    sources = tuple(s for s in own if isinstance(s, str)) or inherited
     kind = FACT_KINDS.get(_pattern_of(path))
     if kind is not None:
         fields = {
@@ -152,6 +154,21 @@ def profile_fields() -> dict[str, set[str]]:
         # Rule authors write the profile's own field names (`id`, not the engine's `key`).
         names = {k for k, v in props.items() if k != "sources" and not _schema_nested(v)}
         out[kind] = names | set(DERIVED_FIELDS.get(kind, {}))
+    out["signal"] = {"name", "by"}
+    return out
+
+
+def required_fields() -> dict[str, set[str]]:
+    """Fields every fact of a kind is sure to have: required in the schema, or derived."""
+    from .profile import profile_schema
+
+    schema = profile_schema()
+    out: dict[str, set[str]] = {}
+    for pattern, kind in FACT_KINDS.items():
+        node: Mapping[str, Any] = schema
+        for part in pattern:
+            node = node["items"] if part == "*" else node["properties"][part]
+        out[kind] = set(node.get("required", ())) | set(DERIVED_FIELDS.get(kind, {}))
     out["signal"] = {"name", "by"}
     return out
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import InputError, Problem
-from .facts import Fact
-from .profile import Profile
-from .rules import Rule
+
+if TYPE_CHECKING:
+    from .facts import Fact
+    from .profile import Profile
+    from .rules import Rule
+
+# Names every narrative may use besides the names a rule binds.
+GLOBAL_NAMES = frozenset({"country", "as_of"})
 
 
 @cache
@@ -30,13 +36,30 @@ def usd(value: object) -> str:
     return f"${value:,.0f}"
 
 
+@cache
+def _compiled(text: str) -> Template:
+    return _environment().from_string(text)
+
+
+def narrative_references(text: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """Names and `name.field` pairs a narrative reads; TemplateSyntaxError if it is malformed."""
+    tree = _environment().parse(text)
+    names = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    fields = {
+        (g.node.name, g.attr)
+        for g in tree.find_all(nodes.Getattr)
+        if isinstance(g.node, nodes.Name)
+    }
+    return names, fields
+
+
 def render_narrative(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
     """The rule's narrative for these matched facts, or InputError naming the rule's line."""
     context: dict[str, object] = {name: dict(f.fields) for name, f in bound.items()}
     context["country"] = profile.country
     context["as_of"] = profile.as_of
     try:
-        text = _environment().from_string(rule.because).render(context)
+        text = _compiled(rule.because).render(context)
     except TemplateError as exc:
         raise InputError(
             [

@@ -51,6 +51,12 @@ def profile_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    # `enumDescriptions` documents enum values for editors; validators ignore it.
+    return jsonschema.Draft202012Validator(profile_schema())
+
+
 def load_profile(path: Path, label: str | None = None) -> Profile:
     """Read, parse and validate one profile; raise InputError listing every problem."""
     doc = load_yaml(path, label)
@@ -71,8 +77,7 @@ def validate_document(doc: Document) -> list[Problem]:
                 "start the file with 'schema_version: 1' and the profile's fields",
             )
         ]
-    validator = jsonschema.Draft202012Validator(profile_schema())
-    problems = [_schema_problem(doc, err) for err in validator.iter_errors(doc.data)]
+    problems = [_schema_problem(doc, err) for err in _validator().iter_errors(doc.data)]
     if not problems:
         problems = _reference_problems(doc)
     return problems
@@ -94,8 +99,8 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         return doc.problem(
             path, f"{field}: missing required field '{missing}'", f"add '{missing}:'"
         )
-    if err.validator == "oneOf" and "oneOf" in schema:
-        allowed_values = [str(o.get("const")) for o in schema["oneOf"] if "const" in o]
+    if err.validator == "enum":
+        allowed_values = [str(v) for v in schema.get("enum", ())]
         return doc.problem(
             path,
             f"{field}: '{err.instance}' is not an allowed value",

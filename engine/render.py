@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
@@ -20,6 +21,23 @@ def templates_hash(directory: Path) -> str:
     return sha256_text([(str(p.relative_to(directory)), p.read_text("utf-8")) for p in files])
 
 
+@cache
+def _environment(directory: Path) -> Environment:
+    """One environment per templates folder, so each template compiles once per process."""
+    env = Environment(
+        loader=FileSystemLoader(str(directory)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    env.filters["usd"] = usd
+    env.globals["RATINGS"] = RATINGS
+    return env
+
+
 def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
     """The report text in `fmt`, rendered from `directory`'s templates."""
     name = FORMATS[fmt]
@@ -35,18 +53,8 @@ def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> s
                 )
             ]
         )
-    env = Environment(
-        loader=FileSystemLoader(str(directory)),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["usd"] = usd
-    env.globals["RATINGS"] = RATINGS
     try:
-        text = env.get_template(name).render(a=assessment)
+        text = _environment(directory.resolve()).get_template(name).render(a=assessment)
     except TemplateError as exc:
         where = getattr(exc, "filename", None) or str(directory / name)
         line = getattr(exc, "lineno", None)

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateSyntaxError
+
 from .errors import InputError, Problem
-from .facts import profile_fields
+from .facts import profile_fields, required_fields
+from .narrative import GLOBAL_NAMES, narrative_references
 from .scoring import Scoring, load_scoring
 from .yamlsrc import Document, YamlPath, display_path, format_path, load_yaml
 
@@ -379,6 +382,7 @@ class _FileChecker:
                 f"rule {rule_id}: subject '{subject}' is not a name bound with 'as:'",
                 f"use one of: {', '.join(sorted(bound)) or '(none bound)'}",
             )
+        self._check_narrative(because, (*path, "because"), rule_id, all_p + any_p)
         if len(self.problems) > before:
             return None
         return Rule(
@@ -398,6 +402,41 @@ class _FileChecker:
             file=self.doc.path,
             line=self._line(path),
         )
+
+    def _check_narrative(
+        self, text: str, path: YamlPath, rule_id: str, patterns: tuple[Pattern, ...]
+    ) -> None:
+        """A narrative may only read fields every matching profile is sure to have."""
+        try:
+            names, fields = narrative_references(text)
+        except TemplateSyntaxError as exc:
+            self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
+            return
+        bound = {p.name: p for p in patterns}
+        for name in sorted(names - GLOBAL_NAMES - set(bound)):
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{name}', which the rule does not bind",
+                f"use {', '.join(sorted(set(bound) | GLOBAL_NAMES))}",
+            )
+        sure = required_fields()
+        for name, attr in sorted(fields):
+            pattern = bound.get(name)
+            if pattern is None:
+                continue
+            tested = {t.field for t in pattern.tests if not (t.op == "exists" and t.value is False)}
+            if attr not in self.fields[pattern.fact]:
+                self._p(
+                    path,
+                    f"rule {rule_id}: '{pattern.fact}' facts have no field '{attr}'",
+                    "fix the name in 'because'",
+                )
+            elif attr not in tested | sure[pattern.fact]:
+                self._p(
+                    path,
+                    f"rule {rule_id}: 'because' uses {name}.{attr}, which a profile may leave out",
+                    f"test it in the rule (e.g. {attr}: {{exists: true}}) or drop it from the text",
+                )
 
     def _cite(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Citation, ...]:
         if not isinstance(value, list) or not value:

@@ -123,3 +123,20 @@ def test_compiling_is_deterministic():
     second = compile_ruleset(load_rules(DEFAULT_RULES))
     assert first == second
     assert first.name.startswith("ssa-")
+
+
+def test_narrative_may_only_use_fields_a_matching_profile_is_sure_to_have(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy)
+    text = (rules_copy / "human_rights.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "Emergency powers are in force,",
+        "Emergency powers are in force since {{ ctx.emergency_powers_since }} {{ who }},",
+    )
+    problems = _load_with(rules_copy, "human_rights.yaml", text)
+    assert problems == [
+        "human_rights.yaml:27:5: rule HR-01: 'because' uses 'who', which the rule does not bind"
+        " — use abuse, as_of, country, ctx",
+        "human_rights.yaml:27:5: rule HR-01: 'because' uses ctx.emergency_powers_since, which a"
+        " profile may leave out — test it in the rule (e.g. emergency_powers_since:"
+        " {exists: true}) or drop it from the text",
+    ]

@@ -1,0 +1,46 @@
+"""Assessments of valid profiles that differ from the bundled one never crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
+
+from .conftest import TUNISIA_2020
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = TUNISIA_2020.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "variant.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_signal_concluded_twice_from_different_facts(tmp_path):
+    second_army = (
+        "  - id: republican_guard\n"
+        "    name: A second military force\n"
+        "    kind: armed_forces\n"
+        "    budget_trend: rising\n"
+        "    political_role: rising\n"
+        "    sources: [sam2020]\n"
+        "  - id: internal_security\n"
+    )
+    path = _variant(tmp_path, "  - id: internal_security\n", second_army)
+    assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
+    traces = [s for s in assessment.signals if s.name == "military_elevated"]
+    assert len(traces) == 2
+
+
+def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(tmp_path):
+    path = _variant(
+        tmp_path,
+        "    receives_assistance: true\n    sources: [sam2020]\n  - id: internal_security",
+        "    receives_assistance: true\n  - id: internal_security",
+    )
+    assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
+    evidence = [
+        e for f in assessment.findings for e in f.evidence if e.path.startswith("institutions[0]")
+    ]
+    assert evidence and all(e.sources == () for e in evidence)
