@@ -167,7 +167,9 @@ def load_rules(directory: Path) -> RuleSet:
         raise InputError(problems)
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
     lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
-    return RuleSet(str(directory), tuple(lenses), tuple(rules), scoring, tuple(sorted(files)))
+    return RuleSet(
+        display_path(directory), tuple(lenses), tuple(rules), scoring, tuple(sorted(files))
+    )
 
 
 def _references(doc: Document, problems: list[Problem]) -> dict[str, str]:

@@ -140,3 +140,28 @@ def test_narrative_may_only_use_fields_a_matching_profile_is_sure_to_have(rules_
         " profile may leave out — test it in the rule (e.g. emergency_powers_since:"
         " {exists: true}) or drop it from the text",
     ]
+
+
+def test_rule_set_over_the_engine_node_limit_is_refused(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy.parent)
+    many = "\n".join(
+        f"""  - id: X-{i:02d}
+    title: Condition {i}
+    severity: low
+    when:
+      all:
+        - fact: political_context
+          where: {{polarisation: high}}
+    because: Polarisation is high.
+    recommend: [Watch it.]
+    cite: [{{ref: sam2020}}]"""
+        for i in range(60)
+    )
+    text = (rules_copy / "executive_centralisation.yaml").read_text(encoding="utf-8")
+    (rules_copy / "executive_centralisation.yaml").write_text(text + many + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        compile_ruleset(load_rules(rules_copy))
+    assert [str(p) for p in info.value.problems] == [
+        "rules: 62 conditions test 'political_context' facts, over the engine's limit of 60"
+        " — combine conditions into signals that other rules reuse"
+    ]
