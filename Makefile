@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden bench clean
+.PHONY: demo test lint typecheck unit bench schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v[:2] < (3, 13) else "ssa-risk needs Python 3.11 or 3.12; found %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
@@ -27,6 +27,10 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Regenerate the published profile schema from engine/schema_def.py.
+schema: $(STAMP)
+	$(BIN)/python -c 'from engine.schema_def import schema_json; open("engine/schemas/profile.schema.json", "w").write(schema_json())'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py

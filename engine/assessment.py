@@ -25,6 +25,7 @@ class Evidence:
     fact_kind: str
     path: str
     value: Any
+    file: str
     line: int | None
     sources: tuple[str, ...]
     derived: bool = False
@@ -172,7 +173,7 @@ def build_assessment(
         sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
         provenance=Provenance(
             tool_version=__version__,
-            profile_sha256=hashlib.sha256(profile.doc.text.encode()).hexdigest(),
+            profile_sha256=sha256_text(list(profile.doc.texts)),
             rules_sha256=sha256_text(list(ruleset.files)),
             templates_sha256=templates_sha256,
         ),
@@ -196,13 +197,15 @@ def _order(f: Finding) -> tuple[int, str, str]:
     return (-RATINGS.index(f.severity), f.rule_id, f.subject)
 
 
-def _signal_order(s: SignalTrace) -> tuple[str, str, tuple[tuple[int, str, str, str], ...]]:
+def _signal_order(
+    s: SignalTrace,
+) -> tuple[str, str, tuple[tuple[str, int, str, str, str], ...]]:
     return (s.name, s.rule_id, tuple(_ev_order(e) for e in s.evidence))
 
 
-def _ev_order(e: Evidence) -> tuple[int, str, str, str]:
+def _ev_order(e: Evidence) -> tuple[str, int, str, str, str]:
     # Values can be numbers, text or booleans: compare their text so mixed kinds never clash.
-    return (e.line or 0, e.path, e.binding, repr(e.value))
+    return (e.file, e.line or 0, e.path, e.binding, repr(e.value))
 
 
 def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
@@ -222,16 +225,8 @@ def _evidence(
         if fact is None:
             continue
         if fact.kind == "signal":
-            out.append(
-                Evidence(
-                    pattern.name,
-                    "signal",
-                    f"signal {fact.fields['name']}",
-                    fact.fields["name"],
-                    None,
-                    (),
-                )
-            )
+            name = fact.fields["name"]
+            out.append(Evidence(pattern.name, "signal", f"signal {name}", name, "", None, ()))
             continue
         for test in pattern.tests:
             field = PROFILE_ID_FIELD if test.field == "id" else test.field
@@ -245,8 +240,9 @@ def _evidence(
                     fact.kind,
                     format_path(path),
                     fact.fields.get(field),
+                    loc.file if loc else profile.path,
                     loc.line if loc else None,
-                    fact.sources,
+                    fact.sources_for(test.field),
                     derived,
                 )
             )

@@ -46,6 +46,8 @@ DERIVED_FIELDS: dict[str, dict[str, str]] = {
     },
 }
 
+_CITATION_KEYS = ("sources", "field_sources")
+
 # The profile's `id` field is stored as `key`: the engine reserves `id` for fact identity.
 PROFILE_ID_FIELD = "key"
 
@@ -59,6 +61,11 @@ class Fact:
     path: YamlPath
     fields: Mapping[str, Any]
     sources: tuple[str, ...] = field(default=())
+    field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def sources_for(self, name: str) -> tuple[str, ...]:
+        """The sources cited for one field: its own if given, else its object's."""
+        return self.field_sources.get(name, self.sources)
 
     @property
     def label(self) -> str:
@@ -106,12 +113,18 @@ def _collect(
         fields = {
             (PROFILE_ID_FIELD if k == "id" else k): v
             for k, v in value.items()
-            if k != "sources" and not _is_nested(v)
+            if k not in _CITATION_KEYS and not _is_nested(v)
         }
         fields.update(_derived(kind, value, year))
-        out.append(Fact(format_path(path) or "profile", kind, path, fields, sources))
+        per_field = value.get("field_sources")
+        cited = (
+            {k: tuple(v) for k, v in per_field.items() if isinstance(v, list)}
+            if isinstance(per_field, dict)
+            else {}
+        )
+        out.append(Fact(format_path(path) or "profile", kind, path, fields, sources, cited))
     for k, v in value.items():
-        if _is_nested(v) and k != "sources":
+        if _is_nested(v) and k not in _CITATION_KEYS:
             _collect(v, (*path, k), sources, year, out)
 
 
@@ -152,7 +165,7 @@ def profile_fields() -> dict[str, set[str]]:
             node = node["items"] if part == "*" else node["properties"][part]
         props = node.get("properties", {})
         # Rule authors write the profile's own field names (`id`, not the engine's `key`).
-        names = {k for k, v in props.items() if k != "sources" and not _schema_nested(v)}
+        names = {k for k, v in props.items() if k not in _CITATION_KEYS and not _schema_nested(v)}
         out[kind] = names | set(DERIVED_FIELDS.get(kind, {}))
     out["signal"] = {"name", "by"}
     return out

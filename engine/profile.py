@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,10 @@ from typing import Any
 import jsonschema
 
 from .errors import InputError, Problem
-from .yamlsrc import Document, YamlPath, format_path, load_yaml
+from .snapshots import load_snapshot
+from .yamlsrc import Document, YamlPath, format_path
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "profile.schema.json"
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "profile.schema.json"  # from schema_def.py
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,17 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(profile_schema())
 
 
-def load_profile(path: Path, label: str | None = None) -> Profile:
+def load_profile(path: Path, label: str | None = None, today: date | None = None) -> Profile:
     """Read, parse and validate one profile; raise InputError listing every problem."""
-    doc = load_yaml(path, label)
-    problems = validate_document(doc)
+    doc = load_snapshot(path, label)
+    problems = validate_document(doc, today or date.today())
     if problems:
         raise InputError(problems)
     return Profile(doc)
 
 
-def validate_document(doc: Document) -> list[Problem]:
-    """Every problem in a parsed profile, schema and cross-references alike."""
+def validate_document(doc: Document, today: date) -> list[Problem]:
+    """Every problem in a parsed profile: YAML, schema and cross-references alike."""
     if not isinstance(doc.data, dict):
         kind = "a list" if isinstance(doc.data, list) else "a single value"
         return [
@@ -77,9 +80,9 @@ def validate_document(doc: Document) -> list[Problem]:
                 "start the file with 'schema_version: 1' and the profile's fields",
             )
         ]
-    problems = [_schema_problem(doc, err) for err in _validator().iter_errors(doc.data)]
-    if not problems:
-        problems = _reference_problems(doc)
+    problems = list(doc.problems)
+    problems += [_schema_problem(doc, err) for err in _validator().iter_errors(doc.data)]
+    problems += _reference_problems(doc, today)
     return problems
 
 
@@ -110,6 +113,10 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         want = schema.get("type")
         got = _type_name(err.instance)
         return doc.problem(path, f"{field}: expected {_article(want)}, got {got}", "fix the value")
+    if err.validator == "minimum" and err.validator_value == 0:
+        return doc.problem(
+            path, f"{field}: {err.instance} is negative", "amounts cannot be below 0"
+        )
     if err.validator in ("minimum", "maximum"):
         bound = "at least" if err.validator == "minimum" else "at most"
         return doc.problem(
@@ -154,80 +161,163 @@ def _article(want: object) -> str:
     return names.get(str(want), str(want))
 
 
-def _reference_problems(doc: Document) -> list[Problem]:
-    """Ids that must resolve: sources, institutions, and per-year amounts against their years."""
-    data = doc.data
+def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mapping items of a list, with their indexes; nothing if it is not a list."""
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _reference_problems(doc: Document, today: date) -> list[Problem]:
+    """Checks the schema cannot express; written to cope with data the schema rejected."""
+    data: dict[str, Any] = doc.data
     problems: list[Problem] = []
-    source_ids = [s["id"] for s in data.get("sources", [])]
-    for i, sid in enumerate(source_ids):
-        if sid in source_ids[:i]:
-            problems.append(
+
+    def add(path: YamlPath, message: str, fix: str) -> None:
+        problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
+
+    source_ids: list[str] = []
+    for i, source in _dicts(data.get("sources")):
+        sid = source.get("id")
+        if sid in source_ids:
+            add(("sources", i, "id"), f"duplicate source id '{sid}'", "give each source its own id")
+        if isinstance(sid, str):
+            source_ids.append(sid)
+    for path, value in _walk(data, ()):
+        citing = path[-1:] == ("sources",) and path != ("sources",)
+        citing = citing or path[-2:-1] == ("field_sources",)
+        if not citing or not isinstance(value, list):
+            continue
+        for j, ref in enumerate(value):
+            if isinstance(ref, str) and ref not in source_ids:
+                close = difflib.get_close_matches(ref, source_ids, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "add it under 'sources:'"
+                add((*path, j), f"unknown source id '{ref}'", hint)
+
+    institutions = _dicts(data.get("institutions"))
+    inst_ids = [i.get("id") for _, i in institutions]
+    for n, (i, inst) in enumerate(institutions):
+        if inst.get("id") in inst_ids[:n]:
+            add(
+                ("institutions", i, "id"),
+                f"duplicate institution id '{inst.get('id')}'",
+                "give each institution its own id",
+            )
+    refs: list[tuple[YamlPath, object]] = []
+    for i, rivalry in _dicts(data.get("rivalries")):
+        between = rivalry.get("between")
+        if isinstance(between, list):
+            refs += [(("rivalries", i, "between", j), p) for j, p in enumerate(between)]
+    for i, abuse in _dicts(_section(data, "human_rights").get("abuses")):
+        refs.append((("human_rights", "abuses", i, "unit"), abuse.get("unit")))
+    programmes = _dicts(_section(data, "assistance").get("programmes"))
+    for i, programme in programmes:
+        if "recipient" in programme:
+            refs.append((("assistance", "programmes", i, "recipient"), programme["recipient"]))
+    for path, ref in refs:
+        if isinstance(ref, str) and ref not in inst_ids:
+            close = difflib.get_close_matches(ref, [str(x) for x in inst_ids], n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "add it under 'institutions:'"
+            add(path, f"unknown institution '{ref}'", hint)
+
+    problems += _date_problems(doc, data, today)
+    problems += _amount_problems(doc, programmes)
+    return problems
+
+
+def _date_problems(doc: Document, data: dict[str, Any], today: date) -> list[Problem]:
+    as_of = data.get("as_of")
+    if not isinstance(as_of, str) or not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", as_of):
+        return []
+    out = []
+    if as_of > today.isoformat()[: len(as_of)]:
+        out.append(
+            doc.problem(
+                ("as_of",),
+                f"as_of: {as_of} is in the future",
+                "use the date the profile describes, today or earlier",
+            )
+        )
+    year = int(as_of[:4])
+    dated: list[tuple[YamlPath, object]] = []
+    for i, coup in _dicts(_section(data, "civil_military").get("coups")):
+        dated.append((("civil_military", "coups", i, "year"), coup.get("year")))
+    for i, programme in _dicts(_section(data, "assistance").get("programmes")):
+        dated.append((("assistance", "programmes", i, "from_fy"), programme.get("from_fy")))
+    for path, value in dated:
+        if isinstance(value, int) and not isinstance(value, bool) and value > year:
+            out.append(
                 doc.problem(
-                    ("sources", i, "id"),
-                    f"sources[{i}].id: duplicate source id '{sid}'",
-                    "give each source its own id",
+                    path,
+                    f"{format_path(path)}: {value} is after the profile's as_of date ({as_of})",
+                    "record only what was known by as_of, or move as_of later",
                 )
             )
-    for path, value in _walk(data, ()):
-        if path and path[-1] == "sources" and path != ("sources",) and isinstance(value, list):
-            for j, ref in enumerate(value):
-                if ref not in source_ids:
-                    close = difflib.get_close_matches(str(ref), source_ids, n=1)
-                    hint = f"did you mean '{close[0]}'?" if close else "add it under 'sources:'"
-                    problems.append(
-                        doc.problem(
-                            (*path, j),
-                            f"{format_path((*path, j))}: unknown source id '{ref}'",
-                            hint,
-                        )
-                    )
-    inst_ids = [i["id"] for i in data.get("institutions", [])]
-    refs: list[tuple[YamlPath, object]] = []
-    for i, r in enumerate(data.get("rivalries", [])):
-        refs += [(("rivalries", i, "between", j), p) for j, p in enumerate(r["between"])]
-    for i, a in enumerate(data.get("human_rights", {}).get("abuses", [])):
-        refs.append((("human_rights", "abuses", i, "unit"), a["unit"]))
-    for i, p in enumerate(data.get("assistance", {}).get("programmes", [])):
-        if "recipient" in p:
-            refs.append((("assistance", "programmes", i, "recipient"), p["recipient"]))
-    for path, ref in refs:
-        if ref not in inst_ids:
-            close = difflib.get_close_matches(str(ref), inst_ids, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "add it under 'institutions:'"
-            problems.append(
-                doc.problem(path, f"{format_path(path)}: unknown institution '{ref}'", hint)
-            )
-    for i, p in enumerate(data.get("assistance", {}).get("programmes", [])):
+    return out
+
+
+def _amount_problems(doc: Document, programmes: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
+    out = []
+    spans: dict[tuple[int, int], int] = {}
+    for i, p in programmes:
         base: YamlPath = ("assistance", "programmes", i)
-        if p["to_fy"] < p["from_fy"]:
-            problems.append(
+        start, end = p.get("from_fy"), p.get("to_fy")
+        if not (isinstance(start, int) and isinstance(end, int)):
+            continue
+        by_year, total = p.get("by_year"), p.get("total_usd")
+        if isinstance(total, int):
+            spans[(start, end)] = spans.get((start, end), 0) + total
+        if end < start:
+            out.append(
                 doc.problem(
                     (*base, "to_fy"),
-                    f"{format_path((*base, 'to_fy'))}: ends ({p['to_fy']}) before it starts "
-                    f"({p['from_fy']})",
+                    f"{format_path((*base, 'to_fy'))}: ends ({end}) before it starts ({start})",
                     "swap from_fy and to_fy",
                 )
             )
-        elif "by_year" in p and len(p["by_year"]) != p["to_fy"] - p["from_fy"] + 1:
-            years = p["to_fy"] - p["from_fy"] + 1
-            problems.append(
+            continue
+        if not isinstance(by_year, list) or not all(isinstance(a, int) for a in by_year):
+            continue
+        years = end - start + 1
+        if len(by_year) != years:
+            out.append(
                 doc.problem(
                     (*base, "by_year"),
-                    f"{format_path((*base, 'by_year'))}: {len(p['by_year'])} amounts for "
-                    f"{years} fiscal years ({p['from_fy']}-{p['to_fy']})",
+                    f"{format_path((*base, 'by_year'))}: {len(by_year)} amounts for {years} "
+                    f"fiscal years ({start}-{end})",
                     "give one amount per fiscal year, 0 where nothing was provided",
                 )
             )
-        elif "by_year" in p and "total_usd" in p and sum(p["by_year"]) != p["total_usd"]:
-            problems.append(
+        elif isinstance(total, int) and sum(by_year) != total:
+            out.append(
                 doc.problem(
                     (*base, "total_usd"),
-                    f"{format_path((*base, 'total_usd'))}: declared total {p['total_usd']:,} "
-                    f"but the yearly amounts add up to {sum(p['by_year']):,}",
+                    f"{format_path((*base, 'total_usd'))}: declared total {total:,} but the "
+                    f"yearly amounts add up to {sum(by_year):,}",
                     "correct the total or the yearly amounts",
                 )
             )
-    return problems
+    section = _section(doc.data, "assistance")
+    for i, declared in _dicts(section.get("period_totals")):
+        span = (declared.get("from_fy"), declared.get("to_fy"))
+        total = declared.get("total_usd")
+        if not isinstance(total, int) or span not in spans or spans[span] == total:
+            continue
+        path: YamlPath = ("assistance", "period_totals", i, "total_usd")
+        out.append(
+            doc.problem(
+                path,
+                f"{format_path(path)}: declared total {total:,} for FY{span[0]}-FY{span[1]} but "
+                f"the programmes for those years add up to {spans[span]:,}",
+                "correct the total or the programme amounts",
+            )
+        )
+    return out
 
 
 def _walk(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:

@@ -34,18 +34,28 @@ _SCALAR_TAGS = frozenset(
 
 @dataclass(frozen=True)
 class Location:
+    file: str
     line: int
     column: int
 
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed YAML file: its data and where each value sits in the file."""
+    """Parsed YAML: its data, where each value sits, and problems that did not stop parsing.
+
+    A document merged from several files (a snapshot that extends another) keeps, for each
+    value, the file it came from; `texts` holds every file's text, for content hashes.
+    """
 
     path: str
     data: Any
     locations: dict[YamlPath, Location]
-    text: str
+    texts: tuple[tuple[str, str], ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "".join(text for _, text in self.texts)
 
     def location(self, path: YamlPath) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
@@ -57,9 +67,9 @@ class Document:
 
     def problem(self, path: YamlPath, message: str, fix: str) -> Problem:
         loc = self.location(path)
-        return Problem(
-            self.path, loc.line if loc else None, loc.column if loc else None, message, fix
-        )
+        if loc is None:
+            return Problem(self.path, None, None, message, fix)
+        return Problem(loc.file, loc.line, loc.column, message, fix)
 
 
 def format_path(path: YamlPath) -> str:
@@ -126,14 +136,21 @@ def read_text(path: Path, label: str | None = None) -> str:
         ) from None
 
 
-def load_yaml(path: Path, label: str | None = None) -> Document:
-    """Parse one YAML file into a Document, or raise InputError naming file and line."""
+def load_yaml(path: Path, label: str | None = None, lenient: bool = False) -> Document:
+    """Parse one YAML file into a Document, or raise InputError naming file and line.
+
+    With `lenient`, problems that leave the data usable (a duplicate key, a tag) are kept in
+    `Document.problems` so that callers can report them with everything else they find.
+    """
     shown = label or str(path)
-    return parse_yaml(read_text(path, shown), shown)
+    doc = parse_yaml(read_text(path, shown), shown)
+    if doc.problems and not lenient:
+        raise InputError(doc.problems)
+    return doc
 
 
 def parse_yaml(text: str, shown: str) -> Document:
-    """Parse YAML text (already read) into a Document."""
+    """Parse YAML text (already read) into a Document; fatal problems raise InputError."""
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -145,9 +162,9 @@ def parse_yaml(text: str, shown: str) -> Document:
         node = _compose_slowly(text, shown)
     builder = _Builder(shown)
     data = builder.build(node, (), 0)
-    if builder.problems:
+    if builder.fatal:
         raise InputError(builder.problems)
-    return Document(shown, data, builder.locations, text)
+    return Document(shown, data, builder.locations, ((shown, text),), tuple(builder.problems))
 
 
 def _compose_slowly(text: str, shown: str) -> Node:
@@ -189,7 +206,11 @@ class _Builder:
         self.locations: dict[YamlPath, Location] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.fatal = False  # a limit was hit: the data is incomplete
         self.constructor = yaml.constructor.SafeConstructor()
+
+    def _loc(self, node: Node) -> Location:
+        return Location(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def _problem(self, node: Node, message: str, fix: str) -> None:
         mark = node.start_mark
@@ -198,6 +219,7 @@ class _Builder:
     def build(self, node: Node, path: YamlPath, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
+            self.fatal = True
             if self.nodes == MAX_NODES + 1:
                 self._problem(
                     node,
@@ -206,15 +228,14 @@ class _Builder:
                 )
             return None
         if depth > MAX_DEPTH:
+            self.fatal = True
             self._problem(
                 node,
                 f"nesting deeper than {MAX_DEPTH} levels",
                 "flatten the structure",
             )
             return None
-        self.locations.setdefault(
-            path, Location(node.start_mark.line + 1, node.start_mark.column + 1)
-        )
+        self.locations.setdefault(path, self._loc(node))
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
@@ -252,9 +273,7 @@ class _Builder:
                 )
                 continue
             child = (*path, key)
-            self.locations[child] = Location(
-                key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
+            self.locations[child] = self._loc(key_node)
             out[key] = self.build(value_node, child, depth + 1)
         return out
 

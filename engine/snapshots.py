@@ -1,0 +1,180 @@
+"""Snapshots that extend earlier ones: `extends: 2016.yaml` at the top of a profile.
+
+How an extending snapshot combines with the one it extends:
+- mappings merge key by key, recursively;
+- lists whose items all carry an `id` (sources, institutions, programmes with ids) merge by
+  id: an item with a known id updates that item, a new id is appended;
+- any other value, and any other list, is replaced by the extending snapshot's.
+Each value keeps the file and line it was written in, so problems and evidence point at the
+snapshot that actually says it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem
+from .yamlsrc import Document, Location, YamlPath, display_path, load_yaml
+
+MAX_CHAIN = 16
+
+
+def load_snapshot(path: Path, label: str | None = None) -> Document:
+    """Load a profile file and everything it extends, merged into one Document."""
+    shown = label or display_path(path)
+    doc = load_yaml(path, shown, lenient=True)
+    chain = [doc]
+    seen = {path.resolve()}
+    current, current_path = doc, path
+    while isinstance(current.data, dict) and "extends" in current.data:
+        target = current.data["extends"]
+        where = current.location(("extends",))
+        line = where.line if where else None
+        if not isinstance(target, str) or "/" in target or "\\" in target:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        "extends: must name a snapshot file in the same folder",
+                        "write e.g. 'extends: 2016.yaml'",
+                    )
+                ]
+            )
+        parent_path = current_path.parent / target
+        if parent_path.resolve() in seen:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"extends: '{target}' leads back to a snapshot already in the chain",
+                        "remove the loop: a snapshot can only extend an earlier one",
+                    )
+                ]
+            )
+        if len(chain) >= MAX_CHAIN:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"more than {MAX_CHAIN} snapshots extend one another",
+                        "extend a nearer snapshot",
+                    )
+                ]
+            )
+        if not parent_path.is_file():
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"extends: '{target}' not found next to this file",
+                        "name an existing snapshot in the same folder",
+                    )
+                ]
+            )
+        seen.add(parent_path.resolve())
+        current = load_yaml(parent_path, display_path(parent_path), lenient=True)
+        current_path = parent_path
+        chain.append(current)
+    merged = chain[-1]
+    for child in reversed(chain[:-1]):
+        merged = merge_documents(merged, child)
+    return merged
+
+
+def merge_documents(base: Document, over: Document) -> Document:
+    """`over` laid on top of `base`, as described in the module docstring."""
+    locations: dict[YamlPath, Location] = {}
+    if isinstance(base.data, dict) and isinstance(over.data, dict):
+        data = _merge(base, over, base.data, over.data, (), (), (), locations)
+        data.pop("extends", None)
+        locations = {p: loc for p, loc in locations.items() if p[:1] != ("extends",)}
+    else:
+        data = over.data
+        _copy(over, (), (), locations)
+    return Document(
+        over.path,
+        data,
+        locations,
+        base.texts + over.texts,
+        base.problems + over.problems,
+    )
+
+
+def _copy(doc: Document, src: YamlPath, dst: YamlPath, out: dict[YamlPath, Location]) -> None:
+    n = len(src)
+    for path, loc in doc.locations.items():
+        if path[:n] == src:
+            out[dst + path[n:]] = loc
+
+
+def _merge(
+    base: Document,
+    over: Document,
+    b: Any,
+    o: Any,
+    bpath: YamlPath,
+    opath: YamlPath,
+    out_path: YamlPath,
+    out: dict[YamlPath, Location],
+) -> Any:
+    if isinstance(b, dict) and isinstance(o, dict):
+        loc = over.locations.get(opath) or base.locations.get(bpath)
+        if loc is not None:
+            out[out_path] = loc
+        result: dict[str, Any] = {}
+        for key in [*b, *(k for k in o if k not in b)]:
+            child = (*out_path, key)
+            if key in o and key in b:
+                result[key] = _merge(
+                    base, over, b[key], o[key], (*bpath, key), (*opath, key), child, out
+                )
+                key_loc = over.locations.get((*opath, key))
+                if key_loc is not None:
+                    out[child] = key_loc
+            elif key in o:
+                result[key] = o[key]
+                _copy(over, (*opath, key), child, out)
+            else:
+                result[key] = b[key]
+                _copy(base, (*bpath, key), child, out)
+        return result
+    if _by_id(b) and _by_id(o):
+        index = {item["id"]: i for i, item in enumerate(b)}
+        items: list[Any] = [None] * len(b)
+        updated = {item["id"]: (j, item) for j, item in enumerate(o)}
+        for i, item in enumerate(b):
+            if item["id"] in updated:
+                j, new = updated[item["id"]]
+                items[i] = _merge(
+                    base, over, item, new, (*bpath, i), (*opath, j), (*out_path, i), out
+                )
+            else:
+                items[i] = item
+                _copy(base, (*bpath, i), (*out_path, i), out)
+        for j, item in enumerate(o):
+            if item["id"] not in index:
+                _copy(over, (*opath, j), (*out_path, len(items)), out)
+                items.append(item)
+        loc = over.locations.get(opath)
+        if loc is not None:
+            out[out_path] = loc
+        return items
+    _copy(over, opath, out_path, out)
+    return o
+
+
+def _by_id(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in value)
+    )
