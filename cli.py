@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,7 +21,10 @@ from engine.pipeline import (
     Assessor,
     bundled_profiles,
 )
+from engine.profile import check_profile
 from engine.render import FORMATS, render_report
+from engine.report_json import validation_json
+from engine.skeleton import profile_skeleton, slug
 from engine.yamlsrc import display_path
 
 EXIT_INPUT = 2
@@ -147,6 +151,61 @@ def assess(
             f"{assessment.country} {assessment.as_of}: {assessment.overall} "
             f"({fired} findings) → {display_path(target)}"
         )
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def validate(profiles: tuple[Path, ...], fmt: str) -> None:
+    """Check PROFILES against the profile schema; report every problem in one pass."""
+    results = [(display_path(p), check_profile(p, display_path(p))) for p in profiles]
+    if fmt == "json":
+        click.echo(validation_json(results))
+    else:
+        for shown, problems in results:
+            for problem in problems:
+                click.echo(str(problem))
+            if not problems:
+                click.echo(f"{shown}: valid")
+        bad = sum(1 for _, problems in results if problems)
+        count = sum(len(problems) for _, problems in results)
+        if bad:
+            click.echo(f"{count} problem(s) in {bad} of {len(results)} profile(s)")
+    if any(problems for _, problems in results):
+        sys.exit(EXIT_INPUT)
+
+
+@main.command("new-profile")
+@click.argument("country")
+@click.option("--as-of", required=True, help="Date the profile describes, YYYY-MM.")
+@click.option("--iso3", required=True, help="ISO 3166-1 alpha-3 code, e.g. TUN.")
+@click.option("--author", "authors", multiple=True, help="An author (repeat for several).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: profiles/<country>/<as-of>.yaml).",
+)
+def new_profile(
+    country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None
+) -> None:
+    """Write a commented profile skeleton for COUNTRY that validates as written."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", as_of):
+        raise UserError(f"--as-of: '{as_of}' is not a month — write it as YYYY-MM, e.g. 2024-06")
+    if not re.fullmatch(r"[A-Za-z]{3}", iso3):
+        raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
+    target = output or DEFAULT_PROFILES / slug(country) / f"{as_of}.yaml"
+    if target.exists():
+        raise UserError(
+            f"{display_path(target)}: already exists — choose another --as-of or -o, "
+            "or remove the file first"
+        )
+    write_atomic(target, profile_skeleton(country, iso3.upper(), as_of, authors, target))
+    click.echo(
+        f"wrote {display_path(target)}; check it with: ssa-risk validate {display_path(target)}"
+    )
 
 
 if __name__ == "__main__":

@@ -54,6 +54,15 @@ def profile_schema() -> dict[str, Any]:
     return schema
 
 
+def check_profile(path: Path, label: str | None = None, today: date | None = None) -> list[Problem]:
+    """Every problem in one profile file (and the snapshots it extends); empty when valid."""
+    try:
+        load_profile(path, label, today)
+    except InputError as exc:
+        return list(exc.problems)
+    return []
+
+
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     # `enumDescriptions` documents enum values for editors; validators ignore it.
