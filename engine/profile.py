@@ -111,6 +111,14 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         return doc.problem(
             path, f"{field}: missing required field '{missing}'", f"add '{missing}:'"
         )
+    if err.validator == "enum" and "propertyNames" in err.relative_schema_path:
+        allowed_names = [str(v) for v in schema.get("enum", ())]
+        close = difflib.get_close_matches(str(err.instance), allowed_names, n=1)
+        return doc.problem(
+            (*path, str(err.instance)),
+            f"{field}: unknown field '{err.instance}'",
+            f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed_names)}",
+        )
     if err.validator == "enum":
         allowed_values = [str(v) for v in schema.get("enum", ())]
         return doc.problem(
@@ -121,7 +129,9 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
     if err.validator == "type":
         want = schema.get("type")
         got = _type_name(err.instance)
-        return doc.problem(path, f"{field}: expected {_article(want)}, got {got}", "fix the value")
+        return doc.problem(
+            path, f"{field}: expected {_article(want)}, got {got}", f"write {_article(want)}"
+        )
     if err.validator == "minimum" and err.validator_value == 0:
         return doc.problem(
             path, f"{field}: {err.instance} is negative", "amounts cannot be below 0"
@@ -137,7 +147,13 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         return doc.problem(
             path,
             f"{field}: '{err.instance}' is not in the expected form",
-            schema.get("description") or f"match the pattern {err.validator_value}",
+            str(schema.get("description", "")).rstrip(".") or f"match {err.validator_value}",
+        )
+    if err.validator == "const" and path == ("schema_version",):
+        return doc.problem(
+            path,
+            f"schema_version: {err.instance} is not supported",
+            f"this version of ssa-risk reads schema_version {err.validator_value}",
         )
     if err.validator == "const":
         return doc.problem(path, f"{field}: must be {err.validator_value}", "fix the value")

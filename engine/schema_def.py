@@ -77,7 +77,7 @@ def described(node: Node, description: str) -> Node:
 
 def obj(description: str, properties: dict[str, Node], required: tuple[str, ...] = ()) -> Node:
     """An object whose facts can cite sources, as a whole or field by field."""
-    fields = sorted(properties)
+    fields = sorted(k for k, v in properties.items() if not _nested(v))
     node: Node = {
         "type": "object",
         "description": description,
@@ -96,6 +96,13 @@ def obj(description: str, properties: dict[str, Node], required: tuple[str, ...]
     if required:
         node["required"] = list(required)
     return node
+
+
+def _nested(node: Node) -> bool:
+    items = node.get("items")
+    return node.get("type") == "object" or (
+        isinstance(items, dict) and items.get("type") == "object"
+    )
 
 
 def array(item: Node, description: str) -> Node:

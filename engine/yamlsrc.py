@@ -298,6 +298,8 @@ class _Builder:
         return value
 
     def _bad_tag(self, node: Node) -> None:
+        # A language tag means the file was written for another program: stop here.
+        self.fatal = True
         self._problem(
             node,
             f"YAML tag '{node.tag}' is not allowed",

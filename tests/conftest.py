@@ -32,5 +32,13 @@ def rules_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def tunisia_copy(tmp_path: Path) -> Path:
+    """An editable copy of the Tunisia snapshots (which extend one another)."""
+    target = tmp_path / "tunisia"
+    shutil.copytree(TUNISIA_2020.parent, target)
+    return target
+
+
+@pytest.fixture
 def templates_dir() -> Path:
     return DEFAULT_TEMPLATES

@@ -9,15 +9,15 @@ from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
 from .conftest import TUNISIA_2020
 
 
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = TUNISIA_2020.read_text(encoding="utf-8")
+def _edit(folder: Path, name: str, old: str, new: str) -> Path:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
     assert old in text
-    path = tmp_path / "variant.yaml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return folder / TUNISIA_2020.name
 
 
-def test_signal_concluded_twice_from_different_facts(tmp_path):
+def test_signal_concluded_twice_from_different_facts(tunisia_copy):
     second_army = (
         "  - id: republican_guard\n"
         "    name: A second military force\n"
@@ -27,17 +27,19 @@ def test_signal_concluded_twice_from_different_facts(tmp_path):
         "    sources: [sam2020]\n"
         "  - id: internal_security\n"
     )
-    path = _variant(tmp_path, "  - id: internal_security\n", second_army)
+    path = _edit(tunisia_copy, "2020.yaml", "  - id: internal_security\n", second_army)
     assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
     traces = [s for s in assessment.signals if s.name == "military_elevated"]
     assert len(traces) == 2
 
 
-def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(tmp_path):
-    path = _variant(
-        tmp_path,
-        "    receives_assistance: true\n    sources: [sam2020]\n  - id: internal_security",
-        "    receives_assistance: true\n  - id: internal_security",
+def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(tunisia_copy):
+    path = _edit(
+        tunisia_copy,
+        "2010.yaml",
+        "    receives_assistance: true              # FMF, IMET and Section 1206 programmes\n"
+        "    sources: [sam2020]\n",
+        "    receives_assistance: true\n",
     )
     assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
     evidence = [

@@ -31,15 +31,21 @@ def test_assess_bundled_profile_writes_report_with_expected_findings(run_cli, tm
     # Evidence names the profile path and line.
     assert (
         "- `civil_military.support_for_military_rule_pct` = 47 "
-        "(profiles/tunisia/2020.yaml:37); sources: sam2020"
+        "(profiles/tunisia/2020.yaml:22); sources: sam2020"
     ) in report.replace(str(TUNISIA_2020.parent.parent.parent) + "/", "")
 
 
 def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_path):
     result = run_cli("assess")
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "reports" / "tunisia-2020.md").is_file()
-    assert "Tunisia 2020-07: high risk — conditions required" in result.stdout
+    for year in ("2010", "2013", "2016", "2020"):
+        assert (tmp_path / "reports" / f"tunisia-{year}.md").is_file()
+    assert result.stdout.splitlines() == [
+        "Tunisia 2010-12: suitable with safeguards (3 findings) → reports/tunisia-2010.md",
+        "Tunisia 2013-12: high risk — conditions required (6 findings) → reports/tunisia-2013.md",
+        "Tunisia 2016-12: high risk — conditions required (6 findings) → reports/tunisia-2016.md",
+        "Tunisia 2020-07: high risk — conditions required (11 findings) → reports/tunisia-2020.md",
+    ]
 
 
 def test_same_input_gives_byte_identical_report(run_cli, tmp_path):
@@ -80,21 +86,20 @@ def test_bad_profile_exits_2_with_one_line_and_no_output(run_cli, tmp_path, cont
     assert list(tmp_path.glob(".out.md.*")) == []
 
 
-def test_profile_with_several_problems_reports_all_in_one_pass(run_cli, tmp_path):
-    text = TUNISIA_2020.read_text(encoding="utf-8")
+def test_profile_with_several_problems_reports_all_in_one_pass(run_cli, tunisia_copy):
+    path = tunisia_copy / "2020.yaml"
+    text = path.read_text(encoding="utf-8")
     text = text.replace("iso3: TUN", "iso3: TUN\ncolour: green", 1)
-    text = text.replace("polarisation: high", "polarisation: extreme", 1)
-    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
-    result = run_cli("assess", "p.yaml", "-o", "out.md")
+    text = text.replace("satisfaction_with_democracy: low", "satisfaction_with_democracy: meh")
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("assess", "tunisia/2020.yaml", "-o", "out.md")
     assert result.exit_code == 2
-    lines = result.stderr.splitlines()
-    assert lines[0] == "p.yaml:9:1: colour: unknown key 'colour' — did you mean 'country'?"
-    assert lines[1].startswith(
-        "p.yaml:99:3: political_context.polarisation: 'extreme' is not an allowed value"
-        " — use one of: none, low, moderate, high, severe"
-    )
-    assert len(lines) == 2
-    assert not (tmp_path / "out.md").exists()
+    assert result.stderr.splitlines() == [
+        "tunisia/2020.yaml:11:1: colour: unknown key 'colour' — did you mean 'country'?",
+        "tunisia/2020.yaml:55:3: political_context.satisfaction_with_democracy: 'meh' is not"
+        " an allowed value — use one of: none, low, moderate, high, severe",
+    ]
+    assert not (tunisia_copy.parent / "out.md").exists()
 
 
 def test_one_bad_profile_among_several_leaves_no_reports(run_cli, tmp_path):
