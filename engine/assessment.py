@@ -38,6 +38,7 @@ class Finding:
     lens: str
     severity: str
     effect: str
+    scope: str
     subject: str
     narrative: str
     recommend: tuple[str, ...]
@@ -143,6 +144,7 @@ def build_assessment(
             lens=rule.lens,
             severity=rule.severity,
             effect=rule.effect,
+            scope=rule.scope,
             subject=subject,
             narrative=render_narrative(rule, bound, profile),
             recommend=rule.recommend,
@@ -158,7 +160,11 @@ def build_assessment(
         )
     lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
-    band = ruleset.scoring.overall({lens.id: lens.residual for lens in lenses}, len(gates))
+    band = ruleset.scoring.overall(
+        {lens.id: lens.residual for lens in lenses},
+        sum(1 for g in gates if g.scope == "country"),
+        sum(1 for g in gates if g.scope == "unit"),
+    )
     data = profile.data
     return Assessment(
         country=profile.country,
@@ -228,6 +234,20 @@ def _evidence(
             name = fact.fields["name"]
             out.append(Evidence(pattern.name, "signal", f"signal {name}", name, "", None, ()))
             continue
+        if not pattern.tests:
+            # Matched on presence alone: the fact itself is the evidence.
+            loc = profile.doc.location(fact.path)
+            out.append(
+                Evidence(
+                    pattern.name,
+                    fact.kind,
+                    format_path(fact.path) or fact.kind,
+                    "present",
+                    loc.file if loc else profile.path,
+                    loc.line if loc else None,
+                    fact.sources,
+                )
+            )
         for test in pattern.tests:
             field = PROFILE_ID_FIELD if test.field == "id" else test.field
             path = (*fact.path, test.field)
@@ -246,7 +266,34 @@ def _evidence(
                     derived,
                 )
             )
+    for pattern in rule.none:
+        # What the rule required to be absent, and was.
+        wanted = ", ".join(
+            f"{t.field} {_SYMBOLS.get(t.op, t.op)} {_shown(t.value)}" for t in pattern.tests
+        )
+        out.append(
+            Evidence(
+                "none",
+                "absent",
+                f"no {pattern.fact}" + (f" with {wanted}" if wanted else ""),
+                None,
+                "",
+                None,
+                (),
+            )
+        )
     return tuple(sorted(set(out), key=_ev_order))
+
+
+_SYMBOLS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _replace_evidence(f: Finding, evidence: tuple[Evidence, ...]) -> Finding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from .profile import Profile
@@ -37,16 +38,34 @@ FACT_KINDS: dict[tuple[str, ...], str] = {
 # Fields computed here rather than written in the profile: kind → field → meaning.
 DERIVED_FIELDS: dict[str, dict[str, str]] = {
     "coup": {"years_ago": "years between the coup and the profile's as_of date"},
+    "institution": {"years_since_created": "years since new_force_since (when given)"},
+    "political_context": {
+        "emergency_powers_years": "years since emergency_powers_since (when in force)"
+    },
     "programme": {"years_ago": "years between the programme's last fiscal year and as_of"},
     "rivalry": {"party_a": "first institution in 'between'", "party_b": "second institution"},
     "assistance": {
         "total_usd": "sum of all programme totals",
         "operational_share_pct": "share of programme money with focus 'operational'",
         "programme_count": "number of programme entries",
+        "sales_exceed_grants": "fms_usd is greater than fmf_usd (when both are given)",
+        "recent_annual_usd": (
+            "yearly average over the latest three fiscal years with recorded amounts, up to "
+            "as_of (by_year where given, else the total spread evenly over the programme's years)"
+        ),
     },
 }
+# "Recent" assistance: the latest this many fiscal years with recorded amounts.
+RECENT_YEARS = 3
+
+# Derived fields that exist only when the fields they come from are given.
+CONDITIONAL_DERIVED = frozenset(
+    {"years_since_created", "emergency_powers_years", "sales_exceed_grants"}
+)
 
 _CITATION_KEYS = ("sources", "field_sources")
+
+DERIVED_TYPES = {"party_a": "string", "party_b": "string", "sales_exceed_grants": "boolean"}
 
 # The profile's `id` field is stored as `key`: the engine reserves `id` for fact identity.
 PROFILE_ID_FIELD = "key"
@@ -139,38 +158,75 @@ def _derived(kind: str, value: Mapping[str, Any], year: int) -> dict[str, Any]:
         return {"years_ago": year - int(value["to_fy"])}
     if kind == "rivalry":
         return {"party_a": value["between"][0], "party_b": value["between"][1]}
+    if kind == "institution" and isinstance(value.get("new_force_since"), int):
+        return {"years_since_created": year - value["new_force_since"]}
+    if kind == "political_context":
+        since = value.get("emergency_powers_since")
+        if value.get("emergency_powers_in_force") is True and isinstance(since, int):
+            return {"emergency_powers_years": year - since}
+        return {}
     if kind == "assistance":
         programmes = value.get("programmes", [])
         total = sum(p.get("total_usd", 0) for p in programmes)
         operational = sum(
             p.get("total_usd", 0) for p in programmes if p.get("focus") == "operational"
         )
-        return {
+        derived: dict[str, Any] = {
+            "recent_annual_usd": _recent_annual(programmes, year),
             "total_usd": total,
             "operational_share_pct": round(100 * operational / total) if total else 0,
             "programme_count": len(programmes),
         }
+        if isinstance(value.get("fms_usd"), int) and isinstance(value.get("fmf_usd"), int):
+            derived["sales_exceed_grants"] = value["fms_usd"] > value["fmf_usd"]
+        return derived
     return {}
 
 
-def profile_fields() -> dict[str, set[str]]:
-    """Every field a rule may test, per fact kind, read from the profile schema."""
+@cache
+def field_schemas() -> dict[str, dict[str, Mapping[str, Any]]]:
+    """Per fact kind, every field a rule may test and the schema that field's values obey."""
     from .profile import profile_schema
 
     schema = profile_schema()
-    out: dict[str, set[str]] = {}
+    out: dict[str, dict[str, Mapping[str, Any]]] = {}
     for pattern, kind in FACT_KINDS.items():
         node: Mapping[str, Any] = schema
         for part in pattern:
             node = node["items"] if part == "*" else node["properties"][part]
-        props = node.get("properties", {})
         # Rule authors write the profile's own field names (`id`, not the engine's `key`).
-        names = {k for k, v in props.items() if k not in _CITATION_KEYS and not _schema_nested(v)}
-        out[kind] = names | set(DERIVED_FIELDS.get(kind, {}))
-    out["signal"] = {"name", "by"}
+        out[kind] = {
+            k: v
+            for k, v in node.get("properties", {}).items()
+            if k not in _CITATION_KEYS and not _schema_nested(v)
+        }
+        for name in DERIVED_FIELDS.get(kind, {}):
+            out[kind][name] = {"type": DERIVED_TYPES.get(name, "integer")}
+    out["signal"] = {"name": {"type": "string"}, "by": {"type": "string"}}
     return out
 
 
+def _recent_annual(programmes: list[dict[str, Any]], year: int) -> int:
+    by_year: dict[int, float] = {}
+    for p in programmes:
+        start, end = p["from_fy"], p["to_fy"]
+        amounts = p.get("by_year")
+        if amounts is None:
+            if "total_usd" not in p:
+                continue
+            amounts = [p["total_usd"] / (end - start + 1)] * (end - start + 1)
+        for fy, amount in zip(range(start, end + 1), amounts, strict=False):
+            by_year[fy] = by_year.get(fy, 0) + amount
+    latest = sorted(fy for fy in by_year if fy <= year)[-RECENT_YEARS:]
+    return round(sum(by_year[fy] for fy in latest) / len(latest)) if latest else 0
+
+
+def profile_fields() -> dict[str, set[str]]:
+    """Every field a rule may test, per fact kind."""
+    return {kind: set(fields) for kind, fields in field_schemas().items()}
+
+
+@cache
 def required_fields() -> dict[str, set[str]]:
     """Fields every fact of a kind is sure to have: required in the schema, or derived."""
     from .profile import profile_schema
@@ -181,7 +237,8 @@ def required_fields() -> dict[str, set[str]]:
         node: Mapping[str, Any] = schema
         for part in pattern:
             node = node["items"] if part == "*" else node["properties"][part]
-        out[kind] = set(node.get("required", ())) | set(DERIVED_FIELDS.get(kind, {}))
+        derived = set(DERIVED_FIELDS.get(kind, {})) - CONDITIONAL_DERIVED
+        out[kind] = set(node.get("required", ())) | derived
     out["signal"] = {"name", "by"}
     return out
 

@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from .errors import InputError, Problem
-from .facts import profile_fields, required_fields
+from .facts import field_schemas, profile_fields, required_fields
 from .narrative import GLOBAL_NAMES, narrative_references
 from .scoring import Scoring, load_scoring
 from .yamlsrc import Document, YamlPath, display_path, format_path, load_yaml
@@ -26,6 +26,7 @@ RULE_KEYS = (
     "title",
     "severity",
     "effect",
+    "scope",
     "when",
     "conclude",
     "subject",
@@ -71,6 +72,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A small profile fragment and whether the rule should fire on it."""
+
+    expect: str  # "fires" or "silent"
+    profile: dict[str, Any]
+    path: YamlPath  # where the fragment sits in the rule file
+    line: int
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
@@ -87,6 +98,8 @@ class Rule:
     cite: tuple[Citation, ...]
     file: str
     line: int
+    examples: tuple[Example, ...] = ()
+    scope: str = "country"  # a gate bars assistance to the country, or only to one unit
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:
@@ -104,6 +117,7 @@ class Lens:
 @dataclass(frozen=True)
 class RuleSet:
     directory: str
+    documents: dict[str, Document]  # rule file name shown → its parsed document
     lenses: tuple[Lens, ...]
     rules: tuple[Rule, ...]
     scoring: Scoring
@@ -149,6 +163,7 @@ def load_rules(directory: Path) -> RuleSet:
     references = _references(refs_doc, problems) if refs_doc else {}
     lenses: list[Lens] = []
     rules: list[Rule] = []
+    documents: dict[str, Document] = {}
     fields = profile_fields()
     for path in sorted(directory.glob("*.yaml")):
         if path.name in ("scoring.yaml", "references.yaml"):
@@ -156,6 +171,7 @@ def load_rules(directory: Path) -> RuleSet:
         doc = read(path)
         if doc is None:
             continue
+        documents[doc.path] = doc
         checker = _FileChecker(doc, fields, references, problems)
         lens = checker.lens()
         if lens is None:
@@ -168,7 +184,12 @@ def load_rules(directory: Path) -> RuleSet:
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
     lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
     return RuleSet(
-        display_path(directory), tuple(lenses), tuple(rules), scoring, tuple(sorted(files))
+        display_path(directory),
+        documents,
+        tuple(lenses),
+        tuple(rules),
+        scoring,
+        tuple(sorted(files)),
     )
 
 
@@ -356,6 +377,17 @@ class _FileChecker:
         effect = item.get("effect", "risk")
         if effect not in EFFECTS:
             self._p((*path, "effect"), f"unknown effect '{effect}'", f"use {', '.join(EFFECTS)}")
+        scope = item.get("scope", "country")
+        if scope not in ("country", "unit"):
+            self._p((*path, "scope"), f"unknown scope '{scope}'", "use country or unit")
+        elif "scope" in item and effect != "gate":
+            self._p((*path, "scope"), "'scope' applies to gates only", "add 'effect: gate'")
+        elif scope == "unit" and item.get("subject") is None:
+            self._p(
+                path,
+                f"rule {item.get('id')}: a unit gate needs 'subject:' (the unit)",
+                "bind the unit with 'as:' and name it in 'subject:'",
+            )
         severity = item.get("severity")
         if severity is None and conclude is None:
             self._p(path, f"rule {rule_id}: missing 'severity'", f"use {', '.join(SEVERITIES)}")
@@ -385,6 +417,7 @@ class _FileChecker:
                 f"use one of: {', '.join(sorted(bound)) or '(none bound)'}",
             )
         self._check_narrative(because, (*path, "because"), rule_id, all_p + any_p)
+        examples = self._examples(item.get("examples", []), (*path, "examples"), rule_id)
         if len(self.problems) > before:
             return None
         return Rule(
@@ -403,6 +436,8 @@ class _FileChecker:
             cite=cite,
             file=self.doc.path,
             line=self._line(path),
+            examples=examples,
+            scope=scope,
         )
 
     def _check_narrative(
@@ -439,6 +474,38 @@ class _FileChecker:
                     f"rule {rule_id}: 'because' uses {name}.{attr}, which a profile may leave out",
                     f"test it in the rule (e.g. {attr}: {{exists: true}}) or drop it from the text",
                 )
+
+    def _examples(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Example, ...]:
+        if not isinstance(value, list):
+            self._p(
+                path, f"rule {rule_id}: 'examples' must be a list", "start each with '- expect:'"
+            )
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            where = (*path, i)
+            if not isinstance(item, dict):
+                self._p(where, "an example needs 'expect:' and 'profile:'", "fix it")
+                continue
+            self._unknown_keys(item, where, ("expect", "profile", "note"))
+            expect = item.get("expect")
+            if expect not in ("fires", "silent"):
+                self._p(
+                    (*where, "expect") if "expect" in item else where,
+                    f"rule {rule_id}: an example must say 'expect: fires' or 'expect: silent'",
+                    "add 'expect: fires' or 'expect: silent'",
+                )
+                continue
+            fragment = item.get("profile")
+            if not isinstance(fragment, dict):
+                self._p(
+                    (*where, "profile") if "profile" in item else where,
+                    f"rule {rule_id}: an example needs a 'profile:' mapping",
+                    "give the profile fields the example needs",
+                )
+                continue
+            out.append(Example(expect, fragment, (*where, "profile"), self._line(where)))
+        return tuple(out)
 
     def _cite(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Citation, ...]:
         if not isinstance(value, list) or not value:
@@ -541,7 +608,10 @@ class _FileChecker:
             )
             return []
         if not isinstance(spec, dict):
-            return [FieldTest(field_name, "eq", self._value(spec, path, names), line)]
+            value = self._value(spec, path, names)
+            if not isinstance(value, Ref):
+                self._check_value(kind, field_name, value, path, False)
+            return [FieldTest(field_name, "eq", value, line)]
         out = []
         for op, raw in spec.items():
             if op not in OPERATORS:
@@ -553,6 +623,10 @@ class _FileChecker:
                 )
                 continue
             value = self._value(raw, (*path, op), names)
+            if op in ("eq", "in", "contains") and not isinstance(value, Ref):
+                values = value if op == "in" and isinstance(value, tuple) else (value,)
+                for v in values:
+                    self._check_value(kind, field_name, v, (*path, op), op == "contains")
             if op == "in" and not (isinstance(raw, list) and raw):
                 self._p((*path, op), "'in' needs a list of values", "write [a, b]")
             elif (
@@ -565,6 +639,44 @@ class _FileChecker:
                 self._p((*path, op), "'exists' takes true or false", "write exists: true")
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
         return out
+
+    def _check_value(
+        self, kind: str, field_name: str, value: Any, path: YamlPath, item: bool
+    ) -> None:
+        """Values a rule compares with must be values the profile schema allows there."""
+        schema = field_schemas()[kind].get(field_name, {})
+        if item:
+            schema = schema.get("items", {})
+        allowed = schema.get("enum")
+        if allowed is not None:
+            if value not in allowed or isinstance(value, bool):
+                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+                self._p(
+                    path,
+                    f"'{value}' is not an allowed value of {kind}.{field_name}",
+                    f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed)}",
+                )
+            return
+        want = schema.get("type")
+        ok = {
+            "boolean": isinstance(value, bool),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
+            "string": isinstance(value, str),
+        }.get(str(want), True)
+        if not ok:
+            names = {
+                "boolean": "true or false",
+                "integer": "a whole number",
+                "number": "a number",
+                "string": "text",
+            }
+            shown = str(value).lower() if isinstance(value, bool) else value
+            self._p(
+                path,
+                f"{kind}.{field_name} holds {names[str(want)]}, not '{shown}'",
+                f"compare it with {names[str(want)]}",
+            )
 
     def _value(self, raw: Any, path: YamlPath, names: dict[str, str]) -> Any:
         if isinstance(raw, dict) and set(raw) == {"ref"}:

@@ -17,6 +17,7 @@ class Band:
 
     rating: str
     gates_at_least: int
+    unit_gates_at_least: int
     lenses_at_least: str | None
     count_at_least: int
     explanation: str
@@ -36,9 +37,9 @@ class Scoring:
         floor = RATINGS.index(self.residual_floor)
         return RATINGS[max(floor, RATINGS.index(rating) - steps)]
 
-    def overall(self, lens_ratings: dict[str, str], gates: int) -> Band:
+    def overall(self, lens_ratings: dict[str, str], gates: int, unit_gates: int = 0) -> Band:
         for band in self.bands:
-            if gates < band.gates_at_least:
+            if gates < band.gates_at_least or unit_gates < band.unit_gates_at_least:
                 continue
             if band.lenses_at_least is not None:
                 level = RATINGS.index(band.lenses_at_least)
@@ -89,6 +90,7 @@ def load_scoring(doc: Document) -> Scoring:
             Band(
                 b["rating"],
                 int(when.get("gates_at_least", 0)),
+                int(when.get("unit_gates_at_least", 0)),
                 at_least,
                 int(when.get("count_at_least", 1)),
                 " ".join(str(b.get("explanation", "")).split()),

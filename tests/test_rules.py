@@ -8,16 +8,12 @@ import pytest
 
 from engine.compiler import compile_rule, compile_ruleset
 from engine.errors import InputError
+from engine.examples import run_example
 from engine.pipeline import DEFAULT_RULES
 from engine.rules import load_rules
 
 BAD_RULE = """\
-lens:
-  id: civil_military
-  title: Civil-military relations and coup risk
-  question: Could assistance raise coup risk?
-rules:
-  - id: CMR-01
+  - id: CMR-99
     title: Broken on purpose
     severity: hgh
     when:
@@ -48,19 +44,53 @@ def _load_with(rules_copy: Path, name: str, text: str) -> list[str]:
 
 def test_every_problem_in_a_rule_file_is_reported_with_its_line(rules_copy, monkeypatch):
     monkeypatch.chdir(rules_copy)
-    problems = _load_with(rules_copy, "civil_military.yaml", BAD_RULE)
+    original = (rules_copy / "civil_military.yaml").read_text(encoding="utf-8")
+    n = len(original.splitlines())  # the broken rule is appended after the file's own rules
+    problems = _load_with(rules_copy, "civil_military.yaml", original + BAD_RULE)
     assert problems == [
-        "civil_military.yaml:8:5: rule CMR-01: unknown severity 'hgh'"
+        f"civil_military.yaml:{n + 3}:5: rule CMR-99: unknown severity 'hgh'"
         " — use one of: low, moderate, high, critical",
-        "civil_military.yaml:14:13: 'institution' facts have no field 'politcal_role'"
+        f"civil_military.yaml:{n + 9}:13: 'institution' facts have no field 'politcal_role'"
         " — did you mean 'political_role'?",
-        "civil_military.yaml:15:28: unknown operator 'grows'"
+        f"civil_military.yaml:{n + 10}:28: unknown operator 'grows'"
         " — use eq, in, gt, gte, lt, lte, exists, matches, contains",
-        "civil_military.yaml:16:11: unknown fact kind 'institutoin' — did you mean 'institution'?",
-        "civil_military.yaml:19:25: 'army.id' refers to 'army', which no earlier condition binds"
-        " — bind it with 'as:' in an earlier condition",
-        "civil_military.yaml:20:25: 'gte' compares numbers, got 'lots' — write a number",
-        "civil_military.yaml:24:10: unknown reference 'sam2021' — did you mean 'sam2020'?",
+        f"civil_military.yaml:{n + 11}:11: unknown fact kind 'institutoin'"
+        " — did you mean 'institution'?",
+        f"civil_military.yaml:{n + 14}:25: 'army.id' refers to 'army', which no earlier"
+        " condition binds — bind it with 'as:' in an earlier condition",
+        f"civil_military.yaml:{n + 15}:25: 'gte' compares numbers, got 'lots' — write a number",
+        f"civil_military.yaml:{n + 19}:10: unknown reference 'sam2021' — did you mean 'sam2020'?",
+    ]
+
+
+def test_values_must_be_allowed_by_the_profile_schema(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy)
+    original = (rules_copy / "leverage.yaml").read_text(encoding="utf-8")
+    n = len(original.splitlines())
+    bad = """\
+  - id: LEV-99
+    title: Wrong values
+    severity: low
+    effect: mitigation
+    scope: unit
+    when:
+      all:
+        - fact: assistance
+          where:
+            relationship_status: {in: [fresh, entitlement]}
+            shopping_list_behaviour: "yes"
+            fms_usd: true
+    because: Text.
+    cite: [{ref: sam2020}]
+"""
+    assert _load_with(rules_copy, "leverage.yaml", original + bad) == [
+        f"leverage.yaml:{n + 5}:5: 'scope' applies to gates only — add 'effect: gate'",
+        f"leverage.yaml:{n + 10}:35: 'fresh' is not an allowed value of"
+        " assistance.relationship_status — did you mean 'fresh_start'?",
+        f"leverage.yaml:{n + 11}:13: assistance.shopping_list_behaviour holds true or false,"
+        " not 'yes' — compare it with true or false",
+        f"leverage.yaml:{n + 12}:13: assistance.fms_usd holds a whole number, not 'true'"
+        " — compare it with a whole number",
     ]
 
 
@@ -71,13 +101,17 @@ def test_duplicate_rule_ids_and_unknown_signals_are_reported(rules_copy, monkeyp
     text = text.replace(
         "        - fact: reform_area\n          as: area\n",
         "        - signal: military_elevatd\n        - fact: reform_area\n          as: area\n",
+        1,
     )
+    lines = text.splitlines()
+    second = lines.index("  - id: GOV-01", lines.index("  - id: GOV-01") + 1) + 1
+    signal = lines.index("        - signal: military_elevatd") + 1
     problems = _load_with(rules_copy, "governance_reform.yaml", text)
     assert problems == [
-        "governance_reform.yaml:34: duplicate rule id 'GOV-01' (also at"
+        f"governance_reform.yaml:{second}: duplicate rule id 'GOV-01' (also at"
         " governance_reform.yaml:8) — give each rule its own id",
-        "governance_reform.yaml:39: rule GOV-01 uses signal 'military_elevatd' but no rule"
-        " concludes it — did you mean 'military_elevated'?",
+        f"governance_reform.yaml:{signal}: rule GOV-01 uses signal 'military_elevatd' but no"
+        " rule concludes it — did you mean 'military_elevated'?",
     ]
 
 
@@ -159,9 +193,45 @@ def test_rule_set_over_the_engine_node_limit_is_refused(rules_copy, monkeypatch)
     )
     text = (rules_copy / "executive_centralisation.yaml").read_text(encoding="utf-8")
     (rules_copy / "executive_centralisation.yaml").write_text(text + many + "\n", encoding="utf-8")
+    bundled = sum(
+        1
+        for rule in load_rules(DEFAULT_RULES).rules
+        for pattern in rule.patterns
+        if pattern.fact == "political_context"
+    )
     with pytest.raises(InputError) as info:
         compile_ruleset(load_rules(rules_copy))
     assert [str(p) for p in info.value.problems] == [
-        "rules: 62 conditions test 'political_context' facts, over the engine's limit of 60"
-        " — combine conditions into signals that other rules reuse"
+        f"rules: {bundled + 60} conditions test 'political_context' facts, over the engine's"
+        " limit of 60 — combine conditions into signals that other rules reuse"
+    ]
+
+
+def test_example_runner_reports_an_example_whose_expectation_is_wrong(rules_copy):
+    text = (rules_copy / "leverage.yaml").read_text(encoding="utf-8")
+    # LEV-02's silent example (relationship_status: established) now claims the rule fires.
+    example = "\n        profile:\n          assistance: {relationship_status: established}"
+    text = text.replace("      - expect: silent" + example, "      - expect: fires" + example, 1)
+    (rules_copy / "leverage.yaml").write_text(text, encoding="utf-8")
+    ruleset = load_rules(rules_copy)
+    rule = ruleset.rule("LEV-02")
+    result = run_example(ruleset, compile_ruleset(ruleset), rule, 1)
+    assert (result.expect, result.fired, result.passed) == ("fires", False, False)
+
+
+def test_example_that_is_not_a_valid_profile_names_the_rule_file_line(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy.parent)
+    text = (rules_copy / "leverage.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "assistance: {relationship_status: entitlement}",
+        "assistance: {relationship_status: owed}",
+        1,
+    )
+    (rules_copy / "leverage.yaml").write_text(text, encoding="utf-8")
+    ruleset = load_rules(rules_copy)
+    result = run_example(ruleset, compile_ruleset(ruleset), ruleset.rule("LEV-02"), 0)
+    line = text.splitlines().index("          assistance: {relationship_status: owed}") + 1
+    assert [str(p) for p in result.problems] == [
+        f"rules/leverage.yaml:{line}:24: assistance.relationship_status: 'owed' is not an"
+        " allowed value — use one of: new, fresh_start, established, entitlement"
     ]
