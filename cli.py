@@ -6,6 +6,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import click
 
 from engine import __version__
 from engine.errors import InputError
-from engine.output import write_atomic
+from engine.output import write_all, write_atomic
 from engine.pipeline import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
@@ -24,11 +25,17 @@ from engine.pipeline import (
 from engine.profile import check_profile
 from engine.render import FORMATS, render_report
 from engine.report_json import validation_json
-from engine.skeleton import profile_skeleton, slug
+from engine.skeleton import checked_skeleton, slug
 from engine.yamlsrc import display_path
 
 EXIT_INPUT = 2
 EXIT_BUG = 1
+
+
+def report_name(profile: Path, fmt: str) -> str:
+    """`profiles/tunisia/2020.yaml` → `tunisia-2020.md`."""
+    country = profile.resolve().parent.name
+    return f"{country}-{profile.stem}.{fmt}" if country else f"{profile.stem}.{fmt}"
 
 
 class UserError(click.ClickException):
@@ -140,11 +147,10 @@ def assess(
     reports = []
     for path in paths:
         assessment = assessor.assess(path, display_path(path))
-        target = output or out_dir / f"{path.parent.name}-{path.stem}.{fmt}"
+        target = output or out_dir / report_name(path, fmt)
         reports.append((assessment, target, render_report(assessment, templates, fmt)))
     # Render everything first, so one bad profile leaves no partial set of reports.
-    for _, target, text in reports:
-        write_atomic(target, text)
+    write_all([(target, text) for _, target, text in reports], reports=True)
     for assessment, target, _ in reports:
         fired = len(assessment.findings)
         click.echo(
@@ -202,7 +208,8 @@ def new_profile(
             f"{display_path(target)}: already exists — choose another --as-of or -o, "
             "or remove the file first"
         )
-    write_atomic(target, profile_skeleton(country, iso3.upper(), as_of, authors, target))
+    text = checked_skeleton(country, iso3.upper(), as_of, authors, target, date.today())
+    write_atomic(target, text)
     click.echo(
         f"wrote {display_path(target)}; check it with: ssa-risk validate {display_path(target)}"
     )

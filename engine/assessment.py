@@ -16,6 +16,19 @@ from .rules import Rule, RuleSet
 from .scoring import RATINGS
 from .yamlsrc import format_path
 
+# Profile sections the rules read; a report names those a profile leaves out, since a lens
+# without data is rated low for lack of evidence, not because the risk is low.
+ASSESSED_SECTIONS = (
+    "civil_military",
+    "institutions",
+    "rivalries",
+    "reform",
+    "political_context",
+    "threats",
+    "human_rights",
+    "assistance",
+)
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -97,6 +110,7 @@ class Assessment:
     signals: tuple[SignalTrace, ...]
     sources: tuple[Source, ...]
     provenance: Provenance
+    missing_sections: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -122,6 +136,7 @@ def build_assessment(
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
     findings: dict[tuple[str, str], Finding] = {}
+    merged_evidence: dict[tuple[str, str], set[Evidence]] = {}
     signals: dict[tuple[str, tuple[Evidence, ...]], SignalTrace] = {}
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
@@ -135,9 +150,9 @@ def build_assessment(
         subject = _subject(rule, bound, profile)
         key = (rule.id, subject)
         if key in findings:
-            merged = tuple(sorted(set(findings[key].evidence) | set(evidence), key=_ev_order))
-            findings[key] = _replace_evidence(findings[key], merged)
+            merged_evidence[key].update(evidence)
             continue
+        merged_evidence[key] = set(evidence)
         findings[key] = Finding(
             rule_id=rule.id,
             title=rule.title,
@@ -158,6 +173,10 @@ def build_assessment(
             rule_file=rule.file,
             rule_line=rule.line,
         )
+    for key, evidence_set in merged_evidence.items():
+        if len(evidence_set) > len(findings[key].evidence):
+            merged = tuple(sorted(evidence_set, key=_ev_order))
+            findings[key] = _replace_evidence(findings[key], merged)
     lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
     band = ruleset.scoring.overall(
@@ -177,6 +196,7 @@ def build_assessment(
         lenses=lenses,
         signals=tuple(sorted(signals.values(), key=_signal_order)),
         sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
+        missing_sections=tuple(s for s in ASSESSED_SECTIONS if not data.get(s)),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=sha256_text(list(profile.doc.texts)),
@@ -259,7 +279,7 @@ def _evidence(
                     pattern.name,
                     fact.kind,
                     format_path(path),
-                    fact.fields.get(field),
+                    _frozen(fact.fields.get(field)),
                     loc.file if loc else profile.path,
                     loc.line if loc else None,
                     fact.sources_for(test.field),
@@ -283,6 +303,11 @@ def _evidence(
             )
         )
     return tuple(sorted(set(out), key=_ev_order))
+
+
+def _frozen(value: Any) -> Any:
+    """Lists become tuples so that evidence can be compared and deduplicated."""
+    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
 
 
 _SYMBOLS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}

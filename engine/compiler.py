@@ -26,6 +26,8 @@ from .rules import FieldTest, Pattern, Ref, Rule, RuleSet
 
 START_KIND = "$start"
 END_KIND = "$end"
+# Names of the internal anchor conditions: not facts a rule author bound.
+ANCHOR_NAMES = frozenset({"_start", "_end"})
 # Limits measured for durable_rules (see README, "Engine limits"), with headroom.
 MAX_RULES = 4000
 MAX_PATTERNS_PER_KIND = 60
@@ -96,7 +98,24 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
 
 
 def _unstratified(ruleset: RuleSet) -> list[Problem]:
+    # A signal is order-dependent if a negating rule concludes it, or if it is concluded from
+    # such a signal, however many steps away.
     negating = {r.conclude for r in ruleset.rules if r.conclude and r.none}
+    while True:
+        more = {
+            r.conclude
+            for r in ruleset.rules
+            if r.conclude
+            and r.conclude not in negating
+            and any(
+                p.fact == "signal" and t.field == "name" and t.value in negating
+                for p in r.all + r.any
+                for t in p.tests
+            )
+        }
+        if not more:
+            break
+        negating |= more
     out = []
     for rule in ruleset.rules:
         for pattern in rule.none:
@@ -107,8 +126,8 @@ def _unstratified(ruleset: RuleSet) -> list[Problem]:
                             rule.file,
                             pattern.line,
                             None,
-                            f"rule {rule.id}: 'none' tests signal '{test.value}', which is "
-                            "concluded by a rule that itself has a 'none' condition",
+                            f"rule {rule.id}: 'none' tests signal '{test.value}', which rests "
+                            "on a rule that itself has a 'none' condition",
                             "rewrite one of the two rules without 'none'",
                         )
                     )
@@ -135,6 +154,29 @@ def _expression(pattern: Pattern) -> dict[str, Any]:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
+_PATTERN_SPECIALS = frozenset(".*+?()[]{}|%")
+
+
+def wildcard_pattern(wildcard: str) -> str:
+    """`counter*` (any text) and `?` (one character) in durable_rules' pattern dialect.
+
+    That dialect gives meaning to many characters and rejects some escapes, so analysts write
+    wildcards and every other special character is escaped here. Matching is of the whole
+    value, ignoring case.
+    """
+    out = []
+    for ch in wildcard:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch in _PATTERN_SPECIALS:
+            out.append("%" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _field(test: FieldTest) -> str:
     return PROFILE_ID_FIELD if test.field == "id" else test.field
 
@@ -159,7 +201,7 @@ def _test(test: FieldTest) -> dict[str, Any]:
     if test.op == "exists":
         return {("$ex" if test.value else "$nex"): {field: 1}}
     if test.op == "matches":
-        return {"$imt": {field: str(test.value)}}
+        return {"$imt": {field: wildcard_pattern(str(test.value))}}
     if test.op == "contains":
         return {"$iany": {field: {"$i": _operand(test.value)}}}
     raise ValueError(f"operator {test.op} has no translation")

@@ -31,7 +31,7 @@ from typing import Any
 
 from durable import engine as _durable
 
-from .compiler import END_KIND, START_KIND, CompiledRuleset
+from .compiler import ANCHOR_NAMES, END_KIND, START_KIND, CompiledRuleset
 from .errors import EngineError
 from .facts import Fact
 
@@ -117,7 +117,7 @@ class RuleEngine:
                     sorted(
                         (name, str(value["id"]))
                         for name, value in matched.items()
-                        if isinstance(value, dict) and "id" in value and not name.startswith("_")
+                        if isinstance(value, dict) and "id" in value and name not in ANCHOR_NAMES
                     )
                 )
                 session.firings.append(Firing(rule_id, bindings))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .assessment import build_assessment
 from .compiler import CompiledRuleset
 from .durable import evaluate
-from .errors import Problem
+from .errors import InputError, Problem
 from .facts import profile_facts
 from .profile import Profile, validate_document
 from .rules import Example, Rule, RuleSet
@@ -69,8 +70,16 @@ def run_example(
     problems = tuple(validate_document(doc, EXAMPLE_TODAY))
     fired: tuple[str, ...] = ()
     if not problems:
-        firings, _ = evaluate(compiled, profile_facts(Profile(doc)))
+        profile = Profile(doc)
+        facts = profile_facts(profile)
+        firings, signals = evaluate(compiled, facts)
         fired = tuple(dict.fromkeys(f.rule_id for f in firings))
+        try:
+            # Score and narrate as a real assessment would, so that a narrative that fails
+            # on this example fails the example.
+            build_assessment(profile, ruleset, facts, firings, signals, "")
+        except InputError as exc:
+            problems = tuple(exc.problems)
     return ExampleResult(
         rule.id,
         index,

@@ -167,10 +167,8 @@ def _derived(kind: str, value: Mapping[str, Any], year: int) -> dict[str, Any]:
         return {}
     if kind == "assistance":
         programmes = value.get("programmes", [])
-        total = sum(p.get("total_usd", 0) for p in programmes)
-        operational = sum(
-            p.get("total_usd", 0) for p in programmes if p.get("focus") == "operational"
-        )
+        total = sum(_amount(p) for p in programmes)
+        operational = sum(_amount(p) for p in programmes if p.get("focus") == "operational")
         derived: dict[str, Any] = {
             "recent_annual_usd": _recent_annual(programmes, year),
             "total_usd": total,
@@ -204,6 +202,13 @@ def field_schemas() -> dict[str, dict[str, Mapping[str, Any]]]:
             out[kind][name] = {"type": DERIVED_TYPES.get(name, "integer")}
     out["signal"] = {"name": {"type": "string"}, "by": {"type": "string"}}
     return out
+
+
+def _amount(programme: Mapping[str, Any]) -> int:
+    """A programme's money: its total, or the sum of its yearly amounts."""
+    if isinstance(programme.get("total_usd"), int):
+        return int(programme["total_usd"])
+    return sum(programme.get("by_year", ()))
 
 
 def _recent_annual(programmes: list[dict[str, Any]], year: int) -> int:

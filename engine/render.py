@@ -11,14 +11,42 @@ from .assessment import Assessment, sha256_text
 from .errors import InputError, Problem
 from .narrative import usd
 from .scoring import RATINGS
+from .yamlsrc import display_path
 
 FORMATS = {"md": "report.md.j2"}
 
 
 def templates_hash(directory: Path) -> str:
     """Content hash of every template file, for the report's provenance."""
-    files = sorted(p for p in directory.rglob("*.j2") if p.is_file())
-    return sha256_text([(str(p.relative_to(directory)), p.read_text("utf-8")) for p in files])
+    if not directory.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    display_path(directory),
+                    None,
+                    None,
+                    "templates folder not found",
+                    "check the path given to --templates",
+                )
+            ]
+        )
+    texts = []
+    for path in sorted(p for p in directory.rglob("*.j2") if p.is_file()):
+        try:
+            texts.append((str(path.relative_to(directory)), path.read_text("utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                [
+                    Problem(
+                        display_path(path),
+                        None,
+                        None,
+                        f"template cannot be read ({exc})",
+                        "save templates as readable UTF-8",
+                    )
+                ]
+            ) from None
+    return sha256_text(texts)
 
 
 @cache
@@ -36,6 +64,17 @@ def _environment(directory: Path) -> Environment:
     env.filters["usd"] = usd
     env.globals["RATINGS"] = RATINGS
     return env
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a rendering error happened on, from the traceback."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
@@ -57,8 +96,28 @@ def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> s
         text = _environment(directory.resolve()).get_template(name).render(a=assessment)
     except TemplateError as exc:
         where = getattr(exc, "filename", None) or str(directory / name)
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or _template_line(exc)
         raise InputError(
-            [Problem(where, line, None, f"template error: {exc}", "fix the template")]
+            [
+                Problem(
+                    display_path(Path(where)),
+                    line,
+                    None,
+                    f"template error: {exc}",
+                    "fix the template",
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            [
+                Problem(
+                    display_path(directory / name),
+                    None,
+                    None,
+                    f"template cannot be read ({exc})",
+                    "save templates as readable UTF-8",
+                )
+            ]
         ) from None
     return text.rstrip("\n") + "\n"

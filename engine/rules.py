@@ -160,10 +160,12 @@ def load_rules(directory: Path) -> RuleSet:
             scoring = load_scoring(scoring_doc)
         except InputError as exc:
             problems.extend(exc.problems)
-    references = _references(refs_doc, problems) if refs_doc else {}
+    # Without references.yaml (already reported) citations cannot be checked one by one.
+    references = _references(refs_doc, problems) if refs_doc else None
     lenses: list[Lens] = []
     rules: list[Rule] = []
     documents: dict[str, Document] = {}
+    concluded_anywhere: set[str] = set()
     fields = profile_fields()
     for path in sorted(directory.glob("*.yaml")):
         if path.name in ("scoring.yaml", "references.yaml"):
@@ -172,13 +174,13 @@ def load_rules(directory: Path) -> RuleSet:
         if doc is None:
             continue
         documents[doc.path] = doc
-        checker = _FileChecker(doc, fields, references, problems)
+        checker = _FileChecker(doc, fields, references, problems, concluded_anywhere)
         lens = checker.lens()
         if lens is None:
             continue
         lenses.append(lens)
         rules.extend(checker.rules(lens))
-    _check_set(lenses, rules, scoring, problems, directory)
+    _check_set(lenses, rules, scoring, problems, directory, concluded_anywhere)
     if problems or scoring is None:
         raise InputError(problems)
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
@@ -221,6 +223,7 @@ def _check_set(
     scoring: Scoring | None,
     problems: list[Problem],
     directory: Path,
+    concluded: set[str],
 ) -> None:
     seen: dict[str, Rule] = {}
     for rule in rules:
@@ -272,7 +275,6 @@ def _check_set(
                         f"add {lens_id}.yaml or remove it from 'lenses:'",
                     )
                 )
-    concluded = {r.conclude for r in rules if r.conclude}
     for rule in rules:
         for pattern in rule.patterns:
             if pattern.fact != "signal":
@@ -300,13 +302,15 @@ class _FileChecker:
         self,
         doc: Document,
         fields: dict[str, set[str]],
-        references: dict[str, str],
+        references: dict[str, str] | None,
         problems: list[Problem],
+        concluded: set[str],
     ) -> None:
         self.doc = doc
         self.fields = fields
         self.references = references
         self.problems = problems
+        self.concluded = concluded  # every signal any rule concludes, even a broken rule
 
     def _p(self, path: YamlPath, message: str, fix: str) -> None:
         self.problems.append(self.doc.problem(path, message, fix))
@@ -374,6 +378,8 @@ class _FileChecker:
         rule_id = self._text(item, path, "id")
         title = self._text(item, path, "title")
         conclude = item.get("conclude")
+        if isinstance(conclude, str):
+            self.concluded.add(conclude)
         effect = item.get("effect", "risk")
         if effect not in EFFECTS:
             self._p((*path, "effect"), f"unknown effect '{effect}'", f"use {', '.join(EFFECTS)}")
@@ -410,13 +416,15 @@ class _FileChecker:
         all_p, any_p, none_p = self._when(item.get("when"), (*path, "when"), rule_id)
         subject = item.get("subject")
         bound = {p.name for p in all_p + any_p}
-        if subject is not None and subject not in bound:
+        if subject is not None and not isinstance(subject, str):
+            self._p((*path, "subject"), "'subject' must be one name bound with 'as:'", "fix it")
+        elif subject is not None and subject not in bound:
             self._p(
                 (*path, "subject"),
                 f"rule {rule_id}: subject '{subject}' is not a name bound with 'as:'",
                 f"use one of: {', '.join(sorted(bound)) or '(none bound)'}",
             )
-        self._check_narrative(because, (*path, "because"), rule_id, all_p + any_p)
+        self._check_narrative(because, (*path, "because"), rule_id, all_p, any_p)
         examples = self._examples(item.get("examples", []), (*path, "examples"), rule_id)
         if len(self.problems) > before:
             return None
@@ -441,7 +449,12 @@ class _FileChecker:
         )
 
     def _check_narrative(
-        self, text: str, path: YamlPath, rule_id: str, patterns: tuple[Pattern, ...]
+        self,
+        text: str,
+        path: YamlPath,
+        rule_id: str,
+        patterns: tuple[Pattern, ...],
+        alternatives: tuple[Pattern, ...],
     ) -> None:
         """A narrative may only read fields every matching profile is sure to have."""
         try:
@@ -450,7 +463,14 @@ class _FileChecker:
             self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
             return
         bound = {p.name: p for p in patterns}
-        for name in sorted(names - GLOBAL_NAMES - set(bound)):
+        for name in sorted(names & {p.name for p in alternatives}):
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{name}', which is bound in only one 'any' "
+                "branch and is missing when another branch matches",
+                "use names bound under 'all'",
+            )
+        for name in sorted(names - GLOBAL_NAMES - set(bound) - {p.name for p in alternatives}):
             self._p(
                 path,
                 f"rule {rule_id}: 'because' uses '{name}', which the rule does not bind",
@@ -517,7 +537,7 @@ class _FileChecker:
                 self._p((*path, i), "a citation needs 'ref:' (and optionally 'at:')", "fix it")
                 continue
             self._unknown_keys(c, (*path, i), ("ref", "at"))
-            if c["ref"] not in self.references:
+            if self.references is not None and c["ref"] not in self.references:
                 close = difflib.get_close_matches(c["ref"], list(self.references), n=1)
                 self._p(
                     (*path, i, "ref"),
@@ -526,7 +546,8 @@ class _FileChecker:
                 )
                 continue
             at = c.get("at")
-            out.append(Citation(c["ref"], self.references[c["ref"]], str(at) if at else None))
+            text = (self.references or {}).get(c["ref"]) or str(c["ref"])
+            out.append(Citation(c["ref"], text, str(at) if at else None))
         return tuple(out)
 
     def _when(
@@ -562,6 +583,10 @@ class _FileChecker:
             return None
         self._unknown_keys(item, path, PATTERN_KEYS)
         line = self._line(path)
+        for key in ("signal", "fact", "as"):
+            if key in item and not isinstance(item[key], str):
+                self._p((*path, key), f"'{key}' must be a single name", "write one word")
+                return None
         if "signal" in item:
             name = item.get("as") or f"_p{len(names)}"
             names[name] = "signal"
@@ -637,6 +662,8 @@ class _FileChecker:
                 self._p((*path, op), f"'{op}' compares numbers, got '{raw}'", "write a number")
             elif op == "exists" and not isinstance(raw, bool):
                 self._p((*path, op), "'exists' takes true or false", "write exists: true")
+            elif op == "matches" and not (isinstance(raw, str) and raw):
+                self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,69 +48,108 @@ class Scoring:
                 if hits < band.count_at_least:
                     continue
             return band
-        return self.bands[-1]
+        raise ValueError("scoring.yaml has no catch-all band")  # load_scoring requires one
+
+
+_TOP_KEYS = ("lenses", "lens_rating", "overall")
+_LENS_RATING_KEYS = ("empty", "mitigation_steps", "residual_floor")
+_BAND_KEYS = ("rating", "when", "explanation")
+_WHEN_KEYS = ("gates_at_least", "unit_gates_at_least", "lenses_at_least", "count_at_least")
 
 
 def load_scoring(doc: Document) -> Scoring:
     """Read scoring.yaml; every problem with its line."""
     problems: list[Problem] = []
-    data = doc.data if isinstance(doc.data, dict) else {}
 
-    def need(key: str, kind: type, fix: str) -> Any:
-        value = data.get(key)
-        if not isinstance(value, kind):
-            problems.append(doc.problem((key,), f"'{key}' is missing or malformed", fix))
-            return None
+    def add(path: tuple[str | int, ...], message: str, fix: str) -> None:
+        problems.append(doc.problem(path, message, fix))
+
+    def unknown(
+        value: dict[str, Any], path: tuple[str | int, ...], allowed: tuple[str, ...]
+    ) -> None:
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                fix = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+                add((*path, key), f"unknown key '{key}'", fix)
+
+    def count(value: Any, path: tuple[str | int, ...], default: int) -> int:
+        if value is None and path[-1] not in ("mitigation_steps",):
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            add(path, f"'{path[-1]}' must be a whole number, 0 or more", "e.g. 1")
+            return default
         return value
 
-    lenses = need("lenses", list, "list the lens ids in report order")
-    lens_rating = need("lens_rating", dict, "add 'lens_rating:' with 'empty' and mitigation")
-    bands_raw = need("overall", list, "list the overall bands, most severe first")
-    bands = []
-    for i, b in enumerate(bands_raw or []):
-        when = b.get("when", {}) if isinstance(b, dict) else None
-        if (
-            not isinstance(b, dict)
-            or not isinstance(b.get("rating"), str)
-            or not isinstance(when, dict)
-        ):
-            problems.append(
-                doc.problem(("overall", i), "a band needs 'rating:' and 'when:'", "fix it")
-            )
-            continue
-        at_least = when.get("lenses_at_least")
-        if at_least is not None and at_least not in RATINGS:
-            problems.append(
+    def rating(value: Any, path: tuple[str | int, ...]) -> str:
+        if value not in RATINGS:
+            add(path, f"unknown rating '{value}'", f"use one of: {', '.join(RATINGS)}")
+            return RATINGS[0]
+        return str(value)
+
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            [
                 doc.problem(
-                    ("overall", i, "when", "lenses_at_least"),
-                    f"unknown rating '{at_least}'",
-                    f"use {', '.join(RATINGS)}",
+                    (), "scoring.yaml must be a mapping", "see the comments in the bundled file"
                 )
-            )
+            ]
+        )
+    unknown(data, (), _TOP_KEYS)
+    lenses = data.get("lenses")
+    if not isinstance(lenses, list) or not lenses or not all(isinstance(x, str) for x in lenses):
+        add(("lenses",), "'lenses' must list the lens ids in report order", "e.g. - civil_military")
+        lenses = []
+    for i, lens in enumerate(lenses):
+        if lens in lenses[:i]:
+            add(("lenses", i), f"lens '{lens}' is listed twice", "list each lens once")
+    lens_rating = data.get("lens_rating", {})
+    if not isinstance(lens_rating, dict):
+        add(("lens_rating",), "'lens_rating' must be a mapping", "see the bundled scoring.yaml")
+        lens_rating = {}
+    unknown(lens_rating, ("lens_rating",), _LENS_RATING_KEYS)
+    empty = rating(lens_rating.get("empty", "low"), ("lens_rating", "empty"))
+    floor = rating(lens_rating.get("residual_floor", "low"), ("lens_rating", "residual_floor"))
+    steps = count(lens_rating.get("mitigation_steps", 1), ("lens_rating", "mitigation_steps"), 1)
+    bands_raw = data.get("overall")
+    if not isinstance(bands_raw, list) or not bands_raw:
+        add(("overall",), "'overall' must list the rating bands, most severe first", "add bands")
+        bands_raw = []
+    bands = []
+    for i, band in enumerate(bands_raw):
+        path: tuple[str | int, ...] = ("overall", i)
+        if not isinstance(band, dict):
+            add(path, "a band must be a mapping with 'rating:' and 'when:'", "fix it")
+            continue
+        unknown(band, path, _BAND_KEYS)
+        name = band.get("rating")
+        when = band.get("when", {})
+        if not isinstance(name, str) or not name.strip():
+            add(path, "a band needs 'rating:' (the overall rating's text)", "add it")
+        if not isinstance(when, dict):
+            add((*path, "when"), "'when' must be a mapping", "write when: {} to match everything")
+            when = {}
+        unknown(when, (*path, "when"), _WHEN_KEYS)
+        at_least = when.get("lenses_at_least")
+        if at_least is not None:
+            rating(at_least, (*path, "when", "lenses_at_least"))
         bands.append(
             Band(
-                b["rating"],
-                int(when.get("gates_at_least", 0)),
-                int(when.get("unit_gates_at_least", 0)),
-                at_least,
-                int(when.get("count_at_least", 1)),
-                " ".join(str(b.get("explanation", "")).split()),
+                str(name),
+                count(when.get("gates_at_least"), (*path, "when", "gates_at_least"), 0),
+                count(when.get("unit_gates_at_least"), (*path, "when", "unit_gates_at_least"), 0),
+                at_least if at_least in RATINGS else None,
+                count(when.get("count_at_least"), (*path, "when", "count_at_least"), 1),
+                " ".join(str(band.get("explanation", "")).split()),
             )
         )
-    empty = (lens_rating or {}).get("empty", "low")
-    floor = (lens_rating or {}).get("residual_floor", "low")
-    for key, value in (("empty", empty), ("residual_floor", floor)):
-        if value not in RATINGS:
-            problems.append(
-                doc.problem(("lens_rating", key), f"unknown rating '{value}'", f"use {RATINGS}")
-            )
-    steps = (lens_rating or {}).get("mitigation_steps", 1)
-    if not isinstance(steps, int) or steps < 0:
-        problems.append(
-            doc.problem(("lens_rating", "mitigation_steps"), "must be a whole number", "e.g. 1")
+    if bands_raw and isinstance(bands_raw[-1], dict) and bands_raw[-1].get("when"):
+        add(
+            ("overall", len(bands_raw) - 1),
+            "the last band must match every assessment",
+            "end the list with a band whose 'when' is {}",
         )
-    if not bands and not problems:
-        problems.append(doc.problem(("overall",), "no overall bands", "add at least one"))
     if problems:
         raise InputError(problems)
-    return Scoring(tuple(lenses or ()), empty, steps, floor, tuple(bands), doc.text)
+    return Scoring(tuple(lenses), empty, steps, floor, tuple(bands), doc.text)

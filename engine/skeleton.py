@@ -6,13 +6,17 @@ section is present as comments that say what it holds and which values are allow
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .profile import SCHEMA_PATH
+from .errors import InputError
+from .profile import SCHEMA_PATH, validate_document
 from .schema_def import SCHEMA_VERSION, profile_schema_definition
+from .yamlsrc import display_path, parse_yaml
 
 _REQUIRED = ("schema_version", "country", "iso3", "as_of", "authors", "sources")
 
@@ -34,13 +38,14 @@ def profile_skeleton(
     lines = [
         f"# yaml-language-server: $schema={schema_ref}",
         "#",
-        f"# {country} as of {as_of}. Fill in what your sources say and cite them by id; leave",
+        f"# {' '.join(country.split())} as of {as_of}. Fill in what your sources say and cite them"
+        " by id; leave",
         "# out what they do not say. Uncomment a section to use it. Check the file with:",
         f"#   ssa-risk validate {target.as_posix()}",
         f"schema_version: {SCHEMA_VERSION}",
         f"country: {_quote(country)}",
-        f"iso3: {iso3}",
-        f"as_of: {as_of}",
+        f"iso3: {_quote(iso3)}",
+        f"as_of: {_quote(as_of)}",
         f"authors: [{', '.join(_quote(a) for a in authors)}]",
         "",
         "# The documents this profile draws on. Every fact cites them by id, either for a",
@@ -104,6 +109,17 @@ def _hint(node: dict[str, Any]) -> str:
 
 
 def _quote(text: str) -> str:
-    if re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", text):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON strings are valid YAML, and quoting keeps words like "No" or "Null" as text.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def checked_skeleton(
+    country: str, iso3: str, as_of: str, authors: tuple[str, ...], target: Path, today: date
+) -> str:
+    """The skeleton, or InputError if these options would not give a valid profile."""
+    text = profile_skeleton(country, iso3, as_of, authors, target)
+    doc = parse_yaml(text, display_path(target))
+    problems = list(doc.problems) + validate_document(doc, today)
+    if problems:
+        raise InputError(problems)
+    return text

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
-from .yamlsrc import Document, Location, YamlPath, display_path, load_yaml
+from .yamlsrc import Document, Location, YamlPath, display_path, format_path, load_yaml
 
 MAX_CHAIN = 16
 
@@ -86,6 +86,16 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
         chain.append(current)
     merged = chain[-1]
     for child in reversed(chain[:-1]):
+        if not isinstance(merged.data, dict):
+            raise InputError(
+                [
+                    merged.problem(
+                        (),
+                        "a snapshot that others extend must be a mapping of fields",
+                        "fix this file, or extend another snapshot",
+                    )
+                ]
+            )
         merged = merge_documents(merged, child)
     return merged
 
@@ -93,8 +103,9 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
 def merge_documents(base: Document, over: Document) -> Document:
     """`over` laid on top of `base`, as described in the module docstring."""
     locations: dict[YamlPath, Location] = {}
+    problems: list[Problem] = []
     if isinstance(base.data, dict) and isinstance(over.data, dict):
-        data = _merge(base, over, base.data, over.data, (), (), (), locations)
+        data = _merge(base, over, base.data, over.data, (), (), (), locations, problems)
         data.pop("extends", None)
         locations = {p: loc for p, loc in locations.items() if p[:1] != ("extends",)}
     else:
@@ -105,15 +116,32 @@ def merge_documents(base: Document, over: Document) -> Document:
         data,
         locations,
         base.texts + over.texts,
-        base.problems + over.problems,
+        base.problems + over.problems + tuple(problems),
     )
 
 
 def _copy(doc: Document, src: YamlPath, dst: YamlPath, out: dict[YamlPath, Location]) -> None:
     n = len(src)
-    for path, loc in doc.locations.items():
-        if path[:n] == src:
-            out[dst + path[n:]] = loc
+    for path in _by_prefix(doc).get(src, ()):
+        out[dst + path[n:]] = doc.locations[path]
+
+
+_PREFIX_INDEX: dict[int, tuple[Document, dict[YamlPath, list[YamlPath]]]] = {}
+
+
+def _by_prefix(doc: Document) -> dict[YamlPath, list[YamlPath]]:
+    """Every located path under each prefix, so that copying a subtree is linear in its size."""
+    cached = _PREFIX_INDEX.get(id(doc))
+    if cached is not None and cached[0] is doc:
+        return cached[1]
+    index: dict[YamlPath, list[YamlPath]] = {}
+    for path in doc.locations:
+        for k in range(len(path) + 1):
+            index.setdefault(path[:k], []).append(path)
+    if len(_PREFIX_INDEX) >= 8:  # a merge needs two documents at a time; keep a few
+        _PREFIX_INDEX.pop(next(iter(_PREFIX_INDEX)))
+    _PREFIX_INDEX[id(doc)] = (doc, index)
+    return index
 
 
 def _merge(
@@ -125,6 +153,7 @@ def _merge(
     opath: YamlPath,
     out_path: YamlPath,
     out: dict[YamlPath, Location],
+    problems: list[Problem],
 ) -> Any:
     if isinstance(b, dict) and isinstance(o, dict):
         loc = over.locations.get(opath) or base.locations.get(bpath)
@@ -135,7 +164,7 @@ def _merge(
             child = (*out_path, key)
             if key in o and key in b:
                 result[key] = _merge(
-                    base, over, b[key], o[key], (*bpath, key), (*opath, key), child, out
+                    base, over, b[key], o[key], (*bpath, key), (*opath, key), child, out, problems
                 )
                 key_loc = over.locations.get((*opath, key))
                 if key_loc is not None:
@@ -147,7 +176,34 @@ def _merge(
                 result[key] = b[key]
                 _copy(base, (*bpath, key), child, out)
         return result
+    if _by_id(b) and isinstance(o, list) and o and not _by_id(o):
+        # Replacing an id'd list with entries that lack ids would silently drop the inherited
+        # entries: ask for ids instead.
+        for j, item in enumerate(o):
+            if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+                problems.append(
+                    over.problem(
+                        (*opath, j),
+                        f"{format_path(out_path)}[{j}]: the inherited entries have ids but this "
+                        "one has none, so it would replace them all",
+                        "give it an 'id:' (a new one to add it, an inherited one to change it)",
+                    )
+                )
+        _copy(over, opath, out_path, out)
+        return o
     if _by_id(b) and _by_id(o):
+        seen: dict[str, int] = {}
+        for j, item in enumerate(o):
+            if item["id"] in seen:
+                problems.append(
+                    over.problem(
+                        (*opath, j, "id"),
+                        f"{format_path((*out_path, j, 'id'))}: id '{item['id']}' appears twice "
+                        f"in this snapshot (also entry {seen[item['id']]})",
+                        "merge the two entries into one",
+                    )
+                )
+            seen.setdefault(item["id"], j)
         index = {item["id"]: i for i, item in enumerate(b)}
         items: list[Any] = [None] * len(b)
         updated = {item["id"]: (j, item) for j, item in enumerate(o)}
@@ -155,7 +211,7 @@ def _merge(
             if item["id"] in updated:
                 j, new = updated[item["id"]]
                 items[i] = _merge(
-                    base, over, item, new, (*bpath, i), (*opath, j), (*out_path, i), out
+                    base, over, item, new, (*bpath, i), (*opath, j), (*out_path, i), out, problems
                 )
             else:
                 items[i] = item

@@ -8,6 +8,7 @@ are bounded before any Python object is built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ YamlPath = tuple[str | int, ...]
 
 # libyaml composes about ten times faster; both loaders give the same nodes and marks.
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Control characters (other than tab and line breaks) and lone surrogates cannot be written to
+# a report or passed to the engine.
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 _SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
@@ -83,12 +88,26 @@ def format_path(path: YamlPath) -> str:
     return out
 
 
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def display_path(path: Path) -> str:
-    """How a path is shown to people: relative to the working folder when inside it."""
+    """How a path is shown to people and in reports.
+
+    The project's own files (bundled profiles, rules, templates) are shown relative to the
+    project, so that a report does not depend on the folder it was run from; other files
+    relative to the working folder when inside it, else as given.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+        resolved = path.resolve()
+    except OSError:
         return str(path)
+    for root in (_PROJECT_ROOT, Path.cwd().resolve()):
+        try:
+            return resolved.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def read_text(path: Path, label: str | None = None) -> str:
@@ -283,9 +302,20 @@ class _Builder:
             return None
         try:
             value = self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # YAML reads 2020-02-30 as a date, and the calendar rejects it.
+            self._problem(node, f"'{node.value}' is not a real date", "write a date that exists")
+            return node.value  # kept as text so that later checks do not pile on
         except yaml.YAMLError as exc:
             self._problem(node, f"cannot read value: {exc}", "write a plain value")
             return None
+        if isinstance(value, str) and _UNSAFE_TEXT.search(value):
+            self._problem(
+                node,
+                "text contains a control character or an unpaired surrogate",
+                "remove it; only printable text, tabs and line breaks are allowed",
+            )
+            return _UNSAFE_TEXT.sub("\ufffd", value)
         # Dates are kept as written text so they compare and render exactly as the author typed.
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value
