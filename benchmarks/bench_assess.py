@@ -46,6 +46,7 @@ from engine.errors import InputError
 from engine.pipeline import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
 from engine.profile import load_profile, profile_schema
 from engine.render import render_report
+from engine.snapshots import load_snapshot
 
 BASE_PROFILE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 
@@ -305,7 +306,9 @@ def _vary_assistance(v: Varier, aid: dict[str, Any], institution_ids: list[str],
         )
     # Shift every programme by the same number of years, so years_ago varies but each
     # programme's by_year list still matches its fiscal years.
-    shift = rng.randint(-6, 10)
+    # No programme may start after the profile's as_of year.
+    latest_start = max(p["from_fy"] for p in aid["programmes"])
+    shift = rng.randint(-6, max(-6, min(10, year - latest_start)))
     programmes = [p for p in aid["programmes"] if v.maybe(0.85)]
     for programme in programmes:
         programme["from_fy"] += shift
@@ -318,6 +321,12 @@ def _vary_assistance(v: Varier, aid: dict[str, Any], institution_ids: list[str],
     for period in aid["period_totals"]:
         period["from_fy"] += shift
         period["to_fy"] += shift
+        # Programmes were dropped at random: the published total follows what remains.
+        period["total_usd"] = sum(
+            p.get("total_usd", 0)
+            for p in programmes
+            if (p["from_fy"], p["to_fy"]) == (period["from_fy"], period["to_fy"])
+        )
     if programmes:
         aid["programmes"] = programmes
     else:
@@ -326,7 +335,8 @@ def _vary_assistance(v: Varier, aid: dict[str, Any], institution_ids: list[str],
 
 def write_profiles(directory: Path, count: int, seed: int) -> list[Path]:
     """Write `count` synthetic profiles to `directory` and validate each; return their paths."""
-    base = yaml.safe_load(BASE_PROFILE.read_text(encoding="utf-8"))
+    # The bundled snapshot extends earlier ones: start from the merged profile.
+    base = copy.deepcopy(load_snapshot(BASE_PROFILE).data)
     if not isinstance(base, dict):
         raise SystemExit(f"{BASE_PROFILE}: expected a mapping")
     rng = random.Random(seed)

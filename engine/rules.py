@@ -152,8 +152,12 @@ def load_rules(directory: Path) -> RuleSet:
         files.append((path.name, doc.text))
         return doc
 
+    documents: dict[str, Document] = {}
     scoring_doc = read(directory / "scoring.yaml")
     refs_doc = read(directory / "references.yaml")
+    for extra in (scoring_doc, refs_doc):
+        if extra is not None:
+            documents[extra.path] = extra
     scoring = None
     if scoring_doc is not None:
         try:
@@ -164,7 +168,6 @@ def load_rules(directory: Path) -> RuleSet:
     references = _references(refs_doc, problems) if refs_doc else None
     lenses: list[Lens] = []
     rules: list[Rule] = []
-    documents: dict[str, Document] = {}
     concluded_anywhere: set[str] = set()
     fields = profile_fields()
     for path in sorted(directory.glob("*.yaml")):
