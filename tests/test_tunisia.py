@@ -56,7 +56,7 @@ def test_2016_performance_over_reform_emergency_powers_presidency_and_coordinati
 def test_2020_action_plan_mitigates_planning_but_not_civil_military_or_human_rights():
     a = _assess("2020")
     fired = _fired(a)
-    assert {"PLAN-M1", "CMR-02", "HR-01", "HR-02", "HR-04", "POL-03"} <= fired
+    assert {"PLAN-M1", "CMR-02", "HR-01", "HR-02", "HR-04", "POL-03", "GOV-08"} <= fired
     assert "PLAN-02" not in fired  # the joint plan has sequenced benchmarks
     assert _ratings(a) == {
         "civil_military": ("high", "high"),
