@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 import traceback
@@ -13,7 +14,11 @@ from typing import Any
 import click
 
 from engine import __version__
+from engine.compiler import compile_ruleset
 from engine.errors import InputError
+from engine.explain import Evaluator
+from engine.facts import profile_facts
+from engine.lint import lint_rules
 from engine.output import write_all, write_atomic
 from engine.pipeline import (
     DEFAULT_PROFILES,
@@ -22,9 +27,20 @@ from engine.pipeline import (
     Assessor,
     bundled_profiles,
 )
-from engine.profile import check_profile
+from engine.profile import check_profile, load_profile
 from engine.render import FORMATS, render_report
 from engine.report_json import validation_json
+from engine.rules import Rule, RuleSet, load_rules
+from engine.ruletools import (
+    coverage_text,
+    explain_profile_text,
+    explanation_text,
+    rule_text,
+    rules_json,
+    rules_table,
+    run_rule_tests,
+    test_report,
+)
 from engine.skeleton import checked_skeleton, slug
 from engine.yamlsrc import display_path
 
@@ -213,6 +229,101 @@ def new_profile(
     click.echo(
         f"wrote {display_path(target)}; check it with: ssa-risk validate {display_path(target)}"
     )
+
+
+@main.group()
+def rules() -> None:
+    """Inspect, lint and test rule sets."""
+
+
+def _rules_dir_argument(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.argument(
+        "rules_dir",
+        required=False,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_RULES,
+    )(func)
+
+
+@rules.command("list")
+@click.option("--lens", help="Only rules of this lens (its id).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
+def rules_list(lens: str | None, fmt: str, rules: Path) -> None:
+    """List rules: id, lens, severity, title."""
+    ruleset = load_rules(rules)
+    if lens is not None and lens not in {x.id for x in ruleset.lenses}:
+        known = ", ".join(x.id for x in ruleset.lenses)
+        raise UserError(f"--lens: unknown lens '{lens}' — use one of: {known}")
+    click.echo(rules_json(ruleset, lens) if fmt == "json" else rules_table(ruleset, lens))
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
+def rules_show(rule_id: str, rules: Path) -> None:
+    """Show one rule: conditions, narrative, recommendations, citations, examples."""
+    ruleset = load_rules(rules)
+    click.echo(rule_text(ruleset, _rule(ruleset, rule_id)))
+
+
+@rules.command("lint")
+@_rules_dir_argument
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def rules_lint(rules_dir: Path, strict: bool) -> None:
+    """Check a rule set; every problem in one pass (exit 2 on errors)."""
+    result = lint_rules(rules_dir)
+    for problem in result.errors + result.warnings:
+        click.echo(str(problem))
+    click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    if result.errors or (strict and result.warnings):
+        sys.exit(EXIT_INPUT)
+
+
+@rules.command("test")
+@_rules_dir_argument
+@click.option("-k", "pattern", help="Only examples whose rule id or name matches.")
+@click.option("--coverage", is_flag=True, help="Report which rules fire and which fields are read.")
+def rules_test(rules_dir: Path, pattern: str | None, coverage: bool) -> None:
+    """Run every rule's examples; show why an example failed."""
+    ruleset = load_rules(rules_dir)
+    compiled = compile_ruleset(ruleset)
+    run = run_rule_tests(ruleset, compiled, pattern)
+    if not run.results:
+        raise UserError(f"-k {pattern}: no example matches — try a rule id such as CMR-02")
+    click.echo(test_report(run))
+    if coverage:
+        click.echo("")
+        click.echo(coverage_text(ruleset, compiled, run, bundled_profiles(DEFAULT_PROFILES)))
+    if any(not r.passed for r in run.results):
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--rule", "rule_id", help="Explain this rule (default: fired rules and near misses).")
+@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
+def explain(profile: Path, rule_id: str | None, rules: Path) -> None:
+    """Why rules fired for PROFILE, or why not: each condition, expected and actual."""
+    ruleset = load_rules(rules)
+    loaded = load_profile(profile, display_path(profile))
+    evaluator = Evaluator(ruleset, profile_facts(loaded))
+    if rule_id is None:
+        click.echo(explain_profile_text(loaded, evaluator))
+        return
+    rule = _rule(ruleset, rule_id)
+    click.echo(explanation_text(loaded, evaluator, evaluator.explain(rule)))
+
+
+def _rule(ruleset: RuleSet, rule_id: str) -> Rule:
+    ids = [r.id for r in ruleset.rules]
+    if rule_id not in ids:
+        close = difflib.get_close_matches(rule_id.upper(), ids, n=1)
+        hint = f"did you mean {close[0]}?" if close else "see 'ssa-risk rules list'"
+        raise UserError(f"unknown rule '{rule_id}' — {hint}")
+    return ruleset.rule(rule_id)
 
 
 if __name__ == "__main__":
