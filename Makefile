@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench schema clean
+.PHONY: demo test lint typecheck unit bench schema golden clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v[:2] < (3, 13) else "ssa-risk needs Python 3.11 or 3.12; found %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/ssa-risk assess --out-dir reports
+	$(BIN)/ssa-risk assess profiles/tunisia --format html --out-dir reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,6 +28,10 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Regenerate the golden reports under tests/golden/; review them with `git diff` before committing.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden
 
 # Regenerate the published profile schema from engine/schema_def.py.
 schema: $(STAMP)

@@ -28,7 +28,7 @@ from engine.pipeline import (
     bundled_profiles,
 )
 from engine.profile import check_profile, load_profile
-from engine.render import FORMATS, render_report
+from engine.render import FORMATS, render_report, render_timeline
 from engine.report_json import validation_json
 from engine.rules import Rule, RuleSet, load_rules
 from engine.ruletools import (
@@ -42,6 +42,7 @@ from engine.ruletools import (
     test_report,
 )
 from engine.skeleton import checked_skeleton, slug
+from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
 
 EXIT_INPUT = 2
@@ -140,7 +141,12 @@ def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any
     help="Folder for reports when -o is not given.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="md (diffable), html (self-contained, with charts) or json (the assessment).",
 )
 @_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
 @_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
@@ -152,7 +158,11 @@ def assess(
     rules: Path,
     templates: Path,
 ) -> None:
-    """Assess PROFILES (default: every bundled profile) and write one report each."""
+    """Assess PROFILES (default: every bundled profile) and write one report each.
+
+    A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
+    per snapshot, what changed between them, and the latest snapshot in full.
+    """
     paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
     if output is not None and len(paths) != 1:
         raise UserError(
@@ -162,17 +172,32 @@ def assess(
     assessor = Assessor.load(rules, templates)
     reports = []
     for path in paths:
+        if path.is_dir():
+            snapshots = sorted(path.glob("*.yaml"))
+            if not snapshots:
+                raise UserError(
+                    f"{display_path(path)}: no .yaml snapshots in this folder — "
+                    "name a folder of profiles, e.g. profiles/tunisia"
+                )
+            timeline = build_timeline([assessor.assess(p, display_path(p)) for p in snapshots])
+            target = output or out_dir / f"{path.resolve().name}-timeline.{fmt}"
+            summary = (
+                f"{timeline.country} {timeline.snapshots[0].as_of} to {timeline.latest.as_of}"
+                f" ({len(timeline.snapshots)} snapshots): {timeline.latest.overall}"
+            )
+            reports.append((summary, target, render_timeline(timeline, templates, fmt)))
+            continue
         assessment = assessor.assess(path, display_path(path))
         target = output or out_dir / report_name(path, fmt)
-        reports.append((assessment, target, render_report(assessment, templates, fmt)))
+        summary = (
+            f"{assessment.country} {assessment.as_of}: {assessment.overall} "
+            f"({len(assessment.findings)} findings)"
+        )
+        reports.append((summary, target, render_report(assessment, templates, fmt)))
     # Render everything first, so one bad profile leaves no partial set of reports.
     write_all([(target, text) for _, target, text in reports], reports=True)
-    for assessment, target, _ in reports:
-        fired = len(assessment.findings)
-        click.echo(
-            f"{assessment.country} {assessment.as_of}: {assessment.overall} "
-            f"({fired} findings) → {display_path(target)}"
-        )
+    for summary, target, _ in reports:
+        click.echo(f"{summary} → {display_path(target)}")
 
 
 @main.command()

@@ -90,6 +90,53 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ProgrammeRow:
+    name: str
+    code: str
+    kind: str
+    focus: str
+    recipient: str
+    from_fy: int
+    to_fy: int
+    total_usd: int
+    by_year: tuple[tuple[int, int], ...]  # (fiscal year, amount) where the profile gives them
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """The assistance recorded in the profile, as the report shows it."""
+
+    patron: str
+    programmes: tuple[ProgrammeRow, ...]
+    by_fiscal_year: tuple[tuple[int, int], ...]  # yearly totals where yearly amounts are given
+    by_recipient: tuple[tuple[str, int], ...]
+    total_usd: int
+    grants_usd: int  # every programme that is not a sale
+    sales_usd: int  # programmes of kind 'sale'
+    fms_usd: int | None  # declared Foreign Military Sales, when the profile gives them
+    fmf_usd: int | None  # declared Foreign Military Financing
+
+
+@dataclass(frozen=True)
+class ScoringBand:
+    rating: str
+    condition: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """The scoring table this assessment used, for the report's appendix."""
+
+    severities: tuple[str, ...]
+    empty_lens: str
+    mitigation_steps: int
+    residual_floor: str
+    bands: tuple[ScoringBand, ...]
+    rule_count: int
+
+
+@dataclass(frozen=True)
 class Provenance:
     tool_version: str
     profile_sha256: str
@@ -110,6 +157,8 @@ class Assessment:
     signals: tuple[SignalTrace, ...]
     sources: tuple[Source, ...]
     provenance: Provenance
+    portfolio: Portfolio
+    methodology: Methodology
     missing_sections: tuple[str, ...] = ()
 
     @property
@@ -197,6 +246,8 @@ def build_assessment(
         signals=tuple(sorted(signals.values(), key=_signal_order)),
         sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
         missing_sections=tuple(s for s in ASSESSED_SECTIONS if not data.get(s)),
+        portfolio=portfolio(data.get("assistance") or {}),
+        methodology=methodology(ruleset),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=sha256_text(list(profile.doc.texts)),
@@ -221,6 +272,75 @@ def _lens(ruleset: RuleSet, lens_id: str, findings: Any) -> LensResult:
 
 def _order(f: Finding) -> tuple[int, str, str]:
     return (-RATINGS.index(f.severity), f.rule_id, f.subject)
+
+
+def portfolio(assistance: Mapping[str, Any]) -> Portfolio:
+    """Programmes by year and recipient, totals, and grants against sales."""
+    rows = []
+    yearly: dict[int, int] = {}
+    recipients: dict[str, int] = {}
+    for p in assistance.get("programmes", []):
+        by_year = tuple(
+            zip(range(p["from_fy"], p["to_fy"] + 1), p.get("by_year", ()), strict=False)
+        )
+        total = p["total_usd"] if "total_usd" in p else sum(a for _, a in by_year)
+        for fy, amount in by_year:
+            yearly[fy] = yearly.get(fy, 0) + amount
+        recipient = p.get("recipient", "")
+        recipients[recipient or "(not recorded)"] = (
+            recipients.get(recipient or "(not recorded)", 0) + total
+        )
+        rows.append(
+            ProgrammeRow(
+                p["name"],
+                p.get("code", ""),
+                p["kind"],
+                p.get("focus", ""),
+                recipient,
+                p["from_fy"],
+                p["to_fy"],
+                total,
+                by_year,
+            )
+        )
+    rows.sort(key=lambda r: (r.from_fy, -r.total_usd, r.name))
+    total = sum(r.total_usd for r in rows)
+    sales = sum(r.total_usd for r in rows if r.kind == "sale")
+    return Portfolio(
+        patron=str(assistance.get("patron", "")),
+        programmes=tuple(rows),
+        by_fiscal_year=tuple(sorted(yearly.items())),
+        by_recipient=tuple(sorted(recipients.items(), key=lambda kv: (-kv[1], kv[0]))),
+        total_usd=total,
+        grants_usd=total - sales,
+        sales_usd=sales,
+        fms_usd=assistance.get("fms_usd"),
+        fmf_usd=assistance.get("fmf_usd"),
+    )
+
+
+def methodology(ruleset: RuleSet) -> Methodology:
+    scoring = ruleset.scoring
+    bands = []
+    for band in scoring.bands:
+        parts = []
+        if band.gates_at_least:
+            parts.append(f"at least {band.gates_at_least} country gate(s)")
+        if band.unit_gates_at_least:
+            parts.append(f"at least {band.unit_gates_at_least} unit gate(s)")
+        if band.lenses_at_least:
+            parts.append(
+                f"at least {band.count_at_least} lens(es) rated {band.lenses_at_least} or worse"
+            )
+        bands.append(ScoringBand(band.rating, "; ".join(parts) or "otherwise", band.explanation))
+    return Methodology(
+        severities=RATINGS,
+        empty_lens=scoring.empty_lens,
+        mitigation_steps=scoring.mitigation_steps,
+        residual_floor=scoring.residual_floor,
+        bands=tuple(bands),
+        rule_count=len(ruleset.rules),
+    )
 
 
 def _signal_order(

@@ -8,12 +8,15 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from .assessment import Assessment, sha256_text
+from .charts import assistance_chart, lens_chart, timeline_chart
 from .errors import InputError, Problem
 from .narrative import usd
 from .scoring import RATINGS
+from .serialize import assessment_json, timeline_json
+from .timeline import Timeline
 from .yamlsrc import display_path
 
-FORMATS = {"md": "report.md.j2"}
+FORMATS = ("md", "html", "json")
 
 
 def templates_hash(directory: Path) -> str:
@@ -55,7 +58,8 @@ def _environment(directory: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(directory)),
         undefined=StrictUndefined,
-        autoescape=False,
+        # HTML templates escape everything that comes from profiles and rules.
+        autoescape=lambda name: name is not None and ".html" in name,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -78,13 +82,41 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
-    """The report text in `fmt`, rendered from `directory`'s templates."""
-    name = FORMATS[fmt]
+    """One assessment as Markdown, self-contained HTML or JSON."""
+    if fmt == "json":
+        return assessment_json(assessment)
+    charts = {}
+    if fmt == "html":
+        charts = {
+            "lens": lens_chart(assessment),
+            "assistance": assistance_chart(assessment.portfolio)
+            if assessment.portfolio.programmes
+            else "",
+        }
+    return _render(directory, f"report.{fmt}.j2", a=assessment, charts=charts)
+
+
+def render_timeline(timeline: Timeline, directory: Path, fmt: str = "md") -> str:
+    """A country's snapshots in one report: ratings per year, changes, the latest in full."""
+    if fmt == "json":
+        return timeline_json(timeline)
+    charts = {}
+    if fmt == "html":
+        latest = timeline.latest
+        charts = {
+            "timeline": timeline_chart(timeline),
+            "lens": lens_chart(latest),
+            "assistance": assistance_chart(latest.portfolio) if latest.portfolio.programmes else "",
+        }
+    return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts=charts)
+
+
+def _render(directory: Path, name: str, **context: object) -> str:
     if not (directory / name).is_file():
         raise InputError(
             [
                 Problem(
-                    str(directory / name),
+                    display_path(directory / name),
                     None,
                     None,
                     f"template '{name}' not found",
@@ -93,7 +125,7 @@ def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> s
             ]
         )
     try:
-        text = _environment(directory.resolve()).get_template(name).render(a=assessment)
+        text = _environment(directory.resolve()).get_template(name).render(**context)
     except TemplateError as exc:
         where = getattr(exc, "filename", None) or str(directory / name)
         line = getattr(exc, "lineno", None) or _template_line(exc)

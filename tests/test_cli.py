@@ -122,7 +122,7 @@ def test_unknown_option_value_exits_2(run_cli):
     result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "ssa-risk assess: Invalid value for '--format': 'pdf' is not 'md'."
+        "ssa-risk assess: Invalid value for '--format': 'pdf' is not one of 'md', 'html', 'json'."
         " — see 'ssa-risk assess --help'\n"
     )
 

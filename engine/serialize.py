@@ -1,0 +1,35 @@
+"""The Assessment (and a country's Timeline) as JSON, with a published schema and version."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from .assessment import Assessment
+from .timeline import Timeline
+
+ASSESSMENT_SCHEMA_VERSION = 1
+ASSESSMENT_SCHEMA_PATH = Path(__file__).parent / "schemas" / "assessment.schema.json"
+
+
+def assessment_dict(assessment: Assessment) -> dict[str, Any]:
+    """Plain data, fields in a fixed order, ready for json.dumps."""
+    body = dataclasses.asdict(assessment)
+    return {"schema_version": ASSESSMENT_SCHEMA_VERSION, "kind": "assessment", **body}
+
+
+def assessment_json(assessment: Assessment) -> str:
+    return json.dumps(assessment_dict(assessment), indent=2, ensure_ascii=False) + "\n"
+
+
+def timeline_json(timeline: Timeline) -> str:
+    body = {
+        "schema_version": ASSESSMENT_SCHEMA_VERSION,
+        "kind": "timeline",
+        "country": timeline.country,
+        "changes": [dataclasses.asdict(c) for c in timeline.changes],
+        "snapshots": [assessment_dict(a) for a in timeline.snapshots],
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
