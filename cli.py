@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import sys
 import traceback
@@ -15,9 +16,12 @@ import click
 
 from engine import __version__
 from engine.compiler import compile_ruleset
+from engine.diff import check_assessment, diff_assessments
 from engine.errors import InputError
 from engine.explain import Evaluator
 from engine.facts import profile_facts
+from engine.gitrules import RulesSource
+from engine.impact import impact as run_impact
 from engine.lint import lint_rules
 from engine.output import write_all, write_atomic
 from engine.pipeline import (
@@ -28,7 +32,7 @@ from engine.pipeline import (
     bundled_profiles,
 )
 from engine.profile import check_profile, load_profile
-from engine.render import FORMATS, render_report, render_timeline
+from engine.render import FORMATS, render_diff, render_impact, render_report, render_timeline
 from engine.report_json import validation_json
 from engine.rules import Rule, RuleSet, load_rules
 from engine.ruletools import (
@@ -41,6 +45,7 @@ from engine.ruletools import (
     run_rule_tests,
     test_report,
 )
+from engine.serialize import assessment_dict
 from engine.skeleton import checked_skeleton, slug
 from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
@@ -254,6 +259,145 @@ def new_profile(
     click.echo(
         f"wrote {display_path(target)}; check it with: ssa-risk validate {display_path(target)}"
     )
+
+
+EXIT_FAIL_ON = 3
+FAIL_ON = ("rating-worse", "new-high", "any")
+
+
+def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) -> None:
+    """Exit 3 when the change crosses the line a pipeline set with --fail-on."""
+    hit = {"rating-worse": worse, "new-high": new_high, "any": any_change}.get(option or "")
+    if hit:
+        click.echo(f"ssa-risk: --fail-on {option}: the change crosses this line", err=True)
+        sys.exit(EXIT_FAIL_ON)
+
+
+def _assessment_side(
+    path: Path, rules_spec: str, templates: Path, label_suffix: str
+) -> tuple[dict[str, Any], str]:
+    """An assessment in JSON form: read from a .json file, or a profile assessed now."""
+    shown = display_path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{shown}: file not found — check the path") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserError(
+                f"{shown}: cannot be read as JSON ({exc}) — pass an assessment written by"
+                " 'ssa-risk assess --format json'"
+            ) from None
+        return check_assessment(data, shown), shown
+    with RulesSource(rules_spec, Path.cwd()) as source:
+        assessor = Assessor.load(source.directory, templates, source.label)
+        assessment = assessor.assess(path, shown)
+        label = (
+            f"{shown}{label_suffix}" if source.label is None else f"{shown} under {source.label}"
+        )
+        return assessment_dict(assessment), label
+
+
+@main.command()
+@click.argument("before", type=click.Path(path_type=Path))
+@click.argument("after", type=click.Path(path_type=Path))
+@click.option(
+    "--rules-before",
+    default=str(DEFAULT_RULES),
+    show_default="rules",
+    help="Rules for BEFORE when it is a profile: a folder, or a git REV or REV:path.",
+)
+@click.option(
+    "--rules-after",
+    default=str(DEFAULT_RULES),
+    show_default="rules",
+    help="Rules for AFTER when it is a profile: a folder, or a git REV or REV:path.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diff to this file instead of printing it.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="Exit 3 if the overall or a lens rating got worse, a high or critical finding "
+    "appeared, or anything changed.",
+)
+@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+def diff(
+    before: Path,
+    after: Path,
+    rules_before: str,
+    rules_after: str,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    templates: Path,
+) -> None:
+    """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
+    old, old_label = _assessment_side(before, rules_before, templates, "")
+    new, new_label = _assessment_side(after, rules_after, templates, "")
+    result = diff_assessments(old, new, (old_label, new_label))
+    text = render_diff(result, templates, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    _fail_on(fail_on, result.rating_worse, result.new_high, bool(result.changes or result.lenses))
+
+
+@main.command()
+@click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--before",
+    "before_spec",
+    required=True,
+    help="The old rules: a git REV or REV:path (e.g. main, v1.0:rules), or a folder.",
+)
+@click.option(
+    "--after",
+    "after_spec",
+    default=str(DEFAULT_RULES),
+    show_default="rules",
+    help="The new rules: a folder (or a git revision).",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of printing it.",
+)
+@click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
+@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+def impact(
+    profiles: tuple[Path, ...],
+    before_spec: str,
+    after_spec: str,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    templates: Path,
+) -> None:
+    """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
+    paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
+    with RulesSource(before_spec, Path.cwd()) as old, RulesSource(after_spec, Path.cwd()) as new:
+        before = Assessor.load(old.directory, templates, old.label)
+        after = Assessor.load(new.directory, templates, new.label)
+        labels = (
+            old.label or display_path(old.directory),
+            new.label or display_path(new.directory),
+        )
+        result = run_impact(paths, before, after, labels)
+    text = render_impact(result, templates, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
 @main.group()

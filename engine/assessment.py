@@ -137,6 +137,28 @@ class Methodology:
 
 
 @dataclass(frozen=True)
+class RuleDigest:
+    """A rule as the assessment saw it, so that a diff can say how a rule changed."""
+
+    id: str
+    logic_sha256: str
+    wording_sha256: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class FactValue:
+    """One profile value the rules could read, and where it was written."""
+
+    path: str
+    kind: str
+    field: str
+    value: Any
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class Provenance:
     tool_version: str
     profile_sha256: str
@@ -160,6 +182,8 @@ class Assessment:
     portfolio: Portfolio
     methodology: Methodology
     missing_sections: tuple[str, ...] = ()
+    rules: tuple[RuleDigest, ...] = ()
+    facts: tuple[FactValue, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -248,6 +272,11 @@ def build_assessment(
         missing_sections=tuple(s for s in ASSESSED_SECTIONS if not data.get(s)),
         portfolio=portfolio(data.get("assistance") or {}),
         methodology=methodology(ruleset),
+        rules=tuple(
+            RuleDigest(r.id, r.logic_sha256, r.wording_sha256, r.definition)
+            for r in sorted(ruleset.rules, key=lambda r: r.id)
+        ),
+        facts=_fact_values(profile, facts),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=sha256_text(list(profile.doc.texts)),
@@ -272,6 +301,27 @@ def _lens(ruleset: RuleSet, lens_id: str, findings: Any) -> LensResult:
 
 def _order(f: Finding) -> tuple[int, str, str]:
     return (-RATINGS.index(f.severity), f.rule_id, f.subject)
+
+
+def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
+    out = []
+    for fact in facts:
+        for name, value in fact.fields.items():
+            field = "id" if name == PROFILE_ID_FIELD else name
+            path = (*fact.path, field)
+            derived = field in DERIVED_FIELDS.get(fact.kind, {})
+            loc = profile.doc.location(fact.path if derived else path)
+            out.append(
+                FactValue(
+                    format_path(path),
+                    fact.kind,
+                    field,
+                    _frozen(value),
+                    loc.file if loc else profile.path,
+                    loc.line if loc else None,
+                )
+            )
+    return tuple(sorted(out, key=lambda f: f.path))
 
 
 def portfolio(assistance: Mapping[str, Any]) -> Portfolio:

@@ -28,8 +28,8 @@ class Assessor:
     templates_sha256: str
 
     @classmethod
-    def load(cls, rules_dir: Path, templates_dir: Path) -> Assessor:
-        ruleset = load_rules(rules_dir)
+    def load(cls, rules_dir: Path, templates_dir: Path, label: str | None = None) -> Assessor:
+        ruleset = load_rules(rules_dir, label)
         return cls(ruleset, compile_ruleset(ruleset), templates_hash(templates_dir))
 
     def assess(self, profile_path: Path, label: str | None = None) -> Assessment:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from functools import cache
 from pathlib import Path
 
@@ -9,7 +11,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from .assessment import Assessment, sha256_text
 from .charts import assistance_chart, lens_chart, timeline_chart
+from .diff import Diff
 from .errors import InputError, Problem
+from .impact import Impact
 from .narrative import usd
 from .scoring import RATINGS
 from .serialize import assessment_json, timeline_json
@@ -109,6 +113,20 @@ def render_timeline(timeline: Timeline, directory: Path, fmt: str = "md") -> str
             "assistance": assistance_chart(latest.portfolio) if latest.portfolio.programmes else "",
         }
     return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts=charts)
+
+
+def render_diff(diff: Diff, directory: Path, fmt: str = "md") -> str:
+    """A diff of two assessments as Markdown, HTML or JSON."""
+    if fmt == "json":
+        return json.dumps(dataclasses.asdict(diff), indent=2, ensure_ascii=False) + "\n"
+    return _render(directory, f"diff.{fmt}.j2", d=diff)
+
+
+def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
+    """The impact of a rule change over many profiles, as Markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(dataclasses.asdict(impact), indent=2, ensure_ascii=False) + "\n"
+    return _render(directory, f"impact.{fmt}.j2", i=impact)
 
 
 def _render(directory: Path, name: str, **context: object) -> str:

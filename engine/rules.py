@@ -6,6 +6,8 @@ Every problem in every file is collected in one pass and reported with file:line
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,14 @@ RULE_KEYS = (
     "examples",
 )
 PATTERN_KEYS = ("fact", "signal", "as", "where")
+LOGIC_KEYS = ("when", "severity", "effect", "scope", "conclude", "subject")
+WORDING_KEYS = ("title", "because", "recommend", "cite")
+
+
+def _digest(definition: str, keys: tuple[str, ...]) -> str:
+    data = json.loads(definition)
+    part = {k: data[k] for k in keys if k in data}
+    return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,17 @@ class Rule:
     line: int
     examples: tuple[Example, ...] = ()
     scope: str = "country"  # a gate bars assistance to the country, or only to one unit
+    definition: str = "{}"  # the rule as written (without examples), canonical JSON
+
+    @property
+    def logic_sha256(self) -> str:
+        """Hash of what decides whether and how the rule fires."""
+        return _digest(self.definition, LOGIC_KEYS)
+
+    @property
+    def wording_sha256(self) -> str:
+        """Hash of what the rule says when it fires."""
+        return _digest(self.definition, WORDING_KEYS)
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:
@@ -130,8 +151,12 @@ class RuleSet:
         return next(lens for lens in self.lenses if lens.id == lens_id)
 
 
-def load_rules(directory: Path) -> RuleSet:
-    """Load and check every file of a rule set; raise InputError listing all problems."""
+def load_rules(directory: Path, label: str | None = None) -> RuleSet:
+    """Load and check every file of a rule set; raise InputError listing all problems.
+
+    `label` names the folder in messages and reports instead of its path (for example
+    `v1.0:rules` for rules read from a git revision into a temporary folder).
+    """
     if not directory.is_dir():
         raise InputError(
             [
@@ -145,7 +170,7 @@ def load_rules(directory: Path) -> RuleSet:
 
     def read(path: Path) -> Document | None:
         try:
-            doc = load_yaml(path, display_path(path))
+            doc = load_yaml(path, f"{label}/{path.name}" if label else display_path(path))
         except InputError as exc:
             problems.extend(exc.problems)
             return None
@@ -189,7 +214,7 @@ def load_rules(directory: Path) -> RuleSet:
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
     lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
     return RuleSet(
-        display_path(directory),
+        label or display_path(directory),
         documents,
         tuple(lenses),
         tuple(rules),
@@ -449,6 +474,9 @@ class _FileChecker:
             line=self._line(path),
             examples=examples,
             scope=scope,
+            definition=json.dumps(
+                {k: v for k, v in item.items() if k != "examples"}, sort_keys=True, default=str
+            ),
         )
 
     def _check_narrative(

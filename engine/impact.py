@@ -1,0 +1,57 @@
+"""Impact of a rule change: the old and the new rule set over every profile, side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .diff import Diff, diff_assessments
+from .serialize import assessment_dict
+from .yamlsrc import display_path
+
+if TYPE_CHECKING:  # the pipeline imports the renderer, which renders Impact
+    from .pipeline import Assessor
+
+
+@dataclass(frozen=True)
+class ProfileImpact:
+    profile: str
+    diff: Diff
+
+    @property
+    def flipped(self) -> bool:
+        return self.diff.overall[0] != self.diff.overall[1]
+
+
+@dataclass(frozen=True)
+class Impact:
+    before: str
+    after: str
+    profiles: tuple[ProfileImpact, ...]
+
+    @property
+    def rating_worse(self) -> bool:
+        return any(p.diff.rating_worse for p in self.profiles)
+
+    @property
+    def new_high(self) -> bool:
+        return any(p.diff.new_high for p in self.profiles)
+
+    @property
+    def any_change(self) -> bool:
+        return any(p.diff.changes or p.diff.lenses for p in self.profiles)
+
+
+def impact(
+    paths: Sequence[Path], before: Assessor, after: Assessor, labels: tuple[str, str]
+) -> Impact:
+    """Assess every profile under both rule sets (each compiled once) and compare."""
+    rows = []
+    for path in paths:
+        shown = display_path(path)
+        old = assessment_dict(before.assess(path, shown))
+        new = assessment_dict(after.assess(path, shown))
+        rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
+    return Impact(labels[0], labels[1], tuple(rows))
