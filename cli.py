@@ -273,6 +273,14 @@ def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) 
         sys.exit(EXIT_FAIL_ON)
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """Print the text, or write it to the file given with -o."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
 def _assessment_side(
     path: Path, rules_spec: str, templates: Path, label_suffix: str
 ) -> tuple[dict[str, Any], str]:
@@ -342,10 +350,7 @@ def diff(
     new, new_label = _assessment_side(after, rules_after, templates, "")
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _emit(text, output)
     _fail_on(fail_on, result.rating_worse, result.new_high, bool(result.changes or result.lenses))
 
 
@@ -393,10 +398,7 @@ def impact(
         )
         result = run_impact(paths, before, after, labels)
     text = render_impact(result, templates, fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    _emit(text, output)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 

@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from engine.assessment import ASSESSED_SECTIONS
 from engine.durable import RuleEngine
 from engine.errors import InputError
 from engine.pipeline import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
@@ -51,16 +52,7 @@ from engine.snapshots import load_snapshot
 BASE_PROFILE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 
 # Optional top-level sections a synthetic profile may leave out, and how often it does.
-OPTIONAL_SECTIONS = (
-    "civil_military",
-    "institutions",
-    "rivalries",
-    "reform",
-    "political_context",
-    "threats",
-    "human_rights",
-    "assistance",
-)
+OPTIONAL_SECTIONS = ASSESSED_SECTIONS
 DROP_SECTION_PROBABILITY = 0.1
 # Institutions that rivalries, abuses and programmes may refer to; always kept.
 CORE_INSTITUTIONS = ("armed_forces", "internal_security")
