@@ -15,9 +15,10 @@ from typing import Any
 import click
 
 from engine import __version__
+from engine.assessment import Assessment
 from engine.compiler import compile_ruleset
 from engine.diff import check_assessment, diff_assessments
-from engine.errors import InputError
+from engine.errors import InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
 from engine.gitrules import RulesSource
@@ -175,6 +176,18 @@ def assess(
             "pass one profile with -o, or use --out-dir"
         )
     assessor = Assessor.load(rules, templates)
+    problems: list[Problem] = []
+
+    def assess_all(files: list[Path]) -> list[Assessment]:
+        """Every file assessed; problems collected so that one run reports them all."""
+        done = []
+        for file in files:
+            try:
+                done.append(assessor.assess(file, display_path(file)))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        return done
+
     reports = []
     for path in paths:
         if path.is_dir():
@@ -184,21 +197,30 @@ def assess(
                     f"{display_path(path)}: no .yaml snapshots in this folder — "
                     "name a folder of profiles, e.g. profiles/tunisia"
                 )
-            timeline = build_timeline([assessor.assess(p, display_path(p)) for p in snapshots])
+            assessed = assess_all(snapshots)
+            if len(assessed) < len(snapshots):
+                continue
+            timeline = build_timeline(assessed)
             target = output or out_dir / f"{path.resolve().name}-timeline.{fmt}"
+            count = len(timeline.snapshots)
             summary = (
                 f"{timeline.country} {timeline.snapshots[0].as_of} to {timeline.latest.as_of}"
-                f" ({len(timeline.snapshots)} snapshots): {timeline.latest.overall}"
+                f" ({count} snapshot{'s' if count != 1 else ''}): {timeline.latest.overall}"
             )
             reports.append((summary, target, render_timeline(timeline, templates, fmt)))
             continue
-        assessment = assessor.assess(path, display_path(path))
+        single = assess_all([path])
+        if not single:
+            continue
+        assessment = single[0]
         target = output or out_dir / report_name(path, fmt)
         summary = (
             f"{assessment.country} {assessment.as_of}: {assessment.overall} "
             f"({len(assessment.findings)} findings)"
         )
         reports.append((summary, target, render_report(assessment, templates, fmt)))
+    if problems:
+        raise InputError(problems)
     # Render everything first, so one bad profile leaves no partial set of reports.
     write_all([(target, text) for _, target, text in reports], reports=True)
     for summary, target, _ in reports:
@@ -351,7 +373,7 @@ def diff(
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
     _emit(text, output)
-    _fail_on(fail_on, result.rating_worse, result.new_high, bool(result.changes or result.lenses))
+    _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
 @main.command()

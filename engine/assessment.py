@@ -156,6 +156,7 @@ class FactValue:
     value: Any
     file: str
     line: int | None
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,7 @@ def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
                     _frozen(value),
                     loc.file if loc else profile.path,
                     loc.line if loc else None,
+                    derived,
                 )
             )
     return tuple(sorted(out, key=lambda f: f.path))

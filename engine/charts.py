@@ -28,6 +28,8 @@ def _pyplot() -> Any:
             "svg.fonttype": "none",
             "font.family": "sans-serif",
             "font.size": 9,
+            # Programme names are text, not formulas: "$5m" must not start maths mode.
+            "text.parse_math": False,
         }
     )
     import matplotlib.pyplot as plt
@@ -117,4 +119,6 @@ def _spans(portfolio: Portfolio) -> Sequence[tuple[int, int]]:
 
 def _short(name: str) -> str:
     name = re.sub(r"\s+", " ", name)
-    return name if len(name) <= 40 else name[:38] + "…"
+    name = name if len(name) <= 40 else name[:38] + "…"
+    # matplotlib leaves labels that start with "_" out of the legend.
+    return " " + name if name.startswith("_") else name

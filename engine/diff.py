@@ -11,11 +11,16 @@ subject. Each added, removed or changed finding gets a cause:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import jsonschema
 
 from .errors import InputError, Problem
 from .scoring import RATINGS
+from .serialize import ASSESSMENT_SCHEMA_PATH
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +53,11 @@ class Diff:
     lenses: tuple[tuple[str, str, str], ...]  # (lens title, residual before, after), changed only
     changes: tuple[FindingChange, ...]
     unchanged: int
+    notes: tuple[str, ...] = ()  # changes outside the findings: scoring, templates, rule set
+
+    @property
+    def any_change(self) -> bool:
+        return bool(self.changes or self.lenses) or self.overall[0] != self.overall[1]
 
     @property
     def rating_worse(self) -> bool:
@@ -97,6 +107,24 @@ def check_assessment(data: Any, label: str) -> dict[str, Any]:
             ]
         )
     version = data.get("schema_version")
+    if version == SCHEMA_VERSION:
+        errors = sorted(
+            _validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]
+        )
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+            raise InputError(
+                [
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        f"is not a complete assessment ({where}: {first.message})",
+                        "write it again with 'ssa-risk assess --format json'",
+                    )
+                ]
+            )
     if version != SCHEMA_VERSION:
         raise InputError(
             [
@@ -111,6 +139,12 @@ def check_assessment(data: Any, label: str) -> dict[str, Any]:
             ]
         )
     return data
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(ASSESSMENT_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def diff_assessments(
@@ -175,6 +209,13 @@ def diff_assessments(
         for lens in after["lenses"]
         if lens_before.get(lens["id"], "low") != lens["residual"]
     )
+    notes = []
+    if before["methodology"] != after["methodology"]:
+        notes.append("the scoring table (scoring.yaml) changed")
+    if before["provenance"]["rules_sha256"] != after["provenance"]["rules_sha256"]:
+        notes.append("the rule set changed")
+    if wording_context:
+        notes.append("the templates changed")
     return Diff(
         after["country"],
         labels[0],
@@ -184,6 +225,7 @@ def diff_assessments(
         lenses,
         tuple(changes),
         unchanged,
+        tuple(notes),
     )
 
 
@@ -234,8 +276,16 @@ def _cause(
         return Cause("rule removed", (f"{rule_id} is not in this rule set",))
     if rule_a and rule_b and rule_a["logic_sha256"] != rule_b["logic_sha256"]:
         return Cause("rule edited", tuple(_definition_changes(rule_a, rule_b)))
-    read = _fields_read(rule_id, rules_after if rule_b else rules_before)
-    changed = _profile_changes(facts_before, facts_after, read)
+    upstream = _edited_upstream(rule_id, rules_before, rules_after)
+    if upstream:
+        return Cause("rule edited", tuple(upstream))
+    cited = {e["path"] for f in (a, b) if f for e in f["evidence"]}
+    changed = _profile_changes(facts_before, facts_after, lambda f: f["path"] in cited)
+    if not changed:
+        read = _fields_read(rule_id, rules_after if rule_b else rules_before)
+        changed = _profile_changes(
+            facts_before, facts_after, lambda f: (f["kind"], f["field"]) in read
+        )
     if changed:
         return Cause("profile changed", tuple(changed))
     if rule_a and rule_b and rule_a["wording_sha256"] != rule_b["wording_sha256"]:
@@ -281,6 +331,58 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _concluders(rules: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rid, rule in rules.items():
+        conclude = json.loads(rule["definition"]).get("conclude")
+        if conclude:
+            out.setdefault(conclude, []).append(rid)
+    return out
+
+
+def _signals_used(rule: dict[str, Any]) -> list[str]:
+    when = json.loads(rule["definition"]).get("when", {})
+    return [
+        str(p["signal"])
+        for group in ("all", "any", "none")
+        for p in when.get(group, []) or []
+        if isinstance(p, dict) and "signal" in p
+    ]
+
+
+def _edited_upstream(
+    rule_id: str, rules_before: dict[str, dict[str, Any]], rules_after: dict[str, dict[str, Any]]
+) -> list[str]:
+    """Edits to the rules that conclude the signals a rule relies on, however far back."""
+    concluders = _concluders(rules_after) | {
+        k: v for k, v in _concluders(rules_before).items() if k not in _concluders(rules_after)
+    }
+    out: list[str] = []
+    todo = [(rule_id, "")]
+    seen = {rule_id}
+    while todo:
+        rid, _ = todo.pop(0)
+        rule = rules_after.get(rid) or rules_before.get(rid)
+        if rule is None:
+            continue
+        for signal in _signals_used(rule):
+            for source in sorted(concluders.get(signal, [])):
+                if source in seen:
+                    continue
+                seen.add(source)
+                a, b = rules_before.get(source), rules_after.get(source)
+                if a is None or b is None:
+                    state = "added" if a is None else "removed"
+                    out.append(f"{source} (concludes signal {signal}) was {state}")
+                elif a["logic_sha256"] != b["logic_sha256"]:
+                    out += [
+                        f"{source} (concludes signal {signal}): {change}"
+                        for change in _definition_changes(a, b)
+                    ]
+                todo.append((source, signal))
+    return out
+
+
 def _fields_read(rule_id: str, rules: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
     """(fact kind, field) pairs a rule reads, through the signals it relies on too."""
     read: set[tuple[str, str]] = set()
@@ -308,17 +410,22 @@ def _fields_read(rule_id: str, rules: dict[str, dict[str, Any]]) -> set[tuple[st
     return read
 
 
+def _natural(path: str) -> list[Any]:
+    """`programmes[10]` after `programmes[9]`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
+
+
 def _profile_changes(
     before: dict[str, dict[str, Any]],
     after: dict[str, dict[str, Any]],
-    read: set[tuple[str, str]],
+    relevant: Any,
 ) -> list[str]:
     out = []
-    for path in sorted(set(before) | set(after)):
+    for path in sorted(set(before) | set(after), key=_natural):
         a, b = before.get(path), after.get(path)
         fact = b or a
         assert fact is not None
-        if (fact["kind"], fact["field"]) not in read:
+        if not relevant(fact):
             continue
         old = a["value"] if a else _ABSENT
         new = b["value"] if b else _ABSENT
@@ -326,6 +433,9 @@ def _profile_changes(
             continue
         where = b or a
         assert where is not None
-        at = f" ({where['file']}:{where['line']})" if where.get("line") else ""
+        if where.get("derived"):
+            at = " (derived: computed from the profile, e.g. from as_of)"
+        else:
+            at = f" ({where['file']}:{where['line']})" if where.get("line") else ""
         out.append(f"{path}: {_show(old)} → {_show(new)}{at}")
     return out

@@ -77,11 +77,10 @@ class Evaluator:
         self.signals: dict[str, list[Fact]] = {}  # name → signal facts
         self.matches: dict[str, list[dict[str, Fact]]] = {}
         positive = [r for r in ruleset.rules if not r.none]
-        negating = [r for r in ruleset.rules if r.none]
         self._fixpoint(positive)
-        for rule in negating:  # judged once everything else is in, like the engine's end marker
-            self._record(rule, list(self._match(rule)))
-        self._fixpoint(positive)
+        # The engine's end marker: from here on every rule, negating ones included, is judged
+        # whenever a new signal arrives. Matches are never withdrawn, as in the engine.
+        self._fixpoint(list(ruleset.rules))
 
     def _fixpoint(self, rules: Sequence[Rule]) -> None:
         while True:
@@ -133,14 +132,21 @@ class Evaluator:
             yield dict(bound)
             return
         first, rest = patterns[0], patterns[1:]
+        used = {f.id for f in bound.values()}
         for fact in self._candidates(first):
+            # Like the engine, one fact never fills two conditions of a rule.
+            if fact.id in used:
+                continue
             if all(r.passed for r in self.test_fact(first, fact, bound)):
                 bound[first.name] = fact
                 yield from self._bind(rest, bound)
                 del bound[first.name]
 
     def _blocker(self, pattern: Pattern, bound: Mapping[str, Fact]) -> Fact | None:
+        used = {f.id for f in bound.values()}
         for fact in self._candidates(pattern):
+            if fact.id in used:  # a fact the rule bound cannot also block it
+                continue
             if all(r.passed for r in self.test_fact(pattern, fact, bound)):
                 return fact
         return None
@@ -222,7 +228,8 @@ def _resolve(value: Any, bound: Mapping[str, Fact]) -> Any:
 
 def wildcard_regex(wildcard: str) -> re.Pattern[str]:
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard]
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+    # The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
+    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
 def _number(value: Any) -> bool:

@@ -41,7 +41,7 @@ class Impact:
 
     @property
     def any_change(self) -> bool:
-        return any(p.diff.changes or p.diff.lenses for p in self.profiles)
+        return any(p.diff.any_change for p in self.profiles)
 
 
 def impact(

@@ -56,6 +56,11 @@ def templates_hash(directory: Path) -> str:
     return sha256_text(texts)
 
 
+def markdown_cell(value: object) -> str:
+    """Text for a Markdown table cell: a '|' or a line break would end the cell or the row."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
 @cache
 def _environment(directory: Path) -> Environment:
     """One environment per templates folder, so each template compiles once per process."""
@@ -70,6 +75,7 @@ def _environment(directory: Path) -> Environment:
         auto_reload=True,
     )
     env.filters["usd"] = usd
+    env.filters["cell"] = markdown_cell
     env.globals["RATINGS"] = RATINGS
     return env
 

@@ -653,7 +653,6 @@ class _FileChecker:
     def _tests(
         self, kind: str, field_name: str, spec: Any, path: YamlPath, names: dict[str, str]
     ) -> list[FieldTest]:
-        line = self._line(path)
         known = self.fields[kind]
         if field_name not in known:
             close = difflib.get_close_matches(field_name, sorted(known), n=1)
@@ -664,10 +663,7 @@ class _FileChecker:
             )
             return []
         if not isinstance(spec, dict):
-            value = self._value(spec, path, names)
-            if not isinstance(value, Ref):
-                self._check_value(kind, field_name, value, path, False)
-            return [FieldTest(field_name, "eq", value, line)]
+            spec = {"eq": spec}
         out = []
         for op, raw in spec.items():
             if op not in OPERATORS:
@@ -679,6 +675,23 @@ class _FileChecker:
                 )
                 continue
             value = self._value(raw, (*path, op), names)
+            is_list = field_schemas()[kind].get(field_name, {}).get("type") == "array"
+            if is_list and op != "contains" and op != "exists":
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is a list: '{op}' cannot compare it",
+                    "use contains: VALUE to ask whether the list holds a value",
+                )
+                continue
+            if isinstance(value, Ref) and op != "eq":
+                # durable_rules crashes on ordered comparisons with a joined field that some
+                # facts lack, so joins test equality only.
+                self._p(
+                    (*path, op),
+                    f"a join ({{ref: ...}}) can only test equality, not '{op}'",
+                    "write field: {eq: {ref: name.field}}",
+                )
+                continue
             if op in ("eq", "in", "contains") and not isinstance(value, Ref):
                 values = value if op == "in" and isinstance(value, tuple) else (value,)
                 for v in values:

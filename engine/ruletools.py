@@ -246,7 +246,7 @@ def explanation_text(profile: Profile, evaluator: Evaluator, explanation: Explan
         return "\n".join(lines)
     lines = [f"{rule.id} did not fire: {rule.title}", "Conditions, failing first:"]
     for condition in explanation.conditions:
-        lines += _condition_lines(profile, rule, condition)
+        lines += _condition_lines(profile, evaluator.ruleset, rule, condition)
     return "\n".join(lines)
 
 
@@ -262,13 +262,21 @@ def _fact_lines(profile: Profile, rule: Rule, name: str, fact: Fact) -> list[str
     return lines
 
 
-def _condition_lines(profile: Profile, rule: Rule, condition: ConditionResult) -> list[str]:
+def _condition_lines(
+    profile: Profile, ruleset: RuleSet, rule: Rule, condition: ConditionResult
+) -> list[str]:
     mark = "ok  " if condition.held else "FAIL"
     pattern = condition.pattern
     rule_at = f"{rule.file}:{pattern.line}"
     if pattern.fact == "signal":
         name = pattern.tests[0].value
-        state = "concluded" if condition.held else "not concluded by any rule"
+        if condition.held:
+            state = "concluded"
+        else:
+            sources = [r.id for r in ruleset.rules if r.conclude == name]
+            state = "not concluded" + (
+                f" ({', '.join(sources)} did not fire)" if sources else " by any rule"
+            )
         return [f"  {mark} signal {name}: {state} ({rule_at})"]
     if condition.group == "none":
         if condition.held:
@@ -287,10 +295,10 @@ def _condition_lines(profile: Profile, rule: Rule, condition: ConditionResult) -
         if t.actual is MISSING:
             actual = "missing from the profile"
         else:
-            actual = f"{show(t.actual)} ({where(profile, condition.fact, t.test.field)})"
+            actual = f"{show(t.actual)} (profile {where(profile, condition.fact, t.test.field)})"
         lines.append(
             f"    {state} {t.test.field}: expected {t.expected}, actual {actual}"
-            f" ({rule.file}:{t.test.line})"
+            f" (rule {rule.file}:{t.test.line})"
         )
     return lines
 

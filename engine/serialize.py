@@ -11,7 +11,9 @@ from .assessment import Assessment
 from .timeline import Timeline
 
 ASSESSMENT_SCHEMA_VERSION = 1
-ASSESSMENT_SCHEMA_PATH = Path(__file__).parent / "schemas" / "assessment.schema.json"
+ASSESSMENT_SCHEMA_PATH = (
+    Path(__file__).parent / "schemas" / "assessment.schema.json"
+)  # also in diff
 
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:

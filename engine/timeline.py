@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .assessment import Assessment
+from .errors import InputError, Problem
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,22 @@ class Timeline:
 
 def build_timeline(assessments: list[Assessment]) -> Timeline:
     """Snapshots ordered by as_of, with the changes between consecutive ones."""
+    countries = {a.iso3 for a in assessments}
+    if len(countries) > 1:
+        first = assessments[0]
+        other = next(a for a in assessments if a.iso3 != first.iso3)
+        raise InputError(
+            [
+                Problem(
+                    other.profile_path,
+                    None,
+                    None,
+                    f"is a snapshot of {other.country}, but {first.profile_path} is of "
+                    f"{first.country}",
+                    "keep one country's snapshots per folder",
+                )
+            ]
+        )
     ordered = tuple(sorted(assessments, key=lambda a: a.as_of))
     changes = tuple(_change(a, b) for a, b in pairwise(ordered))
     return Timeline(ordered[-1].country, ordered, changes)

@@ -219,10 +219,12 @@ def test_rules_test_shows_expected_actual_and_why_not(run_cli, rules_copy):
         "  Conditions, failing first:",
     ]
     assert (
-        "    FAIL military_held_power: expected = true, actual false (rules/civil_military.yaml:"
+        "    FAIL military_held_power: expected = true, actual false (profile rules/civil"
         in result.stdout
     )
-    ok_line = "    ok   support_for_military_rule_pct: expected >= 30, actual 35 (rules/civil"
+    ok_line = (
+        "    ok   support_for_military_rule_pct: expected >= 30, actual 35 (profile rules/civil"
+    )
     assert ok_line in result.stdout
     assert lines[-1] == "1 passed, 1 failed"
 
@@ -273,7 +275,7 @@ def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_cli):
         "Conditions, failing first:\n"
         "  FAIL all: civil_military (rules/civil_military.yaml:38)\n"
         "    FAIL support_for_military_rule_pct: expected >= 40, actual missing from the"
-        " profile (rules/civil_military.yaml:41)\n"
+        " profile (rule rules/civil_military.yaml:41)\n"
         "  ok   signal military_elevated: concluded (rules/civil_military.yaml:42)\n"
     )
 
@@ -289,7 +291,7 @@ def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_cli):
 def test_explain_with_a_wrong_value_shows_expected_and_actual_with_lines(run_cli):
     result = run_cli("explain", str(DEFAULT_PROFILES / "tunisia" / "2010.yaml"), "--rule", "GOV-01")
     assert "    FAIL status: expected one of [stalled, deadlocked], actual absent" in result.stdout
-    assert "(profiles/tunisia/2010.yaml:" in result.stdout
+    assert "(profile profiles/tunisia/2010.yaml:" in result.stdout
 
 
 def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
