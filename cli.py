@@ -303,9 +303,7 @@ def _emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-def _assessment_side(
-    path: Path, rules_spec: str, templates: Path, label_suffix: str
-) -> tuple[dict[str, Any], str]:
+def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict[str, Any], str]:
     """An assessment in JSON form: read from a .json file, or a profile assessed now."""
     shown = display_path(path)
     if path.suffix.lower() == ".json":
@@ -322,10 +320,8 @@ def _assessment_side(
     with RulesSource(rules_spec, Path.cwd()) as source:
         assessor = Assessor.load(source.directory, templates, source.label)
         assessment = assessor.assess(path, shown)
-        label = (
-            f"{shown}{label_suffix}" if source.label is None else f"{shown} under {source.label}"
-        )
-        return assessment_dict(assessment), label
+        rules_shown = source.label or display_path(source.directory)
+        return assessment_dict(assessment), f"{shown} under {rules_shown}"
 
 
 @main.command()
@@ -335,13 +331,15 @@ def _assessment_side(
     "--rules-before",
     default=str(DEFAULT_RULES),
     show_default="rules",
-    help="Rules for BEFORE when it is a profile: a folder, or a git REV or REV:path.",
+    help="Rules for BEFORE when it is a profile (ignored for a saved assessment): a folder, "
+    "or a git REV or REV:path.",
 )
 @click.option(
     "--rules-after",
     default=str(DEFAULT_RULES),
     show_default="rules",
-    help="Rules for AFTER when it is a profile: a folder, or a git REV or REV:path.",
+    help="Rules for AFTER when it is a profile (ignored for a saved assessment): a folder, "
+    "or a git REV or REV:path.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @click.option(
@@ -368,8 +366,8 @@ def diff(
     templates: Path,
 ) -> None:
     """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
-    old, old_label = _assessment_side(before, rules_before, templates, "")
-    new, new_label = _assessment_side(after, rules_after, templates, "")
+    old, old_label = _assessment_side(before, rules_before, templates)
+    new, new_label = _assessment_side(after, rules_after, templates)
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
     _emit(text, output)

@@ -155,10 +155,11 @@ def diff_assessments(
         raise InputError(
             [
                 Problem(
-                    labels[1],
+                    after["profile_path"],
                     None,
                     None,
-                    f"assesses {after['country']}, but {labels[0]} assesses {before['country']}",
+                    f"assesses {after['country']}, but {before['profile_path']} assesses "
+                    f"{before['country']}",
                     "compare two assessments of the same country",
                 )
             ]
