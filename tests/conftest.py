@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,19 @@ def tunisia_copy(tmp_path: Path) -> Path:
     target = tmp_path / "tunisia"
     shutil.copytree(TUNISIA_2020.parent, target)
     return target
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository holding the bundled rules at tag v1, and the Tunisia snapshots."""
+    root = tmp_path / "repo"
+    shutil.copytree(DEFAULT_RULES, root / "rules")
+    shutil.copytree(TUNISIA_2020.parent, root / "tunisia")
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    monkeypatch.chdir(root)
+    return root
 
 
 @pytest.fixture

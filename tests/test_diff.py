@@ -4,27 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-
-from engine.pipeline import DEFAULT_RULES
-
-from .conftest import TUNISIA_2020
-
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    """A git repository holding the bundled rules at tag v1, and the Tunisia snapshots."""
-    root = tmp_path / "repo"
-    shutil.copytree(DEFAULT_RULES, root / "rules")
-    shutil.copytree(TUNISIA_2020.parent, root / "tunisia")
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-    monkeypatch.chdir(root)
-    return root
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from engine.compiler import compile_ruleset
 from engine.durable import evaluate
 from engine.explain import Evaluator
 from engine.facts import profile_facts
-from engine.pipeline import DEFAULT_RULES
 from engine.profile import load_profile
 from engine.rules import load_rules
 
@@ -197,18 +195,6 @@ def test_every_bad_snapshot_of_a_folder_is_reported(run_cli, tunisia_copy):
 
 
 # --- diff -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    root = tmp_path / "repo"
-    shutil.copytree(DEFAULT_RULES, root / "rules")
-    shutil.copytree(TUNISIA_2020.parent, root / "tunisia")
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-    monkeypatch.chdir(root)
-    return root
 
 
 def test_editing_a_rule_that_concludes_a_signal_is_named_as_the_cause(run_cli, repo):
