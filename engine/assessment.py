@@ -250,7 +250,7 @@ def build_assessment(
     for key, evidence_set in merged_evidence.items():
         if len(evidence_set) > len(findings[key].evidence):
             merged = tuple(sorted(evidence_set, key=_ev_order))
-            findings[key] = _replace_evidence(findings[key], merged)
+            findings[key] = replace(findings[key], evidence=merged)
     lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
     band = ruleset.scoring.overall(
@@ -491,7 +491,3 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _replace_evidence(f: Finding, evidence: tuple[Evidence, ...]) -> Finding:
-    return replace(f, evidence=evidence)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from .assessment import Assessment, Portfolio
@@ -106,15 +105,9 @@ def assistance_chart(portfolio: Portfolio) -> str:
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel("US$ million")
         ax.legend(fontsize=6, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
-    spans = _spans(portfolio)
-    if spans:
-        ax.set_title("Assistance by programme (fiscal years with yearly amounts)")
+    ax.set_title("Assistance by programme (fiscal years with yearly amounts)")
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, plt)
-
-
-def _spans(portfolio: Portfolio) -> Sequence[tuple[int, int]]:
-    return sorted({(p.from_fy, p.to_fy) for p in portfolio.programmes})
 
 
 def _short(name: str) -> str:
