@@ -131,7 +131,7 @@ def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any
     )
 
 
-@main.command()
+@main.command(short_help="Assess profiles and write suitability reports.")
 @click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -227,7 +227,7 @@ def assess(
         click.echo(f"{summary} → {display_path(target)}")
 
 
-@main.command()
+@main.command(short_help="Check profiles against the schema.")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -251,7 +251,7 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
         sys.exit(EXIT_INPUT)
 
 
-@main.command("new-profile")
+@main.command("new-profile", short_help="Write a commented profile skeleton.")
 @click.argument("country")
 @click.option("--as-of", required=True, help="Date the profile describes, YYYY-MM.")
 @click.option("--iso3", required=True, help="ISO 3166-1 alpha-3 code, e.g. TUN.")
@@ -324,7 +324,7 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
         return assessment_dict(assessment), f"{shown} under {rules_shown}"
 
 
-@main.command()
+@main.command(short_help="What changed between two assessments, and why.")
 @click.argument("before", type=click.Path(path_type=Path))
 @click.argument("after", type=click.Path(path_type=Path))
 @click.option(
@@ -374,7 +374,7 @@ def diff(
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
-@main.command()
+@main.command(short_help="Effect of a rule change on every profile.")
 @click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--before",
@@ -451,7 +451,7 @@ def rules_list(lens: str | None, fmt: str, rules: Path) -> None:
     click.echo(rules_json(ruleset, lens) if fmt == "json" else rules_table(ruleset, lens))
 
 
-@rules.command("show")
+@rules.command("show", short_help="Show one rule in full.")
 @click.argument("rule_id")
 @_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
 def rules_show(rule_id: str, rules: Path) -> None:
@@ -492,7 +492,7 @@ def rules_test(rules_dir: Path, pattern: str | None, coverage: bool) -> None:
         sys.exit(EXIT_INPUT)
 
 
-@main.command()
+@main.command(short_help="Why rules fired for a profile, or why not.")
 @click.argument("profile", type=click.Path(path_type=Path))
 @click.option("--rule", "rule_id", help="Explain this rule (default: fired rules and near misses).")
 @_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
