@@ -16,6 +16,7 @@ from engine.profile import load_profile
 from engine.rules import load_rules
 
 from .conftest import TUNISIA_2020
+from .test_diff import _diff
 from .test_durable import _compiled, _fact, _p, _rule
 
 
@@ -206,18 +207,7 @@ def test_editing_a_rule_that_concludes_a_signal_is_named_as_the_cause(run_cli, r
         ),
         encoding="utf-8",
     )
-    result = run_cli(
-        "diff",
-        "tunisia/2020.yaml",
-        "tunisia/2020.yaml",
-        "--rules-before",
-        "v1",
-        "--rules-after",
-        "rules",
-        "--format",
-        "json",
-    )
-    changes = {c["rule_id"]: c for c in json.loads(result.stdout)["changes"]}
+    changes = {c["rule_id"]: c for c in _diff(run_cli)["changes"]}
     assert changes["CMR-02"]["cause"] == {
         "kind": "rule edited",
         "details": [
