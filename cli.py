@@ -34,7 +34,6 @@ from engine.pipeline import (
 )
 from engine.profile import check_profile, load_profile
 from engine.render import FORMATS, render_diff, render_impact, render_report, render_timeline
-from engine.report_json import validation_json
 from engine.rules import Rule, RuleSet, load_rules
 from engine.ruletools import (
     coverage_text,
@@ -46,7 +45,7 @@ from engine.ruletools import (
     run_rule_tests,
     test_report,
 )
-from engine.serialize import assessment_dict
+from engine.serialize import assessment_dict, validation_json
 from engine.skeleton import checked_skeleton, slug
 from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
@@ -311,7 +310,12 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise UserError(f"{shown}: file not found — check the path") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except json.JSONDecodeError as exc:
+            raise UserError(
+                f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — pass an"
+                " assessment written by 'ssa-risk assess --format json'"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
             raise UserError(
                 f"{shown}: cannot be read as JSON ({exc}) — pass an assessment written by"
                 " 'ssa-risk assess --format json'"

@@ -181,17 +181,24 @@ def _derived(kind: str, value: Mapping[str, Any], year: int) -> dict[str, Any]:
     return {}
 
 
+def _kind_nodes() -> list[tuple[str, Mapping[str, Any]]]:
+    """Each fact kind with the profile-schema node that describes its objects."""
+    from .profile import profile_schema
+
+    out = []
+    for pattern, kind in FACT_KINDS.items():
+        node: Mapping[str, Any] = profile_schema()
+        for part in pattern:
+            node = node["items"] if part == "*" else node["properties"][part]
+        out.append((kind, node))
+    return out
+
+
 @cache
 def field_schemas() -> dict[str, dict[str, Mapping[str, Any]]]:
     """Per fact kind, every field a rule may test and the schema that field's values obey."""
-    from .profile import profile_schema
-
-    schema = profile_schema()
     out: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for pattern, kind in FACT_KINDS.items():
-        node: Mapping[str, Any] = schema
-        for part in pattern:
-            node = node["items"] if part == "*" else node["properties"][part]
+    for kind, node in _kind_nodes():
         # Rule authors write the profile's own field names (`id`, not the engine's `key`).
         out[kind] = {
             k: v
@@ -234,14 +241,8 @@ def profile_fields() -> dict[str, set[str]]:
 @cache
 def required_fields() -> dict[str, set[str]]:
     """Fields every fact of a kind is sure to have: required in the schema, or derived."""
-    from .profile import profile_schema
-
-    schema = profile_schema()
     out: dict[str, set[str]] = {}
-    for pattern, kind in FACT_KINDS.items():
-        node: Mapping[str, Any] = schema
-        for part in pattern:
-            node = node["items"] if part == "*" else node["properties"][part]
+    for kind, node in _kind_nodes():
         derived = set(DERIVED_FIELDS.get(kind, {})) - CONDITIONAL_DERIVED
         out[kind] = set(node.get("required", ())) | derived
     out["signal"] = {"name", "by"}

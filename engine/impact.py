@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diff import Diff, diff_assessments
+from .profile import load_profile
 from .serialize import assessment_dict
 from .yamlsrc import display_path
 
@@ -51,7 +52,8 @@ def impact(
     rows = []
     for path in paths:
         shown = display_path(path)
-        old = assessment_dict(before.assess(path, shown))
-        new = assessment_dict(after.assess(path, shown))
+        profile = load_profile(path, shown)  # loaded and validated once, assessed twice
+        old = assessment_dict(before.assess_profile(profile))
+        new = assessment_dict(after.assess_profile(profile))
         rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
     return Impact(labels[0], labels[1], tuple(rows))

@@ -9,7 +9,7 @@ from .assessment import Assessment, build_assessment
 from .compiler import CompiledRuleset, compile_ruleset
 from .durable import evaluate
 from .facts import profile_facts
-from .profile import load_profile
+from .profile import Profile, load_profile
 from .render import templates_hash
 from .rules import RuleSet, load_rules
 
@@ -33,7 +33,10 @@ class Assessor:
         return cls(ruleset, compile_ruleset(ruleset), templates_hash(templates_dir))
 
     def assess(self, profile_path: Path, label: str | None = None) -> Assessment:
-        profile = load_profile(profile_path, label)
+        return self.assess_profile(load_profile(profile_path, label))
+
+    def assess_profile(self, profile: Profile) -> Assessment:
+        """Assess an already loaded profile (so several rule sets can share one load)."""
         facts = profile_facts(profile)
         firings, signals = evaluate(self.compiled, facts)
         return build_assessment(

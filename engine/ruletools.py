@@ -19,6 +19,7 @@ from .explain import (
     ConditionResult,
     Evaluator,
     Explanation,
+    expected_text,
     fact_label,
     near_misses,
     show,
@@ -95,7 +96,7 @@ def rule_text(ruleset: RuleSet, rule: Rule) -> str:
                 lines.append(f"    - signal {p.tests[0].value}")
                 continue
             name = "" if p.name.startswith("_") else f" (as {p.name})"
-            tests = ", ".join(f"{t.field} {_expected(t)}" for t in p.tests) or "any"
+            tests = ", ".join(f"{t.field} {expected_text(t)}" for t in p.tests) or "any"
             lines.append(f"    - {p.fact}{name}: {tests}")
     if rule.because:
         lines += ["", "Because:", f"  {rule.because}"]
@@ -107,14 +108,6 @@ def rule_text(ruleset: RuleSet, rule: Rule) -> str:
         for i, example in enumerate(rule.examples):
             lines.append(f"  [{i}] expect {example.expect} ({rule.file}:{example.line})")
     return "\n".join(lines)
-
-
-def _expected(test: object) -> str:
-    from .explain import expected_text
-    from .rules import FieldTest
-
-    assert isinstance(test, FieldTest)
-    return expected_text(test)
 
 
 # --- rules test -------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""The Assessment (and a country's Timeline) as JSON, with a published schema and version."""
+"""JSON output: the Assessment and a country's Timeline (with a published schema), and
+validation results."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .assessment import Assessment
+from .errors import Problem
 from .timeline import Timeline
 
 ASSESSMENT_SCHEMA_VERSION = 1
@@ -35,3 +38,34 @@ def timeline_json(timeline: Timeline) -> str:
         "snapshots": [assessment_dict(a) for a in timeline.snapshots],
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+VALIDATION_FORMAT_VERSION = 1
+
+
+def validation_json(results: Sequence[tuple[str, Sequence[Problem]]]) -> str:
+    """`ssa-risk validate --format json`: one entry per profile, every problem in it."""
+    return json.dumps(
+        {
+            "format_version": VALIDATION_FORMAT_VERSION,
+            "profiles": [
+                {
+                    "path": path,
+                    "valid": not problems,
+                    "problems": [
+                        {
+                            "file": p.file,
+                            "line": p.line,
+                            "column": p.column,
+                            "message": p.message,
+                            "fix": p.fix,
+                        }
+                        for p in problems
+                    ],
+                }
+                for path, problems in results
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
