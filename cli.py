@@ -18,7 +18,7 @@ from engine import __version__
 from engine.assessment import Assessment
 from engine.compiler import compile_ruleset
 from engine.diff import check_assessment, diff_assessments
-from engine.errors import InputError, Problem
+from engine.errors import EngineError, InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
 from engine.gitrules import RulesSource
@@ -99,6 +99,16 @@ class Group(click.Group):
             raise UserError(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except EngineError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"ssa-risk: the rules engine failed: {exc} — this is a bug, not a mistake in "
+                    "your files; rerun with --debug for the traceback and report it",
+                    err=True,
+                )
+            ctx.exit(EXIT_BUG)
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -130,6 +140,12 @@ def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any
     )
 
 
+_VERIFY_HELP = (
+    "Cross-check the rules engine with an independent evaluation of the same rules; "
+    "stop with an error if they disagree."
+)
+
+
 @main.command(short_help="Assess profiles and write suitability reports.")
 @click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -155,6 +171,7 @@ def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any
 )
 @_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
 @_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
@@ -162,6 +179,7 @@ def assess(
     fmt: str,
     rules: Path,
     templates: Path,
+    verify: bool,
 ) -> None:
     """Assess PROFILES (default: every bundled profile) and write one report each.
 
@@ -174,7 +192,7 @@ def assess(
             f"-o names one report file but {len(paths)} profiles were given — "
             "pass one profile with -o, or use --out-dir"
         )
-    assessor = Assessor.load(rules, templates)
+    assessor = Assessor.load(rules, templates, verify=verify)
     problems: list[Problem] = []
 
     def assess_all(files: list[Path]) -> list[Assessment]:
@@ -302,7 +320,9 @@ def _emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict[str, Any], str]:
+def _assessment_side(
+    path: Path, rules_spec: str, templates: Path, verify: bool
+) -> tuple[dict[str, Any], str]:
     """An assessment in JSON form: read from a .json file, or a profile assessed now."""
     shown = display_path(path)
     if path.suffix.lower() == ".json":
@@ -322,7 +342,7 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
             ) from None
         return check_assessment(data, shown), shown
     with RulesSource(rules_spec, Path.cwd()) as source:
-        assessor = Assessor.load(source.directory, templates, source.label)
+        assessor = Assessor.load(source.directory, templates, source.label, verify)
         assessment = assessor.assess(path, shown)
         rules_shown = source.label or display_path(source.directory)
         return assessment_dict(assessment), f"{shown} under {rules_shown}"
@@ -359,6 +379,7 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
     "appeared, or anything changed.",
 )
 @_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def diff(
     before: Path,
     after: Path,
@@ -368,10 +389,11 @@ def diff(
     output: Path | None,
     fail_on: str | None,
     templates: Path,
+    verify: bool,
 ) -> None:
     """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
-    old, old_label = _assessment_side(before, rules_before, templates)
-    new, new_label = _assessment_side(after, rules_after, templates)
+    old, old_label = _assessment_side(before, rules_before, templates, verify)
+    new, new_label = _assessment_side(after, rules_after, templates, verify)
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
     _emit(text, output)
@@ -402,6 +424,7 @@ def diff(
 )
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
 @_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def impact(
     profiles: tuple[Path, ...],
     before_spec: str,
@@ -410,12 +433,13 @@ def impact(
     output: Path | None,
     fail_on: str | None,
     templates: Path,
+    verify: bool,
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
     paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
     with RulesSource(before_spec, Path.cwd()) as old, RulesSource(after_spec, Path.cwd()) as new:
-        before = Assessor.load(old.directory, templates, old.label)
-        after = Assessor.load(new.directory, templates, new.label)
+        before = Assessor.load(old.directory, templates, old.label, verify)
+        after = Assessor.load(new.directory, templates, new.label, verify)
         labels = (
             old.label or display_path(old.directory),
             new.label or display_path(new.directory),

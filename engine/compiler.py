@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError, Problem
@@ -41,9 +41,12 @@ class CompiledRuleset:
     """A rule set in durable_rules' JSON form, named by the hash of that form."""
 
     name: str
-    definition: dict[str, Any]
+    definition: dict[str, Any]  # engine rule name → antecedent
     conclusions: dict[str, str]  # rule id → signal it concludes
-    needs_end: bool = False  # some rule has a `none` condition: assert the end marker
+    rule_ids: dict[str, str] = field(default_factory=dict)  # engine rule name → rule id
+
+    def rule_id(self, engine_name: str) -> str:
+        return self.rule_ids.get(engine_name, engine_name)
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
@@ -61,6 +64,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
         )
     per_kind: Counter[str] = Counter()
     definition: dict[str, Any] = {}
+    rule_ids: dict[str, str] = {}
     for rule in ruleset.rules:
         for pattern in rule.patterns:
             per_kind[pattern.fact] += 1
@@ -75,7 +79,9 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
                         "split the rule",
                     )
                 )
-        definition[rule.id] = compile_rule(rule)
+        for engine_name, antecedent in compile_rule(rule).items():
+            definition[engine_name] = antecedent
+            rule_ids[engine_name] = rule.id
     problems.extend(_unstratified(ruleset))
     for kind, count in sorted(per_kind.items()):
         if count > MAX_PATTERNS_PER_KIND:
@@ -93,8 +99,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
         raise InputError(problems)
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     conclusions = {r.id: r.conclude for r in ruleset.rules if r.conclude}
-    needs_end = any(r.none for r in ruleset.rules)
-    return CompiledRuleset(f"ssa-{digest}", definition, conclusions, needs_end)
+    return CompiledRuleset(f"ssa-{digest}", definition, conclusions, rule_ids)
 
 
 def _unstratified(ruleset: RuleSet) -> list[Problem]:
@@ -134,18 +139,23 @@ def _unstratified(ruleset: RuleSet) -> list[Problem]:
     return out
 
 
-def compile_rule(rule: Rule) -> dict[str, Any]:
-    """One rule's antecedent in durable_rules form (the action is attached at registration)."""
+def compile_rule(rule: Rule) -> dict[str, dict[str, Any]]:
+    """One rule as durable_rules rules: engine rule name → antecedent (actions come later).
+
+    A rule with `any` alternatives becomes one engine rule per alternative (`ID#0`, `ID#1`,
+    …). durable_rules' own `any` fires once for every combination of facts across the
+    alternatives, so a rule with two alternatives over programmes fired for every pair of
+    programmes: quadratic work and memory for no new finding. Rule ids cannot contain '#'.
+    """
     anchor = [{"_end": {"fact": END_KIND}}] if rule.none else []
     base = [*anchor, *({p.name: _expression(p)} for p in rule.all)]
     nots = [{f"{p.name}$not": _expression(p)} for p in rule.none]
     if not rule.any:
-        return {"all": base + nots}
-    branches = []
-    for i, alternative in enumerate(rule.any):
-        branch = [*base, {alternative.name: _expression(alternative)}, *nots]
-        branches.append({f"b{i}$all": branch})
-    return {"any": branches}
+        return {rule.id: {"all": base + nots}}
+    return {
+        f"{rule.id}#{i}": {"all": [*base, {alternative.name: _expression(alternative)}, *nots]}
+        for i, alternative in enumerate(rule.any)
+    }
 
 
 def _expression(pattern: Pattern) -> dict[str, Any]:

@@ -17,6 +17,14 @@
 - A `none` condition is judged when a rule's other facts arrive and is not undone by a
   later fact: the compiler anchors such rules on an end marker, asserted here in a second
   call once every profile fact and every signal concluded from them is in.
+- Work abandoned after ten seconds: durable_rules' action wrapper silently stops running a
+  session's remaining actions once an action finishes more than ten seconds after it started
+  (a large profile, or a process paused mid-run), and `assert_facts` then returns 0 instead of
+  the session state. That cut-off is removed (`_PatientClosure`), and every call is checked for
+  completeness anyway: the result must be this session's state, the engine must hold no action
+  still pending for it, and every fact and signal asserted must be stored in the session.
+- A call that runs no action returns no state, so "no state" could not be told from "work
+  abandoned": a rule on the end marker always fires, so every call returns the state.
 - One host per process, used from one thread: other threads get an EngineError.
 """
 
@@ -36,8 +44,30 @@ from .errors import EngineError
 from .facts import Fact
 
 SIGNAL_KIND = "signal"
+# Internal rule names start with '$', which rule ids may not (engine/rulefile.py), so a rule of
+# the rule set can never replace one of them.
 _START_RULE = "$start"
 _SENTINEL_RULE = "$sentinel"
+_END_RULE = "$end"
+INTERNAL_RULES = frozenset({_START_RULE, _SENTINEL_RULE, _END_RULE})
+
+
+class _PatientClosure(_durable.Closure):  # type: ignore[misc]
+    """durable_rules' action context without its ten-second cut-off.
+
+    The original `_has_completed` reports an action as already completed when it ends more
+    than ten seconds after it began, and the engine then drops the rest of the session's work
+    without a word. Our actions are synchronous and bounded by the profile limits, so an
+    action always completes, however long the process was paused.
+    """
+
+    def _has_completed(self) -> bool:
+        value = bool(getattr(self, "_completed", False))
+        self._completed = True
+        return value
+
+
+_durable.Closure = _PatientClosure
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,7 @@ class _Session:
     firings: list[Firing] = field(default_factory=list)
     signals: dict[str, Fact] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    actions: int = 0  # every action the engine ran for this session, internal rules included
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]
@@ -93,9 +124,15 @@ class RuleEngine:
         if compiled.name in self._registered:
             return
         definition = copy.deepcopy(compiled.definition)
-        for rule_id, rule in definition.items():
+        clash = sorted(INTERNAL_RULES & set(definition))
+        if clash:
+            # The loader refuses such ids; this is the last line of defence.
+            raise EngineError(f"rule ids {', '.join(clash)} are reserved for the engine")
+        for name, rule in definition.items():
+            rule_id = compiled.rule_id(name)
             rule["run"] = self._action(rule_id, compiled.conclusions.get(rule_id))
-        definition[_START_RULE] = {"all": [{"m": {"fact": START_KIND}}], "run": _noop}
+        definition[_START_RULE] = {"all": [{"m": {"fact": START_KIND}}], "run": self._internal()}
+        definition[_END_RULE] = {"all": [{"m": {"fact": END_KIND}}], "run": self._internal()}
         definition[_SENTINEL_RULE] = {
             "all": [{"m": {"$ex": {"fact": 1}}}, {"never": {"fact": "$never"}}],
             "run": _noop,
@@ -106,11 +143,20 @@ class RuleEngine:
             raise EngineError(f"the engine rejected the compiled rule set: {exc}") from exc
         self._registered.add(compiled.name)
 
+    def _internal(self) -> Callable[[Any], None]:
+        def run(c: Any) -> None:
+            session = self._sessions.get(c.s.sid)
+            if session is not None:
+                session.actions += 1
+
+        return run
+
     def _action(self, rule_id: str, signal: str | None) -> Callable[[Any], None]:
         def run(c: Any) -> None:
             session = self._sessions.get(c.s.sid)
             if session is None:
                 return
+            session.actions += 1
             try:
                 matched: dict[str, Any] = c._m or {}
                 bindings = tuple(
@@ -145,42 +191,78 @@ class RuleEngine:
             raise EngineError(f"two facts shared an identity ({', '.join(duplicates)})")
         session = _Session(sid)
         self._sessions[sid] = session
-        started = False
+        started = completed = False
         try:
-            try:
-                state = self._host.assert_facts(compiled.name, batch)
-                started = True
-                self._check(state, session)
-                if compiled.needs_end:
-                    end = {"id": f"{sid}:end", "fact": END_KIND, "sid": sid}
-                    self._check(self._host.assert_fact(compiled.name, end), session)
-            except _durable.MessageObservedException as exc:
-                raise EngineError(
-                    "the engine rejected a fact as a duplicate of another (identity collision)"
-                ) from exc
-            except _durable.MessageNotHandledException as exc:
-                raise EngineError("a fact reached no rule despite the sentinel rule") from exc
-            except EngineError:
-                raise
-            except Exception as exc:
-                raise EngineError(f"the engine failed while evaluating: {exc}") from exc
+            state = self._host.assert_facts(compiled.name, batch)
+            started = True
+            self._check(compiled, state, session)
+            end = {"id": f"{sid}:end", "fact": END_KIND, "sid": sid}
+            self._check(compiled, self._host.assert_fact(compiled.name, end), session)
+            self._check_complete(compiled, session, len(batch) + 1)
+            completed = True
+        except _durable.MessageObservedException as exc:
+            raise EngineError(
+                "the engine rejected a fact as a duplicate of another (identity collision)"
+            ) from exc
+        except _durable.MessageNotHandledException as exc:
+            raise EngineError("a fact reached no rule despite the sentinel rule") from exc
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"the engine failed while evaluating: {exc}") from exc
         finally:
             del self._sessions[sid]
             # A rejected batch ran no action, and delete_state then segfaults: leave that
             # (small) session state in place instead.
             if started:
-                try:
-                    self._host.delete_state(compiled.name, sid)
-                except Exception as exc:
-                    raise EngineError(f"the engine could not clean up a session: {exc}") from exc
+                self._delete(compiled, sid, report=completed)
         return session
 
-    @staticmethod
-    def _check(state: Any, session: _Session) -> None:
-        """Raise what an action raised: durable_rules only stores it in the session state."""
-        swallowed = state.get("exception") if isinstance(state, dict) else None
+    def _delete(self, compiled: CompiledRuleset, sid: str, report: bool) -> None:
+        """Free a session's state; a failure is raised only if the run itself succeeded."""
+        try:
+            self._host.delete_state(compiled.name, sid)
+        except Exception as exc:
+            if report:
+                raise EngineError(f"the engine could not clean up a session: {exc}") from exc
+
+    def _check(self, compiled: CompiledRuleset, state: Any, session: _Session) -> None:
+        """Every call returns this session's state; raise what an action raised in it."""
+        if not isinstance(state, dict) or state.get("sid") != session.sid:
+            # durable_rules returns 0 when it abandoned the session's remaining actions.
+            raise EngineError(
+                f"the engine stopped before finishing (it returned {state!r} instead of the "
+                f"session state after {session.actions} actions); the assessment would be "
+                "incomplete, so none is given"
+            )
+        swallowed = state.get("exception")
         if swallowed or session.errors:
             raise EngineError(f"a rule action failed: {session.errors or swallowed}")
+        if self._pending(compiled):
+            raise EngineError(
+                f"the engine left actions unfinished after {session.actions} actions; the "
+                "assessment would be incomplete, so none is given"
+            )
+
+    def _pending(self, compiled: CompiledRuleset) -> bool:
+        """Whether the engine still holds an action it has not run (for any session)."""
+        ruleset = self._host.get_ruleset(compiled.name)
+        try:
+            return bool(_durable.durable_rules_engine.start_action(ruleset._handle))
+        except Exception:  # the C extension raises when no action is available
+            return False
+
+    def _check_complete(self, compiled: CompiledRuleset, session: _Session, sent: int) -> None:
+        """Every fact sent and every signal concluded is stored in the session."""
+        stored = self._host.get_facts(compiled.name, session.sid)
+        expected = sent + len(session.signals)
+        if not isinstance(stored, list) or len(stored) != expected:
+            count = len(stored) if isinstance(stored, list) else stored
+            raise EngineError(
+                f"the engine stored {count} facts where {expected} were asserted "
+                f"({sent} from the profile and markers, {len(session.signals)} signals); the "
+                "assessment would be incomplete, so none is given"
+            )
 
 
 def _noop(c: Any) -> None:

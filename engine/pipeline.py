@@ -12,6 +12,7 @@ from .facts import profile_facts
 from .profile import Profile, load_profile
 from .render import templates_hash
 from .rules import RuleSet, load_rules
+from .verify import verify_firings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = REPO_ROOT / "rules"
@@ -26,11 +27,18 @@ class Assessor:
     ruleset: RuleSet
     compiled: CompiledRuleset
     templates_sha256: str
+    verify: bool = False  # cross-check every evaluation with the independent evaluator
 
     @classmethod
-    def load(cls, rules_dir: Path, templates_dir: Path, label: str | None = None) -> Assessor:
+    def load(
+        cls,
+        rules_dir: Path,
+        templates_dir: Path,
+        label: str | None = None,
+        verify: bool = False,
+    ) -> Assessor:
         ruleset = load_rules(rules_dir, label)
-        return cls(ruleset, compile_ruleset(ruleset), templates_hash(templates_dir))
+        return cls(ruleset, compile_ruleset(ruleset), templates_hash(templates_dir), verify)
 
     def assess(self, profile_path: Path, label: str | None = None) -> Assessment:
         return self.assess_profile(load_profile(profile_path, label))
@@ -39,6 +47,8 @@ class Assessor:
         """Assess an already loaded profile (so several rule sets can share one load)."""
         facts = profile_facts(profile)
         firings, signals = evaluate(self.compiled, facts)
+        if self.verify:
+            verify_firings(self.ruleset, facts, firings, profile.path)
         return build_assessment(
             profile, self.ruleset, facts, firings, signals, self.templates_sha256
         )

@@ -136,6 +136,14 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         return doc.problem(
             path, f"{field}: {err.instance} is negative", "amounts cannot be below 0"
         )
+    if err.validator == "maxItems":
+        count = len(err.instance) if isinstance(err.instance, list) else 0
+        return doc.problem(
+            path,
+            f"{field}: {count:,} entries, over the limit of {err.validator_value:,}",
+            "keep the entries that matter for the assessment (the limit keeps an assessment's "
+            "time and memory bounded), or merge entries that say the same thing",
+        )
     if err.validator in ("minimum", "maximum"):
         bound = "at least" if err.validator == "minimum" else "at most"
         return doc.problem(

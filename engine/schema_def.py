@@ -105,8 +105,27 @@ def _nested(node: Node) -> bool:
     )
 
 
-def array(item: Node, description: str) -> Node:
-    return {"type": "array", "description": description, "items": item}
+# The most entries a profile may hold in each list, so that an assessment's time and memory
+# stay bounded (measured in benchmarks/bench_profile_size.py; figures in the README). Real
+# profiles hold a few dozen at most. Name → (YAML path of the list, limit).
+LIST_LIMITS: dict[str, tuple[tuple[str, ...], int]] = {
+    "sources": (("sources",), 500),
+    "coups": (("civil_military", "coups"), 100),
+    "institutions": (("institutions",), 100),
+    "rivalries": (("rivalries",), 20),
+    "reform_areas": (("reform", "areas"), 50),
+    "threats": (("threats",), 50),
+    "abuses": (("human_rights", "abuses"), 500),
+    "programmes": (("assistance", "programmes"), 1000),
+    "period_totals": (("assistance", "period_totals"), 100),
+}
+
+
+def array(item: Node, description: str, limit: str | None = None) -> Node:
+    node: Node = {"type": "array", "description": description, "items": item}
+    if limit is not None:
+        node["maxItems"] = LIST_LIMITS[limit][1]
+    return node
 
 
 INSTITUTION_KIND = enum(
@@ -167,6 +186,7 @@ CIVIL_MILITARY = obj(
                 ("year", "kind"),
             ),
             "Coups and attempts, with years.",
+            "coups",
         ),
     },
 )
@@ -243,6 +263,7 @@ REFORM = obj(
                 ("area", "status"),
             ),
             "Reform areas, each with its status and trend.",
+            "reform_areas",
         ),
     },
 )
@@ -328,6 +349,7 @@ HUMAN_RIGHTS = obj(
                 ("unit", "kind"),
             ),
             "Documented abuses, one entry per institution and kind.",
+            "abuses",
         ),
     },
 )
@@ -423,7 +445,9 @@ ASSISTANCE = obj(
         "fms_usd": described(USD, "Foreign Military Sales: what the partner buys (a period)."),
         "fmf_usd": described(USD, "Foreign Military Financing: grants received (same period)."),
         "framework": FRAMEWORK,
-        "programmes": array(PROGRAMME, "Programmes by fiscal years, recipient and amount."),
+        "programmes": array(
+            PROGRAMME, "Programmes by fiscal years, recipient and amount.", "programmes"
+        ),
         "period_totals": array(
             obj(
                 "A declared total for a span of fiscal years, checked against the programmes.",
@@ -431,6 +455,7 @@ ASSISTANCE = obj(
                 ("from_fy", "to_fy", "total_usd"),
             ),
             "Totals as published, checked against the sum of the programmes.",
+            "period_totals",
         ),
     },
 )
@@ -551,13 +576,20 @@ def profile_schema_definition() -> Node:
             },
             "authors": {"type": "array", "items": TEXT},
             "summary": described(TEXT, "A few sentences on the country at this date."),
-            "sources": {"type": "array", "minItems": 1, "items": SOURCE},
+            "sources": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": LIST_LIMITS["sources"][1],
+                "items": SOURCE,
+            },
             "civil_military": CIVIL_MILITARY,
-            "institutions": array(INSTITUTION, "The country's security institutions."),
-            "rivalries": array(RIVALRY, "Rivalries between institutions."),
+            "institutions": array(
+                INSTITUTION, "The country's security institutions.", "institutions"
+            ),
+            "rivalries": array(RIVALRY, "Rivalries between institutions.", "rivalries"),
             "reform": REFORM,
             "political_context": POLITICAL_CONTEXT,
-            "threats": array(THREAT, "Threats: level and trend."),
+            "threats": array(THREAT, "Threats: level and trend.", "threats"),
             "human_rights": HUMAN_RIGHTS,
             "assistance": ASSISTANCE,
             "indicators": INDICATORS,

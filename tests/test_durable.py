@@ -43,13 +43,13 @@ def _p(kind: str, binding: str, **tests: object) -> Pattern:
 
 
 def _compiled(*rules: Rule) -> CompiledRuleset:
-    definition = {r.id: compile_rule(r) for r in rules}
+    definition = {n: a for r in rules for n, a in compile_rule(r).items()}
     name = "test-" + "-".join(r.id for r in rules) + f"-{id(rules)}"
     return CompiledRuleset(
         name,
         definition,
         {r.id: r.conclude for r in rules if r.conclude},
-        any(r.none for r in rules),
+        {n: r.id for r in rules for n in compile_rule(r)},
     )
 
 

@@ -135,13 +135,15 @@ def test_bundled_rule_set_loads_and_covers_at_least_three_lenses():
 def test_compiled_form_tests_fact_kind_first_and_anchors_negation():
     ruleset = load_rules(DEFAULT_RULES)
     assert compile_rule(ruleset.rule("PLAN-02")) == {
-        "all": [
-            {"_end": {"fact": "$end"}},
-            {"aid": {"fact": "assistance"}},
-            {"_p1$not": {"$and": [{"fact": "framework"}, {"sequenced_benchmarks": True}]}},
-        ]
+        "PLAN-02": {
+            "all": [
+                {"_end": {"fact": "$end"}},
+                {"aid": {"fact": "assistance"}},
+                {"_p1$not": {"$and": [{"fact": "framework"}, {"sequenced_benchmarks": True}]}},
+            ]
+        }
     }
-    assert compile_rule(ruleset.rule("CMR-04"))["all"][2] == {
+    assert compile_rule(ruleset.rule("CMR-04"))["CMR-04"]["all"][2] == {
         "prog": {
             "$and": [
                 {"fact": "programme"},
@@ -150,6 +152,13 @@ def test_compiled_form_tests_fact_kind_first_and_anchors_negation():
             ]
         }
     }
+
+
+def test_each_alternative_of_any_is_its_own_engine_rule():
+    # durable_rules' own `any` fires for every combination of facts across alternatives.
+    compiled = compile_rule(load_rules(DEFAULT_RULES).rule("RIV-01"))
+    assert sorted(compiled) == ["RIV-01#0", "RIV-01#1"]
+    assert [list(p) for p in compiled["RIV-01#1"]["all"]] == [["riv"], ["to_b"]]
 
 
 def test_compiling_is_deterministic():
