@@ -232,7 +232,7 @@ class RuleEngine:
             # durable_rules returns 0 when it abandoned the session's remaining actions.
             raise EngineError(
                 f"the engine stopped before finishing (it returned {state!r} instead of the "
-                f"session state after {session.actions} actions); the assessment would be "
+                f"session state after {_actions(session)}); the assessment would be "
                 "incomplete, so none is given"
             )
         swallowed = state.get("exception")
@@ -240,17 +240,16 @@ class RuleEngine:
             raise EngineError(f"a rule action failed: {session.errors or swallowed}")
         if self._pending(compiled):
             raise EngineError(
-                f"the engine left actions unfinished after {session.actions} actions; the "
+                f"the engine left actions unfinished after {_actions(session)}; the "
                 "assessment would be incomplete, so none is given"
             )
 
     def _pending(self, compiled: CompiledRuleset) -> bool:
         """Whether the engine still holds an action it has not run (for any session)."""
         ruleset = self._host.get_ruleset(compiled.name)
-        try:
-            return bool(_durable.durable_rules_engine.start_action(ruleset._handle))
-        except Exception:  # the C extension raises when no action is available
-            return False
+        # None when no action is waiting; an action still locked by a run that was cut off
+        # is not reported here, which the state check covers.
+        return _durable.durable_rules_engine.start_action(ruleset._handle) is not None
 
     def _check_complete(self, compiled: CompiledRuleset, session: _Session, sent: int) -> None:
         """Every fact sent and every signal concluded is stored in the session."""
@@ -263,6 +262,10 @@ class RuleEngine:
                 f"({sent} from the profile and markers, {len(session.signals)} signals); the "
                 "assessment would be incomplete, so none is given"
             )
+
+
+def _actions(session: _Session) -> str:
+    return f"{session.actions} action" + ("" if session.actions == 1 else "s")
 
 
 def _noop(c: Any) -> None:

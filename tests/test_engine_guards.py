@@ -63,6 +63,15 @@ def test_a_result_that_is_not_the_session_state_is_an_error(monkeypatch):
     )
 
 
+def test_an_action_the_engine_still_holds_is_an_error(monkeypatch):
+    compiled = _compiled(_rule("G7", [_p("a", "x")]))
+    monkeypatch.setattr(
+        _durable.durable_rules_engine, "start_action", lambda handle: ("{}", "{}", 0)
+    )
+    with pytest.raises(EngineError, match="the engine left actions unfinished after 1 action\b"):
+        engine.durable.evaluate(compiled, [_fact("f1", "b")])
+
+
 def test_a_fact_the_engine_did_not_store_is_an_error(monkeypatch):
     compiled = _compiled(_rule("G5", [_p("a", "x")]))
     host = engine.durable.RuleEngine.get()._host
