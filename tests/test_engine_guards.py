@@ -68,7 +68,7 @@ def test_an_action_the_engine_still_holds_is_an_error(monkeypatch):
     monkeypatch.setattr(
         _durable.durable_rules_engine, "start_action", lambda handle: ("{}", "{}", 0)
     )
-    with pytest.raises(EngineError, match="the engine left actions unfinished after 1 action\b"):
+    with pytest.raises(EngineError, match="the engine left actions unfinished after 1 action;"):
         engine.durable.evaluate(compiled, [_fact("f1", "b")])
 
 
