@@ -21,6 +21,7 @@ from engine.diff import check_assessment, diff_assessments
 from engine.errors import InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
+from engine.files import is_folder, list_folder, os_problem, read_utf8
 from engine.gitrules import RulesSource
 from engine.impact import impact as run_impact
 from engine.lint import lint_rules
@@ -51,6 +52,8 @@ from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
 
 EXIT_INPUT = 2
+# A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
+MAX_JSON_BYTES = 64 * 1024 * 1024
 EXIT_BUG = 1
 
 
@@ -97,6 +100,11 @@ class Group(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             raise UserError(str(exc)) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            # Every path is checked where it is used; this catches one that slipped through.
+            raise UserError(str(os_problem(exc, display_path(Path(exc.filename))))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
@@ -189,8 +197,8 @@ def assess(
 
     reports = []
     for path in paths:
-        if path.is_dir():
-            snapshots = sorted(path.glob("*.yaml"))
+        if is_folder(path, display_path(path)):
+            snapshots = list_folder(path, ".yaml", display_path(path))
             if not snapshots:
                 raise UserError(
                     f"{display_path(path)}: no .yaml snapshots in this folder — "
@@ -306,18 +314,17 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
     """An assessment in JSON form: read from a .json file, or a profile assessed now."""
     shown = display_path(path)
     if path.suffix.lower() == ".json":
+        text = read_utf8(path, shown, MAX_JSON_BYTES, "name a .json file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"{shown}: file not found — check the path") from None
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UserError(
                 f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — pass an"
                 " assessment written by 'ssa-risk assess --format json'"
             ) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except RecursionError:
             raise UserError(
-                f"{shown}: cannot be read as JSON ({exc}) — pass an assessment written by"
+                f"{shown}: nested too deeply to be an assessment — pass an assessment written by"
                 " 'ssa-risk assess --format json'"
             ) from None
         return check_assessment(data, shown), shown

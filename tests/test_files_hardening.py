@@ -1,0 +1,250 @@
+"""Files, paths and folders: only regular files are read, reports are written as a set, and
+every file system error a user can cause is one line and exit 2. Each test failed before."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.files import read_limited
+from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
+
+from .conftest import TUNISIA_2020
+
+LONG = "a" * 300
+TOO_LONG = (
+    f"{LONG}.yaml: cannot be read (the name is too long)"
+    " — use names of at most 255 bytes (4,096 for the whole path)\n"
+)
+
+
+class Stopped(BaseException):
+    """Raised by the test's own SIGTERM handler, so that a signal does not end pytest."""
+
+
+@contextmanager
+def no_hang(seconds: int = 10) -> Iterator[None]:
+    """Fail (instead of hanging the suite) if the block blocks, e.g. on a FIFO."""
+
+    def alarm(signum: int, frame: object) -> None:
+        raise AssertionError(f"blocked for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*.tmp"))
+
+
+# --- only regular files are read, within the size limit ---------------------------------
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "link"])
+def test_a_device_is_refused_before_reading(run_cli, tmp_path, device):
+    if device == "link":
+        (tmp_path / "p.yaml").symlink_to("/dev/zero")
+        device, shown = "p.yaml", "p.yaml"
+    else:
+        shown = device
+    with no_hang():
+        result = run_cli("validate", device)
+    assert result.exit_code == 2
+    assert result.stdout == (
+        f"{shown}: is a device, not a regular file — name a .yaml file\n"
+        "1 problem(s) in 1 of 1 profile(s)\n"
+    )
+
+
+def test_a_fifo_is_refused_without_blocking_wherever_a_file_is_read(run_cli, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    profiles = tmp_path / "tunisia"
+    shutil.copytree(TUNISIA_2020.parent, profiles)
+    for fifo in ("p.yaml", "a.json", "rules/extra.yaml", "templates/extra.j2", "tunisia/2030.yaml"):
+        os.mkfifo(tmp_path / fifo)
+    fifo_fix = "is a named pipe (FIFO), not a regular file — "
+    with no_hang():
+        checks = [
+            (("validate", "p.yaml"), f"p.yaml: {fifo_fix}name a .yaml file\n"),
+            (("diff", "a.json", str(TUNISIA_2020)), f"a.json: {fifo_fix}name a .json file\n"),
+            (
+                ("rules", "list", "--rules", "rules"),
+                f"rules/extra.yaml: {fifo_fix}name a .yaml file\n",
+            ),
+            (
+                ("assess", str(TUNISIA_2020), "--templates", "templates"),
+                f"templates/extra.j2: {fifo_fix}name a template file\n",
+            ),
+            (("assess", "tunisia"), f"tunisia/2030.yaml: {fifo_fix}name a .yaml file\n"),
+        ]
+        for args, message in checks:
+            result = run_cli(*args)
+            assert result.exit_code == 2, args
+            assert (result.stderr or result.stdout).startswith(message), args
+    assert not (tmp_path / "reports").exists()
+
+
+def test_size_is_checked_before_reading_a_huge_sparse_file(run_cli, tmp_path):
+    with open(tmp_path / "big.yaml", "wb") as handle:
+        handle.truncate(3 * 1024**3)
+    result = run_cli("validate", "big.yaml")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0] == (
+        "big.yaml: file is 3,221,225,472 bytes, over the 2,097,152-byte limit"
+        " — split it or remove unrelated content"
+    )
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"x" * 10)
+    real_fstat = os.fstat
+    # The file reports 10 bytes when checked, and holds 10 bytes more than the limit of 15.
+    path.write_bytes(b"x" * 25)
+    monkeypatch.setattr(
+        os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:]))
+    )
+    with pytest.raises(InputError) as info:
+        read_limited(path, "p.yaml", 15)
+    assert [str(p) for p in info.value.problems] == [
+        "p.yaml: file is 16 bytes, over the 15-byte limit — split it or remove unrelated content"
+    ]
+
+
+def test_deeply_nested_json_is_an_input_error(run_cli, tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    result = run_cli("diff", "deep.json", "deep.json")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "deep.json: nested too deeply to be an assessment"
+        " — pass an assessment written by 'ssa-risk assess --format json'\n"
+    )
+
+
+# --- file system errors are input errors, for every path --------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", f"{LONG}.yaml"),
+        ("explain", f"{LONG}.yaml"),
+        ("diff", f"{LONG}.yaml", str(TUNISIA_2020)),
+    ],
+    ids=["validate", "explain", "diff"],
+)
+def test_a_name_over_255_bytes_is_an_input_error(run_cli, args):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert (result.stderr or result.stdout).startswith(TOO_LONG)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("assess", f"{LONG}.yaml"),
+        ("assess", str(TUNISIA_2020), "-o", f"{LONG}.md"),
+        ("assess", str(TUNISIA_2020), "--out-dir", LONG),
+        ("assess", str(TUNISIA_2020), "--rules", LONG),
+        ("assess", str(TUNISIA_2020), "--templates", LONG),
+        ("rules", "lint", LONG),
+        ("diff", str(TUNISIA_2020), str(TUNISIA_2020), "--rules-before", LONG),
+        ("impact", "--before", LONG),
+        ("impact", "--before", str(DEFAULT_RULES), f"{LONG}.yaml"),
+        ("new-profile", "X", "--as-of", "2020-01", "--iso3", "XXX", "-o", f"{LONG}.yaml"),
+    ],
+)
+def test_a_long_name_is_exit_2_for_every_path_option(run_cli, tmp_path, args):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert "the name is too long" in result.output
+    assert "— use names of at most 255 bytes (4,096 for the whole path)\n" in result.output
+    assert "internal error" not in result.output
+
+
+def test_a_folder_that_cannot_be_listed_is_an_input_error(run_cli, tmp_path, monkeypatch):
+    shutil.copytree(DEFAULT_RULES, tmp_path / "rules")
+    scandir = os.scandir
+
+    def denied(path):
+        if Path(path).name == "rules":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    result = run_cli("rules", "list", "--rules", "rules")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "rules: folder cannot be listed (permission denied)"
+        " — check the permissions of the file and its folders\n"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root enters every folder")
+def test_a_profile_in_a_folder_the_user_cannot_enter(run_cli, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(TUNISIA_2020, locked / "p.yaml")
+    locked.chmod(0)
+    try:
+        result = run_cli("assess", "locked/p.yaml")
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("locked/p.yaml: ")
+
+
+def test_symlink_loops_in_rules_and_templates_folders(run_cli, tmp_path):
+    shutil.copytree(DEFAULT_RULES, tmp_path / "rules")
+    shutil.copytree(DEFAULT_TEMPLATES, tmp_path / "templates")
+    (tmp_path / "rules" / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "templates" / "loop.j2").symlink_to("loop.j2")
+    (tmp_path / "templates" / "again").symlink_to(".")
+    loop = "too many levels of symbolic links: a symlink loop"
+    fix = " — fix or remove the link"
+    result = run_cli("rules", "lint", "rules")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[0] == f"rules/loop.yaml: cannot be read ({loop}){fix}"
+    result = run_cli("assess", str(TUNISIA_2020), "--templates", "templates")
+    assert result.exit_code == 2
+    assert result.stderr == f"templates/loop.j2: {loop}{fix}\n"
+
+
+def test_an_os_error_that_slips_through_is_still_one_line_and_exit_2(run_cli, monkeypatch):
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", "/srv/shared/rules")
+
+    monkeypatch.setattr(Assessor, "load", denied)
+    result = run_cli("assess", str(TUNISIA_2020))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "/srv/shared/rules: permission denied — check the permissions of the file and its folders\n"
+    )
