@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import sys
 import traceback
@@ -25,7 +26,7 @@ from engine.files import is_folder, list_folder, os_problem, read_utf8
 from engine.gitrules import RulesSource
 from engine.impact import impact as run_impact
 from engine.lint import lint_rules
-from engine.output import write_all, write_atomic
+from engine.output import shown_path, write_all, write_atomic
 from engine.pipeline import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
@@ -229,7 +230,7 @@ def assess(
     if problems:
         raise InputError(problems)
     # Render everything first, so one bad profile leaves no partial set of reports.
-    write_all([(target, text) for _, target, text in reports], reports=True)
+    write_all([(target, text) for _, target, text in reports], fmt)
     for summary, target, _ in reports:
         click.echo(f"{summary} → {display_path(target)}")
 
@@ -278,9 +279,9 @@ def new_profile(
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
     target = output or DEFAULT_PROFILES / slug(country) / f"{as_of}.yaml"
-    if target.exists():
+    if os.path.lexists(target):
         raise UserError(
-            f"{display_path(target)}: already exists — choose another --as-of or -o, "
+            f"{shown_path(target)}: already exists — choose another --as-of or -o, "
             "or remove the file first"
         )
     text = checked_skeleton(country, iso3.upper(), as_of, authors, target, date.today())
@@ -302,12 +303,12 @@ def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) 
         sys.exit(EXIT_FAIL_ON)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, fmt: str) -> None:
     """Print the text, or write it to the file given with -o."""
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(output, text)
+        write_atomic(output, text, fmt)
 
 
 def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict[str, Any], str]:
@@ -381,7 +382,7 @@ def diff(
     new, new_label = _assessment_side(after, rules_after, templates)
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
-    _emit(text, output)
+    _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
@@ -429,7 +430,7 @@ def impact(
         )
         result = run_impact(paths, before, after, labels)
     text = render_impact(result, templates, fmt)
-    _emit(text, output)
+    _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 

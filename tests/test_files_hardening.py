@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from engine import output
 from engine.errors import InputError
 from engine.files import read_limited
-from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
+from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, Assessor
 
 from .conftest import TUNISIA_2020
 
@@ -147,6 +151,142 @@ def test_deeply_nested_json_is_an_input_error(run_cli, tmp_path):
         "deep.json: nested too deeply to be an assessment"
         " — pass an assessment written by 'ssa-risk assess --format json'\n"
     )
+
+
+# --- -o and symlinks --------------------------------------------------------------------
+
+
+def test_report_never_writes_through_a_symlink_to_a_profile(run_cli, tunisia_copy, tmp_path):
+    before = (tunisia_copy / "2016.yaml").read_bytes()
+    (tmp_path / "out.md").symlink_to("tunisia/2016.yaml")
+    (tmp_path / "notes.txt").write_text("notes", encoding="utf-8")
+    (tmp_path / "n.md").symlink_to("notes.txt")
+    for args in (
+        ("assess", "tunisia/2020.yaml", "-o", "out.md"),
+        ("diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "-o", "out.md"),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "out.md: is a symlink to tunisia/2016.yaml, which is not a .md report"
+            " — name another file, or remove the link\n"
+        )
+    result = run_cli("assess", "tunisia/2020.yaml", "-o", "n.md")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("n.md: is a symlink to notes.txt, which is not a .md report")
+    assert (tunisia_copy / "2016.yaml").read_bytes() == before
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "notes"
+
+
+def test_a_dangling_symlink_as_output_is_refused(run_cli, tmp_path):
+    (tmp_path / "r.md").symlink_to("nowhere/deep/r.md")
+    for args in (
+        ("assess", str(TUNISIA_2020), "-o", "r.md"),
+        ("impact", "--before", str(DEFAULT_RULES), str(TUNISIA_2020), "-o", "r.md"),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "r.md: is a symlink to 'nowhere/deep/r.md', which does not exist"
+            " — remove the link, or name another file\n"
+        )
+    assert not (tmp_path / "nowhere").exists()
+    result = run_cli("new-profile", "X", "--as-of", "2020-01", "--iso3", "XXX", "-o", "r.md")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("r.md: already exists")
+    assert not (tmp_path / "nowhere").exists()
+
+
+# --- a set of reports is written whole, or not at all -----------------------------------
+
+
+def _old_set(folder: Path, count: int) -> list[tuple[Path, str]]:
+    folder.mkdir()
+    items = []
+    for i in range(count):
+        (folder / f"r{i}.md").write_text("old", encoding="utf-8")
+        items.append((folder / f"r{i}.md", "new"))
+    return items
+
+
+def test_stop_signal_while_reports_are_written_leaves_the_old_set(tmp_path, monkeypatch):
+    items = _old_set(tmp_path / "reports", 6)
+    stage = output._stage
+
+    def stage_then_stop(path, real, text, staged):
+        stage(path, real, text, staged)
+        if len(staged) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(output, "_stage", stage_then_stop)
+    with sigterm_raises():
+        ours = signal.getsignal(signal.SIGTERM)
+        with pytest.raises(Stopped):
+            output.write_all(items, "md")
+        assert signal.getsignal(signal.SIGTERM) is ours  # the previous handler is back
+    assert [p.read_text(encoding="utf-8") for p, _ in items] == ["old"] * 6
+    assert _leftovers(tmp_path) == []
+
+
+def test_stop_signal_during_the_renames_waits_until_the_set_is_complete(tmp_path, monkeypatch):
+    items = _old_set(tmp_path / "reports", 6)
+    replace = os.replace
+    calls = []
+
+    def replace_then_stop(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_then_stop)
+    with sigterm_raises(), pytest.raises(Stopped):
+        output.write_all(items, "md")
+    assert [p.read_text(encoding="utf-8") for p, _ in items] == ["new"] * 6
+    assert _leftovers(tmp_path) == []
+
+
+def test_sigterm_with_the_default_action_still_removes_temporary_files(tmp_path):
+    items = _old_set(tmp_path / "reports", 4)
+    script = f"""
+import os, signal
+from pathlib import Path
+from engine import output
+stage = output._stage
+def stage_then_stop(path, real, text, staged):
+    stage(path, real, text, staged)
+    if len(staged) == 2:
+        os.kill(os.getpid(), signal.SIGTERM)
+output._stage = stage_then_stop
+output.write_all([(Path(p), "new") for p in {[str(p) for p, _ in items]!r}], "md")
+print("not reached")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, timeout=60
+    )
+    assert done.returncode == -signal.SIGTERM, done.stderr
+    assert done.stdout == b""
+    assert [p.read_text(encoding="utf-8") for p, _ in items] == ["old"] * 4
+    assert _leftovers(tmp_path) == []
+
+
+def test_write_error_names_the_report_and_leaves_no_temporary_file(tmp_path):
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))
+
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "cli.py"), "assess", str(TUNISIA_2020)],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode() == (
+        "reports/tunisia-2020.md: cannot write here (File too large)"
+        " — raise the file size limit (ulimit -f) or free space\n"
+    )
+    assert list((tmp_path / "reports").iterdir()) == []
 
 
 # --- file system errors are input errors, for every path --------------------------------
