@@ -311,7 +311,9 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
         write_atomic(output, text, fmt)
 
 
-def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict[str, Any], str]:
+def _assessment_side(
+    path: Path, rules_spec: str, option: str, templates: Path
+) -> tuple[dict[str, Any], str]:
     """An assessment in JSON form: read from a .json file, or a profile assessed now."""
     shown = display_path(path)
     if path.suffix.lower() == ".json":
@@ -329,7 +331,7 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
                 " 'ssa-risk assess --format json'"
             ) from None
         return check_assessment(data, shown), shown
-    with RulesSource(rules_spec, Path.cwd()) as source:
+    with RulesSource(rules_spec, Path.cwd(), option) as source:
         assessor = Assessor.load(source.directory, templates, source.label)
         assessment = assessor.assess(path, shown)
         rules_shown = source.label or display_path(source.directory)
@@ -378,8 +380,8 @@ def diff(
     templates: Path,
 ) -> None:
     """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
-    old, old_label = _assessment_side(before, rules_before, templates)
-    new, new_label = _assessment_side(after, rules_after, templates)
+    old, old_label = _assessment_side(before, rules_before, "--rules-before", templates)
+    new, new_label = _assessment_side(after, rules_after, "--rules-after", templates)
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
     _emit(text, output, fmt)
@@ -421,7 +423,10 @@ def impact(
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
     paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
-    with RulesSource(before_spec, Path.cwd()) as old, RulesSource(after_spec, Path.cwd()) as new:
+    with (
+        RulesSource(before_spec, Path.cwd(), "--before") as old,
+        RulesSource(after_spec, Path.cwd(), "--after") as new,
+    ):
         before = Assessor.load(old.directory, templates, old.label)
         after = Assessor.load(new.directory, templates, new.label)
         labels = (

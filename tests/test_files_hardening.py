@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -388,3 +389,55 @@ def test_an_os_error_that_slips_through_is_still_one_line_and_exit_2(run_cli, mo
     assert result.stderr == (
         "/srv/shared/rules: permission denied — check the permissions of the file and its folders\n"
     )
+
+
+# --- rules from git ---------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_rules_from_git_are_named_by_revision_and_non_ascii_names_are_read(run_cli, repo):
+    (repo / "rules" / "sécurité.yaml").write_text("lens: [\n", encoding="utf-8")
+    (repo / "rules" / "leverage.yaml").unlink()
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "v2")
+    _git(repo, "tag", "v2")
+    from_folder = run_cli(
+        "diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "rules"
+    )
+    from_git = run_cli("diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v2")
+    assert from_folder.exit_code == from_git.exit_code == 2
+    assert from_git.stderr == from_folder.stderr.replace("rules/", "v2:rules/")
+    assert "v2:rules/sécurité.yaml:" in from_git.stderr
+    assert "v2:rules/scoring.yaml: lens 'leverage' has no rule file" in from_git.stderr
+    assert tempfile.gettempdir() not in from_git.stderr
+
+
+@pytest.mark.parametrize("option", ["--before", "--after"])
+def test_an_empty_rules_option_is_refused(run_cli, repo, option):
+    args = {"--before": "v1", "--after": "rules", option: ""}
+    result = run_cli("impact", "--before", args["--before"], "--after", args["--after"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{option}: is empty — give a rules folder (e.g. rules) or a git revision (e.g. v1.0)\n"
+    )
+
+
+def test_rules_exported_from_git_are_removed_when_the_run_is_stopped(
+    run_cli, repo, tmp_path, monkeypatch
+):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def stop(*args: object, **kwargs: object) -> None:
+        assert [p.name[:15] for p in scratch.iterdir()] == ["ssa-risk-rules-"]
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(Assessor, "load", stop)
+    with sigterm_raises(), pytest.raises(Stopped):
+        run_cli("impact", "--before", "v1", "tunisia/2020.yaml")
+    assert list(scratch.iterdir()) == []
