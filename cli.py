@@ -268,7 +268,7 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: profiles/<country>/<as-of>.yaml).",
+    help="File to write (default: profiles/<country>/<as-of>.yaml in the working folder).",
 )
 def new_profile(
     country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None
@@ -278,7 +278,7 @@ def new_profile(
         raise UserError(f"--as-of: '{as_of}' is not a month — write it as YYYY-MM, e.g. 2024-06")
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
-    target = output or DEFAULT_PROFILES / slug(country) / f"{as_of}.yaml"
+    target = output or Path("profiles") / slug(country) / f"{as_of}.yaml"
     if os.path.lexists(target):
         raise UserError(
             f"{shown_path(target)}: already exists — choose another --as-of or -o, "

@@ -441,3 +441,29 @@ def test_rules_exported_from_git_are_removed_when_the_run_is_stopped(
     with sigterm_raises(), pytest.raises(Stopped):
         run_cli("impact", "--before", "v1", "tunisia/2020.yaml")
     assert list(scratch.iterdir()) == []
+
+
+# --- impact and new-profile ------------------------------------------------------------
+
+
+def test_impact_reports_every_bad_profile_and_accepts_a_folder(run_cli, repo):
+    (repo / "a.yaml").write_text("schema_version: 1\ncountry: [\n", encoding="utf-8")
+    (repo / "b.yaml").write_text("schema_version: 1\ncountry: [\n", encoding="utf-8")
+    result = run_cli("impact", "--before", "v1", "a.yaml", "b.yaml")
+    assert result.exit_code == 2
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["a.yaml", "b.yaml"]
+    result = run_cli("impact", "--before", "v1", "tunisia", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert '"profile": "tunisia/2010.yaml"' in result.stdout
+    assert '"profile": "tunisia/2020.yaml"' in result.stdout
+
+
+def test_new_profile_writes_under_the_working_folder(run_cli, tmp_path):
+    result = run_cli("new-profile", "Testland", "--as-of", "2024-06", "--iso3", "TST")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "wrote profiles/testland/2024-06.yaml;"
+        " check it with: ssa-risk validate profiles/testland/2024-06.yaml\n"
+    )
+    assert (tmp_path / "profiles" / "testland" / "2024-06.yaml").is_file()
+    assert not (REPO_ROOT / "profiles" / "testland").exists()
