@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import sys
 import traceback
@@ -21,10 +22,11 @@ from engine.diff import check_assessment, diff_assessments
 from engine.errors import EngineError, InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
+from engine.files import is_folder, list_folder, os_problem, read_utf8
 from engine.gitrules import RulesSource
 from engine.impact import impact as run_impact
 from engine.lint import lint_rules
-from engine.output import write_all, write_atomic
+from engine.output import shown_path, write_all, write_atomic
 from engine.pipeline import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
@@ -51,6 +53,8 @@ from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
 
 EXIT_INPUT = 2
+# A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
+MAX_JSON_BYTES = 64 * 1024 * 1024
 EXIT_BUG = 1
 
 
@@ -97,6 +101,11 @@ class Group(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             raise UserError(str(exc)) from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            # Every path is checked where it is used; this catches one that slipped through.
+            raise UserError(str(os_problem(exc, display_path(Path(exc.filename))))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except EngineError as exc:
@@ -207,8 +216,8 @@ def assess(
 
     reports = []
     for path in paths:
-        if path.is_dir():
-            snapshots = sorted(path.glob("*.yaml"))
+        if is_folder(path, display_path(path)):
+            snapshots = list_folder(path, ".yaml", display_path(path))
             if not snapshots:
                 raise UserError(
                     f"{display_path(path)}: no .yaml snapshots in this folder — "
@@ -239,7 +248,7 @@ def assess(
     if problems:
         raise InputError(problems)
     # Render everything first, so one bad profile leaves no partial set of reports.
-    write_all([(target, text) for _, target, text in reports], reports=True)
+    write_all([(target, text) for _, target, text in reports], fmt)
     for summary, target, _ in reports:
         click.echo(f"{summary} → {display_path(target)}")
 
@@ -277,7 +286,7 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: profiles/<country>/<as-of>.yaml).",
+    help="File to write (default: profiles/<country>/<as-of>.yaml in the working folder).",
 )
 def new_profile(
     country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None
@@ -287,10 +296,10 @@ def new_profile(
         raise UserError(f"--as-of: '{as_of}' is not a month — write it as YYYY-MM, e.g. 2024-06")
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
-    target = output or DEFAULT_PROFILES / slug(country) / f"{as_of}.yaml"
-    if target.exists():
+    target = output or Path("profiles") / slug(country) / f"{as_of}.yaml"
+    if os.path.lexists(target):
         raise UserError(
-            f"{display_path(target)}: already exists — choose another --as-of or -o, "
+            f"{shown_path(target)}: already exists — choose another --as-of or -o, "
             "or remove the file first"
         )
     text = checked_skeleton(country, iso3.upper(), as_of, authors, target, date.today())
@@ -312,36 +321,35 @@ def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) 
         sys.exit(EXIT_FAIL_ON)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, fmt: str) -> None:
     """Print the text, or write it to the file given with -o."""
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(output, text)
+        write_atomic(output, text, fmt)
 
 
 def _assessment_side(
-    path: Path, rules_spec: str, templates: Path, verify: bool
+    path: Path, rules_spec: str, option: str, templates: Path, verify: bool
 ) -> tuple[dict[str, Any], str]:
     """An assessment in JSON form: read from a .json file, or a profile assessed now."""
     shown = display_path(path)
     if path.suffix.lower() == ".json":
+        text = read_utf8(path, shown, MAX_JSON_BYTES, "name a .json file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UserError(f"{shown}: file not found — check the path") from None
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UserError(
                 f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — pass an"
                 " assessment written by 'ssa-risk assess --format json'"
             ) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except RecursionError:
             raise UserError(
-                f"{shown}: cannot be read as JSON ({exc}) — pass an assessment written by"
+                f"{shown}: nested too deeply to be an assessment — pass an assessment written by"
                 " 'ssa-risk assess --format json'"
             ) from None
         return check_assessment(data, shown), shown
-    with RulesSource(rules_spec, Path.cwd()) as source:
+    with RulesSource(rules_spec, Path.cwd(), option) as source:
         assessor = Assessor.load(source.directory, templates, source.label, verify)
         assessment = assessor.assess(path, shown)
         rules_shown = source.label or display_path(source.directory)
@@ -392,11 +400,11 @@ def diff(
     verify: bool,
 ) -> None:
     """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
-    old, old_label = _assessment_side(before, rules_before, templates, verify)
-    new, new_label = _assessment_side(after, rules_after, templates, verify)
+    old, old_label = _assessment_side(before, rules_before, "--rules-before", templates, verify)
+    new, new_label = _assessment_side(after, rules_after, "--rules-after", templates, verify)
     result = diff_assessments(old, new, (old_label, new_label))
     text = render_diff(result, templates, fmt)
-    _emit(text, output)
+    _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
@@ -437,7 +445,10 @@ def impact(
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
     paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
-    with RulesSource(before_spec, Path.cwd()) as old, RulesSource(after_spec, Path.cwd()) as new:
+    with (
+        RulesSource(before_spec, Path.cwd(), "--before") as old,
+        RulesSource(after_spec, Path.cwd(), "--after") as new,
+    ):
         before = Assessor.load(old.directory, templates, old.label, verify)
         after = Assessor.load(new.directory, templates, new.label, verify)
         labels = (
@@ -446,7 +457,7 @@ def impact(
         )
         result = run_impact(paths, before, after, labels)
     text = render_impact(result, templates, fmt)
-    _emit(text, output)
+    _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diff import Diff, diff_assessments
+from .errors import InputError, Problem
+from .files import is_folder, list_folder
 from .profile import load_profile
 from .serialize import assessment_dict
 from .yamlsrc import display_path
@@ -48,12 +50,52 @@ class Impact:
 def impact(
     paths: Sequence[Path], before: Assessor, after: Assessor, labels: tuple[str, str]
 ) -> Impact:
-    """Assess every profile under both rule sets (each compiled once) and compare."""
+    """Assess every profile under both rule sets (each compiled once) and compare.
+
+    A folder stands for every snapshot in it. Every problem of every profile is reported in
+    one pass.
+    """
     rows = []
+    files, problems = profile_files(paths)
+    for path in files:
+        shown = display_path(path)
+        try:
+            profile = load_profile(path, shown)  # loaded and validated once, assessed twice
+            old = assessment_dict(before.assess_profile(profile))
+            new = assessment_dict(after.assess_profile(profile))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
+    if problems:
+        raise InputError(problems)
+    return Impact(labels[0], labels[1], tuple(rows))
+
+
+def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The profile files named (a file as given, a folder as every .yaml snapshot in it), and
+    the problems of folders that hold none or cannot be read."""
+    files: list[Path] = []
+    problems: list[Problem] = []
     for path in paths:
         shown = display_path(path)
-        profile = load_profile(path, shown)  # loaded and validated once, assessed twice
-        old = assessment_dict(before.assess_profile(profile))
-        new = assessment_dict(after.assess_profile(profile))
-        rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
-    return Impact(labels[0], labels[1], tuple(rows))
+        try:
+            if not is_folder(path, shown):
+                files.append(path)
+                continue
+            snapshots = list_folder(path, ".yaml", shown)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not snapshots:
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "no .yaml snapshots in this folder",
+                    "name a folder of profiles, e.g. profiles/tunisia",
+                )
+            )
+        files.extend(snapshots)
+    return files, problems

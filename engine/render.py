@@ -13,6 +13,7 @@ from .assessment import Assessment, sha256_text
 from .charts import assistance_chart, lens_chart, timeline_chart
 from .diff import Diff
 from .errors import InputError, Problem
+from .files import is_folder, read_utf8, walk_files
 from .impact import Impact
 from .narrative import usd
 from .scoring import RATINGS
@@ -21,15 +22,17 @@ from .timeline import Timeline
 from .yamlsrc import display_path
 
 FORMATS = ("md", "html", "json")
+TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
 
 
 def templates_hash(directory: Path) -> str:
     """Content hash of every template file, for the report's provenance."""
-    if not directory.is_dir():
+    shown = display_path(directory)
+    if not is_folder(directory, shown):
         raise InputError(
             [
                 Problem(
-                    display_path(directory),
+                    shown,
                     None,
                     None,
                     "templates folder not found",
@@ -38,21 +41,9 @@ def templates_hash(directory: Path) -> str:
             ]
         )
     texts = []
-    for path in sorted(p for p in directory.rglob("*.j2") if p.is_file()):
-        try:
-            texts.append((str(path.relative_to(directory)), path.read_text("utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(
-                [
-                    Problem(
-                        display_path(path),
-                        None,
-                        None,
-                        f"template cannot be read ({exc})",
-                        "save templates as readable UTF-8",
-                    )
-                ]
-            ) from None
+    for path in walk_files(directory, ".j2", shown):
+        text = read_utf8(path, display_path(path), TEMPLATE_MAX_BYTES, "name a template file")
+        texts.append((path.relative_to(directory).as_posix(), text))
     return sha256_text(texts)
 
 

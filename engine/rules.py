@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import InputError, Problem
 from .facts import profile_fields
+from .files import is_folder, list_folder
 from .rulefile import FileChecker
 from .ruletypes import (
     EFFECTS,
@@ -53,20 +54,15 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     `label` names the folder in messages and reports instead of its path (for example
     `v1.0:rules` for rules read from a git revision into a temporary folder).
     """
-    if not directory.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    display_path(directory), None, None, "rules folder not found", "check the path"
-                )
-            ]
-        )
+    shown = label or display_path(directory)
+    if not is_folder(directory, shown):
+        raise InputError([Problem(shown, None, None, "rules folder not found", "check the path")])
     problems: list[Problem] = []
     files: list[tuple[str, str]] = []
 
     def read(path: Path) -> Document | None:
         try:
-            doc = load_yaml(path, f"{label}/{path.name}" if label else display_path(path))
+            doc = load_yaml(path, f"{shown}/{path.name}" if label else display_path(path))
         except InputError as exc:
             problems.extend(exc.problems)
             return None
@@ -91,7 +87,7 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     rules: list[Rule] = []
     concluded_anywhere: set[str] = set()
     fields = profile_fields()
-    for path in sorted(directory.glob("*.yaml")):
+    for path in list_folder(directory, ".yaml", shown):
         if path.name in ("scoring.yaml", "references.yaml"):
             continue
         doc = read(path)
@@ -104,13 +100,13 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
             continue
         lenses.append(lens)
         rules.extend(checker.rules(lens))
-    _check_set(lenses, rules, scoring, problems, directory, concluded_anywhere)
+    _check_set(lenses, rules, scoring, problems, shown, concluded_anywhere)
     if problems or scoring is None:
         raise InputError(problems)
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
     lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
     return RuleSet(
-        label or display_path(directory),
+        shown,
         documents,
         tuple(lenses),
         tuple(rules),
@@ -146,7 +142,7 @@ def _check_set(
     rules: list[Rule],
     scoring: Scoring | None,
     problems: list[Problem],
-    directory: Path,
+    shown: str,
     concluded: set[str],
 ) -> None:
     seen: dict[str, Rule] = {}
@@ -192,7 +188,7 @@ def _check_set(
             if lens_id not in lens_files:
                 problems.append(
                     Problem(
-                        str(directory / "scoring.yaml"),
+                        f"{shown}/scoring.yaml",
                         None,
                         None,
                         f"lens '{lens_id}' has no rule file",

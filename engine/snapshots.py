@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .files import is_regular_file, resolved
 from .yamlsrc import Document, Location, YamlPath, display_path, format_path, load_yaml
 
 MAX_CHAIN = 16
@@ -25,7 +26,7 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
     shown = label or display_path(path)
     doc = load_yaml(path, shown, lenient=True)
     chain = [doc]
-    seen = {path.resolve()}
+    seen = {resolved(path)}
     current, current_path = doc, path
     while isinstance(current.data, dict) and "extends" in current.data:
         target = current.data["extends"]
@@ -44,7 +45,7 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
                 ]
             )
         parent_path = current_path.parent / target
-        if parent_path.resolve() in seen:
+        if resolved(parent_path) in seen:
             raise InputError(
                 [
                     Problem(
@@ -68,7 +69,7 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
                     )
                 ]
             )
-        if not parent_path.is_file():
+        if not is_regular_file(parent_path):
             raise InputError(
                 [
                     Problem(
@@ -80,7 +81,7 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
                     )
                 ]
             )
-        seen.add(parent_path.resolve())
+        seen.add(resolved(parent_path))
         current = load_yaml(parent_path, display_path(parent_path), lenient=True)
         current_path = parent_path
         chain.append(current)

@@ -18,6 +18,7 @@ import yaml.constructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InputError, Problem
+from .files import read_utf8
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -100,7 +101,7 @@ def display_path(path: Path) -> str:
     """
     try:
         resolved = path.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return str(path)
     for root in (_PROJECT_ROOT, Path.cwd().resolve()):
         try:
@@ -111,48 +112,9 @@ def display_path(path: Path) -> str:
 
 
 def read_text(path: Path, label: str | None = None) -> str:
-    """Read a UTF-8 text file, turning every way it can fail into one Problem."""
-    shown = label or str(path)
-    if not path.exists():
-        raise InputError([Problem(shown, None, None, "file not found", "check the path")])
-    if path.is_dir():
-        raise InputError(
-            [Problem(shown, None, None, "is a folder, not a file", "name a .yaml file")]
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError(
-            [Problem(shown, None, None, f"cannot be read ({reason})", "check its permissions")]
-        ) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(
-            [
-                Problem(
-                    shown,
-                    None,
-                    None,
-                    f"file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit",
-                    "split it or remove unrelated content",
-                )
-            ]
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            [
-                Problem(
-                    shown,
-                    line,
-                    None,
-                    f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                    "save the file as UTF-8",
-                )
-            ]
-        ) from None
+    """Read a regular UTF-8 file of at most MAX_BYTES, turning every way it can fail into one
+    Problem (a FIFO, a device or a folder is refused before anything is read)."""
+    return read_utf8(path, label or str(path), MAX_BYTES)
 
 
 def load_yaml(path: Path, label: str | None = None, lenient: bool = False) -> Document:

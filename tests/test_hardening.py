@@ -367,7 +367,9 @@ def test_unreadable_template_is_an_input_error(run_cli, tmp_path):
     (templates / "report.md.j2").write_bytes(b"caf\xe9 {{ a.country }}")
     result = run_cli("assess", str(TUNISIA_2020), "-o", "r.md", "--templates", "templates")
     assert result.exit_code == 2
-    assert result.stderr.startswith("templates/report.md.j2: template cannot be read")
+    assert result.stderr == (
+        "templates/report.md.j2:1: byte 0xe9 is not valid UTF-8 — save the file as UTF-8\n"
+    )
 
 
 def test_report_names_the_sections_a_profile_leaves_out(run_cli, tmp_path):
