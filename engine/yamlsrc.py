@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -271,6 +272,15 @@ def _unreadable_characters(text: str, shown: str) -> list[Problem]:
     ]
 
 
+@lru_cache(maxsize=4096)
+def _plain_tag(value: str, tag: str) -> str:
+    """The tag of a plain value: a tag YAML 1.1 guessed (none was written) is replaced by
+    the YAML 1.2 reading; dates stay dates (they are kept as text)."""
+    if tag == _TIMESTAMP or tag != _YAML11.resolve(ScalarNode, value, (True, False)):
+        return tag
+    return next((t for t, rx in _CORE if rx.fullmatch(value)), _STR)
+
+
 def _short(value: str) -> str:
     return value if len(value) <= 24 else value[:20] + "…"
 
@@ -358,12 +368,8 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self._bad_tag(node)
             return None
-        tag = node.tag
-        # A plain value whose tag YAML 1.1 guessed (none was written) is read by YAML 1.2 rules;
-        # dates stay dates, kept as text below. libyaml marks plain values with style "".
-        implicit = not node.style and tag == _YAML11.resolve(ScalarNode, node.value, (True, False))
-        if implicit and tag != _TIMESTAMP:
-            tag = next((t for t, rx in _CORE if rx.fullmatch(node.value)), _STR)
+        # libyaml marks plain (unquoted) values with style "", the Python parser with None.
+        tag = node.tag if node.style else _plain_tag(node.value, node.tag)
         if tag in _CORE_PATTERNS:
             return self._core(node, tag)
         if tag == _TIMESTAMP:

@@ -139,3 +139,105 @@ def test_numbers_that_are_not_finite_or_too_long_are_refused_with_line_and_colum
 
 def test_largest_accepted_integer():
     assert _read("v: 999999999999999999\n")["v"] == 10**18 - 1
+
+
+# --- one-line fields -------------------------------------------------------------------------
+
+
+def _validate(tmp_path: Path, text: str) -> list[str]:
+    from engine.profile import check_profile
+
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    return [str(p) for p in check_profile(path, "p.yaml")]
+
+
+ONE_LINE = "must be one line — write it on one line (a summary or note field can span lines)"
+
+
+def test_line_break_in_a_single_line_field_is_refused(tmp_path):
+    text = PROFILE.replace("country: Testland", 'country: "Testland\\n# Injected heading"')
+    assert _validate(tmp_path, text) == [f"p.yaml:2:1: country: {ONE_LINE}"]
+
+
+def test_every_single_line_field_is_checked_and_prose_may_span_lines(tmp_path):
+    text = (
+        PROFILE.replace("iso3: TST", 'iso3: "TST\\n"')
+        .replace("  - id: s1\n", '  - id: "s1\\r"\n    publisher: "A\\u2028B"\n')
+        .replace("    title: A source\n", "    title: |\n      A source\n")
+        + 'authors: ["One\\nTwo"]\n'
+        + "summary: |\n  Two\n  lines.\n"
+        + "institutions:\n"
+        + "  - {id: army, name: Army, kind: armed_forces, role: 'Defence.\n\n    Peacekeeping.'}\n"
+        + 'civil_military:\n  coups:\n    - {year: 1987, kind: palace, note: "One\\nTwo"}\n'
+        + "assistance:\n  programmes:\n"
+        + '    - {name: P, code: "C\\nD", kind: sale, from_fy: 2019, to_fy: 2019}\n'
+    )
+    assert _validate(tmp_path, text) == [
+        f"p.yaml:3:1: iso3: {ONE_LINE}",
+        f"p.yaml:6:5: sources[0].id: {ONE_LINE}",
+        f"p.yaml:7:5: sources[0].publisher: {ONE_LINE}",
+        f"p.yaml:8:5: sources[0].title: {ONE_LINE}",
+        f"p.yaml:10:11: authors[0]: {ONE_LINE}",
+        f"p.yaml:23:17: assistance.programmes[0].code: {ONE_LINE}",
+    ]
+
+
+def test_a_quoted_value_with_a_line_break_stays_on_one_line_in_the_message(tmp_path):
+    text = PROFILE + 'reform:\n  status: "stalled\\nnow"\n'
+    assert _validate(tmp_path, text) == [
+        "p.yaml:9:3: reform.status: 'stalled\\nnow' is not an allowed value — use one of:"
+        " absent, deadlocked, stalled, progressing, consolidated"
+    ]
+
+
+def test_assess_refuses_a_heading_smuggled_into_the_country_and_writes_nothing(run_cli, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        PROFILE.replace("country: Testland", 'country: "Testland\\n# Injected heading"'),
+        encoding="utf-8",
+    )
+    result = run_cli("assess", str(path), "-o", "out.md")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"p.yaml:2:1: country: {ONE_LINE}"]
+    assert not (tmp_path / "out.md").exists()
+
+
+# --- amounts, years and percentages ----------------------------------------------------------
+
+
+def test_absurd_amounts_are_refused_by_the_validator(tmp_path):
+    text = PROFILE + (
+        "assistance:\n"
+        "  fms_usd: 10000000000000000\n"
+        "  fmf_usd: 1000000000000000\n"
+        "  framework: {name: F, signed: 2019, duration_years: 1000}\n"
+        "  programmes:\n"
+        "    - {name: P, kind: sale, from_fy: 2019, to_fy: 2019, by_year: [2000000000000000]}\n"
+        "political_context: {emergency_powers_since: 2101}\n"
+        "civil_military: {support_for_military_rule_pct: 100.5}\n"
+    )
+    most = "— use a value at most"
+    assert _validate(tmp_path, text) == [
+        f"p.yaml:9:3: assistance.fms_usd: 10,000,000,000,000,000 is out of range {most}"
+        " 1,000,000,000,000,000",
+        f"p.yaml:11:38: assistance.framework.duration_years: 1000 is out of range {most} 100",
+        "p.yaml:13:67: assistance.programmes[0].by_year[0]: 2,000,000,000,000,000 is out of"
+        f" range {most} 1,000,000,000,000,000",
+        f"p.yaml:14:21: political_context.emergency_powers_since: 2101 is out of range {most} 2100",
+        "p.yaml:15:18: civil_military.support_for_military_rule_pct: 100.5 is out of range"
+        f" {most} 100",
+    ]
+
+
+def test_amount_of_four_hundred_digits_is_refused_on_the_command_line(run_cli, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(PROFILE + "assistance:\n  fms_usd: 1" + "0" * 400 + "\n", encoding="utf-8")
+    for command in ("validate", "assess"):
+        result = run_cli(command, str(path), *(["-o", "out.md"] if command == "assess" else []))
+        assert result.exit_code == 2, result.output
+        assert (
+            "p.yaml:9:12: '10000000000000000000…' has more than 18 digits — write a smaller"
+            " number" in result.output
+        )
+    assert not (tmp_path / "out.md").exists()
