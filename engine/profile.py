@@ -17,7 +17,7 @@ import jsonschema.validators
 
 from .errors import InputError, Problem
 from .schema_def import ONE_LINE_PATTERN
-from .snapshots import load_snapshot
+from .snapshots import all_duplicate_ids, load_snapshot
 from .yamlsrc import Document, YamlPath, format_path
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "profile.schema.json"  # from schema_def.py
@@ -245,13 +245,9 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
     def add(path: YamlPath, message: str, fix: str) -> None:
         problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
 
-    source_ids: list[str] = []
-    for i, source in _dicts(data.get("sources")):
-        sid = source.get("id")
-        if sid in source_ids:
-            add(("sources", i, "id"), f"duplicate source id '{sid}'", "give each source its own id")
-        if isinstance(sid, str):
-            source_ids.append(sid)
+    if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
+        problems += all_duplicate_ids(doc)
+    source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
     for path, value in _walk(data, ()):
         citing = path[-1:] == ("sources",) and path != ("sources",)
         citing = citing or path[-2:-1] == ("field_sources",)
@@ -265,13 +261,6 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
 
     institutions = _dicts(data.get("institutions"))
     inst_ids = [i.get("id") for _, i in institutions]
-    for n, (i, inst) in enumerate(institutions):
-        if inst.get("id") in inst_ids[:n]:
-            add(
-                ("institutions", i, "id"),
-                f"duplicate institution id '{inst.get('id')}'",
-                "give each institution its own id",
-            )
     refs: list[tuple[YamlPath, object]] = []
     for i, rivalry in _dicts(data.get("rivalries")):
         between = rivalry.get("between")

@@ -241,3 +241,56 @@ def test_amount_of_four_hundred_digits_is_refused_on_the_command_line(run_cli, t
             " number" in result.output
         )
     assert not (tmp_path / "out.md").exists()
+
+
+# --- duplicate ids -----------------------------------------------------------------------------
+
+DUPLICATE = "— merge the two entries into one, or give each its own id"
+PROGRAMMES = """\
+assistance:
+  programmes:
+    - {id: x, name: A, kind: sale, from_fy: 2019, to_fy: 2019}
+    - {id: y, name: B, kind: sale, from_fy: 2019, to_fy: 2019}
+    - {id: z, name: C, kind: sale, from_fy: 2019, to_fy: 2019}
+    - {id: x, name: D, kind: sale, from_fy: 2019, to_fy: 2019}
+"""
+
+
+def test_duplicate_programme_ids_in_one_file_are_refused(tmp_path):
+    text = PROFILE + "  - {id: s1, title: Again}\n" + PROGRAMMES
+    text += "institutions:\n" + "  - {id: army, name: Army, kind: armed_forces}\n" * 2
+    assert _validate(tmp_path, text) == [
+        f"p.yaml:8:6: sources[1].id: duplicate id 's1' (also entry 0) {DUPLICATE}",
+        f"p.yaml:14:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}",
+        f"p.yaml:17:6: institutions[1].id: duplicate id 'army' (also entry 0) {DUPLICATE}",
+    ]
+
+
+def _chain(folder: Path, base: str, extending: str) -> list[str]:
+    from engine.profile import check_profile
+
+    (folder / "2019.yaml").write_text(base, encoding="utf-8")
+    (folder / "2020.yaml").write_text(extending, encoding="utf-8")
+    return [str(p) for p in check_profile(folder / "2020.yaml", "2020.yaml")]
+
+
+def test_duplicate_ids_are_refused_in_every_file_of_a_chain(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    extending = "extends: 2019.yaml\n" + PROGRAMMES
+    assert _chain(tmp_path, PROFILE.replace("2020-06", "2019-06"), extending) == [
+        f"2020.yaml:7:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}"
+    ]
+    # The same list in the file that is extended, and an extending file that changes nothing.
+    base = PROFILE.replace("2020-06", "2019-06") + PROGRAMMES
+    assert _chain(tmp_path, base, "extends: 2019.yaml\nas_of: 2020-06\n") == [
+        f"2019.yaml:13:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}"
+    ]
+    # Both files hold programmes merged by id: each file's duplicates, once each.
+    extending = "extends: 2019.yaml\n" + PROGRAMMES.replace("id: z", "id: w").replace(
+        "id: y", "id: w"
+    )
+    assert _chain(tmp_path, base, extending) == [
+        f"2019.yaml:13:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}",
+        f"2020.yaml:6:8: assistance.programmes[2].id: duplicate id 'w' (also entry 1) {DUPLICATE}",
+        f"2020.yaml:7:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}",
+    ]
