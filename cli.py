@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import sys
 import traceback
@@ -17,7 +16,7 @@ import click
 from engine import __version__
 from engine.assessment import Assessment
 from engine.compiler import compile_ruleset
-from engine.diff import check_assessment, diff_assessments
+from engine.diff import check_assessment, diff_assessments, parse_assessment_json
 from engine.errors import InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
@@ -307,14 +306,9 @@ def _assessment_side(path: Path, rules_spec: str, templates: Path) -> tuple[dict
     shown = display_path(path)
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = parse_assessment_json(path.read_text(encoding="utf-8"), shown)
         except FileNotFoundError:
             raise UserError(f"{shown}: file not found — check the path") from None
-        except json.JSONDecodeError as exc:
-            raise UserError(
-                f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — pass an"
-                " assessment written by 'ssa-risk assess --format json'"
-            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(
                 f"{shown}: cannot be read as JSON ({exc}) — pass an assessment written by"

@@ -294,3 +294,62 @@ def test_duplicate_ids_are_refused_in_every_file_of_a_chain(tmp_path, monkeypatc
         f"2020.yaml:6:8: assistance.programmes[2].id: duplicate id 'w' (also entry 1) {DUPLICATE}",
         f"2020.yaml:7:8: assistance.programmes[3].id: duplicate id 'x' (also entry 0) {DUPLICATE}",
     ]
+
+
+# --- hostile saved assessments given to diff --------------------------------------------------
+
+SAVED = "— pass an assessment written by 'ssa-risk assess --format json'"
+
+
+@pytest.fixture(scope="module")
+def saved_assessment(tmp_path_factory) -> str:
+    import json
+
+    from engine.pipeline import DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
+    from engine.serialize import assessment_dict
+    from tests.conftest import TUNISIA_2020
+
+    assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+    data = assessment_dict(assessor.assess(TUNISIA_2020, "tunisia-2020.yaml"))
+    return json.dumps(data, indent=2)
+
+
+@pytest.mark.parametrize(
+    ("hostile", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "1:65: nesting deeper than 64 levels"),
+        ('{"a": NaN}', "1:7: NaN is not a JSON number"),
+        ('{"a": [1, -Infinity]}', "1:11: -Infinity is not a JSON number"),
+        ('{"a": 1' + "0" * 5000 + "}", "1:7: number 10000000000000000000… has more than 18 digits"),
+        ('{"a": 1e999}', "1:7: number 1e999 is too large"),
+        ('{"a": "NaN [[[", "b": [1', "1:25: not valid JSON (Expecting ',' delimiter)"),
+    ],
+    ids=["deep", "nan", "infinity", "huge-int", "huge-float", "truncated"],
+)
+def test_hostile_json_given_to_diff_exits_2_with_file_line_and_fix(run_cli, hostile, message):
+    Path("a.json").write_text(hostile, encoding="utf-8")
+    result = run_cli("diff", "a.json", "a.json")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"a.json:{message} {SAVED}"]
+
+
+def test_nan_deep_inside_a_real_assessment_is_refused(run_cli, saved_assessment):
+    Path("good.json").write_text(saved_assessment, encoding="utf-8")
+    text = saved_assessment.replace('"total_usd": ', '"total_usd": NaN, "x": ', 1)
+    Path("bad.json").write_text(text, encoding="utf-8")
+    line = text[: text.index("NaN")].count("\n") + 1
+    result = run_cli("diff", "good.json", "bad.json")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith(f"bad.json:{line}:")
+    assert run_cli("diff", "good.json", "good.json").exit_code == 0
+
+
+def test_wrong_type_deep_inside_an_assessment_is_refused(run_cli, saved_assessment):
+    import json
+
+    data = json.loads(saved_assessment)
+    data["lenses"][0]["findings"] = "none"
+    Path("bad.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run_cli("diff", "bad.json", "bad.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("bad.json: is not a complete assessment (lenses.0.findings:")
