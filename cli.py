@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import sys
@@ -18,7 +17,7 @@ import click
 from engine import __version__
 from engine.assessment import Assessment
 from engine.compiler import compile_ruleset
-from engine.diff import check_assessment, diff_assessments
+from engine.diff import check_assessment, diff_assessments, parse_assessment_json
 from engine.errors import EngineError, InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
@@ -336,18 +335,7 @@ def _assessment_side(
     shown = display_path(path)
     if path.suffix.lower() == ".json":
         text = read_utf8(path, shown, MAX_JSON_BYTES, "name a .json file")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(
-                f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — pass an"
-                " assessment written by 'ssa-risk assess --format json'"
-            ) from None
-        except RecursionError:
-            raise UserError(
-                f"{shown}: nested too deeply to be an assessment — pass an assessment written by"
-                " 'ssa-risk assess --format json'"
-            ) from None
+        data = parse_assessment_json(text, shown)
         return check_assessment(data, shown), shown
     with RulesSource(rules_spec, Path.cwd(), option) as source:
         assessor = Assessor.load(source.directory, templates, source.label, verify)

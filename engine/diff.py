@@ -92,6 +92,51 @@ def _worse(before: str | None, after: str | None) -> bool:
     return RATINGS.index(after) > RATINGS.index(before)
 
 
+MAX_JSON_DEPTH = 64  # an assessment nests about 8 levels deep
+_MAX_DIGITS = 18
+_JSON_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]|NaN|-?Infinity'
+    r"|-?[0-9]+(?P<frac>\.[0-9]+)?(?P<exp>[eE][-+]?[0-9]+)?"
+)
+_SAVED = "pass an assessment written by 'ssa-risk assess --format json'"
+
+
+def parse_assessment_json(text: str, label: str) -> Any:
+    """Parse a saved assessment's JSON text, refusing what Python's json would let through
+    or crash on: nesting too deep, NaN and Infinity, numbers too large."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        word = token.group()
+        problem = None
+        if word in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                problem = f"nesting deeper than {MAX_JSON_DEPTH} levels"
+        elif word in "]}":
+            depth -= 1
+        elif word[0] == '"':
+            continue
+        elif word in ("NaN", "Infinity", "-Infinity"):
+            problem = f"{word} is not a JSON number"
+        elif token.group("frac") is None and token.group("exp") is None:
+            if len(word.lstrip("-").lstrip("0")) > _MAX_DIGITS:
+                problem = f"number {word[:20]}… has more than {_MAX_DIGITS} digits"
+        elif float(word) in (float("inf"), float("-inf")):
+            problem = f"number {word[:20]} is too large"
+        if problem is not None:
+            line = text.count("\n", 0, token.start()) + 1
+            column = token.start() - (text.rfind("\n", 0, token.start()) + 1) + 1
+            raise InputError([Problem(label, line, column, problem, _SAVED)])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(label, exc.lineno, exc.colno, f"not valid JSON ({exc.msg})", _SAVED)]
+        ) from None
+    except (RecursionError, ValueError) as exc:  # not expected after the scan above
+        raise InputError([Problem(label, None, None, f"cannot be read ({exc})", _SAVED)]) from None
+
+
 def check_assessment(data: Any, label: str) -> dict[str, Any]:
     """The JSON of an assessment, or InputError saying what it is instead."""
     if not isinstance(data, dict) or data.get("kind") != "assessment":

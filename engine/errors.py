@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+_ONE_LINE = str.maketrans(
+    {"\n": "\\n", "\r": "\\r", "\u0085": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -22,7 +26,8 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message} — {self.fix}"
+        # One line per problem, even when it quotes a value that holds a line break.
+        return f"{where}: {self.message} — {self.fix}".translate(_ONE_LINE)
 
 
 class InputError(Exception):

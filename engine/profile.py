@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -12,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema.validators
 
 from .errors import InputError, Problem
-from .snapshots import load_snapshot
+from .schema_def import ONE_LINE_PATTERN
+from .snapshots import all_duplicate_ids, load_snapshot
 from .yamlsrc import Document, YamlPath, format_path
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "profile.schema.json"  # from schema_def.py
+_LINE_BREAK = re.compile("[\n\r\u0085\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,27 @@ def check_profile(path: Path, label: str | None = None, today: date | None = Non
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     # `enumDescriptions` documents enum values for editors; validators ignore it.
-    return jsonschema.Draft202012Validator(profile_schema())
+    validator: jsonschema.Draft202012Validator = _Validator(profile_schema())
+    return validator
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    # Python's `$` also matches before a final line break; ECMA-262's (JSON Schema's) does not.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _pattern}
+)
 
 
 def load_profile(path: Path, label: str | None = None, today: date | None = None) -> Profile:
@@ -148,8 +172,16 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         bound = "at least" if err.validator == "minimum" else "at most"
         return doc.problem(
             path,
-            f"{field}: {err.instance} is out of range",
-            f"use a value {bound} {err.validator_value}",
+            f"{field}: {_number(err.instance)} is out of range",
+            f"use a value {bound} {_number(err.validator_value)}",
+        )
+    if err.validator == "pattern" and (
+        err.validator_value == ONE_LINE_PATTERN or _LINE_BREAK.search(str(err.instance))
+    ):
+        return doc.problem(
+            path,
+            f"{field}: must be one line",
+            "write it on one line (a summary or note field can span lines)",
         )
     if err.validator == "pattern":
         return doc.problem(
@@ -166,6 +198,13 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
     if err.validator == "const":
         return doc.problem(path, f"{field}: must be {err.validator_value}", "fix the value")
     return doc.problem(path, f"{field}: {err.message}", "fix the value")
+
+
+def _number(value: object) -> str:
+    """Large whole numbers with thousands separators, as amounts are shown elsewhere."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1_000_000:
+        return f"{value:,}"
+    return str(value)
 
 
 def _type_name(value: object) -> str:
@@ -214,13 +253,9 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
     def add(path: YamlPath, message: str, fix: str) -> None:
         problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
 
-    source_ids: list[str] = []
-    for i, source in _dicts(data.get("sources")):
-        sid = source.get("id")
-        if sid in source_ids:
-            add(("sources", i, "id"), f"duplicate source id '{sid}'", "give each source its own id")
-        if isinstance(sid, str):
-            source_ids.append(sid)
+    if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
+        problems += all_duplicate_ids(doc)
+    source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
     for path, value in _walk(data, ()):
         citing = path[-1:] == ("sources",) and path != ("sources",)
         citing = citing or path[-2:-1] == ("field_sources",)
@@ -234,13 +269,6 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
 
     institutions = _dicts(data.get("institutions"))
     inst_ids = [i.get("id") for _, i in institutions]
-    for n, (i, inst) in enumerate(institutions):
-        if inst.get("id") in inst_ids[:n]:
-            add(
-                ("institutions", i, "id"),
-                f"duplicate institution id '{inst.get('id')}'",
-                "give each institution its own id",
-            )
     refs: list[tuple[YamlPath, object]] = []
     for i, rivalry in _dicts(data.get("rivalries")):
         between = rivalry.get("between")

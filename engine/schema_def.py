@@ -60,8 +60,21 @@ CENTRE = enum(
 )
 YEAR: Node = {"type": "integer", "minimum": 1800, "maximum": 2100, "description": "A year."}
 PCT: Node = {"type": "number", "minimum": 0, "maximum": 100}
-USD: Node = {"type": "integer", "minimum": 0, "description": "Amount in U.S. dollars."}
-TEXT: Node = {"type": "string", "minLength": 1}
+# A quadrillion dollars is about ten times world GDP, so a larger amount is a typing mistake;
+# every amount up to it (and their sums) stays exact as a floating-point number (below 2**53).
+MAX_USD = 10**15
+USD: Node = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_USD,
+    "description": "Amount in U.S. dollars.",
+}
+# Names, ids, titles and codes go into headings and table cells, where a line break would
+# start a new heading or row: they must be one line. Only prose (summaries, notes, roles) may
+# span lines. In JSON Schema, as in ECMA-262, `$` is the end of the text.
+ONE_LINE_PATTERN = "^[^\n\r\u0085\u2028\u2029]*$"
+LINE: Node = {"type": "string", "minLength": 1, "pattern": ONE_LINE_PATTERN}
+PROSE: Node = {"type": "string", "minLength": 1}
 FLAG: Node = {"type": "boolean"}
 IDENT: Node = {
     "type": "string",
@@ -181,7 +194,7 @@ CIVIL_MILITARY = obj(
                         none="no part",
                     ),
                     "elected_government_deposed": FLAG,
-                    "note": TEXT,
+                    "note": PROSE,
                 },
                 ("year", "kind"),
             ),
@@ -195,9 +208,9 @@ INSTITUTION = obj(
     "A security institution.",
     {
         "id": described(IDENT, "Short name other sections use to refer to it."),
-        "name": TEXT,
+        "name": LINE,
         "kind": INSTITUTION_KIND,
-        "role": described(TEXT, "What it does, in a sentence."),
+        "role": described(PROSE, "What it does, in a sentence."),
         "budget_trend": TREND,
         "public_trust": level("Public trust in the institution."),
         "oversight": STATUS,
@@ -307,7 +320,7 @@ THREAT = obj(
             organised_crime="organised crime and trafficking",
             foreign_fighters="citizens fighting abroad and returning",
         ),
-        "origin": TEXT,
+        "origin": LINE,
         "level": level("Threat level."),
         "trend": TREND,
         "public_priority_pct": described(
@@ -357,9 +370,9 @@ HUMAN_RIGHTS = obj(
 FRAMEWORK = obj(
     "The joint planning framework for assistance (e.g. a bilateral country action plan).",
     {
-        "name": TEXT,
+        "name": LINE,
         "signed": YEAR,
-        "duration_years": {"type": "integer", "minimum": 1},
+        "duration_years": {"type": "integer", "minimum": 1, "maximum": 100},
         "joint_objectives": FLAG,
         "sequenced_benchmarks": FLAG,
         "assessment_line_of_effort": FLAG,
@@ -378,8 +391,8 @@ PROGRAMME = obj(
     "One assistance programme over a span of fiscal years.",
     {
         "id": described(IDENT, "Optional short name, so later snapshots can refer to it."),
-        "name": TEXT,
-        "code": TEXT,
+        "name": LINE,
+        "code": LINE,
         "kind": enum(
             "Kind of programme.",
             financing_grant="grants to buy equipment and services (e.g. FMF)",
@@ -411,10 +424,10 @@ PROGRAMME = obj(
 ASSISTANCE = obj(
     "The assistance the country receives and how it is planned.",
     {
-        "patron": described(TEXT, "The patron this profile's programmes come from."),
+        "patron": described(LINE, "The patron this profile's programmes come from."),
         "other_donors": {
             "type": "array",
-            "items": TEXT,
+            "items": LINE,
             "description": "Other countries or bodies providing security assistance.",
         },
         "relationship_status": enum(
@@ -519,9 +532,9 @@ SOURCE = {
     "required": ["id", "title"],
     "properties": {
         "id": IDENT,
-        "title": TEXT,
-        "publisher": TEXT,
-        "date": described(TEXT, "Publication date as written, e.g. 2020-07."),
+        "title": LINE,
+        "publisher": LINE,
+        "date": described(LINE, "Publication date as written, e.g. 2020-07."),
         "kind": enum(
             "Kind of document.",
             case_study="a case study",
@@ -531,8 +544,8 @@ SOURCE = {
             official="an official document",
             other="other",
         ),
-        "pages": TEXT,
-        "url": TEXT,
+        "pages": LINE,
+        "url": LINE,
     },
 }
 
@@ -563,7 +576,7 @@ def profile_schema_definition() -> Node:
                     "fields written here replace the inherited ones."
                 ),
             },
-            "country": TEXT,
+            "country": LINE,
             "iso3": {
                 "type": "string",
                 "pattern": "^[A-Z]{3}$",
@@ -574,8 +587,8 @@ def profile_schema_definition() -> Node:
                 "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$",
                 "description": "Date the profile describes, YYYY-MM or YYYY-MM-DD.",
             },
-            "authors": {"type": "array", "items": TEXT},
-            "summary": described(TEXT, "A few sentences on the country at this date."),
+            "authors": {"type": "array", "items": LINE},
+            "summary": described(PROSE, "A few sentences on the country at this date."),
             "sources": {
                 "type": "array",
                 "minItems": 1,

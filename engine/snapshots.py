@@ -11,6 +11,7 @@ snapshot that actually says it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,9 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
         current = load_yaml(parent_path, display_path(parent_path), lenient=True)
         current_path = parent_path
         chain.append(current)
+    if len(chain) > 1:
+        # Each file of a chain on its own (a single file is checked with the profile).
+        chain = [replace(d, problems=d.problems + tuple(all_duplicate_ids(d))) for d in chain]
     merged = chain[-1]
     for child in reversed(chain[:-1]):
         if not isinstance(merged.data, dict):
@@ -193,18 +197,6 @@ def _merge(
         _copy(over, opath, out_path, out)
         return o
     if _by_id(b) and _by_id(o):
-        seen: dict[str, int] = {}
-        for j, item in enumerate(o):
-            if item["id"] in seen:
-                problems.append(
-                    over.problem(
-                        (*opath, j, "id"),
-                        f"{format_path((*out_path, j, 'id'))}: id '{item['id']}' appears twice "
-                        f"in this snapshot (also entry {seen[item['id']]})",
-                        "merge the two entries into one",
-                    )
-                )
-            seen.setdefault(item["id"], j)
         index = {item["id"]: i for i, item in enumerate(b)}
         items: list[Any] = [None] * len(b)
         updated = {item["id"]: (j, item) for j, item in enumerate(o)}
@@ -219,6 +211,7 @@ def _merge(
                 _copy(base, (*bpath, i), (*out_path, i), out)
         for j, item in enumerate(o):
             if item["id"] not in index:
+                index[item["id"]] = len(items)  # a duplicate is reported above, added once
                 _copy(over, (*opath, j), (*out_path, len(items)), out)
                 items.append(item)
         loc = over.locations.get(opath)
@@ -235,3 +228,38 @@ def _by_id(value: Any) -> bool:
         and bool(value)
         and all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in value)
     )
+
+
+def all_duplicate_ids(doc: Document) -> list[Problem]:
+    """Every entry, in any list of one file, whose id an earlier entry of the list has."""
+    out: list[Problem] = []
+    stack: list[tuple[YamlPath, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [((*path, k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            out += _duplicate_ids(doc, path, value)
+            stack += [((*path, i), v) for i, v in enumerate(value)]
+    return out
+
+
+def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    out = []
+    for j, item in enumerate(items):
+        ident = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            field = format_path((*path, j, "id"))
+            out.append(
+                doc.problem(
+                    (*path, j, "id"),
+                    f"{field}: duplicate id '{ident}' (also entry {seen[ident]})",
+                    "merge the two entries into one, or give each its own id",
+                )
+            )
+        else:
+            seen[ident] = j
+    return out

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 import yaml.constructor
+import yaml.reader
+import yaml.resolver
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InputError, Problem
@@ -36,6 +39,34 @@ _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+# Plain values are read by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules: only
+# true/false are booleans (a country code NO stays text), 1e308 is a number, and 1:30, 0x2F,
+# 0o17, yes/no/on/off and 1_000 are text. Integers are decimal only (017 is 17).
+_CORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_NULL, re.compile(r"~|null|Null|NULL|")),
+    (_BOOL, re.compile(r"true|True|TRUE|false|False|FALSE")),
+    (_INT, re.compile(r"[-+]?[0-9]+")),
+    (
+        _FLOAT,
+        re.compile(
+            r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+        ),
+    ),
+)
+_CORE_PATTERNS = dict(_CORE)
+_KIND = {
+    _NULL: "an empty value",
+    _BOOL: "true or false",
+    _INT: "a whole number",
+    _FLOAT: "a number",
+}
+_YAML11: Any = yaml.resolver.Resolver()  # how YAML 1.1 tags a plain value
+MAX_DIGITS = 18  # integers up to 10**18: far beyond any amount, year or score a file holds
 
 
 @dataclass(frozen=True)
@@ -151,6 +182,8 @@ def parse_yaml(text: str, shown: str) -> Document:
 def _compose_slowly(text: str, shown: str) -> Node:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError:
+        raise InputError(_unreadable_characters(text, shown)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
@@ -177,6 +210,41 @@ def _compose_slowly(text: str, shown: str) -> Node:
             [Problem(shown, 1, 1, "file is empty", "write the YAML content it should hold")]
         )
     return node
+
+
+def _unreadable_characters(text: str, shown: str) -> list[Problem]:
+    """Every character YAML refuses to read (control characters), with its line and column."""
+    problems = []
+    for found in yaml.reader.Reader.NON_PRINTABLE.finditer(text):
+        pos = found.start()
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                f"control character U+{ord(found.group()[0]):04X} is not allowed in YAML",
+                "delete it (most editors do not show it); only printable text, tabs and line"
+                " breaks are allowed",
+            )
+        )
+    return problems or [
+        Problem(shown, None, None, "YAML cannot read this file", "save it as plain UTF-8 text")
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _plain_tag(value: str, tag: str) -> str:
+    """The tag of a plain value: a tag YAML 1.1 guessed (none was written) is replaced by
+    the YAML 1.2 reading; dates stay dates (they are kept as text)."""
+    if tag == _TIMESTAMP or tag != _YAML11.resolve(ScalarNode, value, (True, False)):
+        return tag
+    return next((t for t, rx in _CORE if rx.fullmatch(value)), _STR)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 24 else value[:20] + "…"
 
 
 class _Builder:
@@ -262,30 +330,66 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self._bad_tag(node)
             return None
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except (ValueError, OverflowError):
-            # YAML reads 2020-02-30 as a date, and the calendar rejects it.
-            self._problem(node, f"'{node.value}' is not a real date", "write a date that exists")
-            return node.value  # kept as text so that later checks do not pile on
-        except yaml.YAMLError as exc:
-            self._problem(node, f"cannot read value: {exc}", "write a plain value")
-            return None
-        if isinstance(value, str) and _UNSAFE_TEXT.search(value):
+        # libyaml marks plain (unquoted) values with style "", the Python parser with None.
+        tag = node.tag if node.style else _plain_tag(node.value, node.tag)
+        if tag in _CORE_PATTERNS:
+            return self._core(node, tag)
+        if tag == _TIMESTAMP:
+            # Dates are kept as written text so they compare and render exactly as the author
+            # typed them; the calendar still checks them (2020-02-30 does not exist).
+            try:
+                self.constructor.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError, yaml.YAMLError):
+                self._problem(
+                    node, f"'{node.value}' is not a real date", "write a date that exists"
+                )
+            return node.value
+        value: str = node.value
+        if _UNSAFE_TEXT.search(value):
             self._problem(
                 node,
                 "text contains a control character or an unpaired surrogate",
                 "remove it; only printable text, tabs and line breaks are allowed",
             )
             return _UNSAFE_TEXT.sub("\ufffd", value)
-        # Dates are kept as written text so they compare and render exactly as the author typed.
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value
-        if isinstance(value, float) and value != value:  # NaN
+        return value
+
+    def _core(self, node: ScalarNode, tag: str) -> Any:
+        """A null, boolean or number by the YAML 1.2 core schema (decimal integers only)."""
+        text = node.value
+        if not _CORE_PATTERNS[tag].fullmatch(text):
+            # Only reached with an explicit tag, e.g. `!!int 0x2F`.
+            self._problem(
+                node,
+                f"'{_short(text)}' is not {_KIND[tag]}",
+                "remove the tag, or write a plain decimal number, true or false",
+            )
+            return text
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return text.lower() == "true"
+        if tag == _INT:
+            if len(text.lstrip("+-").lstrip("0")) > MAX_DIGITS:
+                self._problem(
+                    node,
+                    f"'{_short(text)}' has more than {MAX_DIGITS} digits",
+                    "write a smaller number",
+                )
+                return None
+            return int(text)
+        lowered = text.lower()
+        if lowered == ".nan":
             self._problem(node, "NaN is not a number the engine can compare", "write a number")
             return None
-        if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        if lowered.endswith(".inf"):
             self._problem(node, "infinity is not allowed", "write a finite number")
+            return None
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            self._problem(
+                node, f"'{_short(text)}' is too large to be a number", "write a finite number"
+            )
             return None
         return value
 

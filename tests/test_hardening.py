@@ -64,8 +64,8 @@ def test_extending_snapshot_cannot_silently_drop_inherited_entries(tunisia_copy,
     twice = lines.index("  - {id: armed_forces, budget_trend: stable}") + 1
     problems = [str(p) for p in check_profile(Path("2016.yaml"))]
     assert problems == [
-        f"2016.yaml:{twice}:6: institutions[1].id: id 'armed_forces' appears twice in this"
-        " snapshot (also entry 0) — merge the two entries into one",
+        f"2016.yaml:{twice}:6: institutions[1].id: duplicate id 'armed_forces' (also entry 0)"
+        " — merge the two entries into one, or give each its own id",
         f"2016.yaml:{new}:7: assistance.programmes[0]: the inherited entries have ids but this"
         " one has none, so it would replace them all — give it an 'id:' (a new one to add it,"
         " an inherited one to change it)",
