@@ -149,7 +149,7 @@ def test_deeply_nested_json_is_an_input_error(run_cli, tmp_path):
     result = run_cli("diff", "deep.json", "deep.json")
     assert result.exit_code == 2
     assert result.stderr == (
-        "deep.json: nested too deeply to be an assessment"
+        "deep.json:1:65: nesting deeper than 64 levels"
         " — pass an assessment written by 'ssa-risk assess --format json'\n"
     )
 
