@@ -9,8 +9,162 @@ from pathlib import Path
 import pytest
 
 from engine import render
+from engine.narrative import NarrativeError, narrate, usd
 from engine.pipeline import DEFAULT_TEMPLATES
 from engine.sandbox import Limits
+
+
+def _set_because(rules: Path, text: str) -> None:
+    """Replace the 'because' text of LEV-01 (rules/leverage.yaml, line 19) with `text`."""
+    path = rules / "leverage.yaml"
+    source = path.read_text(encoding="utf-8")
+    start = source.index("    because: >-\n")
+    end = source.index("buys little leverage.\n", start) + len("buys little leverage.\n")
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(f'{source[:start]}    because: "{quoted}"\n{source[end:]}', encoding="utf-8")
+
+
+DIVIDE_HINT = "do not divide by a field that can be 0, or test in the rule that it is not"
+TYPE_HINT = (
+    "use each filter and operator on values of the right kind (numbers, text, lists), "
+    "and give '%' formatting one value per placeholder"
+)
+LOWEST = "; it fails for the lowest values a profile may have (0, empty lists, first choices)"
+
+
+@pytest.mark.parametrize(
+    ("because", "message"),
+    [
+        (
+            "{{ 1/0 }}",
+            f"its 'because' text fails to render (division by zero) — {DIVIDE_HINT}{LOWEST}",
+        ),
+        (
+            "{{ country | sum }}",
+            "its 'because' text fails to render (unsupported operand type(s) for +: 'int' and "
+            f"'str') — {TYPE_HINT}{LOWEST}",
+        ),
+        (
+            "{{ '%s%s' % (country,) }}",
+            "its 'because' text fails to render (not enough arguments for format string) — "
+            f"{TYPE_HINT}{LOWEST}",
+        ),
+        (
+            "{% include 'other.j2' %}",
+            "'because' uses '{% include %}', which a narrative may not use — write the text in "
+            "the rule itself; a narrative cannot read other templates",
+        ),
+        (
+            "{{ aid.fms_usd | random }}",
+            "its 'because' text fails to render (No filter named 'random'.) — use only names "
+            "bound with 'as:', fields those facts have, and Jinja's built-in filters (except "
+            "'random') or 'usd'",
+        ),
+        (
+            "{{ 9**999999999 }}",
+            "its 'because' text computes a number of more than 10,000 bits (about 3,000 digits) "
+            "— use smaller exponents and products",
+        ),
+        (
+            # Amounts have no maximum in the schema: dividing one overflows a float.
+            "{{ aid.fms_usd / 1000 }}",
+            "its 'because' text fails to render (integer division result too large for a float) "
+            "— amounts can be very large: show them with '| usd' rather than computing with "
+            "them; it fails for the highest values a profile may have (largest numbers, long "
+            "lists, last choices)",
+        ),
+    ],
+)
+def test_lint_and_assess_report_a_narrative_that_cannot_render(
+    run_cli, rules_copy, because, message
+):
+    _set_because(rules_copy, because)
+    expected = f"rules/leverage.yaml:19:5: rule LEV-01: {message}"
+    lint = run_cli("rules", "lint", str(rules_copy))
+    assert lint.exit_code == 2
+    assert lint.output.splitlines() == [expected, "1 error(s), 0 warning(s)"]
+    assess = run_cli(
+        "assess", str(DEFAULT_TEMPLATES.parent / "profiles/tunisia/2020.yaml"),
+        "--rules", str(rules_copy), "-o", "out.md",
+    )  # fmt: skip
+    assert assess.exit_code == 2
+    assert expected in assess.output.splitlines()
+    assert not Path("out.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{{ 'x' * 10**9 }}", "builds a text or list longer than 20,000"),
+        ("{{ 'ab'.center(10**9) }}", "builds a text or list longer than 20,000"),
+        (
+            "{{ ('x' * 1000) | replace('x', 'y' * 1000) }}",
+            "builds a text or list longer than 20,000",
+        ),
+        ("{{ (['x' * 1000] * 1000) | join }}", "builds a text or list longer than 20,000"),
+        ("{{ '%999999999s' % country }}", "builds a text or list longer than 20,000"),
+        ("{{ '{:>999999999}'.format(country) }}", "builds a text or list longer than 20,000"),
+        (
+            "{% for a in 'x' * 10000 %}{% for b in 'x' * 10000 %}{% endfor %}{% endfor %}",
+            "takes more than 10,000 steps (loop items and calls)",
+        ),
+        (
+            "{% for a in 'x' * 1000 %}{{ 'y' * 1000 }}{% endfor %}",
+            "writes more than 20,000 characters",
+        ),
+        (
+            "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+            "nests macro calls more than 20 deep",
+        ),
+        ("{{ 2 ** 20000 }}", "computes a number of more than 10,000 bits (about 3,000 digits)"),
+        ("{{ (10 ** 3000) * (10 ** 3000) }}", "computes a number of more than 10,000 bits"),
+    ],
+)
+def test_narrative_bombs_stop_at_a_limit(text, reason):
+    with pytest.raises(NarrativeError) as info:
+        narrate(text, {"country": "Tunisia"})
+    assert info.value.reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ joiner() }}",
+        "{{ lipsum() }}",
+        "{{ namespace() }}",
+        "{{ country.__class__ }}",
+    ],
+)
+def test_narratives_have_no_unsafe_or_random_globals(text):
+    with pytest.raises(NarrativeError) as info:
+        narrate(text, {"country": "Tunisia"})
+    assert info.value.reason.startswith("fails to render (")
+
+
+def test_usd_never_overflows():
+    huge = 10**400
+    assert usd(huge) == "$" + f"{10**394:,}" + ".0 million"
+    assert usd(12_345_678) == "$12.3 million"
+    assert usd(999_999) == "$999,999"
+    assert usd(2.5e6) == "$2.5 million"
+    assert usd(float("inf")) == "inf"
+    assert usd(True) == "True"
+
+
+def test_a_huge_amount_is_assessed_not_a_crash(run_cli, tmp_path):
+    profile = tmp_path / "huge.yaml"
+    amount = "1" + "0" * 400
+    profile.write_text(
+        "schema_version: 1\ncountry: Hugeland\niso3: HUG\nas_of: 2020-06\n"
+        "sources:\n  - {id: s, title: A source}\n"
+        f"assistance:\n  fms_usd: {amount}\n  fmf_usd: 1\n",
+        encoding="utf-8",
+    )
+    result = run_cli("assess", str(profile), "-o", "out.md")
+    assert result.exit_code == 0, result.output
+    report = Path("out.md").read_text(encoding="utf-8")
+    assert f"(${10**394:,}.0 million)" in report
 
 
 @pytest.fixture
