@@ -92,6 +92,18 @@ def test_lint_and_assess_report_a_narrative_that_cannot_render(
     assert not Path("out.md").exists()
 
 
+def test_lint_renders_narratives_on_the_examples_that_fire(run_cli, rules_copy):
+    # Renders for the schema's lowest and highest values, but not for the example's 5000000.
+    _set_because(rules_copy, "{{ 1 // (aid.fms_usd - 5000000) }}")
+    result = run_cli("rules", "lint", str(rules_copy))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"rules/leverage.yaml:8: rule LEV-01: its 'because' text fails to render "
+        f"(division by zero) — {DIVIDE_HINT}",
+        "1 error(s), 0 warning(s)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
