@@ -41,6 +41,8 @@ class ExampleResult:
     problems: tuple[Problem, ...]
     file: str
     line: int
+    # Narratives that failed to render on this example (also in `problems`).
+    narration_problems: tuple[Problem, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -69,6 +71,7 @@ def run_example(
     doc = example_document(ruleset, rule, example)
     problems = tuple(validate_document(doc, EXAMPLE_TODAY))
     fired: tuple[str, ...] = ()
+    narration: tuple[Problem, ...] = ()
     if not problems:
         profile = Profile(doc)
         facts = profile_facts(profile)
@@ -79,7 +82,7 @@ def run_example(
             # on this example fails the example.
             build_assessment(profile, ruleset, facts, firings, signals, "")
         except InputError as exc:
-            problems = tuple(exc.problems)
+            problems = narration = tuple(exc.problems)
     return ExampleResult(
         rule.id,
         index,
@@ -89,6 +92,7 @@ def run_example(
         problems,
         rule.file,
         example.line,
+        narration,
     )
 
 

@@ -1,9 +1,11 @@
 """`ssa-risk rules lint`: what loading already refuses, plus warnings a careful reviewer gives.
 
 Errors are the rule set's load problems (unknown fields, values, operators, joins, duplicate
-ids, signals no rule concludes, narratives that use unbound names). Warnings are legal but
-suspect: a signal concluded and never used, a condition that can never hold, a rule without
-an example that fires and one that stays silent, a reference nobody cites.
+ids, signals no rule concludes, narratives that use unbound names or fail to render for the
+values the profile schema allows), and narratives that fail to render on an example that
+fires. Warnings are legal but suspect: a signal concluded and never used, a condition that
+can never hold, a rule without an example that fires and one that stays silent, a reference
+nobody cites.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from .compiler import compile_ruleset
 from .errors import InputError, Problem
+from .examples import run_example
 from .rules import FieldTest, Pattern, Ref, Rule, RuleSet, load_rules
 from .yamlsrc import display_path
 
@@ -30,6 +34,9 @@ def lint_rules(directory: Path) -> LintResult:
         ruleset = load_rules(directory)
     except InputError as exc:
         return LintResult(tuple(exc.problems), (), None)
+    errors = _narration_errors(ruleset)
+    if errors:
+        return LintResult(tuple(sorted(set(errors))), (), ruleset)
     warnings: list[Problem] = []
     warnings += _unused_signals(ruleset)
     for rule in ruleset.rules:
@@ -38,6 +45,21 @@ def lint_rules(directory: Path) -> LintResult:
         warnings += _examples(rule)
     warnings += _unused_references(ruleset, directory)
     return LintResult((), tuple(sorted(set(warnings))), ruleset)
+
+
+def _narration_errors(ruleset: RuleSet) -> list[Problem]:
+    """Narratives that fail to render on the examples written to make a rule fire."""
+    try:
+        compiled = compile_ruleset(ruleset)
+    except InputError as exc:
+        return list(exc.problems)
+    return [
+        problem
+        for rule in ruleset.rules
+        for i, example in enumerate(rule.examples)
+        if example.expect == "fires"
+        for problem in run_example(ruleset, compiled, rule, i).narration_problems
+    ]
 
 
 def _unused_signals(ruleset: RuleSet) -> list[Problem]:

@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
 from .assessment import Assessment, sha256_text
 from .charts import assistance_chart, lens_chart, timeline_chart
@@ -16,6 +16,7 @@ from .errors import InputError, Problem
 from .files import is_folder, read_utf8, walk_files
 from .impact import Impact
 from .narrative import usd
+from .sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
 from .scoring import RATINGS
 from .serialize import assessment_json, timeline_json
 from .timeline import Timeline
@@ -23,6 +24,13 @@ from .yamlsrc import display_path
 
 FORMATS = ("md", "html", "json")
 TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+
+# The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
+# steps: these limits leave room for profiles a hundred times larger, and stop runaway
+# templates (loops inside loops, recursion, huge repetitions) within seconds.
+TEMPLATE_LIMITS = Limits(
+    output=20_000_000, steps=2_000_000, value=20_000_000, work=200_000_000, depth=100
+)
 
 
 def templates_hash(directory: Path) -> str:
@@ -53,9 +61,9 @@ def markdown_cell(value: object) -> str:
 
 
 @cache
-def _environment(directory: Path) -> Environment:
-    """One environment per templates folder, so each template compiles once per process."""
-    env = Environment(
+def _environment(directory: Path) -> LimitedSandbox:
+    """One sandbox per templates folder, so each template compiles once per process."""
+    env = LimitedSandbox(
         loader=FileSystemLoader(str(directory)),
         undefined=StrictUndefined,
         # HTML templates escape everything that comes from profiles and rules.
@@ -69,6 +77,17 @@ def _environment(directory: Path) -> Environment:
     env.filters["cell"] = markdown_cell
     env.globals["RATINGS"] = RATINGS
     return env
+
+
+def _template_file(exc: BaseException) -> str | None:
+    """The template file a rendering error happened in (the innermost one), if any."""
+    tb = exc.__traceback__
+    where = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            where = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return where
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -140,9 +159,10 @@ def _render(directory: Path, name: str, **context: object) -> str:
             ]
         )
     try:
-        text = _environment(directory.resolve()).get_template(name).render(**context)
+        template = _environment(directory.resolve()).get_template(name)
+        text = render(template, TEMPLATE_LIMITS, context)
     except TemplateError as exc:
-        where = getattr(exc, "filename", None) or str(directory / name)
+        where = getattr(exc, "filename", None) or _template_file(exc) or str(directory / name)
         line = getattr(exc, "lineno", None) or _template_line(exc)
         raise InputError(
             [
@@ -151,6 +171,46 @@ def _render(directory: Path, name: str, **context: object) -> str:
                     line,
                     None,
                     f"template error: {exc}",
+                    "fix the template",
+                )
+            ]
+        ) from None
+    except LimitError as exc:
+        where = _template_file(exc) or str(directory / name)
+        raise InputError(
+            [
+                Problem(
+                    display_path(Path(where)),
+                    _template_line(exc),
+                    None,
+                    f"template '{Path(where).name}' {exc.message}",
+                    exc.fix,
+                )
+            ]
+        ) from None
+    except RecursionError:
+        where = str(directory / name)
+        raise InputError(
+            [
+                Problem(
+                    display_path(Path(where)),
+                    None,
+                    None,
+                    f"template '{name}' includes or extends itself in a loop, "
+                    "or a macro calls itself without end",
+                    "remove the include/extends cycle, or give the macro a case where it stops",
+                )
+            ]
+        ) from None
+    except USER_ERRORS as exc:
+        where = _template_file(exc) or str(directory / name)
+        raise InputError(
+            [
+                Problem(
+                    display_path(Path(where)),
+                    _template_line(exc),
+                    None,
+                    f"template error: {type(exc).__name__}: {exc}",
                     "fix the template",
                 )
             ]

@@ -10,7 +10,7 @@ from jinja2 import TemplateSyntaxError
 
 from .errors import Problem
 from .facts import field_schemas, required_fields
-from .narrative import GLOBAL_NAMES, narrative_references
+from .narrative import GLOBAL_NAMES, narrative_references, refused_tags, synthetic_failure
 from .ruletypes import (
     EFFECTS,
     OPERATORS,
@@ -192,12 +192,21 @@ class FileChecker:
         patterns: tuple[Pattern, ...],
         alternatives: tuple[Pattern, ...],
     ) -> None:
-        """A narrative may only read fields every matching profile is sure to have."""
+        """A narrative may only read fields every matching profile is sure to have, and must
+        render for every value the profile schema allows."""
+        before = len(self.problems)
         try:
             names, fields = narrative_references(text)
+            refused = refused_tags(text)
         except TemplateSyntaxError as exc:
             self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
             return
+        for tag in refused:
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{{% {tag} %}}', which a narrative may not use",
+                "write the text in the rule itself; a narrative cannot read other templates",
+            )
         bound = {p.name: p for p in patterns}
         for name in sorted(names & {p.name for p in alternatives}):
             self._p(
@@ -230,6 +239,18 @@ class FileChecker:
                     f"rule {rule_id}: 'because' uses {name}.{attr}, which a profile may leave out",
                     f"test it in the rule (e.g. {attr}: {{exists: true}}) or drop it from the text",
                 )
+        if len(self.problems) == before:
+            failed = synthetic_failure(text, patterns)
+            if failed is not None:
+                variant, error = failed
+                fix = error.fix
+                if error.depends_on_values:
+                    fix += f"; it fails for the {variant} values a profile may have " + (
+                        "(0, empty lists, first choices)"
+                        if variant == "lowest"
+                        else "(largest numbers, long lists, last choices)"
+                    )
+                self._p(path, error.problem(rule_id, "", None).message, fix)
 
     def _examples(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Example, ...]:
         if not isinstance(value, list):

@@ -1,0 +1,331 @@
+"""Jinja sandboxes for rule narratives and report templates, with limits on the work they do.
+
+Both narratives (a rule's `because` text) and templates (`--templates DIR`) are written by
+users, so both render in `jinja2.sandbox`: no attribute starting with `_`, no unsafe callables.
+On top of that, a render may not
+
+- write more than `Limits.output` characters (every `{{ … }}` and every piece of template
+  text counts, also inside `{% set %}` blocks and macros);
+- take more than `Limits.steps` steps (one step per loop item, macro call or function call);
+- build one text or list longer than `Limits.value` items (`'x' * 10**9`, `join`, `replace`,
+  `center`, `'%*s'` widths …), or produce more than `Limits.work` characters in all;
+- compute an integer over `MAX_INT_BITS` bits (`9 ** 999999999`);
+- nest macro calls deeper than `Limits.depth` (a macro that calls itself), or include and
+  extend templates in a loop.
+
+Each limit raises `LimitError`, which callers turn into an InputError naming the file.
+Non-deterministic and unneeded globals (`cycler`, `joiner`, `lipsum`) and the `random`
+filter are removed, so the same inputs always give the same text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import LoopContext, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+
+# 2**10000 has 3011 digits: far beyond any amount, year or score a report shows.
+MAX_INT_BITS = 10_000
+
+# Exceptions a user's template or narrative can raise by itself (`{{ 1/0 }}`, `|sum` on text,
+# `'%s%s' % (x,)`, a float overflow): reported as a mistake in that file, not as a bug.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ArithmeticError,
+    TypeError,
+    ValueError,
+    LookupError,
+    AttributeError,
+)
+
+_LOOP_FILTER = "_counted_loop"
+
+
+@dataclass(frozen=True)
+class Limits:
+    output: int  # characters written
+    steps: int  # loop items, macro and function calls
+    value: int  # length of one text or list built by an operation
+    work: int  # characters built by operations, in all
+    depth: int  # nested macro calls
+
+
+class LimitError(Exception):
+    """A narrative or template did more work than allowed."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(message)
+
+
+class _Budget:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.output = 0
+        self.steps = 0
+        self.work = 0
+        self.depth = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.limits.steps:
+            raise LimitError(
+                f"takes more than {self.limits.steps:,} steps (loop items and calls)",
+                "loop over fewer items: a loop inside a loop multiplies the steps",
+            )
+
+    def write(self, text: str) -> str:
+        self.output += len(text)
+        if self.output > self.limits.output:
+            raise LimitError(
+                f"writes more than {self.limits.output:,} characters",
+                "write less: loop over fewer items and do not repeat large texts",
+            )
+        return text
+
+    def check_length(self, length: int) -> None:
+        if length > self.limits.value:
+            raise LimitError(
+                f"builds a text or list longer than {self.limits.value:,}",
+                "repeat, pad or join less",
+            )
+
+    def built(self, value: Any) -> Any:
+        if isinstance(value, str | list | tuple):
+            self.check_length(len(value))
+            self.work += len(value)
+            if self.work > self.limits.work:
+                raise LimitError(
+                    f"builds more than {self.limits.work:,} characters of text in all",
+                    "build texts once, outside loops, instead of growing them step by step",
+                )
+        elif isinstance(value, int) and not isinstance(value, bool):
+            check_bits(value.bit_length())
+        return value
+
+
+def check_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise LimitError(
+            f"computes a number of more than {MAX_INT_BITS:,} bits (about 3,000 digits)",
+            "use smaller exponents and products",
+        )
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("sandbox_budget", default=None)
+
+
+def _current() -> _Budget:
+    budget = _budget.get()
+    if budget is None:
+        raise RuntimeError("a sandboxed template was rendered outside sandbox.render")
+    return budget
+
+
+def render(template: Any, limits: Limits, context: dict[str, Any]) -> str:
+    """Render a template of a limited environment; LimitError when a limit is hit."""
+    token = _budget.set(_Budget(limits))
+    try:
+        return str(template.render(context))
+    finally:
+        _budget.reset(token)
+
+
+class _CountingCodeGenerator(CodeGenerator):
+    """Counts every character a template writes, into its output or into a buffer."""
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        return f"environment.count_output({super()._output_const_repr(group)})"
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        self.write("environment.count_output(")
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        super()._output_child_post(node, frame, finalize)
+        self.write(")")
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.count_built(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+_WIDTH = re.compile(r"\d+")
+
+
+def _check_format_text(budget: _Budget, text: str) -> None:
+    """A width in a format string ('%999999999s', '{:>999999999}') pads to that many."""
+    for digits in _WIDTH.findall(text):
+        if len(digits) > 12 or int(digits) > budget.limits.value:
+            budget.check_length(budget.limits.value + 1)
+
+
+def _check_int_args(budget: _Budget, args: Iterable[Any]) -> None:
+    """A width, count or size argument over the value limit would build too much."""
+    for arg in args:
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > budget.limits.value:
+            budget.check_length(abs(arg))
+
+
+def _text_len(value: Any) -> int:
+    return len(value) if isinstance(value, str) else len(str(value))
+
+
+def _check_join(budget: _Budget, items: list[Any], sep: str) -> None:
+    budget.check_length(sum(_text_len(i) for i in items) + len(sep) * max(len(items) - 1, 0))
+
+
+def _check_replace(budget: _Budget, text: str, old: Any, new: Any) -> None:
+    if isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+        count = text.count(old) if old else len(text) + 1
+        budget.check_length(len(text) + count * (len(new) - len(old)))
+
+
+def _checked_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    offset = 1 if hasattr(func, "jinja_pass_arg") else 0
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        budget = _current()
+        budget.step()
+        value, rest = args[offset], list(args[offset + 1 :])
+        _check_int_args(budget, [*rest, *kwargs.values()])
+        if name == "join":
+            value = list(value)
+            sep = rest[0] if rest else kwargs.get("d", "")
+            _check_join(budget, value, str(sep))
+            args = (*args[:offset], value, *rest)
+        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
+            _check_replace(budget, value, rest[0], rest[1])
+        elif name == "indent" and isinstance(value, str):
+            width = rest[0] if rest else kwargs.get("width", 4)
+            pad = len(width) if isinstance(width, str) else int(width)
+            budget.check_length(len(value) + (value.count("\n") + 1) * pad)
+        elif name == "wordwrap" and isinstance(value, str):
+            width = rest[0] if rest else kwargs.get("width", 79)
+            wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring") or "\n"
+            budget.check_length(len(value) + (len(value) // max(int(width), 1) + 1) * len(wrap))
+        elif name == "format" and isinstance(value, str):
+            _check_format_text(budget, value)
+        elif name == "sum":
+            start = rest[1] if len(rest) > 1 else kwargs.get("start", 0)
+            if not isinstance(start, int | float):
+                raise TypeError("'sum' adds numbers; its 'start' must be a number")
+        return budget.built(func(*args, **kwargs))
+
+    return wrapper
+
+
+class _LimitedMixin(SandboxedEnvironment):
+    """A sandbox whose operators, calls, loops and output are counted against limits."""
+
+    code_generator_class = _CountingCodeGenerator
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
+
+    def setup_limits(self) -> None:
+        for name in ("cycler", "joiner", "lipsum"):
+            self.globals.pop(name, None)
+        self.filters.pop("random", None)
+        self.filters = {name: _checked_filter(name, func) for name, func in self.filters.items()}
+        self.filters[_LOOP_FILTER] = _counted_items
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        # Every loop's items are counted, one step each: nested loops cannot run away.
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(
+                loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.lineno
+            )
+        return tree
+
+    def count_output(self, text: Any) -> Any:
+        _current().write(str(text))
+        return text
+
+    def count_built(self, value: Any) -> Any:
+        return _current().built(value)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        budget = _current()
+        if operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1:
+            if right > 0:
+                check_bits(left.bit_length() * right)
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and _is_int(times):
+                    budget.check_length(len(seq) * max(times, 0))
+            if _is_int(left) and _is_int(right):
+                check_bits(left.bit_length() + right.bit_length())
+        elif operator == "%" and isinstance(left, str):
+            _check_format_text(budget, left)
+            if "*" in left:
+                _check_int_args(budget, right if isinstance(right, tuple) else (right,))
+        return budget.built(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        budget = _current()
+        budget.step()
+        if isinstance(__obj, LoopContext) and args:
+            # `loop(children)` in a recursive loop: its items are counted too.
+            args = (_counted_items(args[0]), *args[1:])
+        target = getattr(__obj, "__wrapped__", __obj)
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, str):
+            method = getattr(target, "__name__", "")
+            _check_int_args(budget, [*args, *kwargs.values()])
+            if method in ("format", "format_map"):
+                _check_format_text(budget, owner)
+            elif method == "join" and args:
+                items = list(args[0])
+                _check_join(budget, items, owner)
+                args = (items, *args[1:])
+            elif method == "replace" and len(args) >= 2:
+                _check_replace(budget, owner, args[0], args[1])
+        if not isinstance(__obj, Macro):
+            return budget.built(super().call(__context, __obj, *args, **kwargs))
+        budget.depth += 1
+        try:
+            if budget.depth > budget.limits.depth:
+                raise LimitError(
+                    f"nests macro calls more than {budget.limits.depth} deep",
+                    "give a macro that calls itself a case where it stops",
+                )
+            return budget.built(super().call(__context, __obj, *args, **kwargs))
+        finally:
+            budget.depth -= 1
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _counted_items(items: Any) -> Iterator[Any]:
+    budget = _current()
+    for item in items:
+        budget.step()
+        yield item
+
+
+class LimitedSandbox(_LimitedMixin, SandboxedEnvironment):
+    """For report templates: sandboxed, limited."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.setup_limits()
+
+
+class ImmutableLimitedSandbox(_LimitedMixin, ImmutableSandboxedEnvironment):
+    """For rule narratives: sandboxed, limited, and no list or dict can be changed."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.setup_limits()
