@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from .compiler import compile_ruleset
 from .errors import InputError, Problem
 from .rules import FieldTest, Pattern, Ref, Rule, RuleSet, load_rules
 from .yamlsrc import display_path
@@ -28,6 +29,7 @@ def lint_rules(directory: Path) -> LintResult:
     """Errors (the rule set does not load) or the warnings of a rule set that does."""
     try:
         ruleset = load_rules(directory)
+        compile_ruleset(ruleset)  # the engine's limits on the set as a whole
     except InputError as exc:
         return LintResult(tuple(exc.problems), (), None)
     warnings: list[Problem] = []
