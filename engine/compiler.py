@@ -283,12 +283,14 @@ class _Network:
         )
 
     def peak(self, kind: str) -> int:
-        """Most tests a fact of `kind` can be passing at once (the engine's stack)."""
+        """Most tests a fact of `kind` can be passing at once (the engine's stack).
+
+        The engine pushes the root's matching tests in the order they were made (all test
+        `fact`, so they share one run of hash slots) and evaluates the last one pushed first.
+        """
         top = self.root.hashed.get(json.dumps(["$eq", "fact", kind]))
-        others = [c for c in self.root.hashed.values() if not c.literal]
-        matching = len(others) + (1 if top is not None else 0)
-        below = max([_extra(c, {}) for c in others + ([top] if top else [])], default=0)
-        return 1 + (matching - 1 + below if matching else 0)
+        matching = [c for c in self.root.hashed.values() if c is top or not c.literal]
+        return max((i + _extra(c, {}) for i, c in enumerate(matching, 1)), default=1)
 
 
 def _extra(node: _Node, memo: dict[int, int]) -> int:
@@ -307,9 +309,6 @@ def _extra(node: _Node, memo: dict[int, int]) -> int:
 def network_problems(ruleset: RuleSet, definition: dict[str, Any]) -> list[Problem]:
     """Every engine limit the compiled rule set would cross, computed exactly from its form."""
     network = _Network()
-    network.condition({"fact": START_KIND})
-    network.condition({"$ex": {"fact": 1}})
-    network.condition({"fact": "$never"})
     problems: list[Problem] = []
     kinds = {START_KIND, END_KIND}
     for rule in ruleset.rules:
@@ -340,6 +339,11 @@ def network_problems(ruleset: RuleSet, definition: dict[str, Any]) -> list[Probl
                             "split the rule",
                         )
                     )
+    # The start and sentinel rules are registered after the rule set's own (engine.durable).
+    network.where = None
+    network.condition({"fact": START_KIND})
+    network.condition({"$ex": {"fact": 1}})
+    network.condition({"fact": "$never"})
     problems.extend(network.problems.values())
     for kind in sorted(kinds):
         peak = network.peak(kind)
