@@ -167,7 +167,7 @@ PROBES: list[tuple[str, Callable[[int], Spec], int, str]] = [
     (
         "conditions sharing one identical test chain",
         rules_sharing_condition,
-        256,
+        255,
         "rete.c linkAlpha, BETA_LIST_LENGTH 256 (rules.h)",
     ),
     (
@@ -192,7 +192,7 @@ PROBES: list[tuple[str, Callable[[int], Spec], int, str]] = [
     (
         "properties of one fact (incl. id, fact)",
         properties_per_fact,
-        255,
+        253,
         "events.c/json.c, MAX_OBJECT_PROPERTIES 255 (state.h)",
     ),
     (
