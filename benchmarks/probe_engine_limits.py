@@ -136,13 +136,19 @@ def properties_per_fact(n: int) -> Spec:
 
 
 def text_bytes(n: int) -> Spec:
-    rules = {"r": {"all": [{"m": {"$and": [{"fact": "k"}, {"$imt": {"t": "x.*"}}]}}]}}
+    rules: dict[str, Any] = {
+        "r": {"all": [{"m": {"$and": [{"fact": "k"}, {"$imt": {"t": "x.*"}}]}}]}
+    }
+    rules["any"] = {"all": [{"m": {"$ex": {"fact": 1}}}]}  # so an unmatched fact is handled
     return rules, [{"id": "f", "fact": "k", "t": "x" * n}], _fires("r")
 
 
 def text_bytes_utf8(n: int) -> Spec:
     # 'é' is two bytes in UTF-8: n bytes of text in n // 2 characters.
-    rules = {"r": {"all": [{"m": {"$and": [{"fact": "k"}, {"$imt": {"t": "é.*"}}]}}]}}
+    rules: dict[str, Any] = {
+        "r": {"all": [{"m": {"$and": [{"fact": "k"}, {"$imt": {"t": "é.*"}}]}}]}
+    }
+    rules["any"] = {"all": [{"m": {"$ex": {"fact": 1}}}]}  # so an unmatched fact is handled
     return rules, [{"id": "f", "fact": "k", "t": "é" * (n // 2)}], _fires("r")
 
 
