@@ -278,3 +278,20 @@ def evaluate(
     """Evaluate facts against a compiled ruleset: (firings in engine order, signal facts)."""
     session = RuleEngine.get().evaluate(compiled, facts)
     return session.firings, session.signals
+
+
+def compile_pattern(index: int, pattern: str) -> str:
+    """'ok', or the engine's error code, for a one-rule ruleset matching `pattern` (`$imt`).
+
+    Only for engine.patterncheck's child process: some patterns crash the process.
+    """
+    rule: dict[str, Any] = {
+        "all": [{"m": {"$and": [{"fact": "$probe"}, {"$imt": {"t": pattern}}]}}]
+    }
+    rule["run"] = _noop
+    try:
+        RuleEngine.get()._host.register_rulesets({f"pattern-{index}": {"r": rule}})
+    except Exception as exc:  # the C extension raises plain exceptions with a code
+        text = str(exc)
+        return text.rsplit(" ", 1)[-1] if "error code" in text else "error"
+    return "ok"

@@ -32,6 +32,7 @@ def lint_rules(directory: Path) -> LintResult:
     """Errors (the rule set does not load) or the warnings of a rule set that does."""
     try:
         ruleset = load_rules(directory)
+        compile_ruleset(ruleset)  # the engine's limits on the set as a whole
     except InputError as exc:
         return LintResult(tuple(exc.problems), (), None)
     errors = _narration_errors(ruleset)

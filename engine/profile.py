@@ -116,7 +116,35 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
     problems = list(doc.problems)
     problems += [_schema_problem(doc, err) for err in _validator().iter_errors(doc.data)]
     problems += _reference_problems(doc, today)
+    problems += _long_texts(doc, doc.data, ())
     return problems
+
+
+# durable_rules' `matches` reads at most 65,535 bytes of a text, as UTF-8 with JSON escapes
+# (an unsigned short length in events.c): a longer text would be matched silently wrong.
+MAX_TEXT_BYTES = 65_535
+
+
+def _long_texts(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
+    """A problem for every text value longer than the rules engine can match."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _long_texts(doc, v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _long_texts(doc, v, (*path, i))]
+    if not isinstance(value, str) or len(value) <= MAX_TEXT_BYTES // 6:
+        return []
+    size = len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2
+    if size <= MAX_TEXT_BYTES:
+        return []
+    extra = "" if size == len(value) else f" ({size:,} bytes as the rules engine stores it)"
+    return [
+        doc.problem(
+            path,
+            f"{format_path(path)}: text is {len(value):,} characters{extra}, over the limit "
+            f"of {MAX_TEXT_BYTES:,}",
+            "shorten it or split it",
+        )
+    ]
 
 
 def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:

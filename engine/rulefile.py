@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
@@ -11,6 +12,7 @@ from jinja2 import TemplateSyntaxError
 from .errors import Problem
 from .facts import field_schemas, required_fields
 from .narrative import GLOBAL_NAMES, narrative_references, refused_tags, synthetic_failure
+from .patterncheck import pattern_problems
 from .ruletypes import (
     EFFECTS,
     OPERATORS,
@@ -26,6 +28,14 @@ from .ruletypes import (
     Rule,
 )
 from .yamlsrc import Document, YamlPath, format_path
+
+# Rule ids appear in reports, messages and the engine's own rule names (where `$start` and
+# `$sentinel` are internal rules): short, upper-case, like CMR-04 or PLAN-M1.
+RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
+MAX_RULE_ID = 32
+# durable_rules limits, measured with benchmarks/probe_engine_limits.py (see README).
+MAX_IN_VALUES = 511  # distinct tests under one engine node; 512 hangs registration
+MAX_CONDITIONS = 16  # facts one rule can hold at once (MAX_MESSAGE_FRAMES); 17 → error 304
 
 
 class FileChecker:
@@ -44,6 +54,8 @@ class FileChecker:
         self.references = references
         self.problems = problems
         self.concluded = concluded  # every signal any rule concludes, even a broken rule
+        self.wildcards: list[tuple[str, YamlPath, str]] = []  # `matches` patterns to compile
+        self._rule_id = ""
 
     def _p(self, path: YamlPath, message: str, fix: str) -> None:
         self.problems.append(self.doc.problem(path, message, fix))
@@ -89,6 +101,16 @@ class FileChecker:
             rule = self._rule(item, ("rules", i), lens)
             if rule is not None:
                 out.append(rule)
+        unusable = pattern_problems([w for w, _, _ in self.wildcards])
+        for wildcard, path, rule_id in self.wildcards:
+            if wildcard in unusable:
+                shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
+                self._p(
+                    path,
+                    f"rule {rule_id}: pattern '{shown}' cannot be used: {unusable[wildcard]}",
+                    "shorten the pattern or use fewer wildcards (* and ?), "
+                    "or split it into two conditions",
+                )
         return out
 
     def _text(self, item: dict[str, Any], path: YamlPath, key: str, required: bool = True) -> str:
@@ -109,6 +131,8 @@ class FileChecker:
         before = len(self.problems)
         self._unknown_keys(item, path, RULE_KEYS)
         rule_id = self._text(item, path, "id")
+        self._check_id(rule_id, (*path, "id"))
+        self._rule_id = rule_id
         title = self._text(item, path, "title")
         conclude = item.get("conclude")
         if isinstance(conclude, str):
@@ -147,6 +171,22 @@ class FileChecker:
             recommend = []
         cite = self._cite(item.get("cite"), (*path, "cite"), rule_id)
         all_p, any_p, none_p = self._when(item.get("when"), (*path, "when"), rule_id)
+        # The engine holds the 'all' facts, one 'any' alternative (each alternative is its own
+        # engine rule) and, for a rule with 'none', the end-of-facts anchor; 'none'
+        # conditions hold no fact.
+        held = len(all_p) + (1 if any_p else 0) + (1 if none_p else 0)
+        if held > MAX_CONDITIONS:
+            parts = (
+                "'all'"
+                + (" + 1 for 'any'" if any_p else "")
+                + (" + 1 for 'none'" if none_p else "")
+            )
+            self._p(
+                (*path, "when"),
+                f"rule {rule_id}: {held} conditions the engine must hold at once "
+                f"({parts}), over the engine's limit of {MAX_CONDITIONS}",
+                "split the rule, or conclude a signal from some conditions and test that",
+            )
         subject = item.get("subject")
         bound = {p.name for p in all_p + any_p}
         if subject is not None and not isinstance(subject, str):
@@ -183,6 +223,18 @@ class FileChecker:
                 {k: v for k, v in item.items() if k != "examples"}, sort_keys=True, default=str
             ),
         )
+
+    def _check_id(self, rule_id: str, path: YamlPath) -> None:
+        if not rule_id or (RULE_ID.fullmatch(rule_id) and len(rule_id) <= MAX_RULE_ID):
+            return
+        shown = json.dumps(rule_id if len(rule_id) <= 40 else rule_id[:37] + "...")
+        if rule_id.startswith("$"):
+            why = "ids starting with '$' are reserved for the engine's own rules"
+        elif len(rule_id) > MAX_RULE_ID:
+            why = f"it is {len(rule_id)} characters, over the limit of {MAX_RULE_ID}"
+        else:
+            why = "an id is upper-case letters and digits, in parts joined by hyphens"
+        self._p(path, f"rule id {shown} is not usable: {why}", "write an id such as CMR-04")
 
     def _check_narrative(
         self,
@@ -425,6 +477,16 @@ class FileChecker:
             if op == "in" and not (isinstance(raw, list) and raw):
                 self._p((*path, op), "'in' needs a list of values", "write [a, b]")
             elif (
+                op == "in"
+                and len(distinct := {json.dumps(v, default=str) for v in raw}) > MAX_IN_VALUES
+            ):
+                self._p(
+                    (*path, op),
+                    f"'in' lists {len(distinct)} values, over the engine's limit of "
+                    f"{MAX_IN_VALUES}",
+                    "split the list into two rules or use a signal",
+                )
+            elif (
                 op in ("gt", "gte", "lt", "lte")
                 and not isinstance(value, Ref)
                 and (isinstance(value, bool) or not isinstance(value, int | float))
@@ -434,6 +496,8 @@ class FileChecker:
                 self._p((*path, op), "'exists' takes true or false", "write exists: true")
             elif op == "matches" and not (isinstance(raw, str) and raw):
                 self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
+            elif op == "matches":
+                self.wildcards.append((raw, (*path, op), self._rule_id))
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
         return out
 
