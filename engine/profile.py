@@ -114,7 +114,14 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
             )
         ]
     problems = list(doc.problems)
-    problems += [_schema_problem(doc, err) for err in _validator().iter_errors(doc.data)]
+    # A value the YAML reader refused (a huge number, a bad date) was already reported on its
+    # line: the schema's complaint about what is left there would say the same thing twice.
+    read = {(p.file, p.line) for p in doc.problems}
+    problems += [
+        problem
+        for problem in (_schema_problem(doc, err) for err in _validator().iter_errors(doc.data))
+        if (problem.file, problem.line) not in read
+    ]
     problems += _reference_problems(doc, today)
     problems += _long_texts(doc, doc.data, ())
     return problems
