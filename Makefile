@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench schema golden clean
+.PHONY: demo test lint typecheck unit bench fuzz schema golden clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v[:2] < (3, 13) else "ssa-risk needs Python 3.11 or 3.12; found %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
@@ -39,6 +39,12 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
+
+# Long fuzzing run (tests/fuzz/): FUZZ_CASES cases; a reproduction of each failure in FUZZ_OUT.
+FUZZ_CASES ?= 100000
+FUZZ_OUT   ?= fuzz-failures
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run --cases $(FUZZ_CASES) --out $(FUZZ_OUT) $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info .mypy_cache .pytest_cache .ruff_cache
