@@ -204,7 +204,8 @@ def _sample(node: Mapping[str, Any], high: bool, tests: list[FieldTest]) -> obje
     for t in tests:
         if t.op == "eq":
             return t.value
-        if t.op == "in" and t.value:
+        if t.op == "in" and isinstance(t.value, tuple) and t.value:
+            # (an 'in' without a list is reported as such by the rule checks)
             return t.value[-1 if high else 0]
     if "const" in node:
         return node["const"]

@@ -57,6 +57,10 @@ class Limits:
     depth: int  # nested macro calls
 
 
+# Templates one render may load: the bundled reports load three at most.
+MAX_TEMPLATE_LOADS = 100
+
+
 class LimitError(Exception):
     """A narrative or template did more work than allowed."""
 
@@ -73,6 +77,7 @@ class _Budget:
         self.steps = 0
         self.work = 0
         self.depth = 0
+        self.loads = 0  # templates included, imported or extended during this render
 
     def step(self) -> None:
         self.steps += 1
@@ -246,6 +251,21 @@ class _LimitedMixin(SandboxedEnvironment):
                 loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.lineno
             )
         return tree
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Any:
+        budget = _budget.get()
+        if budget is not None:
+            # Every include, import or extends loads a template: a template that extends or
+            # includes itself would otherwise render again and again until another limit.
+            budget.loads += 1
+            if budget.loads > MAX_TEMPLATE_LOADS:
+                raise LimitError(
+                    f"includes, imports or extends templates more than {MAX_TEMPLATE_LOADS} "
+                    "times in one report",
+                    "remove the cycle: a template must not include or extend itself, directly "
+                    "or through another",
+                )
+        return super().get_template(*args, **kwargs)
 
     def count_output(self, text: Any) -> Any:
         _current().write(str(text))

@@ -170,6 +170,8 @@ def parse_yaml(text: str, shown: str) -> Document:
     except yaml.YAMLError:
         # libyaml words its errors differently; the pure-Python parser gives the message.
         node = None
+    except RecursionError:
+        raise InputError([_too_deep(text, shown)]) from None
     if node is None:
         node = _compose_slowly(text, shown)
     builder = _Builder(shown)
@@ -179,9 +181,29 @@ def parse_yaml(text: str, shown: str) -> Document:
     return Document(shown, data, builder.locations, ((shown, text),), tuple(builder.problems))
 
 
+def _too_deep(text: str, shown: str) -> Problem:
+    """Nesting too deep for the parser: point at the bracket that passes the depth limit."""
+    depth = 0
+    for match in re.finditer(r"[\[{]|[\]}]", text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return Problem(
+                shown,
+                line,
+                column,
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure",
+            )
+    return Problem(shown, None, None, "nesting too deep to read", "flatten the structure")
+
+
 def _compose_slowly(text: str, shown: str) -> Node:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise InputError([_too_deep(text, shown)]) from None
     except yaml.reader.ReaderError:
         raise InputError(_unreadable_characters(text, shown)) from None
     except yaml.MarkedYAMLError as exc:

@@ -285,9 +285,9 @@ def test_include_and_extends_loops_are_input_errors(run_cli, own_templates, file
         (own_templates / name).write_text(body, encoding="utf-8")
     lines = _assess_with(run_cli, own_templates, files["report.md.j2"])
     assert lines == [
-        "templates/report.md.j2: template 'report.md.j2' includes or extends itself "
-        "in a loop, or a macro calls itself without end — remove the include/extends cycle, or "
-        "give the macro a case where it stops"
+        "templates/report.md.j2:1: template 'report.md.j2' includes, imports or extends "
+        "templates more than 100 times in one report — remove the cycle: a template must not "
+        "include or extend itself, directly or through another"
     ]
 
 
