@@ -108,25 +108,26 @@ class Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except EngineError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                traceback.print_exc()
-            else:
-                click.echo(
-                    f"ssa-risk: the rules engine failed: {exc} — this is a bug, not a mistake in "
-                    "your files; rerun with --debug for the traceback and report it",
-                    err=True,
-                )
-            ctx.exit(EXIT_BUG)
+            _bug(
+                ctx,
+                f"the rules engine failed: {exc} — this is a bug, not a mistake in your files; "
+                "rerun with --debug for the traceback and report it",
+            )
         except Exception as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                traceback.print_exc()
-            else:
-                click.echo(
-                    f"ssa-risk: internal error: {type(exc).__name__}: {exc} — this is a bug; "
-                    "rerun with --debug for the traceback and report it",
-                    err=True,
-                )
-            ctx.exit(EXIT_BUG)
+            _bug(
+                ctx,
+                f"internal error: {type(exc).__name__}: {exc} — this is a bug; rerun with "
+                "--debug for the traceback and report it",
+            )
+
+
+def _bug(ctx: click.Context, message: str) -> None:
+    """Exit 1 for a bug: the traceback with --debug, else one line."""
+    if ctx.obj and ctx.obj.get("debug"):
+        traceback.print_exc()
+    else:
+        click.echo(f"ssa-risk: {message}", err=True)
+    ctx.exit(EXIT_BUG)
 
 
 @click.group(cls=Group, name="ssa-risk")

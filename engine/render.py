@@ -145,6 +145,10 @@ def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
     return _render(directory, f"impact.{fmt}.j2", i=impact)
 
 
+def _template_problem(where: str, line: int | None, message: str, fix: str) -> InputError:
+    return InputError([Problem(display_path(Path(where)), line, None, message, fix)])
+
+
 def _render(directory: Path, name: str, **context: object) -> str:
     if not (directory / name).is_file():
         raise InputError(
@@ -158,73 +162,32 @@ def _render(directory: Path, name: str, **context: object) -> str:
                 )
             ]
         )
+    default = str(directory / name)
     try:
         template = _environment(directory.resolve()).get_template(name)
         text = render(template, TEMPLATE_LIMITS, context)
     except TemplateError as exc:
-        where = getattr(exc, "filename", None) or _template_file(exc) or str(directory / name)
+        where = getattr(exc, "filename", None) or _template_file(exc) or default
         line = getattr(exc, "lineno", None) or _template_line(exc)
-        raise InputError(
-            [
-                Problem(
-                    display_path(Path(where)),
-                    line,
-                    None,
-                    f"template error: {exc}",
-                    "fix the template",
-                )
-            ]
-        ) from None
+        raise _template_problem(where, line, f"template error: {exc}", "fix the template") from None
     except LimitError as exc:
-        where = _template_file(exc) or str(directory / name)
-        raise InputError(
-            [
-                Problem(
-                    display_path(Path(where)),
-                    _template_line(exc),
-                    None,
-                    f"template '{Path(where).name}' {exc.message}",
-                    exc.fix,
-                )
-            ]
-        ) from None
+        where = _template_file(exc) or default
+        message = f"template '{Path(where).name}' {exc.message}"
+        raise _template_problem(where, _template_line(exc), message, exc.fix) from None
     except RecursionError:
-        where = str(directory / name)
-        raise InputError(
-            [
-                Problem(
-                    display_path(Path(where)),
-                    None,
-                    None,
-                    f"template '{name}' includes or extends itself in a loop, "
-                    "or a macro calls itself without end",
-                    "remove the include/extends cycle, or give the macro a case where it stops",
-                )
-            ]
+        raise _template_problem(
+            default,
+            None,
+            f"template '{name}' includes or extends itself in a loop, "
+            "or a macro calls itself without end",
+            "remove the include/extends cycle, or give the macro a case where it stops",
         ) from None
     except USER_ERRORS as exc:
-        where = _template_file(exc) or str(directory / name)
-        raise InputError(
-            [
-                Problem(
-                    display_path(Path(where)),
-                    _template_line(exc),
-                    None,
-                    f"template error: {type(exc).__name__}: {exc}",
-                    "fix the template",
-                )
-            ]
-        ) from None
+        where = _template_file(exc) or default
+        message = f"template error: {type(exc).__name__}: {exc}"
+        raise _template_problem(where, _template_line(exc), message, "fix the template") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    display_path(directory / name),
-                    None,
-                    None,
-                    f"template cannot be read ({exc})",
-                    "save templates as readable UTF-8",
-                )
-            ]
+        raise _template_problem(
+            default, None, f"template cannot be read ({exc})", "save templates as readable UTF-8"
         ) from None
     return text.rstrip("\n") + "\n"
