@@ -183,7 +183,38 @@ def check_assessment(data: Any, label: str) -> dict[str, Any]:
                 )
             ]
         )
+    problem = _damaged(data)
+    if problem is not None:
+        fix = "write it again with 'ssa-risk assess --format json'"
+        raise InputError(
+            [Problem(label, None, None, f"is not a complete assessment ({problem})", fix)]
+        )
     return data
+
+
+def _damaged(data: dict[str, Any]) -> str | None:
+    """What the schema cannot see: text that cannot be written, rule definitions that are not
+    the JSON of a rule."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            return f"{where}: text holds an unpaired surrogate, which no file can hold"
+    for i, rule in enumerate(data.get("rules", [])):
+        try:
+            definition = json.loads(rule["definition"])
+        except (ValueError, RecursionError):
+            definition = None
+        if not isinstance(definition, dict):
+            return f"rules[{i}].definition: is not the JSON of a rule"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @cache

@@ -132,12 +132,30 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
 MAX_TEXT_BYTES = 65_535
 
 
+def engine_readable(number: float) -> bool:
+    """Whether durable_rules' JSON reader reads this float as Python writes it.
+
+    It misreads an exponent without a decimal point (`1e-05`, `1e+16`) and silently drops the
+    fact that holds it; `1.5e-07` and plain decimals are read.
+    """
+    text = repr(number)
+    return "e" not in text or "." in text
+
+
 def _long_texts(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
-    """A problem for every text value longer than the rules engine can match."""
+    """A problem for every text longer than the engine can match, or number it cannot read."""
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in _long_texts(doc, v, (*path, k))]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _long_texts(doc, v, (*path, i))]
+    if isinstance(value, float) and not engine_readable(value):
+        return [
+            doc.problem(
+                path,
+                f"{format_path(path)}: {value!r} is written in a form the rules engine cannot read",
+                "round it (for example to 4 decimal places), or write 0",
+            )
+        ]
     if not isinstance(value, str) or len(value) <= MAX_TEXT_BYTES // 6:
         return []
     size = len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2

@@ -253,6 +253,13 @@ class FileChecker:
         except TemplateSyntaxError as exc:
             self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
             return
+        except RecursionError:
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' nests expressions too deeply to read",
+                "write plain text with a few {{ name.field }} expressions",
+            )
+            return
         for tag in refused:
             self._p(
                 path,
@@ -496,6 +503,13 @@ class FileChecker:
                 self._p((*path, op), "'exists' takes true or false", "write exists: true")
             elif op == "matches" and not (isinstance(raw, str) and raw):
                 self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
+            elif op == "matches" and not _is_text(field_schemas()[kind].get(field_name, {})):
+                # The engine rejects the whole rule set (error 102) for a pattern on a number.
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is not text: 'matches' compares text",
+                    "compare it with eq, in, gt, gte, lt or lte",
+                )
             elif op == "matches":
                 self.wildcards.append((raw, (*path, op), self._rule_id))
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
@@ -555,3 +569,13 @@ class FileChecker:
         if isinstance(raw, list):
             return tuple(raw)
         return raw
+
+
+def _is_text(schema: Any) -> bool:
+    """Whether a field holds text (plain or from a list of allowed values)."""
+    if not isinstance(schema, dict):
+        return False
+    allowed = schema.get("enum")
+    if isinstance(allowed, list) and allowed:
+        return all(isinstance(v, str) for v in allowed)
+    return schema.get("type") == "string"
