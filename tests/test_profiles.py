@@ -272,7 +272,9 @@ def test_hostile_profile_gets_one_clear_message_in_bounded_time_and_memory(tmp_p
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert [str(p) for p in info.value.problems] == expected
-    assert elapsed < 5, f"took {elapsed:.1f}s"
+    # A bound on runaway work (an alias bomb expands without end), not a speed target: speed
+    # is measured in benchmarks/. Generous, so a loaded machine does not fail it.
+    assert elapsed < 30, f"took {elapsed:.1f}s"
     assert peak < 64 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
 
 
