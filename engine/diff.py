@@ -21,6 +21,7 @@ import jsonschema
 from .errors import InputError, Problem
 from .scoring import RATINGS
 from .serialize import ASSESSMENT_SCHEMA_PATH
+from .yamlsrc import line_column
 
 SCHEMA_VERSION = 1
 
@@ -124,8 +125,7 @@ def parse_assessment_json(text: str, label: str) -> Any:
         elif float(word) in (float("inf"), float("-inf")):
             problem = f"number {word[:20]} is too large"
         if problem is not None:
-            line = text.count("\n", 0, token.start()) + 1
-            column = token.start() - (text.rfind("\n", 0, token.start()) + 1) + 1
+            line, column = line_column(text, token.start())
             raise InputError([Problem(label, line, column, problem, _SAVED)])
     try:
         return json.loads(text)

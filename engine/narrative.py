@@ -150,8 +150,8 @@ def _fix_for(exc: BaseException) -> str:
     return "make the text work for every value the profile schema allows"
 
 
-# Values a synthetic fact takes where the schema gives no bound. Amounts have no maximum
-# in the schema, so a narrative must cope with any integer a profile may hold.
+# Values a synthetic fact takes where the schema gives no bound (derived totals, for example),
+# so a narrative must cope with any integer such a field may hold.
 HUGE_INT = 10**400
 HUGE_FLOAT = 1e300
 # Derived fields (computed, not written in a profile) and their real ranges.

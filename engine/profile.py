@@ -123,7 +123,7 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
         if (problem.file, problem.line) not in read
     ]
     problems += _reference_problems(doc, today)
-    problems += _long_texts(doc, doc.data, ())
+    problems += _unreadable_values(doc, doc.data, ())
     return problems
 
 
@@ -142,12 +142,12 @@ def engine_readable(number: float) -> bool:
     return "e" not in text or "." in text
 
 
-def _long_texts(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
+def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
     """A problem for every text longer than the engine can match, or number it cannot read."""
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _long_texts(doc, v, (*path, k))]
+        return [p for k, v in value.items() for p in _unreadable_values(doc, v, (*path, k))]
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _long_texts(doc, v, (*path, i))]
+        return [p for i, v in enumerate(value) for p in _unreadable_values(doc, v, (*path, i))]
     if isinstance(value, float) and not engine_readable(value):
         return [
             doc.problem(

@@ -181,14 +181,18 @@ def parse_yaml(text: str, shown: str) -> Document:
     return Document(shown, data, builder.locations, ((shown, text),), tuple(builder.problems))
 
 
+def line_column(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of the character at `pos` in `text`."""
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
 def _too_deep(text: str, shown: str) -> Problem:
     """Nesting too deep for the parser: point at the bracket that passes the depth limit."""
     depth = 0
     for match in re.finditer(r"[\[{]|[\]}]", text):
         depth += 1 if match.group() in "[{" else -1
         if depth > MAX_DEPTH:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            line, column = line_column(text, match.start())
             return Problem(
                 shown,
                 line,
@@ -238,9 +242,7 @@ def _unreadable_characters(text: str, shown: str) -> list[Problem]:
     """Every character YAML refuses to read (control characters), with its line and column."""
     problems = []
     for found in yaml.reader.Reader.NON_PRINTABLE.finditer(text):
-        pos = found.start()
-        line = text.count("\n", 0, pos) + 1
-        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        line, column = line_column(text, found.start())
         problems.append(
             Problem(
                 shown,

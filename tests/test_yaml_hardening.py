@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import InputError
-from engine.yamlsrc import load_yaml, parse_yaml
+from engine.yamlsrc import parse_yaml
+
+from .test_yamlsrc import _problems
 
 PROFILE = """\
 schema_version: 1
@@ -26,17 +27,6 @@ def _read(text: str) -> dict[str, object]:
     assert doc.problems == ()
     data: dict[str, object] = doc.data
     return data
-
-
-def _problems(tmp_path: Path, content: str | bytes) -> list[str]:
-    path = tmp_path / "p.yaml"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        load_yaml(path, "p.yaml")
-    return [str(p) for p in info.value.problems]
 
 
 # --- control characters ------------------------------------------------------------------
