@@ -21,7 +21,7 @@ from engine.diff import check_assessment, diff_assessments, parse_assessment_jso
 from engine.errors import EngineError, InputError, Problem
 from engine.explain import Evaluator
 from engine.facts import profile_facts
-from engine.files import is_folder, list_folder, os_problem, read_utf8
+from engine.files import is_folder, os_problem, read_utf8
 from engine.gitrules import RulesSource
 from engine.impact import impact as run_impact
 from engine.lint import lint_rules
@@ -48,6 +48,7 @@ from engine.ruletools import (
 )
 from engine.serialize import assessment_dict, validation_json
 from engine.skeleton import checked_skeleton, slug
+from engine.snapshots import folder_snapshots
 from engine.timeline import build_timeline
 from engine.yamlsrc import display_path
 
@@ -217,12 +218,7 @@ def assess(
     reports = []
     for path in paths:
         if is_folder(path, display_path(path)):
-            snapshots = list_folder(path, ".yaml", display_path(path))
-            if not snapshots:
-                raise UserError(
-                    f"{display_path(path)}: no .yaml snapshots in this folder — "
-                    "name a folder of profiles, e.g. profiles/tunisia"
-                )
+            snapshots = folder_snapshots(path, display_path(path))
             assessed = assess_all(snapshots)
             if len(assessed) < len(snapshots):
                 continue

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from .diff import Diff, diff_assessments
 from .errors import InputError, Problem
-from .files import is_folder, list_folder
+from .files import is_folder
 from .profile import load_profile
 from .serialize import assessment_dict
+from .snapshots import folder_snapshots
 from .yamlsrc import display_path
 
 if TYPE_CHECKING:  # the pipeline imports the renderer, which renders Impact
@@ -83,19 +84,9 @@ def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
             if not is_folder(path, shown):
                 files.append(path)
                 continue
-            snapshots = list_folder(path, ".yaml", shown)
+            snapshots = folder_snapshots(path, shown)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        if not snapshots:
-            problems.append(
-                Problem(
-                    shown,
-                    None,
-                    None,
-                    "no .yaml snapshots in this folder",
-                    "name a folder of profiles, e.g. profiles/tunisia",
-                )
-            )
         files.extend(snapshots)
     return files, problems

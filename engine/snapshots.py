@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
-from .files import is_regular_file, resolved
+from .files import is_regular_file, list_folder, resolved
 from .yamlsrc import Document, Location, YamlPath, display_path, format_path, load_yaml
 
 MAX_CHAIN = 16
@@ -263,3 +263,21 @@ def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Prob
         else:
             seen[ident] = j
     return out
+
+
+def folder_snapshots(folder: Path, shown: str) -> list[Path]:
+    """The `.yaml` snapshots of a country folder, in order; InputError if it holds none."""
+    snapshots = list_folder(folder, ".yaml", shown)
+    if not snapshots:
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "no .yaml snapshots in this folder",
+                    "name a folder of profiles, e.g. profiles/tunisia",
+                )
+            ]
+        )
+    return snapshots
