@@ -3,14 +3,22 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The package is installed as a link tree (editable_mode=strict) so that mypy and import-linter
+# see `ssa_risk` as the wheel lays it out; a module added or removed means installing again.
+FILES  := $(VENV)/.package-files
+PACKAGE_FILES := $(shell find engine rules templates -type f \( -name '*.py' -o -name '*.json' -o -name '*.yaml' -o -name '*.j2' -o -name py.typed \) 2>/dev/null | LC_ALL=C sort)
 
-.PHONY: demo test lint typecheck unit bench fuzz schema golden clean
+.PHONY: demo test lint typecheck unit bench fuzz schema golden clean FORCE
 
-$(STAMP): pyproject.toml
+$(FILES): FORCE
+	@mkdir -p $(VENV)
+	@echo '$(PACKAGE_FILES)' | cmp -s - $@ || echo '$(PACKAGE_FILES)' > $@
+
+$(STAMP): pyproject.toml $(FILES)
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v[:2] < (3, 13) else "ssa-risk needs Python 3.11 or 3.12; found %d.%d. Run: make PYTHON=python3.11 ..." % v[:2])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -20,9 +28,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
@@ -35,7 +45,7 @@ golden: $(STAMP)
 
 # Regenerate the published profile schema from engine/schema_def.py.
 schema: $(STAMP)
-	$(BIN)/python -c 'from engine.schema_def import schema_json; open("engine/schemas/profile.schema.json", "w").write(schema_json())'
+	$(BIN)/python -c 'from ssa_risk.profile.schema import schema_json; open("engine/schemas/profile.schema.json", "w").write(schema_json())'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
@@ -48,4 +58,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --cases $(FUZZ_CASES) --out $(FUZZ_OUT) $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) reports build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

@@ -1,4 +1,4 @@
-"""The `ssa-risk` command: parse arguments, call engine/, print results."""
+"""The `ssa-risk` command: parse arguments, call the ssa_risk library, print results."""
 
 from __future__ import annotations
 
@@ -14,29 +14,34 @@ from typing import Any
 
 import click
 
-from engine import __version__
-from engine.assessment import Assessment
-from engine.compiler import compile_ruleset
-from engine.diff import check_assessment, diff_assessments, parse_assessment_json
-from engine.errors import EngineError, InputError, Problem
-from engine.explain import Evaluator
-from engine.facts import profile_facts
-from engine.files import is_folder, os_problem, read_utf8
-from engine.gitrules import RulesSource
-from engine.impact import impact as run_impact
-from engine.lint import lint_rules
-from engine.output import shown_path, write_all, write_atomic
-from engine.pipeline import (
-    DEFAULT_PROFILES,
-    DEFAULT_RULES,
-    DEFAULT_TEMPLATES,
-    Assessor,
-    bundled_profiles,
+from ssa_risk import __version__
+from ssa_risk.assessment.assessor import Assessor, bundled_profiles
+from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.serialize import assessment_dict, validation_json
+from ssa_risk.assessment.timeline import build_timeline
+from ssa_risk.base.errors import EngineError, InputError, Problem
+from ssa_risk.base.files import is_folder, os_problem, read_utf8
+from ssa_risk.base.paths import display_path
+from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.comparison.diff import check_assessment, diff_assessments, parse_assessment_json
+from ssa_risk.comparison.git import RulesSource
+from ssa_risk.comparison.impact import impact as run_impact
+from ssa_risk.evaluation.compiler import compile_ruleset
+from ssa_risk.evaluation.explain import Evaluator
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import check_profile, load_profile
+from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.profile.snapshots import folder_snapshots
+from ssa_risk.reports.output import shown_path, write_all, write_atomic
+from ssa_risk.reports.render import (
+    FORMATS,
+    render_diff,
+    render_impact,
+    render_report,
+    render_timeline,
 )
-from engine.profile import check_profile, load_profile
-from engine.render import FORMATS, render_diff, render_impact, render_report, render_timeline
-from engine.rules import Rule, RuleSet, load_rules
-from engine.ruletools import (
+from ssa_risk.rules.loader import Rule, RuleSet, load_rules
+from ssa_risk.toolkit.authoring import (
     coverage_text,
     explain_profile_text,
     explanation_text,
@@ -46,11 +51,7 @@ from engine.ruletools import (
     run_rule_tests,
     test_report,
 )
-from engine.serialize import assessment_dict, validation_json
-from engine.skeleton import checked_skeleton, slug
-from engine.snapshots import folder_snapshots
-from engine.timeline import build_timeline
-from engine.yamlsrc import display_path
+from ssa_risk.toolkit.lint import lint_rules
 
 EXIT_INPUT = 2
 # A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.

@@ -41,13 +41,14 @@ from typing import Any, TypeVar
 
 import yaml
 
-from engine.assessment import ASSESSED_SECTIONS
-from engine.durable import RuleEngine
-from engine.errors import InputError
-from engine.pipeline import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, Assessor
-from engine.profile import load_profile, profile_schema
-from engine.render import render_report
-from engine.snapshots import load_snapshot
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.model import ASSESSED_SECTIONS
+from ssa_risk.base.errors import InputError
+from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.evaluation.durable import RuleEngine
+from ssa_risk.profile.reader import load_profile, profile_schema
+from ssa_risk.profile.snapshots import load_snapshot
+from ssa_risk.reports.render import render_report
 
 BASE_PROFILE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from engine.pipeline import DEFAULT_PROFILES
-from engine.schema_def import LIST_LIMITS
-from engine.snapshots import load_snapshot
+from ssa_risk.base.project import DEFAULT_PROFILES
+from ssa_risk.profile.schema import LIST_LIMITS
+from ssa_risk.profile.snapshots import load_snapshot
 
 BASE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,8 +1,10 @@
-"""SSA Risk: the library behind the `ssa-risk` command.
+"""SSA Risk: the library behind the `ssa-risk` command (import name `ssa_risk`).
 
-Each stage of the pipeline is a module with plain data in and out:
-yamlsrc (safe YAML with line numbers) → profile (validate) → facts → rules (load) →
-compiler (to a durable_rules ruleset) → evaluate → assessment (score) → render → output.
+Sub-packages follow the data flow, each importing only from those before it:
+base (problems, safe files and YAML, sandbox) → profile (snapshots, schema, validation, facts)
+→ rules (model, rule files, narratives, scoring) → evaluation (compile, durable_rules, the
+independent evaluator) → assessment (model, building, timelines, the assessor) → comparison
+(diff, impact, git) → reports (render, charts, writes) → toolkit (authoring text) → api.
 """
 
 from __future__ import annotations

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import cli
-from engine.pipeline import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
-
-TUNISIA_2020 = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
+from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.console import cli
+from tests.helpers import TUNISIA_2020
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ from typing import Any
 
 from click.testing import CliRunner
 
-import cli
-from engine.compiler import CompiledRuleset, compile_ruleset
-from engine.durable import evaluate
-from engine.errors import InputError
-from engine.explain import Evaluator
-from engine.facts import profile_facts
-from engine.profile import load_profile
-from engine.rules import RuleSet, load_rules
+from ssa_risk.base.errors import InputError
+from ssa_risk.console import cli
+from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
+from ssa_risk.evaluation.durable import evaluate
+from ssa_risk.evaluation.explain import Evaluator
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import load_profile
+from ssa_risk.rules.loader import RuleSet, load_rules
 from tests.fuzz.harness import Case, read_message, write_message
 
 _RULESETS: dict[str, tuple[RuleSet, CompiledRuleset]] = {}

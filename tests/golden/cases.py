@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import cli
-from engine.pipeline import REPO_ROOT
+from ssa_risk.base.project import REPO_ROOT
+from ssa_risk.console import cli
 
 GOLDEN = Path(__file__).parent
 CASES: dict[str, list[str]] = {

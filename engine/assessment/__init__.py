@@ -1,0 +1,1 @@
+"""Assessments: the model, building one from firings, timelines, saved JSON, the assessor."""

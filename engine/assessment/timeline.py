@@ -1,0 +1,94 @@
+"""A country's snapshots side by side: ratings per year and what changed between years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ssa_risk.assessment.model import Assessment
+from ssa_risk.base.errors import InputError, Problem
+
+
+@dataclass(frozen=True)
+class FindingRef:
+    rule_id: str
+    subject: str
+    title: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed from one snapshot to the next."""
+
+    before: str  # as_of of the earlier snapshot
+    after: str
+    overall: tuple[str, str]
+    lenses: tuple[tuple[str, str, str], ...]  # (lens title, residual before, residual after)
+    added: tuple[FindingRef, ...]
+    removed: tuple[FindingRef, ...]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    country: str
+    snapshots: tuple[Assessment, ...]  # oldest first
+    changes: tuple[Change, ...]
+
+    @property
+    def latest(self) -> Assessment:
+        return self.snapshots[-1]
+
+    def rating_rows(self) -> list[tuple[str, list[str]]]:
+        """Per lens: its residual rating in each snapshot, oldest first."""
+        titles = [(lens.id, lens.title) for lens in self.latest.lenses]
+        by_year = [{lens.id: lens.residual for lens in a.lenses} for a in self.snapshots]
+        return [(title, [year.get(lens_id, "-") for year in by_year]) for lens_id, title in titles]
+
+
+def build_timeline(assessments: list[Assessment]) -> Timeline:
+    """Snapshots ordered by as_of, with the changes between consecutive ones."""
+    countries = {a.iso3 for a in assessments}
+    if len(countries) > 1:
+        first = assessments[0]
+        other = next(a for a in assessments if a.iso3 != first.iso3)
+        raise InputError(
+            [
+                Problem(
+                    other.profile_path,
+                    None,
+                    None,
+                    f"is a snapshot of {other.country}, but {first.profile_path} is of "
+                    f"{first.country}",
+                    "keep one country's snapshots per folder",
+                )
+            ]
+        )
+    ordered = tuple(sorted(assessments, key=lambda a: a.as_of))
+    changes = tuple(_change(a, b) for a, b in pairwise(ordered))
+    return Timeline(ordered[-1].country, ordered, changes)
+
+
+def _refs(assessment: Assessment) -> dict[tuple[str, str], FindingRef]:
+    return {
+        (f.rule_id, f.subject): FindingRef(f.rule_id, f.subject, f.title, f.severity)
+        for f in assessment.findings
+    }
+
+
+def _change(before: Assessment, after: Assessment) -> Change:
+    old, new = _refs(before), _refs(after)
+    old_lenses = {lens.id: lens.residual for lens in before.lenses}
+    lens_changes = tuple(
+        (lens.title, old_lenses.get(lens.id, "-"), lens.residual)
+        for lens in after.lenses
+        if old_lenses.get(lens.id) != lens.residual
+    )
+    return Change(
+        before.as_of,
+        after.as_of,
+        (before.overall, after.overall),
+        lens_changes,
+        tuple(new[k] for k in sorted(set(new) - set(old))),
+        tuple(old[k] for k in sorted(set(old) - set(new))),
+    )

@@ -1,0 +1,1 @@
+"""Foundations every layer uses: problems, safe file and YAML reading, the Jinja sandbox."""

@@ -1,0 +1,1 @@
+"""Comparison: diffs between assessments, rule-change impact, rules at a git revision."""

@@ -1,0 +1,130 @@
+"""Rule sets from a git revision (`REV` or `REV:path`), read with git, no checkout needed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder
+from ssa_risk.base.interrupts import cleanup_on_signals
+from ssa_risk.base.source import MAX_BYTES
+
+DEFAULT_RULES_PATH = "rules"
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=60
+        )
+    except FileNotFoundError:
+        raise InputError(
+            [Problem("git", None, None, "git is not installed", "install git, or pass a folder")]
+        ) from None
+
+
+def _fail(spec: str, message: str, fix: str) -> InputError:
+    return InputError([Problem(spec, None, None, message, fix)])
+
+
+def export_rules(spec: str, repo: Path, target: Path) -> str:
+    """Write the rule files of `spec` into `target`; return the label to show for them."""
+    rev, _, path = spec.partition(":")
+    path = path.strip("/") or DEFAULT_RULES_PATH
+    if _git(repo, "rev-parse", "--show-toplevel").returncode != 0:
+        raise _fail(
+            spec,
+            "is not a folder, and this is not inside a git repository",
+            "pass a rules folder, or run inside the project's repository",
+        )
+    if _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
+        raise _fail(
+            spec,
+            f"unknown git revision '{rev}'",
+            "use a commit, branch or tag that exists (see 'git log')",
+        )
+    label = f"{rev}:{path}"
+    # -z: names exactly as stored (not quoted, whatever their characters); -l: blob sizes.
+    listing = _git(repo, "ls-tree", "-z", "-l", f"{rev}:{path}")
+    if listing.returncode != 0:
+        raise _fail(
+            spec,
+            f"'{path}' is not a folder in revision {rev}",
+            "name the rules folder as it was in that revision, e.g. REV:rules",
+        )
+    blobs = []
+    problems = []
+    for entry in listing.stdout.split(b"\0"):
+        meta, _, raw_name = entry.partition(b"\t")
+        fields = meta.split()
+        name = os.fsdecode(raw_name)
+        if len(fields) != 4 or fields[1] != b"blob" or not name.endswith(".yaml"):
+            continue
+        size = int(fields[3])
+        if size > MAX_BYTES:
+            problems.append(
+                Problem(
+                    f"{label}/{name}",
+                    None,
+                    None,
+                    f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
+                    "split it or remove unrelated content",
+                )
+            )
+            continue
+        blobs.append((name, fields[2].decode("ascii")))
+    if problems:
+        raise InputError(problems)
+    if not blobs:
+        raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
+    for name, sha in blobs:
+        shown = _git(repo, "cat-file", "blob", sha)
+        if shown.returncode != 0:
+            raise _fail(f"{label}/{name}", "cannot be read from git", "check the repository")
+        (target / name).write_bytes(shown.stdout)
+    return label
+
+
+class RulesSource:
+    """A rules folder, or a git revision exported to a temporary folder for as long as needed.
+
+    The temporary folder is removed when the source is closed, on errors, and when the process
+    is stopped with SIGTERM, SIGINT or SIGHUP while the source is open.
+    """
+
+    def __init__(self, spec: str, repo: Path, option: str = "--rules") -> None:
+        self._stack = ExitStack()
+        self.directory: Path
+        self.label: str | None
+        if not spec.strip():
+            raise _fail(
+                option,
+                "is empty",
+                "give a rules folder (e.g. rules) or a git revision (e.g. v1.0)",
+            )
+        candidate = Path(spec)
+        if is_folder(candidate, spec):
+            self.directory, self.label = candidate, None
+            return
+        self._stack.enter_context(cleanup_on_signals())
+        try:
+            tmp = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ssa-risk-rules-"))
+            self.directory = Path(tmp)
+            self.label = export_rules(spec, repo, self.directory)
+        except BaseException:
+            if not self._stack.__exit__(*sys.exc_info()):
+                raise
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> RulesSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]

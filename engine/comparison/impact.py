@@ -1,0 +1,89 @@
+"""Impact of a rule change: the old and the new rule set over every profile, side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.serialize import assessment_dict
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder
+from ssa_risk.base.paths import display_path
+from ssa_risk.comparison.diff import Diff, diff_assessments
+from ssa_risk.profile.reader import load_profile
+from ssa_risk.profile.snapshots import folder_snapshots
+
+
+@dataclass(frozen=True)
+class ProfileImpact:
+    profile: str
+    diff: Diff
+
+    @property
+    def flipped(self) -> bool:
+        return self.diff.overall[0] != self.diff.overall[1]
+
+
+@dataclass(frozen=True)
+class Impact:
+    before: str
+    after: str
+    profiles: tuple[ProfileImpact, ...]
+
+    @property
+    def rating_worse(self) -> bool:
+        return any(p.diff.rating_worse for p in self.profiles)
+
+    @property
+    def new_high(self) -> bool:
+        return any(p.diff.new_high for p in self.profiles)
+
+    @property
+    def any_change(self) -> bool:
+        return any(p.diff.any_change for p in self.profiles)
+
+
+def impact(
+    paths: Sequence[Path], before: Assessor, after: Assessor, labels: tuple[str, str]
+) -> Impact:
+    """Assess every profile under both rule sets (each compiled once) and compare.
+
+    A folder stands for every snapshot in it. Every problem of every profile is reported in
+    one pass.
+    """
+    rows = []
+    files, problems = profile_files(paths)
+    for path in files:
+        shown = display_path(path)
+        try:
+            profile = load_profile(path, shown)  # loaded and validated once, assessed twice
+            old = assessment_dict(before.assess_profile(profile))
+            new = assessment_dict(after.assess_profile(profile))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
+    if problems:
+        raise InputError(problems)
+    return Impact(labels[0], labels[1], tuple(rows))
+
+
+def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The profile files named (a file as given, a folder as every .yaml snapshot in it), and
+    the problems of folders that hold none or cannot be read."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        shown = display_path(path)
+        try:
+            if not is_folder(path, shown):
+                files.append(path)
+                continue
+            snapshots = folder_snapshots(path, shown)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        files.extend(snapshots)
+    return files, problems

@@ -1,0 +1,280 @@
+"""Every contact with durable_rules lives here, with a guard for each known trap.
+
+- Background threads: `Host` starts timer threads that race with the caller (crashes, error
+  307). We only use synchronous calls, so the host's `_run` is replaced with a no-op.
+- A registered ruleset cannot be changed or freed: rulesets are named by the hash of their
+  compiled form and registered once per process.
+- `register_rulesets` mutates its argument: it is given a deep copy.
+- `assert_facts` fails the whole batch ("not handled") if any fact matches no rule, after
+  storing the earlier ones: a sentinel rule accepts every fact but never completes.
+- `delete_state` segfaults when no action ever ran in a session: a start rule always fires.
+- Exceptions raised inside actions are swallowed into the session state: they are recorded
+  by our own action wrapper and the state is checked after every call.
+- Fact identity is a hash of all fields unless a field `id` is present: every fact carries a
+  unique `id`, checked before the batch is sent; a fact the engine still rejects as a
+  duplicate raises instead of being lost, and its session is not cleaned up (cleanup after
+  a rejected batch segfaults).
+- A `none` condition is judged when a rule's other facts arrive and is not undone by a
+  later fact: the compiler anchors such rules on an end marker, asserted here in a second
+  call once every profile fact and every signal concluded from them is in.
+- Work abandoned after ten seconds: durable_rules' action wrapper silently stops running a
+  session's remaining actions once an action finishes more than ten seconds after it started
+  (a large profile, or a process paused mid-run), and `assert_facts` then returns 0 instead of
+  the session state. That cut-off is removed (`_PatientClosure`), and every call is checked for
+  completeness anyway: the result must be this session's state, the engine must hold no action
+  still pending for it, and every fact and signal asserted must be stored in the session.
+- A call that runs no action returns no state, so "no state" could not be told from "work
+  abandoned": a rule on the end marker always fires, so every call returns the state.
+- One host per process, used from one thread: other threads get an EngineError.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable import engine as _durable
+
+from ssa_risk.base.errors import EngineError
+from ssa_risk.evaluation.compiler import ANCHOR_NAMES, END_KIND, START_KIND, CompiledRuleset
+from ssa_risk.profile.facts import Fact
+
+SIGNAL_KIND = "signal"
+# Internal rule names start with '$', which rule ids may not (engine/rulefile.py), so a rule of
+# the rule set can never replace one of them.
+_START_RULE = "$start"
+_SENTINEL_RULE = "$sentinel"
+_END_RULE = "$end"
+INTERNAL_RULES = frozenset({_START_RULE, _SENTINEL_RULE, _END_RULE})
+
+
+class _PatientClosure(_durable.Closure):  # type: ignore[misc]
+    """durable_rules' action context without its ten-second cut-off.
+
+    The original `_has_completed` reports an action as already completed when it ends more
+    than ten seconds after it began, and the engine then drops the rest of the session's work
+    without a word. Our actions are synchronous and bounded by the profile limits, so an
+    action always completes, however long the process was paused.
+    """
+
+    def _has_completed(self) -> bool:
+        value = bool(getattr(self, "_completed", False))
+        self._completed = True
+        return value
+
+
+_durable.Closure = _PatientClosure
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule firing: the rule and the id of each fact bound to a name."""
+
+    rule_id: str
+    bindings: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class _Session:
+    sid: str
+    firings: list[Firing] = field(default_factory=list)
+    signals: dict[str, Fact] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    actions: int = 0  # every action the engine ran for this session, internal rules included
+
+
+class _QuietHost(_durable.Host):  # type: ignore[misc]
+    def _run(self) -> None:
+        """No timer threads: every call here is synchronous."""
+
+
+class RuleEngine:
+    """The process's single durable_rules host, with its registered rulesets."""
+
+    _instance: RuleEngine | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._host = _QuietHost()
+        self._thread = threading.get_ident()
+        self._registered: set[str] = set()
+        self._sessions: dict[str, _Session] = {}
+        self._counter = itertools.count(1)
+
+    @classmethod
+    def get(cls) -> RuleEngine:
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = RuleEngine()
+            return cls._instance
+
+    def _check_thread(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise EngineError(
+                "the rules engine is not thread-safe; use one process per parallel worker"
+            )
+
+    def register(self, compiled: CompiledRuleset) -> None:
+        """Register a compiled ruleset once; later calls with the same content are free."""
+        self._check_thread()
+        if compiled.name in self._registered:
+            return
+        definition = copy.deepcopy(compiled.definition)
+        clash = sorted(INTERNAL_RULES & set(definition))
+        if clash:
+            # The loader refuses such ids; this is the last line of defence.
+            raise EngineError(f"rule ids {', '.join(clash)} are reserved for the engine")
+        for name, rule in definition.items():
+            rule_id = compiled.rule_id(name)
+            rule["run"] = self._action(rule_id, compiled.conclusions.get(rule_id))
+        definition[_START_RULE] = {"all": [{"m": {"fact": START_KIND}}], "run": self._internal()}
+        definition[_END_RULE] = {"all": [{"m": {"fact": END_KIND}}], "run": self._internal()}
+        definition[_SENTINEL_RULE] = {
+            "all": [{"m": {"$ex": {"fact": 1}}}, {"never": {"fact": "$never"}}],
+            "run": _noop,
+        }
+        try:
+            self._host.register_rulesets({compiled.name: definition})
+        except Exception as exc:  # the C extension raises plain exceptions with a code
+            raise EngineError(f"the engine rejected the compiled rule set: {exc}") from exc
+        self._registered.add(compiled.name)
+
+    def _internal(self) -> Callable[[Any], None]:
+        def run(c: Any) -> None:
+            session = self._sessions.get(c.s.sid)
+            if session is not None:
+                session.actions += 1
+
+        return run
+
+    def _action(self, rule_id: str, signal: str | None) -> Callable[[Any], None]:
+        def run(c: Any) -> None:
+            session = self._sessions.get(c.s.sid)
+            if session is None:
+                return
+            session.actions += 1
+            try:
+                matched: dict[str, Any] = c._m or {}
+                bindings = tuple(
+                    sorted(
+                        (name, str(value["id"]))
+                        for name, value in matched.items()
+                        if isinstance(value, dict) and "id" in value and name not in ANCHOR_NAMES
+                    )
+                )
+                session.firings.append(Firing(rule_id, bindings))
+                if signal is not None:
+                    fact_id = f"signal:{rule_id}:{next(self._counter)}"
+                    fields = {"name": signal, "by": rule_id}
+                    session.signals[fact_id] = Fact(fact_id, SIGNAL_KIND, (), fields)
+                    c.assert_fact({**fields, "id": fact_id, "fact": SIGNAL_KIND})
+            except Exception as exc:
+                session.errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
+
+        return run
+
+    def evaluate(self, compiled: CompiledRuleset, facts: Iterable[Fact]) -> _Session:
+        """Assert one profile's facts in a fresh session; return what fired."""
+        self._check_thread()
+        self.register(compiled)
+        sid = f"s{next(self._counter)}"
+        batch = [{"id": f"{sid}:start", "fact": START_KIND, "sid": sid}]
+        batch += [f.engine_form(sid) for f in facts]
+        ids = [f["id"] for f in batch]
+        if len(set(ids)) != len(ids):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            # Caught here: the engine would reject the batch and then crash on cleanup.
+            raise EngineError(f"two facts shared an identity ({', '.join(duplicates)})")
+        session = _Session(sid)
+        self._sessions[sid] = session
+        started = completed = False
+        try:
+            state = self._host.assert_facts(compiled.name, batch)
+            started = True
+            self._check(compiled, state, session)
+            end = {"id": f"{sid}:end", "fact": END_KIND, "sid": sid}
+            self._check(compiled, self._host.assert_fact(compiled.name, end), session)
+            self._check_complete(compiled, session, len(batch) + 1)
+            completed = True
+        except _durable.MessageObservedException as exc:
+            raise EngineError(
+                "the engine rejected a fact as a duplicate of another (identity collision)"
+            ) from exc
+        except _durable.MessageNotHandledException as exc:
+            raise EngineError("a fact reached no rule despite the sentinel rule") from exc
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"the engine failed while evaluating: {exc}") from exc
+        finally:
+            del self._sessions[sid]
+            # A rejected batch ran no action, and delete_state then segfaults: leave that
+            # (small) session state in place instead.
+            if started:
+                self._delete(compiled, sid, report=completed)
+        return session
+
+    def _delete(self, compiled: CompiledRuleset, sid: str, report: bool) -> None:
+        """Free a session's state; a failure is raised only if the run itself succeeded."""
+        try:
+            self._host.delete_state(compiled.name, sid)
+        except Exception as exc:
+            if report:
+                raise EngineError(f"the engine could not clean up a session: {exc}") from exc
+
+    def _check(self, compiled: CompiledRuleset, state: Any, session: _Session) -> None:
+        """Every call returns this session's state; raise what an action raised in it."""
+        if not isinstance(state, dict) or state.get("sid") != session.sid:
+            # durable_rules returns 0 when it abandoned the session's remaining actions.
+            raise EngineError(
+                f"the engine stopped before finishing (it returned {state!r} instead of the "
+                f"session state after {_actions(session)}); the assessment would be "
+                "incomplete, so none is given"
+            )
+        swallowed = state.get("exception")
+        if swallowed or session.errors:
+            raise EngineError(f"a rule action failed: {session.errors or swallowed}")
+        if self._pending(compiled):
+            raise EngineError(
+                f"the engine left actions unfinished after {_actions(session)}; the "
+                "assessment would be incomplete, so none is given"
+            )
+
+    def _pending(self, compiled: CompiledRuleset) -> bool:
+        """Whether the engine still holds an action it has not run (for any session)."""
+        ruleset = self._host.get_ruleset(compiled.name)
+        # None when no action is waiting; an action still locked by a run that was cut off
+        # is not reported here, which the state check covers.
+        return _durable.durable_rules_engine.start_action(ruleset._handle) is not None
+
+    def _check_complete(self, compiled: CompiledRuleset, session: _Session, sent: int) -> None:
+        """Every fact sent and every signal concluded is stored in the session."""
+        stored = self._host.get_facts(compiled.name, session.sid)
+        expected = sent + len(session.signals)
+        if not isinstance(stored, list) or len(stored) != expected:
+            count = len(stored) if isinstance(stored, list) else stored
+            raise EngineError(
+                f"the engine stored {count} facts where {expected} were asserted "
+                f"({sent} from the profile and markers, {len(session.signals)} signals); the "
+                "assessment would be incomplete, so none is given"
+            )
+
+
+def _actions(session: _Session) -> str:
+    return f"{session.actions} action" + ("" if session.actions == 1 else "s")
+
+
+def _noop(c: Any) -> None:
+    """Start and sentinel rules exist for their side effects on the engine, not for actions."""
+
+
+def evaluate(
+    compiled: CompiledRuleset, facts: Iterable[Fact]
+) -> tuple[list[Firing], dict[str, Fact]]:
+    """Evaluate facts against a compiled ruleset: (firings in engine order, signal facts)."""
+    session = RuleEngine.get().evaluate(compiled, facts)
+    return session.firings, session.signals

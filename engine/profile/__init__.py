@@ -1,0 +1,1 @@
+"""Profile input: snapshots, the profile schema, validation, facts and derived fields."""

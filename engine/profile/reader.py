@@ -1,0 +1,446 @@
+"""Load a country profile and check it against the profile schema and its own references."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema.validators
+
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.project import SCHEMA_DIR
+from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.profile.schema import ONE_LINE_PATTERN
+from ssa_risk.profile.snapshots import all_duplicate_ids, load_snapshot
+
+SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
+_LINE_BREAK = re.compile("[\n\r\u0085\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated profile: its data and the source map back to the file."""
+
+    doc: Document
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.doc.data
+        return data
+
+    @property
+    def country(self) -> str:
+        return str(self.data["country"])
+
+    @property
+    def as_of(self) -> str:
+        return str(self.data["as_of"])
+
+    @property
+    def as_of_year(self) -> int:
+        return int(self.as_of[:4])
+
+    @property
+    def path(self) -> str:
+        return self.doc.path
+
+
+@cache
+def profile_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+def check_profile(path: Path, label: str | None = None, today: date | None = None) -> list[Problem]:
+    """Every problem in one profile file (and the snapshots it extends); empty when valid."""
+    try:
+        load_profile(path, label, today)
+    except InputError as exc:
+        return list(exc.problems)
+    return []
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    # `enumDescriptions` documents enum values for editors; validators ignore it.
+    validator: jsonschema.Draft202012Validator = _Validator(profile_schema())
+    return validator
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    # Python's `$` also matches before a final line break; ECMA-262's (JSON Schema's) does not.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _pattern}
+)
+
+
+def load_profile(path: Path, label: str | None = None, today: date | None = None) -> Profile:
+    """Read, parse and validate one profile; raise InputError listing every problem."""
+    doc = load_snapshot(path, label)
+    problems = validate_document(doc, today or date.today())
+    if problems:
+        raise InputError(problems)
+    return Profile(doc)
+
+
+def validate_document(doc: Document, today: date) -> list[Problem]:
+    """Every problem in a parsed profile: YAML, schema and cross-references alike."""
+    if not isinstance(doc.data, dict):
+        kind = "a list" if isinstance(doc.data, list) else "a single value"
+        return [
+            doc.problem(
+                (),
+                f"a profile must be a mapping of fields, but this file holds {kind}",
+                "start the file with 'schema_version: 1' and the profile's fields",
+            )
+        ]
+    problems = list(doc.problems)
+    # A value the YAML reader refused (a huge number, a bad date) was already reported on its
+    # line: the schema's complaint about what is left there would say the same thing twice.
+    read = {(p.file, p.line) for p in doc.problems}
+    problems += [
+        problem
+        for problem in (_schema_problem(doc, err) for err in _validator().iter_errors(doc.data))
+        if (problem.file, problem.line) not in read
+    ]
+    problems += _reference_problems(doc, today)
+    problems += _unreadable_values(doc, doc.data, ())
+    return problems
+
+
+# durable_rules' `matches` reads at most 65,535 bytes of a text, as UTF-8 with JSON escapes
+# (an unsigned short length in events.c): a longer text would be matched silently wrong.
+MAX_TEXT_BYTES = 65_535
+
+
+def engine_readable(number: float) -> bool:
+    """Whether durable_rules' JSON reader reads this float as Python writes it.
+
+    It misreads an exponent without a decimal point (`1e-05`, `1e+16`) and silently drops the
+    fact that holds it; `1.5e-07` and plain decimals are read.
+    """
+    text = repr(number)
+    return "e" not in text or "." in text
+
+
+def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
+    """A problem for every text longer than the engine can match, or number it cannot read."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _unreadable_values(doc, v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unreadable_values(doc, v, (*path, i))]
+    if isinstance(value, float) and not engine_readable(value):
+        return [
+            doc.problem(
+                path,
+                f"{format_path(path)}: {value!r} is written in a form the rules engine cannot read",
+                "round it (for example to 4 decimal places), or write 0",
+            )
+        ]
+    if not isinstance(value, str) or len(value) <= MAX_TEXT_BYTES // 6:
+        return []
+    size = len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2
+    if size <= MAX_TEXT_BYTES:
+        return []
+    extra = "" if size == len(value) else f" ({size:,} bytes as the rules engine stores it)"
+    return [
+        doc.problem(
+            path,
+            f"{format_path(path)}: text is {len(value):,} characters{extra}, over the limit "
+            f"of {MAX_TEXT_BYTES:,}",
+            "shorten it or split it",
+        )
+    ]
+
+
+def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
+    path: YamlPath = tuple(err.absolute_path)
+    field = format_path(path) or "(top level)"
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        key = extra[0] if extra else "?"
+        close = difflib.get_close_matches(key, allowed, n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+        return doc.problem((*path, key), f"{format_path((*path, key))}: unknown key '{key}'", fix)
+    if err.validator == "required":
+        missing = str(err.message).split("'")[1] if "'" in err.message else "?"
+        return doc.problem(
+            path, f"{field}: missing required field '{missing}'", f"add '{missing}:'"
+        )
+    if err.validator == "enum" and "propertyNames" in err.relative_schema_path:
+        allowed_names = [str(v) for v in schema.get("enum", ())]
+        close = difflib.get_close_matches(str(err.instance), allowed_names, n=1)
+        return doc.problem(
+            (*path, str(err.instance)),
+            f"{field}: unknown field '{err.instance}'",
+            f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed_names)}",
+        )
+    if err.validator == "enum":
+        allowed_values = [str(v) for v in schema.get("enum", ())]
+        return doc.problem(
+            path,
+            f"{field}: '{err.instance}' is not an allowed value",
+            f"use one of: {', '.join(allowed_values)}",
+        )
+    if err.validator == "type":
+        want = schema.get("type")
+        got = _type_name(err.instance)
+        return doc.problem(
+            path, f"{field}: expected {_article(want)}, got {got}", f"write {_article(want)}"
+        )
+    if err.validator == "minimum" and err.validator_value == 0:
+        return doc.problem(
+            path, f"{field}: {err.instance} is negative", "amounts cannot be below 0"
+        )
+    if err.validator == "maxItems":
+        count = len(err.instance) if isinstance(err.instance, list) else 0
+        return doc.problem(
+            path,
+            f"{field}: {count:,} entries, over the limit of {err.validator_value:,}",
+            "keep the entries that matter for the assessment (the limit keeps an assessment's "
+            "time and memory bounded), or merge entries that say the same thing",
+        )
+    if err.validator in ("minimum", "maximum"):
+        bound = "at least" if err.validator == "minimum" else "at most"
+        return doc.problem(
+            path,
+            f"{field}: {_number(err.instance)} is out of range",
+            f"use a value {bound} {_number(err.validator_value)}",
+        )
+    if err.validator == "pattern" and (
+        err.validator_value == ONE_LINE_PATTERN or _LINE_BREAK.search(str(err.instance))
+    ):
+        return doc.problem(
+            path,
+            f"{field}: must be one line",
+            "write it on one line (a summary or note field can span lines)",
+        )
+    if err.validator == "pattern":
+        return doc.problem(
+            path,
+            f"{field}: '{err.instance}' is not in the expected form",
+            str(schema.get("description", "")).rstrip(".") or f"match {err.validator_value}",
+        )
+    if err.validator == "const" and path == ("schema_version",):
+        return doc.problem(
+            path,
+            f"schema_version: {err.instance} is not supported",
+            f"this version of ssa-risk reads schema_version {err.validator_value}",
+        )
+    if err.validator == "const":
+        return doc.problem(path, f"{field}: must be {err.validator_value}", "fix the value")
+    return doc.problem(path, f"{field}: {err.message}", "fix the value")
+
+
+def _number(value: object) -> str:
+    """Large whole numbers with thousands separators, as amounts are shown elsewhere."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1_000_000:
+        return f"{value:,}"
+    return str(value)
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (empty value)"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return f"text ('{value}')"
+
+
+def _article(want: object) -> str:
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "text",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+    }
+    return names.get(str(want), str(want))
+
+
+def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mapping items of a list, with their indexes; nothing if it is not a list."""
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _reference_problems(doc: Document, today: date) -> list[Problem]:
+    """Checks the schema cannot express; written to cope with data the schema rejected."""
+    data: dict[str, Any] = doc.data
+    problems: list[Problem] = []
+
+    def add(path: YamlPath, message: str, fix: str) -> None:
+        problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
+
+    if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
+        problems += all_duplicate_ids(doc)
+    source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
+    for path, value in _walk(data, ()):
+        citing = path[-1:] == ("sources",) and path != ("sources",)
+        citing = citing or path[-2:-1] == ("field_sources",)
+        if not citing or not isinstance(value, list):
+            continue
+        for j, ref in enumerate(value):
+            if isinstance(ref, str) and ref not in source_ids:
+                close = difflib.get_close_matches(ref, source_ids, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "add it under 'sources:'"
+                add((*path, j), f"unknown source id '{ref}'", hint)
+
+    institutions = _dicts(data.get("institutions"))
+    inst_ids = [i.get("id") for _, i in institutions]
+    refs: list[tuple[YamlPath, object]] = []
+    for i, rivalry in _dicts(data.get("rivalries")):
+        between = rivalry.get("between")
+        if isinstance(between, list):
+            refs += [(("rivalries", i, "between", j), p) for j, p in enumerate(between)]
+    for i, abuse in _dicts(_section(data, "human_rights").get("abuses")):
+        refs.append((("human_rights", "abuses", i, "unit"), abuse.get("unit")))
+    programmes = _dicts(_section(data, "assistance").get("programmes"))
+    for i, programme in programmes:
+        if "recipient" in programme:
+            refs.append((("assistance", "programmes", i, "recipient"), programme["recipient"]))
+    for path, ref in refs:
+        if isinstance(ref, str) and ref not in inst_ids:
+            close = difflib.get_close_matches(ref, [str(x) for x in inst_ids], n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "add it under 'institutions:'"
+            add(path, f"unknown institution '{ref}'", hint)
+
+    problems += _date_problems(doc, data, today)
+    problems += _amount_problems(doc, programmes)
+    return problems
+
+
+def _date_problems(doc: Document, data: dict[str, Any], today: date) -> list[Problem]:
+    as_of = data.get("as_of")
+    if not isinstance(as_of, str) or not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", as_of):
+        return []
+    out = []
+    if as_of > today.isoformat()[: len(as_of)]:
+        out.append(
+            doc.problem(
+                ("as_of",),
+                f"as_of: {as_of} is in the future",
+                "use the date the profile describes, today or earlier",
+            )
+        )
+    year = int(as_of[:4])
+    dated: list[tuple[YamlPath, object]] = []
+    for i, coup in _dicts(_section(data, "civil_military").get("coups")):
+        dated.append((("civil_military", "coups", i, "year"), coup.get("year")))
+    for i, programme in _dicts(_section(data, "assistance").get("programmes")):
+        dated.append((("assistance", "programmes", i, "from_fy"), programme.get("from_fy")))
+    for path, value in dated:
+        if isinstance(value, int) and not isinstance(value, bool) and value > year:
+            out.append(
+                doc.problem(
+                    path,
+                    f"{format_path(path)}: {value} is after the profile's as_of date ({as_of})",
+                    "record only what was known by as_of, or move as_of later",
+                )
+            )
+    return out
+
+
+def _amount_problems(doc: Document, programmes: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
+    out = []
+    spans: dict[tuple[int, int], int] = {}
+    for i, p in programmes:
+        base: YamlPath = ("assistance", "programmes", i)
+        start, end = p.get("from_fy"), p.get("to_fy")
+        if not (isinstance(start, int) and isinstance(end, int)):
+            continue
+        by_year, total = p.get("by_year"), p.get("total_usd")
+        if isinstance(total, int):
+            spans[(start, end)] = spans.get((start, end), 0) + total
+        if end < start:
+            out.append(
+                doc.problem(
+                    (*base, "to_fy"),
+                    f"{format_path((*base, 'to_fy'))}: ends ({end}) before it starts ({start})",
+                    "swap from_fy and to_fy",
+                )
+            )
+            continue
+        if not isinstance(by_year, list) or not all(isinstance(a, int) for a in by_year):
+            continue
+        years = end - start + 1
+        if len(by_year) != years:
+            out.append(
+                doc.problem(
+                    (*base, "by_year"),
+                    f"{format_path((*base, 'by_year'))}: {len(by_year)} amounts for {years} "
+                    f"fiscal years ({start}-{end})",
+                    "give one amount per fiscal year, 0 where nothing was provided",
+                )
+            )
+        elif isinstance(total, int) and sum(by_year) != total:
+            out.append(
+                doc.problem(
+                    (*base, "total_usd"),
+                    f"{format_path((*base, 'total_usd'))}: declared total {total:,} but the "
+                    f"yearly amounts add up to {sum(by_year):,}",
+                    "correct the total or the yearly amounts",
+                )
+            )
+    section = _section(doc.data, "assistance")
+    for i, declared in _dicts(section.get("period_totals")):
+        span = (declared.get("from_fy"), declared.get("to_fy"))
+        total = declared.get("total_usd")
+        if not isinstance(total, int) or span not in spans or spans[span] == total:
+            continue
+        path: YamlPath = ("assistance", "period_totals", i, "total_usd")
+        out.append(
+            doc.problem(
+                path,
+                f"{format_path(path)}: declared total {total:,} for FY{span[0]}-FY{span[1]} but "
+                f"the programmes for those years add up to {spans[span]:,}",
+                "correct the total or the programme amounts",
+            )
+        )
+    return out
+
+
+def _walk(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
+    out: list[tuple[YamlPath, Any]] = [(path, value)]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _walk(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _walk(v, (*path, i))
+    return out

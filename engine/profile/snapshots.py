@@ -1,0 +1,284 @@
+"""Snapshots that extend earlier ones: `extends: 2016.yaml` at the top of a profile.
+
+How an extending snapshot combines with the one it extends:
+- mappings merge key by key, recursively;
+- lists whose items all carry an `id` (sources, institutions, programmes with ids) merge by
+  id: an item with a known id updates that item, a new id is appended;
+- any other value, and any other list, is replaced by the extending snapshot's.
+Each value keeps the file and line it was written in, so problems and evidence point at the
+snapshot that actually says it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_regular_file, list_folder, resolved
+from ssa_risk.base.paths import display_path
+from ssa_risk.base.source import Document, Location, YamlPath, format_path, load_yaml
+
+MAX_CHAIN = 16
+
+
+def load_snapshot(path: Path, label: str | None = None) -> Document:
+    """Load a profile file and everything it extends, merged into one Document."""
+    shown = label or display_path(path)
+    doc = load_yaml(path, shown, lenient=True)
+    chain = [doc]
+    seen = {resolved(path)}
+    current, current_path = doc, path
+    while isinstance(current.data, dict) and "extends" in current.data:
+        target = current.data["extends"]
+        where = current.location(("extends",))
+        line = where.line if where else None
+        if not isinstance(target, str) or "/" in target or "\\" in target:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        "extends: must name a snapshot file in the same folder",
+                        "write e.g. 'extends: 2016.yaml'",
+                    )
+                ]
+            )
+        parent_path = current_path.parent / target
+        if resolved(parent_path) in seen:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"extends: '{target}' leads back to a snapshot already in the chain",
+                        "remove the loop: a snapshot can only extend an earlier one",
+                    )
+                ]
+            )
+        if len(chain) >= MAX_CHAIN:
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"more than {MAX_CHAIN} snapshots extend one another",
+                        "extend a nearer snapshot",
+                    )
+                ]
+            )
+        if not is_regular_file(parent_path):
+            raise InputError(
+                [
+                    Problem(
+                        current.path,
+                        line,
+                        None,
+                        f"extends: '{target}' not found next to this file",
+                        "name an existing snapshot in the same folder",
+                    )
+                ]
+            )
+        seen.add(resolved(parent_path))
+        current = load_yaml(parent_path, display_path(parent_path), lenient=True)
+        current_path = parent_path
+        chain.append(current)
+    if len(chain) > 1:
+        # Each file of a chain on its own (a single file is checked with the profile).
+        chain = [replace(d, problems=d.problems + tuple(all_duplicate_ids(d))) for d in chain]
+    merged = chain[-1]
+    for child in reversed(chain[:-1]):
+        if not isinstance(merged.data, dict):
+            raise InputError(
+                [
+                    merged.problem(
+                        (),
+                        "a snapshot that others extend must be a mapping of fields",
+                        "fix this file, or extend another snapshot",
+                    )
+                ]
+            )
+        merged = merge_documents(merged, child)
+    return merged
+
+
+def merge_documents(base: Document, over: Document) -> Document:
+    """`over` laid on top of `base`, as described in the module docstring."""
+    locations: dict[YamlPath, Location] = {}
+    problems: list[Problem] = []
+    if isinstance(base.data, dict) and isinstance(over.data, dict):
+        data = _merge(base, over, base.data, over.data, (), (), (), locations, problems)
+        data.pop("extends", None)
+        locations = {p: loc for p, loc in locations.items() if p[:1] != ("extends",)}
+    else:
+        data = over.data
+        _copy(over, (), (), locations)
+    return Document(
+        over.path,
+        data,
+        locations,
+        base.texts + over.texts,
+        base.problems + over.problems + tuple(problems),
+    )
+
+
+def _copy(doc: Document, src: YamlPath, dst: YamlPath, out: dict[YamlPath, Location]) -> None:
+    n = len(src)
+    for path in _by_prefix(doc).get(src, ()):
+        out[dst + path[n:]] = doc.locations[path]
+
+
+_PREFIX_INDEX: dict[int, tuple[Document, dict[YamlPath, list[YamlPath]]]] = {}
+
+
+def _by_prefix(doc: Document) -> dict[YamlPath, list[YamlPath]]:
+    """Every located path under each prefix, so that copying a subtree is linear in its size."""
+    cached = _PREFIX_INDEX.get(id(doc))
+    if cached is not None and cached[0] is doc:
+        return cached[1]
+    index: dict[YamlPath, list[YamlPath]] = {}
+    for path in doc.locations:
+        for k in range(len(path) + 1):
+            index.setdefault(path[:k], []).append(path)
+    if len(_PREFIX_INDEX) >= 8:  # a merge needs two documents at a time; keep a few
+        _PREFIX_INDEX.pop(next(iter(_PREFIX_INDEX)))
+    _PREFIX_INDEX[id(doc)] = (doc, index)
+    return index
+
+
+def _merge(
+    base: Document,
+    over: Document,
+    b: Any,
+    o: Any,
+    bpath: YamlPath,
+    opath: YamlPath,
+    out_path: YamlPath,
+    out: dict[YamlPath, Location],
+    problems: list[Problem],
+) -> Any:
+    if isinstance(b, dict) and isinstance(o, dict):
+        loc = over.locations.get(opath) or base.locations.get(bpath)
+        if loc is not None:
+            out[out_path] = loc
+        result: dict[str, Any] = {}
+        for key in [*b, *(k for k in o if k not in b)]:
+            child = (*out_path, key)
+            if key in o and key in b:
+                result[key] = _merge(
+                    base, over, b[key], o[key], (*bpath, key), (*opath, key), child, out, problems
+                )
+                key_loc = over.locations.get((*opath, key))
+                if key_loc is not None:
+                    out[child] = key_loc
+            elif key in o:
+                result[key] = o[key]
+                _copy(over, (*opath, key), child, out)
+            else:
+                result[key] = b[key]
+                _copy(base, (*bpath, key), child, out)
+        return result
+    if _by_id(b) and isinstance(o, list) and o and not _by_id(o):
+        # Replacing an id'd list with entries that lack ids would silently drop the inherited
+        # entries: ask for ids instead.
+        for j, item in enumerate(o):
+            if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+                problems.append(
+                    over.problem(
+                        (*opath, j),
+                        f"{format_path(out_path)}[{j}]: the inherited entries have ids but this "
+                        "one has none, so it would replace them all",
+                        "give it an 'id:' (a new one to add it, an inherited one to change it)",
+                    )
+                )
+        _copy(over, opath, out_path, out)
+        return o
+    if _by_id(b) and _by_id(o):
+        index = {item["id"]: i for i, item in enumerate(b)}
+        items: list[Any] = [None] * len(b)
+        updated = {item["id"]: (j, item) for j, item in enumerate(o)}
+        for i, item in enumerate(b):
+            if item["id"] in updated:
+                j, new = updated[item["id"]]
+                items[i] = _merge(
+                    base, over, item, new, (*bpath, i), (*opath, j), (*out_path, i), out, problems
+                )
+            else:
+                items[i] = item
+                _copy(base, (*bpath, i), (*out_path, i), out)
+        for j, item in enumerate(o):
+            if item["id"] not in index:
+                index[item["id"]] = len(items)  # a duplicate is reported above, added once
+                _copy(over, (*opath, j), (*out_path, len(items)), out)
+                items.append(item)
+        loc = over.locations.get(opath)
+        if loc is not None:
+            out[out_path] = loc
+        return items
+    _copy(over, opath, out_path, out)
+    return o
+
+
+def _by_id(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in value)
+    )
+
+
+def all_duplicate_ids(doc: Document) -> list[Problem]:
+    """Every entry, in any list of one file, whose id an earlier entry of the list has."""
+    out: list[Problem] = []
+    stack: list[tuple[YamlPath, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [((*path, k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            out += _duplicate_ids(doc, path, value)
+            stack += [((*path, i), v) for i, v in enumerate(value)]
+    return out
+
+
+def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Problem]:
+    seen: dict[str, int] = {}
+    out = []
+    for j, item in enumerate(items):
+        ident = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            field = format_path((*path, j, "id"))
+            out.append(
+                doc.problem(
+                    (*path, j, "id"),
+                    f"{field}: duplicate id '{ident}' (also entry {seen[ident]})",
+                    "merge the two entries into one, or give each its own id",
+                )
+            )
+        else:
+            seen[ident] = j
+    return out
+
+
+def folder_snapshots(folder: Path, shown: str) -> list[Path]:
+    """The `.yaml` snapshots of a country folder, in order; InputError if it holds none."""
+    snapshots = list_folder(folder, ".yaml", shown)
+    if not snapshots:
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "no .yaml snapshots in this folder",
+                    "name a folder of profiles, e.g. profiles/tunisia",
+                )
+            ]
+        )
+    return snapshots

@@ -1,0 +1,171 @@
+"""Render an Assessment with the Jinja templates in a templates folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cache
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+
+from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.provenance import TEMPLATE_MAX_BYTES
+from ssa_risk.reports.charts import assistance_chart, lens_chart, timeline_chart
+from ssa_risk.comparison.diff import Diff
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder, read_utf8, walk_files
+from ssa_risk.comparison.impact import Impact
+from ssa_risk.rules.narrative import usd
+from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
+from ssa_risk.rules.scoring import RATINGS
+from ssa_risk.assessment.serialize import assessment_json, timeline_json
+from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.paths import display_path
+
+FORMATS = ("md", "html", "json")
+
+# The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
+# steps: these limits leave room for profiles a hundred times larger, and stop runaway
+# templates (loops inside loops, recursion, huge repetitions) within seconds.
+TEMPLATE_LIMITS = Limits(
+    output=20_000_000, steps=2_000_000, value=20_000_000, work=200_000_000, depth=100
+)
+
+
+def markdown_cell(value: object) -> str:
+    """Text for a Markdown table cell: a '|' or a line break would end the cell or the row."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+@cache
+def _environment(directory: Path) -> LimitedSandbox:
+    """One sandbox per templates folder, so each template compiles once per process."""
+    env = LimitedSandbox(
+        loader=FileSystemLoader(str(directory)),
+        undefined=StrictUndefined,
+        # HTML templates escape everything that comes from profiles and rules.
+        autoescape=lambda name: name is not None and ".html" in name,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    env.filters["usd"] = usd
+    env.filters["cell"] = markdown_cell
+    env.globals["RATINGS"] = RATINGS
+    return env
+
+
+def _template_file(exc: BaseException) -> str | None:
+    """The template file a rendering error happened in (the innermost one), if any."""
+    tb = exc.__traceback__
+    where = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            where = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return where
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a rendering error happened on, from the traceback."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
+    """One assessment as Markdown, self-contained HTML or JSON."""
+    if fmt == "json":
+        return assessment_json(assessment)
+    charts = {}
+    if fmt == "html":
+        charts = {
+            "lens": lens_chart(assessment),
+            "assistance": assistance_chart(assessment.portfolio)
+            if assessment.portfolio.programmes
+            else "",
+        }
+    return _render(directory, f"report.{fmt}.j2", a=assessment, charts=charts)
+
+
+def render_timeline(timeline: Timeline, directory: Path, fmt: str = "md") -> str:
+    """A country's snapshots in one report: ratings per year, changes, the latest in full."""
+    if fmt == "json":
+        return timeline_json(timeline)
+    charts = {}
+    if fmt == "html":
+        latest = timeline.latest
+        charts = {
+            "timeline": timeline_chart(timeline),
+            "lens": lens_chart(latest),
+            "assistance": assistance_chart(latest.portfolio) if latest.portfolio.programmes else "",
+        }
+    return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts=charts)
+
+
+def render_diff(diff: Diff, directory: Path, fmt: str = "md") -> str:
+    """A diff of two assessments as Markdown, HTML or JSON."""
+    if fmt == "json":
+        return json.dumps(dataclasses.asdict(diff), indent=2, ensure_ascii=False) + "\n"
+    return _render(directory, f"diff.{fmt}.j2", d=diff)
+
+
+def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
+    """The impact of a rule change over many profiles, as Markdown or JSON."""
+    if fmt == "json":
+        return json.dumps(dataclasses.asdict(impact), indent=2, ensure_ascii=False) + "\n"
+    return _render(directory, f"impact.{fmt}.j2", i=impact)
+
+
+def _template_problem(where: str, line: int | None, message: str, fix: str) -> InputError:
+    return InputError([Problem(display_path(Path(where)), line, None, message, fix)])
+
+
+def _render(directory: Path, name: str, **context: object) -> str:
+    if not (directory / name).is_file():
+        raise InputError(
+            [
+                Problem(
+                    display_path(directory / name),
+                    None,
+                    None,
+                    f"template '{name}' not found",
+                    "point --templates at a folder that has it",
+                )
+            ]
+        )
+    default = str(directory / name)
+    try:
+        template = _environment(directory.resolve()).get_template(name)
+        text = render(template, TEMPLATE_LIMITS, context)
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or _template_file(exc) or default
+        line = getattr(exc, "lineno", None) or _template_line(exc)
+        raise _template_problem(where, line, f"template error: {exc}", "fix the template") from None
+    except LimitError as exc:
+        where = _template_file(exc) or default
+        message = f"template '{Path(where).name}' {exc.message}"
+        raise _template_problem(where, _template_line(exc), message, exc.fix) from None
+    except RecursionError:
+        raise _template_problem(
+            default,
+            None,
+            f"template '{name}' includes or extends itself in a loop, "
+            "or a macro calls itself without end",
+            "remove the include/extends cycle, or give the macro a case where it stops",
+        ) from None
+    except USER_ERRORS as exc:
+        where = _template_file(exc) or default
+        message = f"template error: {type(exc).__name__}: {exc}"
+        raise _template_problem(where, _template_line(exc), message, "fix the template") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _template_problem(
+            default, None, f"template cannot be read ({exc})", "save templates as readable UTF-8"
+        ) from None
+    return text.rstrip("\n") + "\n"

@@ -1,0 +1,1 @@
+"""Rules: the rule model, rule files, narratives, scoring."""

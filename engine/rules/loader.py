@@ -1,0 +1,216 @@
+"""Load a rule set: one YAML file per lens, `scoring.yaml` and `references.yaml`.
+
+Every problem in every file is collected in one pass and reported with file:line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder, list_folder
+from ssa_risk.base.paths import display_path
+from ssa_risk.base.source import Document, load_yaml
+from ssa_risk.profile.facts import profile_fields
+from ssa_risk.rules.model import (
+    EFFECTS,
+    LOGIC_KEYS,
+    OPERATORS,
+    SEVERITIES,
+    WORDING_KEYS,
+    Citation,
+    Example,
+    FieldTest,
+    Lens,
+    Pattern,
+    Ref,
+    Rule,
+    RuleSet,
+)
+from ssa_risk.rules.parser import FileChecker
+from ssa_risk.rules.scoring import Scoring, load_scoring
+
+__all__ = [
+    "EFFECTS",
+    "LOGIC_KEYS",
+    "OPERATORS",
+    "SEVERITIES",
+    "WORDING_KEYS",
+    "Citation",
+    "Example",
+    "FieldTest",
+    "Lens",
+    "Pattern",
+    "Ref",
+    "Rule",
+    "RuleSet",
+    "load_rules",
+]
+
+
+def load_rules(directory: Path, label: str | None = None) -> RuleSet:
+    """Load and check every file of a rule set; raise InputError listing all problems.
+
+    `label` names the folder in messages and reports instead of its path (for example
+    `v1.0:rules` for rules read from a git revision into a temporary folder).
+    """
+    shown = label or display_path(directory)
+    if not is_folder(directory, shown):
+        raise InputError([Problem(shown, None, None, "rules folder not found", "check the path")])
+    problems: list[Problem] = []
+    files: list[tuple[str, str]] = []
+
+    def read(path: Path) -> Document | None:
+        try:
+            doc = load_yaml(path, f"{shown}/{path.name}" if label else display_path(path))
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+        files.append((path.name, doc.text))
+        return doc
+
+    documents: dict[str, Document] = {}
+    scoring_doc = read(directory / "scoring.yaml")
+    refs_doc = read(directory / "references.yaml")
+    for extra in (scoring_doc, refs_doc):
+        if extra is not None:
+            documents[extra.path] = extra
+    scoring = None
+    if scoring_doc is not None:
+        try:
+            scoring = load_scoring(scoring_doc)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    # Without references.yaml (already reported) citations cannot be checked one by one.
+    references = _references(refs_doc, problems) if refs_doc else None
+    lenses: list[Lens] = []
+    rules: list[Rule] = []
+    concluded_anywhere: set[str] = set()
+    fields = profile_fields()
+    for path in list_folder(directory, ".yaml", shown):
+        if path.name in ("scoring.yaml", "references.yaml"):
+            continue
+        doc = read(path)
+        if doc is None:
+            continue
+        documents[doc.path] = doc
+        checker = FileChecker(doc, fields, references, problems, concluded_anywhere)
+        lens = checker.lens()
+        if lens is None:
+            continue
+        lenses.append(lens)
+        rules.extend(checker.rules(lens))
+    _check_set(lenses, rules, scoring, problems, shown, concluded_anywhere)
+    if problems or scoring is None:
+        raise InputError(problems)
+    order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
+    lenses.sort(key=lambda lens: order.get(lens.id, len(order)))
+    return RuleSet(
+        shown,
+        documents,
+        tuple(lenses),
+        tuple(rules),
+        scoring,
+        tuple(sorted(files)),
+    )
+
+
+def _references(doc: Document, problems: list[Problem]) -> dict[str, str]:
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("references"), dict):
+        problems.append(
+            doc.problem(
+                (),
+                "expected a 'references:' mapping of key → full citation",
+                "write 'references:' followed by 'key: citation' lines",
+            )
+        )
+        return {}
+    out: dict[str, str] = {}
+    for key, text in data["references"].items():
+        if not isinstance(text, str) or not text.strip():
+            problems.append(
+                doc.problem(("references", key), f"reference '{key}' has no text", "add it")
+            )
+        else:
+            out[key] = " ".join(text.split())
+    return out
+
+
+def _check_set(
+    lenses: list[Lens],
+    rules: list[Rule],
+    scoring: Scoring | None,
+    problems: list[Problem],
+    shown: str,
+    concluded: set[str],
+) -> None:
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            first = seen[rule.id]
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"duplicate rule id '{rule.id}' (also at {first.file}:{first.line})",
+                    "give each rule its own id",
+                )
+            )
+        seen[rule.id] = rule
+    lens_files: dict[str, Lens] = {}
+    for lens in lenses:
+        if lens.id in lens_files:
+            problems.append(
+                Problem(
+                    lens.file,
+                    None,
+                    None,
+                    f"lens '{lens.id}' is also defined in {lens_files[lens.id].file}",
+                    "keep one file per lens",
+                )
+            )
+        lens_files[lens.id] = lens
+    if scoring is not None:
+        for lens in lenses:
+            if lens.id not in scoring.lenses:
+                problems.append(
+                    Problem(
+                        lens.file,
+                        None,
+                        None,
+                        f"lens '{lens.id}' is not listed in scoring.yaml",
+                        "add it to 'lenses:' in scoring.yaml",
+                    )
+                )
+        for lens_id in scoring.lenses:
+            if lens_id not in lens_files:
+                problems.append(
+                    Problem(
+                        f"{shown}/scoring.yaml",
+                        None,
+                        None,
+                        f"lens '{lens_id}' has no rule file",
+                        f"add {lens_id}.yaml or remove it from 'lenses:'",
+                    )
+                )
+    for rule in rules:
+        for pattern in rule.patterns:
+            if pattern.fact != "signal":
+                continue
+            for test in pattern.tests:
+                if test.field == "name" and test.op == "eq" and test.value not in concluded:
+                    close = difflib.get_close_matches(str(test.value), sorted(concluded), n=1)
+                    problems.append(
+                        Problem(
+                            rule.file,
+                            test.line,
+                            None,
+                            f"rule {rule.id} uses signal '{test.value}' but no rule concludes it",
+                            f"did you mean '{close[0]}'?"
+                            if close
+                            else "add a rule that concludes it",
+                        )
+                    )

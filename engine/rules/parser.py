@@ -1,0 +1,586 @@
+"""Checks one lens file of a rule set, collecting every problem with its file:line."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any
+
+from jinja2 import TemplateSyntaxError
+
+from ssa_risk.base.errors import Problem
+from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.profile.facts import field_schemas, required_fields
+from ssa_risk.rules.model import (
+    EFFECTS,
+    OPERATORS,
+    PATTERN_KEYS,
+    RULE_KEYS,
+    SEVERITIES,
+    Citation,
+    Example,
+    FieldTest,
+    Lens,
+    Pattern,
+    Ref,
+    Rule,
+)
+from ssa_risk.rules.narrative import (
+    GLOBAL_NAMES,
+    narrative_references,
+    refused_tags,
+    synthetic_failure,
+)
+from ssa_risk.rules.patterns import pattern_problems
+
+# Rule ids appear in reports, messages and the engine's own rule names (where `$start` and
+# `$sentinel` are internal rules): short, upper-case, like CMR-04 or PLAN-M1.
+RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*")
+MAX_RULE_ID = 32
+# durable_rules limits, measured with benchmarks/probe_engine_limits.py (see README).
+MAX_IN_VALUES = 511  # distinct tests under one engine node; 512 hangs registration
+MAX_CONDITIONS = 16  # facts one rule can hold at once (MAX_MESSAGE_FRAMES); 17 → error 304
+
+
+class FileChecker:
+    """Checks one lens file, adding every problem found to a shared list."""
+
+    def __init__(
+        self,
+        doc: Document,
+        fields: dict[str, set[str]],
+        references: dict[str, str] | None,
+        problems: list[Problem],
+        concluded: set[str],
+    ) -> None:
+        self.doc = doc
+        self.fields = fields
+        self.references = references
+        self.problems = problems
+        self.concluded = concluded  # every signal any rule concludes, even a broken rule
+        self.wildcards: list[tuple[str, YamlPath, str]] = []  # `matches` patterns to compile
+        self._rule_id = ""
+
+    def _p(self, path: YamlPath, message: str, fix: str) -> None:
+        self.problems.append(self.doc.problem(path, message, fix))
+
+    def _line(self, path: YamlPath) -> int:
+        loc = self.doc.location(path)
+        return loc.line if loc else 0
+
+    def _unknown_keys(
+        self, value: dict[str, Any], path: YamlPath, allowed: tuple[str, ...]
+    ) -> None:
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                fix = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+                self._p((*path, key), f"unknown key '{key}'", fix)
+
+    def lens(self) -> Lens | None:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self._p((), "a rule file must be a mapping with 'lens:' and 'rules:'", "see README")
+            return None
+        self._unknown_keys(data, (), ("lens", "rules"))
+        meta = data.get("lens")
+        if not isinstance(meta, dict):
+            self._p(("lens",), "missing 'lens:' with id, title and question", "add it")
+            return None
+        self._unknown_keys(meta, ("lens",), ("id", "title", "question"))
+        missing = [k for k in ("id", "title", "question") if not isinstance(meta.get(k), str)]
+        for k in missing:
+            self._p(("lens",), f"lens: missing '{k}' (text)", f"add '{k}:' under 'lens:'")
+        if missing:
+            return None
+        return Lens(meta["id"], meta["title"], " ".join(meta["question"].split()), self.doc.path)
+
+    def rules(self, lens: Lens) -> list[Rule]:
+        items = self.doc.data.get("rules")
+        if not isinstance(items, list) or not items:
+            self._p(("rules",), "'rules:' must be a list with at least one rule", "add rules")
+            return []
+        out = []
+        for i, item in enumerate(items):
+            rule = self._rule(item, ("rules", i), lens)
+            if rule is not None:
+                out.append(rule)
+        unusable = pattern_problems([w for w, _, _ in self.wildcards])
+        for wildcard, path, rule_id in self.wildcards:
+            if wildcard in unusable:
+                shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
+                self._p(
+                    path,
+                    f"rule {rule_id}: pattern '{shown}' cannot be used: {unusable[wildcard]}",
+                    "shorten the pattern or use fewer wildcards (* and ?), "
+                    "or split it into two conditions",
+                )
+        return out
+
+    def _text(self, item: dict[str, Any], path: YamlPath, key: str, required: bool = True) -> str:
+        value = item.get(key)
+        if value is None:
+            if required:
+                self._p(path, f"{format_path(path)}: missing '{key}'", f"add '{key}:'")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self._p((*path, key), f"'{key}' must be non-empty text", "write it as text")
+            return ""
+        return value
+
+    def _rule(self, item: Any, path: YamlPath, lens: Lens) -> Rule | None:
+        if not isinstance(item, dict):
+            self._p(path, "a rule must be a mapping", "start it with '- id: ...'")
+            return None
+        before = len(self.problems)
+        self._unknown_keys(item, path, RULE_KEYS)
+        rule_id = self._text(item, path, "id")
+        self._check_id(rule_id, (*path, "id"))
+        self._rule_id = rule_id
+        title = self._text(item, path, "title")
+        conclude = item.get("conclude")
+        if isinstance(conclude, str):
+            self.concluded.add(conclude)
+        effect = item.get("effect", "risk")
+        if effect not in EFFECTS:
+            self._p((*path, "effect"), f"unknown effect '{effect}'", f"use {', '.join(EFFECTS)}")
+        scope = item.get("scope", "country")
+        if scope not in ("country", "unit"):
+            self._p((*path, "scope"), f"unknown scope '{scope}'", "use country or unit")
+        elif "scope" in item and effect != "gate":
+            self._p((*path, "scope"), "'scope' applies to gates only", "add 'effect: gate'")
+        elif scope == "unit" and item.get("subject") is None:
+            self._p(
+                path,
+                f"rule {item.get('id')}: a unit gate needs 'subject:' (the unit)",
+                "bind the unit with 'as:' and name it in 'subject:'",
+            )
+        severity = item.get("severity")
+        if severity is None and conclude is None:
+            self._p(path, f"rule {rule_id}: missing 'severity'", f"use {', '.join(SEVERITIES)}")
+        elif severity is not None and severity not in SEVERITIES:
+            self._p(
+                (*path, "severity"),
+                f"rule {rule_id}: unknown severity '{severity}'",
+                f"use one of: {', '.join(SEVERITIES)}",
+            )
+        if conclude is not None and (not isinstance(conclude, str) or not conclude.isidentifier()):
+            self._p((*path, "conclude"), "a signal name must be one word", "e.g. military_elevated")
+        because = self._text(item, path, "because", required=severity is not None)
+        recommend = item.get("recommend", [])
+        if severity is not None and effect == "risk" and not recommend:
+            self._p(path, f"rule {rule_id}: no 'recommend' actions", "list at least one action")
+        if not isinstance(recommend, list) or not all(isinstance(r, str) for r in recommend):
+            self._p((*path, "recommend"), "'recommend' must be a list of text", "fix it")
+            recommend = []
+        cite = self._cite(item.get("cite"), (*path, "cite"), rule_id)
+        all_p, any_p, none_p = self._when(item.get("when"), (*path, "when"), rule_id)
+        # The engine holds the 'all' facts, one 'any' alternative (each alternative is its own
+        # engine rule) and, for a rule with 'none', the end-of-facts anchor; 'none'
+        # conditions hold no fact.
+        held = len(all_p) + (1 if any_p else 0) + (1 if none_p else 0)
+        if held > MAX_CONDITIONS:
+            parts = (
+                "'all'"
+                + (" + 1 for 'any'" if any_p else "")
+                + (" + 1 for 'none'" if none_p else "")
+            )
+            self._p(
+                (*path, "when"),
+                f"rule {rule_id}: {held} conditions the engine must hold at once "
+                f"({parts}), over the engine's limit of {MAX_CONDITIONS}",
+                "split the rule, or conclude a signal from some conditions and test that",
+            )
+        subject = item.get("subject")
+        bound = {p.name for p in all_p + any_p}
+        if subject is not None and not isinstance(subject, str):
+            self._p((*path, "subject"), "'subject' must be one name bound with 'as:'", "fix it")
+        elif subject is not None and subject not in bound:
+            self._p(
+                (*path, "subject"),
+                f"rule {rule_id}: subject '{subject}' is not a name bound with 'as:'",
+                f"use one of: {', '.join(sorted(bound)) or '(none bound)'}",
+            )
+        self._check_narrative(because, (*path, "because"), rule_id, all_p, any_p)
+        examples = self._examples(item.get("examples", []), (*path, "examples"), rule_id)
+        if len(self.problems) > before:
+            return None
+        return Rule(
+            id=rule_id,
+            title=" ".join(title.split()),
+            lens=lens.id,
+            severity=severity,
+            effect=effect,
+            all=all_p,
+            any=any_p,
+            none=none_p,
+            conclude=conclude,
+            subject=subject,
+            because=" ".join(because.split()),
+            recommend=tuple(" ".join(r.split()) for r in recommend),
+            cite=cite,
+            file=self.doc.path,
+            line=self._line(path),
+            examples=examples,
+            scope=scope,
+            definition=json.dumps(
+                {k: v for k, v in item.items() if k != "examples"}, sort_keys=True, default=str
+            ),
+        )
+
+    def _check_id(self, rule_id: str, path: YamlPath) -> None:
+        if not rule_id or (RULE_ID.fullmatch(rule_id) and len(rule_id) <= MAX_RULE_ID):
+            return
+        shown = json.dumps(rule_id if len(rule_id) <= 40 else rule_id[:37] + "...")
+        if rule_id.startswith("$"):
+            why = "ids starting with '$' are reserved for the engine's own rules"
+        elif len(rule_id) > MAX_RULE_ID:
+            why = f"it is {len(rule_id)} characters, over the limit of {MAX_RULE_ID}"
+        else:
+            why = "an id is upper-case letters and digits, in parts joined by hyphens"
+        self._p(path, f"rule id {shown} is not usable: {why}", "write an id such as CMR-04")
+
+    def _check_narrative(
+        self,
+        text: str,
+        path: YamlPath,
+        rule_id: str,
+        patterns: tuple[Pattern, ...],
+        alternatives: tuple[Pattern, ...],
+    ) -> None:
+        """A narrative may only read fields every matching profile is sure to have, and must
+        render for every value the profile schema allows."""
+        before = len(self.problems)
+        try:
+            names, fields = narrative_references(text)
+            refused = refused_tags(text)
+        except TemplateSyntaxError as exc:
+            self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
+            return
+        except RecursionError:
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' nests expressions too deeply to read",
+                "write plain text with a few {{ name.field }} expressions",
+            )
+            return
+        for tag in refused:
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{{% {tag} %}}', which a narrative may not use",
+                "write the text in the rule itself; a narrative cannot read other templates",
+            )
+        bound = {p.name: p for p in patterns}
+        for name in sorted(names & {p.name for p in alternatives}):
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{name}', which is bound in only one 'any' "
+                "branch and is missing when another branch matches",
+                "use names bound under 'all'",
+            )
+        for name in sorted(names - GLOBAL_NAMES - set(bound) - {p.name for p in alternatives}):
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' uses '{name}', which the rule does not bind",
+                f"use {', '.join(sorted(set(bound) | GLOBAL_NAMES))}",
+            )
+        sure = required_fields()
+        for name, attr in sorted(fields):
+            pattern = bound.get(name)
+            if pattern is None:
+                continue
+            tested = {t.field for t in pattern.tests if not (t.op == "exists" and t.value is False)}
+            if attr not in self.fields[pattern.fact]:
+                self._p(
+                    path,
+                    f"rule {rule_id}: '{pattern.fact}' facts have no field '{attr}'",
+                    "fix the name in 'because'",
+                )
+            elif attr not in tested | sure[pattern.fact]:
+                self._p(
+                    path,
+                    f"rule {rule_id}: 'because' uses {name}.{attr}, which a profile may leave out",
+                    f"test it in the rule (e.g. {attr}: {{exists: true}}) or drop it from the text",
+                )
+        if len(self.problems) == before:
+            failed = synthetic_failure(text, patterns)
+            if failed is not None:
+                variant, error = failed
+                fix = error.fix
+                if error.depends_on_values:
+                    fix += f"; it fails for the {variant} values a profile may have " + (
+                        "(0, empty lists, first choices)"
+                        if variant == "lowest"
+                        else "(largest numbers, long lists, last choices)"
+                    )
+                self._p(path, error.problem(rule_id, "", None).message, fix)
+
+    def _examples(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Example, ...]:
+        if not isinstance(value, list):
+            self._p(
+                path, f"rule {rule_id}: 'examples' must be a list", "start each with '- expect:'"
+            )
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            where = (*path, i)
+            if not isinstance(item, dict):
+                self._p(where, "an example needs 'expect:' and 'profile:'", "fix it")
+                continue
+            self._unknown_keys(item, where, ("expect", "profile", "note"))
+            expect = item.get("expect")
+            if expect not in ("fires", "silent"):
+                self._p(
+                    (*where, "expect") if "expect" in item else where,
+                    f"rule {rule_id}: an example must say 'expect: fires' or 'expect: silent'",
+                    "add 'expect: fires' or 'expect: silent'",
+                )
+                continue
+            fragment = item.get("profile")
+            if not isinstance(fragment, dict):
+                self._p(
+                    (*where, "profile") if "profile" in item else where,
+                    f"rule {rule_id}: an example needs a 'profile:' mapping",
+                    "give the profile fields the example needs",
+                )
+                continue
+            out.append(Example(expect, fragment, (*where, "profile"), self._line(where)))
+        return tuple(out)
+
+    def _cite(self, value: Any, path: YamlPath, rule_id: str) -> tuple[Citation, ...]:
+        if not isinstance(value, list) or not value:
+            self._p(path, f"rule {rule_id}: no 'cite' entries", "cite at least one reference")
+            return ()
+        out = []
+        for i, c in enumerate(value):
+            if not isinstance(c, dict) or not isinstance(c.get("ref"), str):
+                self._p((*path, i), "a citation needs 'ref:' (and optionally 'at:')", "fix it")
+                continue
+            self._unknown_keys(c, (*path, i), ("ref", "at"))
+            if self.references is not None and c["ref"] not in self.references:
+                close = difflib.get_close_matches(c["ref"], list(self.references), n=1)
+                self._p(
+                    (*path, i, "ref"),
+                    f"unknown reference '{c['ref']}'",
+                    f"did you mean '{close[0]}'?" if close else "add it to references.yaml",
+                )
+                continue
+            at = c.get("at")
+            text = (self.references or {}).get(c["ref"]) or str(c["ref"])
+            out.append(Citation(c["ref"], text, str(at) if at else None))
+        return tuple(out)
+
+    def _when(
+        self, value: Any, path: YamlPath, rule_id: str
+    ) -> tuple[tuple[Pattern, ...], tuple[Pattern, ...], tuple[Pattern, ...]]:
+        if not isinstance(value, dict) or not value:
+            self._p(path, f"rule {rule_id}: 'when' needs all, any or none", "add conditions")
+            return (), (), ()
+        self._unknown_keys(value, path, ("all", "any", "none"))
+        if not value.get("all") and not value.get("any"):
+            self._p(path, f"rule {rule_id}: 'when' needs 'all' or 'any'", "add what must hold")
+        names: dict[str, str] = {}
+        groups = []
+        for group in ("all", "any", "none"):
+            items = value.get(group, [])
+            if not isinstance(items, list):
+                self._p((*path, group), f"'{group}' must be a list of patterns", "fix it")
+                items = []
+            groups.append(
+                tuple(
+                    p
+                    for i, item in enumerate(items)
+                    if (p := self._pattern(item, (*path, group, i), names, group)) is not None
+                )
+            )
+        return groups[0], groups[1], groups[2]
+
+    def _pattern(
+        self, item: Any, path: YamlPath, names: dict[str, str], group: str
+    ) -> Pattern | None:
+        if not isinstance(item, dict):
+            self._p(path, "a condition must be a mapping with 'fact:' or 'signal:'", "fix it")
+            return None
+        self._unknown_keys(item, path, PATTERN_KEYS)
+        line = self._line(path)
+        for key in ("signal", "fact", "as"):
+            if key in item and not isinstance(item[key], str):
+                self._p((*path, key), f"'{key}' must be a single name", "write one word")
+                return None
+        if "signal" in item:
+            name = item.get("as") or f"_p{len(names)}"
+            names[name] = "signal"
+            return Pattern("signal", name, (FieldTest("name", "eq", item["signal"], line),), line)
+        kind = item.get("fact")
+        if kind not in self.fields:
+            close = difflib.get_close_matches(str(kind), list(self.fields), n=1)
+            self._p(
+                (*path, "fact") if "fact" in item else path,
+                f"unknown fact kind '{kind}'",
+                f"did you mean '{close[0]}'?" if close else f"use {', '.join(sorted(self.fields))}",
+            )
+            return None
+        name = item.get("as") or f"_p{len(names)}"
+        usable = isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+        if "as" in item and not usable:
+            self._p((*path, "as"), f"'{name}' is not a usable name", "use one word, e.g. mil")
+            return None
+        if "as" in item and name in names:
+            self._p((*path, "as"), f"name '{name}' is bound twice", "use another name")
+        if group == "none" and "as" in item:
+            self._p((*path, "as"), "a 'none' condition binds nothing", "remove 'as:'")
+        where = item.get("where", {})
+        if not isinstance(where, dict):
+            self._p((*path, "where"), "'where' must map field names to tests", "fix it")
+            where = {}
+        tests: list[FieldTest] = []
+        for field_name, spec in where.items():
+            tests.extend(self._tests(kind, field_name, spec, (*path, "where", field_name), names))
+        names[name] = kind
+        return Pattern(kind, name, tuple(tests), line)
+
+    def _tests(
+        self, kind: str, field_name: str, spec: Any, path: YamlPath, names: dict[str, str]
+    ) -> list[FieldTest]:
+        known = self.fields[kind]
+        if field_name not in known:
+            close = difflib.get_close_matches(field_name, sorted(known), n=1)
+            self._p(
+                path,
+                f"'{kind}' facts have no field '{field_name}'",
+                f"did you mean '{close[0]}'?" if close else f"fields: {', '.join(sorted(known))}",
+            )
+            return []
+        if not isinstance(spec, dict):
+            spec = {"eq": spec}
+        out = []
+        for op, raw in spec.items():
+            if op not in OPERATORS:
+                close = difflib.get_close_matches(str(op), OPERATORS, n=1)
+                self._p(
+                    (*path, op),
+                    f"unknown operator '{op}'",
+                    f"did you mean '{close[0]}'?" if close else f"use {', '.join(OPERATORS)}",
+                )
+                continue
+            value = self._value(raw, (*path, op), names)
+            is_list = field_schemas()[kind].get(field_name, {}).get("type") == "array"
+            if is_list and op != "contains" and op != "exists":
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is a list: '{op}' cannot compare it",
+                    "use contains: VALUE to ask whether the list holds a value",
+                )
+                continue
+            if isinstance(value, Ref) and op != "eq":
+                # durable_rules crashes on ordered comparisons with a joined field that some
+                # facts lack, so joins test equality only.
+                self._p(
+                    (*path, op),
+                    f"a join ({{ref: ...}}) can only test equality, not '{op}'",
+                    "write field: {eq: {ref: name.field}}",
+                )
+                continue
+            if op in ("eq", "in", "contains") and not isinstance(value, Ref):
+                values = value if op == "in" and isinstance(value, tuple) else (value,)
+                for v in values:
+                    self._check_value(kind, field_name, v, (*path, op), op == "contains")
+            if op == "in" and not (isinstance(raw, list) and raw):
+                self._p((*path, op), "'in' needs a list of values", "write [a, b]")
+            elif (
+                op == "in"
+                and len(distinct := {json.dumps(v, default=str) for v in raw}) > MAX_IN_VALUES
+            ):
+                self._p(
+                    (*path, op),
+                    f"'in' lists {len(distinct)} values, over the engine's limit of "
+                    f"{MAX_IN_VALUES}",
+                    "split the list into two rules or use a signal",
+                )
+            elif (
+                op in ("gt", "gte", "lt", "lte")
+                and not isinstance(value, Ref)
+                and (isinstance(value, bool) or not isinstance(value, int | float))
+            ):
+                self._p((*path, op), f"'{op}' compares numbers, got '{raw}'", "write a number")
+            elif op == "exists" and not isinstance(raw, bool):
+                self._p((*path, op), "'exists' takes true or false", "write exists: true")
+            elif op == "matches" and not (isinstance(raw, str) and raw):
+                self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
+            elif op == "matches" and not _is_text(field_schemas()[kind].get(field_name, {})):
+                # The engine rejects the whole rule set (error 102) for a pattern on a number.
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is not text: 'matches' compares text",
+                    "compare it with eq, in, gt, gte, lt or lte",
+                )
+            elif op == "matches":
+                self.wildcards.append((raw, (*path, op), self._rule_id))
+            out.append(FieldTest(field_name, op, value, self._line((*path, op))))
+        return out
+
+    def _check_value(
+        self, kind: str, field_name: str, value: Any, path: YamlPath, item: bool
+    ) -> None:
+        """Values a rule compares with must be values the profile schema allows there."""
+        schema = field_schemas()[kind].get(field_name, {})
+        if item:
+            schema = schema.get("items", {})
+        allowed = schema.get("enum")
+        if allowed is not None:
+            if value not in allowed or isinstance(value, bool):
+                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+                self._p(
+                    path,
+                    f"'{value}' is not an allowed value of {kind}.{field_name}",
+                    f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed)}",
+                )
+            return
+        want = schema.get("type")
+        ok = {
+            "boolean": isinstance(value, bool),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
+            "string": isinstance(value, str),
+        }.get(str(want), True)
+        if not ok:
+            names = {
+                "boolean": "true or false",
+                "integer": "a whole number",
+                "number": "a number",
+                "string": "text",
+            }
+            shown = str(value).lower() if isinstance(value, bool) else value
+            self._p(
+                path,
+                f"{kind}.{field_name} holds {names[str(want)]}, not '{shown}'",
+                f"compare it with {names[str(want)]}",
+            )
+
+    def _value(self, raw: Any, path: YamlPath, names: dict[str, str]) -> Any:
+        if isinstance(raw, dict) and set(raw) == {"ref"}:
+            target = str(raw["ref"])
+            name, _, field_name = target.partition(".")
+            if name not in names:
+                self._p(
+                    path,
+                    f"'{target}' refers to '{name}', which no earlier condition binds",
+                    "bind it with 'as:' in an earlier condition",
+                )
+            elif field_name not in self.fields[names[name]]:
+                self._p(path, f"'{names[name]}' facts have no field '{field_name}'", "fix it")
+            return Ref(name, field_name)
+        if isinstance(raw, list):
+            return tuple(raw)
+        return raw
+
+
+def _is_text(schema: Any) -> bool:
+    """Whether a field holds text (plain or from a list of allowed values)."""
+    if not isinstance(schema, dict):
+        return False
+    allowed = schema.get("enum")
+    if isinstance(allowed, list) and allowed:
+        return all(isinstance(v, str) for v in allowed)
+    return schema.get("type") == "string"

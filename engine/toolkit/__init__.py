@@ -1,0 +1,1 @@
+"""The text behind the authoring commands: listing, testing, explaining, linting rules."""

@@ -1,0 +1,105 @@
+"""Run the `examples` written beside each rule: small profiles on which it must fire or not.
+
+An example's profile fragment is laid over a minimal valid profile, validated like any
+profile (problems point at the rule file's lines), and assessed with the whole rule set, so
+signals concluded by other rules are available exactly as in a real assessment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ssa_risk.assessment.model import build_assessment
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.source import Document, Location, YamlPath
+from ssa_risk.evaluation.compiler import CompiledRuleset
+from ssa_risk.evaluation.durable import evaluate
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import Profile, validate_document
+from ssa_risk.rules.loader import Example, Rule, RuleSet
+
+EXAMPLE_BASE: dict[str, Any] = {
+    "schema_version": 1,
+    "country": "Exampleland",
+    "iso3": "EXL",
+    "as_of": "2020-06",
+    "sources": [{"id": "example", "title": "A rule example"}],
+}
+# Examples describe a fixed past; "today" is pinned so that they never expire.
+EXAMPLE_TODAY = date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    rule_id: str
+    index: int
+    expect: str
+    fired: bool
+    fired_rules: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    file: str
+    line: int
+    # Narratives that failed to render on this example (also in `problems`).
+    narration_problems: tuple[Problem, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and self.fired == (self.expect == "fires")
+
+    @property
+    def name(self) -> str:
+        return f"{self.rule_id}[{self.index}:{self.expect}]"
+
+
+def example_document(ruleset: RuleSet, rule: Rule, example: Example) -> Document:
+    """The example as a profile Document whose locations point into the rule file."""
+    source = ruleset.documents[rule.file]
+    data = {**EXAMPLE_BASE, **example.profile}
+    n = len(example.path)
+    locations: dict[YamlPath, Location] = {
+        path[n:]: loc for path, loc in source.locations.items() if path[:n] == example.path
+    }
+    return Document(rule.file, data, locations, ((rule.file, ""),))
+
+
+def run_example(
+    ruleset: RuleSet, compiled: CompiledRuleset, rule: Rule, index: int
+) -> ExampleResult:
+    example = rule.examples[index]
+    doc = example_document(ruleset, rule, example)
+    problems = tuple(validate_document(doc, EXAMPLE_TODAY))
+    fired: tuple[str, ...] = ()
+    narration: tuple[Problem, ...] = ()
+    if not problems:
+        profile = Profile(doc)
+        facts = profile_facts(profile)
+        firings, signals = evaluate(compiled, facts)
+        fired = tuple(dict.fromkeys(f.rule_id for f in firings))
+        try:
+            # Score and narrate as a real assessment would, so that a narrative that fails
+            # on this example fails the example.
+            build_assessment(profile, ruleset, facts, firings, signals, "")
+        except InputError as exc:
+            problems = narration = tuple(exc.problems)
+    return ExampleResult(
+        rule.id,
+        index,
+        example.expect,
+        rule.id in fired,
+        fired,
+        problems,
+        rule.file,
+        example.line,
+        narration,
+    )
+
+
+def run_examples(ruleset: RuleSet, compiled: CompiledRuleset) -> list[ExampleResult]:
+    """Every example of every rule, in rule-set order."""
+    return [
+        run_example(ruleset, compiled, rule, i)
+        for rule in ruleset.rules
+        for i in range(len(rule.examples))
+    ]

@@ -1,0 +1,48 @@
+"""Assessments of valid profiles that differ from the bundled one never crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
+from tests.helpers import TUNISIA_2020
+
+
+def _edit(folder: Path, name: str, old: str, new: str) -> Path:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder / TUNISIA_2020.name
+
+
+def test_signal_concluded_twice_from_different_facts(tunisia_copy):
+    second_army = (
+        "  - id: republican_guard\n"
+        "    name: A second military force\n"
+        "    kind: armed_forces\n"
+        "    budget_trend: rising\n"
+        "    political_role: rising\n"
+        "    sources: [sam2020]\n"
+        "  - id: internal_security\n"
+    )
+    path = _edit(tunisia_copy, "2020.yaml", "  - id: internal_security\n", second_army)
+    assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
+    traces = [s for s in assessment.signals if s.name == "military_elevated"]
+    assert len(traces) == 2
+
+
+def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(tunisia_copy):
+    path = _edit(
+        tunisia_copy,
+        "2010.yaml",
+        "    receives_assistance: true              # FMF, IMET and Section 1206 programmes\n"
+        "    sources: [sam2020]\n",
+        "    receives_assistance: true\n",
+    )
+    assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
+    evidence = [
+        e for f in assessment.findings for e in f.evidence if e.path.startswith("institutions[0]")
+    ]
+    assert evidence and all(e.sources == () for e in evidence)

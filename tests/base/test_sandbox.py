@@ -1,0 +1,298 @@
+"""Narratives and templates render in a limited sandbox: bombs, escapes and mistakes in them
+are input errors (exit 2) naming the file, the line, the limit and the fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ssa_risk.base.project import DEFAULT_TEMPLATES
+from ssa_risk.base.sandbox import Limits
+from ssa_risk.reports import render
+from ssa_risk.rules.narrative import NarrativeError, narrate, usd
+
+
+def _set_because(rules: Path, text: str) -> None:
+    """Replace the 'because' text of LEV-01 (rules/leverage.yaml, line 19) with `text`."""
+    path = rules / "leverage.yaml"
+    source = path.read_text(encoding="utf-8")
+    start = source.index("    because: >-\n")
+    end = source.index("buys little leverage.\n", start) + len("buys little leverage.\n")
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(f'{source[:start]}    because: "{quoted}"\n{source[end:]}', encoding="utf-8")
+
+
+DIVIDE_HINT = "do not divide by a field that can be 0, or test in the rule that it is not"
+TYPE_HINT = (
+    "use each filter and operator on values of the right kind (numbers, text, lists), "
+    "and give '%' formatting one value per placeholder"
+)
+LOWEST = "; it fails for the lowest values a profile may have (0, empty lists, first choices)"
+
+
+@pytest.mark.parametrize(
+    ("because", "message"),
+    [
+        (
+            "{{ 1/0 }}",
+            f"its 'because' text fails to render (division by zero) — {DIVIDE_HINT}{LOWEST}",
+        ),
+        (
+            "{{ country | sum }}",
+            "its 'because' text fails to render (unsupported operand type(s) for +: 'int' and "
+            f"'str') — {TYPE_HINT}{LOWEST}",
+        ),
+        (
+            "{{ '%s%s' % (country,) }}",
+            "its 'because' text fails to render (not enough arguments for format string) — "
+            f"{TYPE_HINT}{LOWEST}",
+        ),
+        (
+            "{% include 'other.j2' %}",
+            "'because' uses '{% include %}', which a narrative may not use — write the text in "
+            "the rule itself; a narrative cannot read other templates",
+        ),
+        (
+            "{{ aid.fms_usd | random }}",
+            "its 'because' text fails to render (No filter named 'random'.) — use only names "
+            "bound with 'as:', fields those facts have, and Jinja's built-in filters (except "
+            "'random') or 'usd'",
+        ),
+        (
+            "{{ 9**999999999 }}",
+            "its 'because' text computes a number of more than 10,000 bits (about 3,000 digits) "
+            "— use smaller exponents and products",
+        ),
+    ],
+)
+def test_lint_and_assess_report_a_narrative_that_cannot_render(
+    run_cli, rules_copy, because, message
+):
+    _set_because(rules_copy, because)
+    expected = f"rules/leverage.yaml:19:5: rule LEV-01: {message}"
+    lint = run_cli("rules", "lint", str(rules_copy))
+    assert lint.exit_code == 2
+    assert lint.output.splitlines() == [expected, "1 error(s), 0 warning(s)"]
+    assess = run_cli(
+        "assess", str(DEFAULT_TEMPLATES.parent / "profiles/tunisia/2020.yaml"),
+        "--rules", str(rules_copy), "-o", "out.md",
+    )  # fmt: skip
+    assert assess.exit_code == 2
+    assert expected in assess.output.splitlines()
+    assert not Path("out.md").exists()
+
+
+def test_lint_renders_narratives_on_the_examples_that_fire(run_cli, rules_copy):
+    # Renders for the schema's lowest and highest values, but not for the example's 5000000.
+    _set_because(rules_copy, "{{ 1 // (aid.fms_usd - 5000000) }}")
+    result = run_cli("rules", "lint", str(rules_copy))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"rules/leverage.yaml:8: rule LEV-01: its 'because' text fails to render "
+        f"(division by zero) — {DIVIDE_HINT}",
+        "1 error(s), 0 warning(s)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{{ 'x' * 10**9 }}", "builds a text or list longer than 20,000"),
+        ("{{ 'ab'.center(10**9) }}", "builds a text or list longer than 20,000"),
+        (
+            "{{ ('x' * 1000) | replace('x', 'y' * 1000) }}",
+            "builds a text or list longer than 20,000",
+        ),
+        ("{{ (['x' * 1000] * 1000) | join }}", "builds a text or list longer than 20,000"),
+        ("{{ '%999999999s' % country }}", "builds a text or list longer than 20,000"),
+        ("{{ '{:>999999999}'.format(country) }}", "builds a text or list longer than 20,000"),
+        (
+            "{% for a in 'x' * 10000 %}{% for b in 'x' * 10000 %}{% endfor %}{% endfor %}",
+            "takes more than 10,000 steps (loop items and calls)",
+        ),
+        (
+            "{% for a in 'x' * 1000 %}{{ 'y' * 1000 }}{% endfor %}",
+            "writes more than 20,000 characters",
+        ),
+        (
+            "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+            "nests macro calls more than 20 deep",
+        ),
+        ("{{ 2 ** 20000 }}", "computes a number of more than 10,000 bits (about 3,000 digits)"),
+        ("{{ (10 ** 3000) * (10 ** 3000) }}", "computes a number of more than 10,000 bits"),
+    ],
+)
+def test_narrative_bombs_stop_at_a_limit(text, reason):
+    with pytest.raises(NarrativeError) as info:
+        narrate(text, {"country": "Tunisia"})
+    assert info.value.reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ joiner() }}",
+        "{{ lipsum() }}",
+        "{{ namespace() }}",
+        "{{ country.__class__ }}",
+    ],
+)
+def test_narratives_have_no_unsafe_or_random_globals(text):
+    with pytest.raises(NarrativeError) as info:
+        narrate(text, {"country": "Tunisia"})
+    assert info.value.reason.startswith("fails to render (")
+
+
+def test_usd_never_overflows():
+    huge = 10**400
+    assert usd(huge) == "$" + f"{10**394:,}" + ".0 million"
+    assert usd(12_345_678) == "$12.3 million"
+    assert usd(999_999) == "$999,999"
+    assert usd(2.5e6) == "$2.5 million"
+    assert usd(float("inf")) == "inf"
+    assert usd(True) == "True"
+
+
+def test_a_huge_amount_is_one_input_error_not_a_crash(run_cli, tmp_path):
+    profile = tmp_path / "huge.yaml"
+    amount = "1" + "0" * 400
+    profile.write_text(
+        "schema_version: 1\ncountry: Hugeland\niso3: HUG\nas_of: 2020-06\n"
+        "sources:\n  - {id: s, title: A source}\n"
+        f"assistance:\n  fms_usd: {amount}\n  fmf_usd: 1\n",
+        encoding="utf-8",
+    )
+    result = run_cli("assess", str(profile), "-o", "out.md")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "huge.yaml:8:12: '10000000000000000000…' has more than 18 digits — write a smaller number\n"
+    )
+    assert not Path("out.md").exists()
+
+
+@pytest.fixture
+def own_templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, target)
+    return target
+
+
+def _assess_with(run_cli, templates: Path, body: str, name: str = "report.md.j2"):
+    (templates / name).write_text(body, encoding="utf-8")
+    result = run_cli(
+        "assess", str(DEFAULT_TEMPLATES.parent / "profiles/tunisia/2020.yaml"),
+        "--templates", str(templates), "-o", "out.md",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert not Path("out.md").exists()
+    return result.output.splitlines()
+
+
+def test_templates_cannot_escape_the_sandbox(run_cli, own_templates):
+    lines = _assess_with(
+        run_cli, own_templates, "{{ cycler.__init__.__globals__.os.popen('id').read() }}\n"
+    )
+    assert lines == [
+        "templates/report.md.j2:1: template error: access to attribute '__init__' "
+        "of 'StrictUndefined' object is unsafe. — fix the template"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        (
+            "# Report\n{{ 9**999999999 }}\n",
+            2,
+            "template 'report.md.j2' computes a number of more than 10,000 bits (about 3,000 "
+            "digits) — use smaller exponents and products",
+        ),
+        (
+            "{{ 'x' * 10**9 }}\n",
+            1,
+            "template 'report.md.j2' builds a text or list longer than 20,000,000 — repeat, pad "
+            "or join less",
+        ),
+        (
+            # Ten nested loops writing a little each time: stopped at the output limit.
+            "{% set s = 'x' * 1000 %}"
+            + "".join(f"{{% for i{n} in range(100) %}}" for n in range(10))
+            + "{{ s }}"
+            + "{% endfor %}" * 10
+            + "\n",
+            1,
+            "template 'report.md.j2' writes more than 20,000,000 characters — write less: loop "
+            "over fewer items and do not repeat large texts",
+        ),
+        (
+            "{% set s %}{% for i in range(100000) %}{% for j in range(100000) %}"
+            "{{ 'x' * 1000 }}{% endfor %}{% endfor %}{% endset %}\n",
+            1,
+            "template 'report.md.j2' writes more than 20,000,000 characters — write less: loop "
+            "over fewer items and do not repeat large texts",
+        ),
+        (
+            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}\n{{ m(1) }}\n",
+            1,
+            "template 'report.md.j2' nests macro calls more than 100 deep — give a macro that "
+            "calls itself a case where it stops",
+        ),
+        (
+            "text\n{{ 1 / 0 }}\n",
+            2,
+            "template error: ZeroDivisionError: division by zero — fix the template",
+        ),
+        (
+            "{{ a.findings | random }}\n",
+            1,
+            "template error: No filter named 'random'. — fix the template",
+        ),
+    ],
+)
+def test_template_bombs_and_mistakes_are_input_errors(run_cli, own_templates, body, line, message):
+    lines = _assess_with(run_cli, own_templates, body)
+    assert lines == [f"templates/report.md.j2:{line}: {message}"]
+
+
+def test_nested_loops_stop_at_the_step_limit(run_cli, own_templates, monkeypatch):
+    monkeypatch.setattr(
+        render,
+        "TEMPLATE_LIMITS",
+        Limits(output=10**6, steps=1000, value=10**6, work=10**7, depth=10),
+    )
+    body = "".join(f"{{% for i{n} in range(100000) %}}" for n in range(10)) + "{% endfor %}" * 10
+    lines = _assess_with(run_cli, own_templates, body + "\n")
+    assert lines == [
+        "templates/report.md.j2:1: template 'report.md.j2' takes more than 1,000 "
+        "steps (loop items and calls) — loop over fewer items: a loop inside a loop multiplies "
+        "the steps"
+    ]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"report.md.j2": "{% include 'report.md.j2' %}\n"},
+        {"report.md.j2": "{% include 'a.j2' %}\n", "a.j2": "{% include 'report.md.j2' %}\n"},
+        {"report.md.j2": "{% extends 'b.j2' %}\n", "b.j2": "{% extends 'report.md.j2' %}\n"},
+    ],
+)
+def test_include_and_extends_loops_are_input_errors(run_cli, own_templates, files):
+    for name, body in files.items():
+        (own_templates / name).write_text(body, encoding="utf-8")
+    lines = _assess_with(run_cli, own_templates, files["report.md.j2"])
+    assert lines == [
+        "templates/report.md.j2:1: template 'report.md.j2' includes, imports or extends "
+        "templates more than 100 times in one report — remove the cycle: a template must not "
+        "include or extend itself, directly or through another"
+    ]
+
+
+def test_templates_have_no_random_or_unsafe_globals():
+    env = render._environment(DEFAULT_TEMPLATES.resolve())
+    assert "random" not in env.filters
+    assert not {"cycler", "joiner", "lipsum"} & set(env.globals)
+    assert {"usd", "cell"} <= set(env.filters)

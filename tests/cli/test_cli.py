@@ -1,0 +1,173 @@
+"""The `ssa-risk` command as an assessor runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssa_risk import __version__
+from tests.helpers import TUNISIA_2020
+
+
+def test_assess_bundled_profile_writes_report_with_expected_findings(run_cli, tmp_path):
+    out = tmp_path / "tunisia-2020.md"
+    result = run_cli("assess", str(TUNISIA_2020), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        f"Tunisia 2020-07: high risk — conditions required (25 findings) → {out.name}\n"
+    )
+    report = out.read_text(encoding="utf-8")
+    for rule_id in ("CMR-02", "CMR-04", "RIV-01", "GOV-01", "GOV-02", "HR-01", "HR-02", "EXE-01"):
+        assert f"### {rule_id}:" in report
+    # Rules whose conditions do not hold for Tunisia in 2020 stay silent.
+    for rule_id in ("CMR-03", "PLAN-01", "PLAN-02"):
+        assert f"### {rule_id}:" not in report
+    assert "47% of the public in Tunisia supports military rule" in report
+    assert "Rating: **moderate** → **low** after mitigation." in report
+    assert "### PLAN-M1: Joint action plan" in report
+    assert "The 2017 Bilateral Country Action Plan sets shared objectives" in report
+    # Evidence names the profile path and line.
+    assert (
+        "- `civil_military.support_for_military_rule_pct` = 47 "
+        "(profiles/tunisia/2020.yaml:22); sources: sam2020"
+    ) in report.replace(str(TUNISIA_2020.parent.parent.parent) + "/", "")
+
+
+def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_path):
+    result = run_cli("assess")
+    assert result.exit_code == 0, result.stderr
+    for year in ("2010", "2013", "2016", "2020"):
+        assert (tmp_path / "reports" / f"tunisia-{year}.md").is_file()
+    assert result.stdout.splitlines() == [
+        "Tunisia 2010-12: high risk — conditions required (9 findings) → reports/tunisia-2010.md",
+        "Tunisia 2013-12: high risk — conditions required (25 findings) → reports/tunisia-2013.md",
+        "Tunisia 2016-12: high risk — conditions required (21 findings) → reports/tunisia-2016.md",
+        "Tunisia 2020-07: high risk — conditions required (25 findings) → reports/tunisia-2020.md",
+    ]
+
+
+def test_same_input_gives_byte_identical_report(run_cli, tmp_path):
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    assert run_cli("assess", str(TUNISIA_2020), "-o", str(first)).exit_code == 0
+    assert run_cli("assess", str(TUNISIA_2020), "-o", str(second)).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "missing.yaml: file not found — check the path\n"),
+        (
+            "country: Tunisia\n  iso3: TUN\n",
+            "bad.yaml:2:7: YAML syntax error: mapping values are not allowed here"
+            " — fix the YAML syntax at this point\n",
+        ),
+        (
+            "- just\n- a list\n",
+            "bad.yaml:1:1: a profile must be a mapping of fields, but this file holds a list"
+            " — start the file with 'schema_version: 1' and the profile's fields\n",
+        ),
+        ("", "bad.yaml:1:1: file is empty — write the YAML content it should hold\n"),
+    ],
+    ids=["missing-file", "yaml-syntax", "not-a-mapping", "empty"],
+)
+def test_bad_profile_exits_2_with_one_line_and_no_output(run_cli, tmp_path, content, message):
+    name = "missing.yaml" if content is None else "bad.yaml"
+    if content is not None:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    out = tmp_path / "out.md"
+    result = run_cli("assess", name, "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert result.stdout == ""
+    assert not out.exists()
+    assert list(tmp_path.glob(".out.md.*")) == []
+
+
+def test_profile_with_several_problems_reports_all_in_one_pass(run_cli, tunisia_copy):
+    path = tunisia_copy / "2020.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("iso3: TUN", "iso3: TUN\ncolour: green", 1)
+    text = text.replace("satisfaction_with_democracy: low", "satisfaction_with_democracy: meh")
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("assess", "tunisia/2020.yaml", "-o", "out.md")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "tunisia/2020.yaml:11:1: colour: unknown key 'colour' — did you mean 'country'?",
+        "tunisia/2020.yaml:55:3: political_context.satisfaction_with_democracy: 'meh' is not"
+        " an allowed value — use one of: none, low, moderate, high, severe",
+    ]
+    assert not (tunisia_copy.parent / "out.md").exists()
+
+
+def test_one_bad_profile_among_several_leaves_no_reports(run_cli, tmp_path):
+    (tmp_path / "bad.yaml").write_text("[1, 2]\n", encoding="utf-8")
+    result = run_cli("assess", str(TUNISIA_2020), "bad.yaml", "--out-dir", "out")
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_flag_with_several_profiles_is_a_user_error(run_cli):
+    result = run_cli("assess", str(TUNISIA_2020), str(TUNISIA_2020), "-o", "x.md")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "-o names one report file but 2 profiles were given — "
+        "pass one profile with -o, or use --out-dir\n"
+    )
+
+
+def test_unknown_option_value_exits_2(run_cli):
+    result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ssa-risk assess: Invalid value for '--format': 'pdf' is not one of 'md', 'html', 'json'."
+        " — see 'ssa-risk assess --help'\n"
+    )
+
+
+def test_unknown_command_exits_2_with_one_line(run_cli):
+    result = run_cli("asses")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ssa-risk: No such command 'asses'. Did you mean 'assess'? — see 'ssa-risk --help'\n"
+    )
+
+
+def test_unexpected_error_is_exit_1_with_debug_hint(run_cli, monkeypatch):
+    import ssa_risk.assessment.assessor
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ssa_risk.assessment.assessor, "profile_facts", broken)
+    result = run_cli("assess", str(TUNISIA_2020), "-o", "x.md")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "ssa-risk: internal error: RuntimeError: boom — this is a bug; "
+        "rerun with --debug for the traceback and report it\n"
+    )
+    debug = run_cli("--debug", "assess", str(TUNISIA_2020), "-o", "x.md")
+    assert debug.exit_code == 1
+    assert "Traceback (most recent call last)" in debug.stderr
+
+
+def test_version_and_help(run_cli):
+    assert run_cli("--version").stdout == f"ssa-risk, version {__version__}\n"
+    assert "assess" in run_cli("--help").stdout
+    help_text = run_cli("assess", "--help").stdout
+    assert "Assess PROFILES (default: every bundled profile)" in help_text
+
+
+def test_missing_rules_folder_is_a_user_error(run_cli, tmp_path):
+    result = run_cli("assess", str(TUNISIA_2020), "--rules", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert result.stderr == "nope: rules folder not found — check the path\n"
+
+
+def test_report_written_atomically_replaces_existing_file(run_cli, tmp_path):
+    out = tmp_path / "r.md"
+    out.write_text("old", encoding="utf-8")
+    assert run_cli("assess", str(TUNISIA_2020), "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("# Security assistance suitability")
+    assert sorted(p.name for p in Path(tmp_path).iterdir() if p.name.startswith(".")) == []

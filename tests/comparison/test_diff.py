@@ -1,0 +1,262 @@
+"""ssa-risk diff and impact: what changed, why, and exit codes for pipelines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.helpers import SAME_PROFILE_V1_VS_NOW, diff_json, edit_file
+
+
+def _change(diff, rule_id: str):
+    [change] = [c for c in diff["changes"] if c["rule_id"] == rule_id]
+    return change
+
+
+def test_severity_change_is_a_rule_edit(run_cli, repo):
+    edit_file(
+        repo / "rules/human_rights.yaml",
+        "  - id: HR-08\n    title: Assisted institution with a"
+        " poor human-rights record\n    severity: high",
+        "  - id: HR-08\n    title: Assisted"
+        " institution with a poor human-rights record\n    severity: moderate",
+    )
+    change = _change(diff_json(run_cli), "HR-08")
+    assert (change["status"], change["severity_before"], change["severity_after"]) == (
+        "changed",
+        "high",
+        "moderate",
+    )
+    assert change["cause"] == {"kind": "rule edited", "details": ["severity: high → moderate"]}
+
+
+def test_condition_change_is_a_rule_edit_naming_the_key(run_cli, repo):
+    edit_file(
+        repo / "rules/civil_military.yaml",
+        "support_for_military_rule_pct: {gte: 40}",
+        "support_for_military_rule_pct: {gte: 50}",
+    )
+    diff = diff_json(run_cli)
+    change = _change(diff, "CMR-02")
+    assert change["status"] == "removed"
+    assert change["cause"] == {
+        "kind": "rule edited",
+        "details": ["when.all[0].where.support_for_military_rule_pct.gte: 40 → 50"],
+    }
+    assert diff["lenses"] == []  # CMR-04 keeps civil-military risk high
+
+
+def test_new_rule(run_cli, repo):
+    path = repo / "rules/leverage.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: LEV-M1")
+    path.write_text(
+        text[:start]
+        + """\
+  - id: LEV-05
+    title: An established partnership
+    severity: low
+    when:
+      all:
+        - fact: assistance
+          where: {relationship_status: established}
+    because: The partnership is established.
+    recommend: [Review it.]
+    cite: [{ref: sam2020}]
+""",
+        encoding="utf-8",
+    )  # LEV-05 added (LEV-M1, cut off with it, does not fire for 2020 either way)
+    diff = diff_json(run_cli)
+    assert _change(diff, "LEV-05")["cause"] == {
+        "kind": "rule added",
+        "details": ["LEV-05 is new in this rule set"],
+    }
+    assert _change(diff, "LEV-05")["status"] == "added"
+
+
+def test_removed_rule(run_cli, repo):
+    path = repo / "rules/assistance_design.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: PLAN-M2")
+    path.write_text(text[:start], encoding="utf-8")
+    diff = diff_json(run_cli)
+    change = _change(diff, "PLAN-M2")
+    assert change["status"] == "removed"
+    assert change["cause"] == {
+        "kind": "rule removed",
+        "details": ["PLAN-M2 is not in this rule set"],
+    }
+    # PLAN-M2 was a mitigation: without it the planning lens keeps one mitigation (PLAN-M1).
+    assert diff["lenses"] == []
+
+
+def test_profile_value_change_names_field_values_and_line(run_cli, repo):
+    shutil.copy(repo / "tunisia/2020.yaml", repo / "tunisia/2020b.yaml")
+    edit_file(
+        repo / "tunisia/2020b.yaml",
+        "support_for_military_rule_pct: 47",
+        "support_for_military_rule_pct: 35",
+    )
+    result = run_cli("diff", "tunisia/2020.yaml", "tunisia/2020b.yaml", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    change = _change(json.loads(result.stdout), "CMR-02")
+    assert change["status"] == "removed"
+    assert change["cause"] == {
+        "kind": "profile changed",
+        "details": [
+            "civil_military.support_for_military_rule_pct: 47 → 35 (tunisia/2020b.yaml:22)"
+        ],
+    }
+
+
+def test_wording_only_change(run_cli, repo):
+    edit_file(
+        repo / "rules/civil_military.yaml",
+        "supports military\n      rule, and the armed",
+        "backs military\n      rule, and the armed",
+    )
+    change = _change(diff_json(run_cli), "CMR-02")
+    assert change["status"] == "changed"
+    assert change["cause"]["kind"] == "wording only"
+    assert change["cause"]["details"][0].startswith("because: ")
+
+
+def test_markdown_diff_counts_unchanged_findings_and_is_deterministic(run_cli, repo):
+    edit_file(
+        repo / "rules/civil_military.yaml",
+        "support_for_military_rule_pct: {gte: 40}",
+        "support_for_military_rule_pct: {gte: 50}",
+    )
+    args = SAME_PROFILE_V1_VS_NOW
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.stdout == second.stdout
+    text = first.stdout
+    assert text.startswith("# What changed: Tunisia\n\nBefore: tunisia/2020.yaml under v1:rules")
+    assert "## Findings removed (1)\n\n### CMR-02: Public support for military rule" in text
+    assert "- when.all[0].where.support_for_military_rule_pct.gte: 40 → 50\n" in text
+    assert text.endswith("24 finding(s) unchanged.\n")
+
+
+def test_diff_of_saved_assessments(run_cli, repo):
+    assert run_cli("assess", "tunisia/2016.yaml", "--format", "json", "-o", "a.json").exit_code == 0
+    assert run_cli("assess", "tunisia/2020.yaml", "--format", "json", "-o", "b.json").exit_code == 0
+    result = run_cli("diff", "a.json", "b.json", "--format", "json")
+    diff = json.loads(result.stdout)
+    assert diff["overall"] == ["high risk — conditions required", "high risk — conditions required"]
+    assert ["Human rights and repression", "high", "critical"] in diff["lenses"]
+    assert _change(diff, "CMR-02")["cause"]["details"] == [
+        "civil_military.support_for_military_rule_pct: (absent) → 47 (tunisia/2020.yaml:22)"
+    ]
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("any", 3), ("new-high", 3), ("rating-worse", 0)])
+def test_fail_on_exit_codes(run_cli, repo, fail_on, code):
+    # PLAN-03 goes from moderate to high: a new high finding. Its lens stays rated low after
+    # the two mitigations of 2020, so no rating gets worse.
+    edit_file(
+        repo / "rules/assistance_design.yaml",
+        "    title: Portfolio weighted towards operational capability\n    severity: moderate",
+        "    title: Portfolio weighted towards operational capability\n    severity: high",
+    )
+    result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--fail-on", fail_on)
+    assert result.exit_code == code
+    expected = f"ssa-risk: --fail-on {fail_on}: the change crosses this line\n" if code else ""
+    assert result.stderr == expected
+
+
+def test_fail_on_passes_when_nothing_changed(run_cli, repo):
+    result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--fail-on", "any")
+    assert result.exit_code == 0
+    assert result.stdout.endswith("25 finding(s) unchanged.\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--rules-before", "nosuchtag"],
+            "nosuchtag: unknown git revision 'nosuchtag'"
+            " — use a commit, branch or tag that exists (see 'git log')\n",
+        ),
+        (
+            ["--rules-before", "v1:nowhere"],
+            "v1:nowhere: 'nowhere' is not a folder in revision v1"
+            " — name the rules folder as it was in that revision, e.g. REV:rules\n",
+        ),
+    ],
+    ids=["unknown-revision", "path-not-in-revision"],
+)
+def test_bad_revisions(run_cli, repo, args, message):
+    result = run_cli("diff", "tunisia/2020.yaml", "tunisia/2020.yaml", *args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+
+
+def test_json_that_is_not_an_assessment_or_of_another_version(run_cli, repo):
+    (repo / "x.json").write_text('{"hello": 1}', encoding="utf-8")
+    result = run_cli("diff", "x.json", "tunisia/2020.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "x.json: is not an assessment written by ssa-risk — pass a profile, or a file from"
+        " 'ssa-risk assess --format json'\n"
+    )
+    (repo / "y.json").write_text('{"kind": "assessment", "schema_version": 9}', encoding="utf-8")
+    result = run_cli("diff", "y.json", "tunisia/2020.yaml")
+    assert result.stderr == (
+        "y.json: assessment schema_version 9 is not supported — this version of ssa-risk reads"
+        " schema_version 1; assess the profile again\n"
+    )
+
+
+def test_two_countries_cannot_be_compared(run_cli, repo):
+    shutil.copy(repo / "tunisia/2010.yaml", repo / "other.yaml")
+    edit_file(repo / "other.yaml", "country: Tunisia\niso3: TUN", "country: Morocco\niso3: MAR")
+    result = run_cli("diff", "tunisia/2010.yaml", "other.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "other.yaml: assesses Morocco, but tunisia/2010.yaml assesses Tunisia"
+        " — compare two assessments of the same country\n"
+    )
+
+
+def test_impact_lists_flips_per_profile(run_cli, repo):
+    edit_file(
+        repo / "rules/civil_military.yaml",
+        "support_for_military_rule_pct: {gte: 40}",
+        "support_for_military_rule_pct: {gte: 50}",
+    )
+    result = run_cli(
+        "impact",
+        "--before",
+        "v1",
+        "--after",
+        "rules",
+        *(f"tunisia/{y}.yaml" for y in ("2010", "2013", "2016", "2020")),
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2] == "Before: v1:rules. After: rules. 4 profile(s)."
+    assert (
+        "| tunisia/2020.yaml | high risk — conditions required | high risk — conditions required"
+        " | 0 | 1 | 0 |"
+    ) in lines
+    assert (
+        "- removed: CMR-02 Public support for military rule alongside an elevated military;"
+        " cause: rule edited"
+    ) in lines
+    fail = run_cli(
+        "impact", "--before", "v1", "--after", "rules", "tunisia/2020.yaml", "--fail-on", "any"
+    )
+    assert fail.exit_code == 3
+
+
+def test_malformed_json_names_the_line(run_cli, repo):
+    (repo / "bad.json").write_text('{\n  "kind": "assessment",\n  oops\n}\n', encoding="utf-8")
+    result = run_cli("diff", "bad.json", "tunisia/2020.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "bad.json:3:3: not valid JSON (Expecting property name enclosed in double quotes)"
+        " — pass an assessment written by 'ssa-risk assess --format json'\n"
+    )

@@ -1,0 +1,296 @@
+"""durable_rules' limits are checked when rules load: exact, and before the engine sees a rule."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ssa_risk.base.errors import InputError
+from ssa_risk.base.source import load_yaml
+from ssa_risk.evaluation.compiler import MAX_STACK, compile_ruleset
+from ssa_risk.evaluation.durable import evaluate
+from ssa_risk.profile.facts import Fact
+from ssa_risk.profile.reader import validate_document
+from ssa_risk.rules.loader import load_rules
+
+LENS_FILE = "executive_centralisation.yaml"
+
+
+def _rule(rule_id: str, where: str, fact: str = "programme", extra: str = "") -> str:
+    return f"""
+  - id: {rule_id}
+    title: A test rule.
+    severity: low
+    when:
+      all:
+        - fact: {fact}
+          where: {where}{extra}
+    because: A test rule.
+    recommend: [Watch it.]
+    cite: [{{ref: sam2020}}]"""
+
+
+def _add(rules_copy: Path, *rules: str) -> Path:
+    path = rules_copy / LENS_FILE
+    path.write_text(path.read_text(encoding="utf-8") + "".join(rules) + "\n", encoding="utf-8")
+    return path
+
+
+def _problems(rules_copy: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        compile_ruleset(load_rules(rules_copy))
+    return [str(p) for p in info.value.problems]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+@pytest.mark.parametrize("bad", ["$start", "$sentinel"])
+def test_an_id_naming_an_internal_engine_rule_is_refused(rules_copy, bad):
+    path = _add(rules_copy, _rule(f"'{bad}'", "{code: A}"))
+    line = _line_of(path, f"  - id: '{bad}'")
+    assert _problems(rules_copy) == [
+        f"{path}:{line}:5: rule id \"{bad}\" is not usable: ids starting with '$' are reserved"
+        " for the engine's own rules — write an id such as CMR-04"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown", "why"),
+    [
+        (
+            '"X-1\\nY"',
+            '"X-1\\nY"',
+            "an id is upper-case letters and digits, in parts joined by hyphens",
+        ),
+        ("../X", '"../X"', "an id is upper-case letters and digits, in parts joined by hyphens"),
+        (
+            "X" * 100_000,
+            json.dumps("X" * 37 + "..."),
+            "it is 100000 characters, over the limit of 32",
+        ),
+    ],
+)
+def test_an_unsafe_id_is_refused_with_an_example_of_a_good_one(rules_copy, raw, shown, why):
+    _add(rules_copy, _rule(raw, "{code: A}"))
+    assert [p.split(": ", 1)[1] for p in _problems(rules_copy)] == [
+        f"rule id {shown} is not usable: {why} — write an id such as CMR-04"
+    ]
+
+
+def test_bundled_ids_are_all_usable():
+    assert compile_ruleset(load_rules(Path("rules")))
+
+
+def test_a_text_longer_than_the_engine_matches_is_refused_by_the_validator(tmp_path):
+    profile = Path("profiles/tunisia/2020.yaml").read_text(encoding="utf-8")
+    for size, text, shown in [
+        (65_535, "x" * 65_535, None),
+        (65_536, "x" * 65_536, "text is 65,536 characters, over the limit of 65,535"),
+        (
+            40_000,
+            "é" * 40_000,
+            "text is 40,000 characters (80,000 bytes as the rules engine stores it), over the "
+            "limit of 65,535",
+        ),
+    ]:
+        path = tmp_path / f"p{size}.yaml"
+        # The long text replaces the summary (line 12); the old summary becomes an unknown key.
+        path.write_text(
+            profile.replace("summary: >-", f"summary: {text}\nold: >-", 1), encoding="utf-8"
+        )
+        doc = load_yaml(path, str(path))
+        found = [
+            str(p) for p in validate_document(doc, date(2026, 1, 1)) if "limit of 65" in str(p)
+        ]
+        line = 12
+        assert found == (
+            [] if shown is None else [f"{path}:{line}:1: summary: {shown} — shorten it or split it"]
+        )
+
+
+def test_the_engine_matches_up_to_the_limit_and_not_beyond():
+    """Pins the limit the validator enforces: the engine reads a text's length as 16 bits."""
+    from ssa_risk.evaluation.compiler import CompiledRuleset
+
+    definition = {"R": {"all": [{"m": {"$and": [{"fact": "coup"}, {"$imt": {"note": "x.*"}}]}}]}}
+    compiled = CompiledRuleset("limits-text", definition, {})
+    fired, _ = evaluate(compiled, [Fact("c1", "coup", (), {"note": "x" * 65_535})])
+    assert [f.rule_id for f in fired] == ["R"]
+
+
+@pytest.mark.parametrize(
+    ("wildcard", "reason"),
+    [
+        ("*" * 127, "it crashes the engine"),
+        ("*a*a?", "too many states for the engine"),
+        ("*abc" * 5, "too many states for the engine"),
+    ],
+)
+def test_a_pattern_the_engine_cannot_compile_is_refused_before_it_sees_it(
+    rules_copy, wildcard, reason
+):
+    path = _add(rules_copy, _rule("X-1", f"{{note: {{matches: '{wildcard}'}}}}", fact="coup"))
+    line = _line_of(path, f"          where: {{note: {{matches: '{wildcard}'}}}}")
+    shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
+    assert _problems(rules_copy) == [
+        f"{path}:{line}:26: rule X-1: pattern '{shown}' cannot be used: {reason} — shorten the"
+        " pattern or use fewer wildcards (* and ?), or split it into two conditions"
+    ]
+
+
+def test_lint_and_assess_exit_2_on_a_crashing_pattern_without_crashing(rules_copy):
+    _add(rules_copy, _rule("X-1", "{note: {matches: '" + "*" * 130 + "'}}", fact="coup"))
+    for args in (
+        ["rules", "lint", str(rules_copy)],
+        [
+            "assess",
+            "--rules",
+            str(rules_copy),
+            "profiles/tunisia/2020.yaml",
+            "-o",
+            str(rules_copy / "out.md"),
+        ],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=60
+        )
+        if done.returncode != 2:
+            done = subprocess.run(
+                [str(Path(sys.executable).parent / "ssa-risk"), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "crashes the engine" in done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (rules_copy / "out.md").exists()
+
+
+def test_an_in_list_of_512_values_is_refused_before_registration_hangs(rules_copy):
+    path = _add(
+        rules_copy, _rule("X-1", json.dumps({"code": {"in": [f"C{i}" for i in range(512)]}}))
+    )
+    where = json.dumps({"code": {"in": [f"C{i}" for i in range(512)]}})
+    line = _line_of(path, "          where: " + where)
+    assert _problems(rules_copy) == [
+        f"{path}:{line}:28: 'in' lists 512 values, over the engine's limit of 511"
+        " — split the list into two rules or use a signal"
+    ]
+
+
+def test_an_in_list_that_fills_an_engine_node_is_refused_and_a_smaller_one_works(rules_copy):
+    # Bundled rules already put tests under 'programme' facts: 511 values more would hang.
+    _add(rules_copy, _rule("X-1", json.dumps({"code": {"in": [f"C{i}" for i in range(511)]}})))
+    assert [p.split(": ", 1)[1] for p in _problems(rules_copy)] == [
+        "rule X-1: more than 511 different tests follow one test, over the engine's limit"
+        " — split the list into two rules or use a signal"
+    ]
+    path = rules_copy / LENS_FILE
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\n  - id: X-1")] + "\n", encoding="utf-8")
+    _add(rules_copy, _rule("X-1", json.dumps({"code": {"in": [f"C{i}" for i in range(500)]}})))
+    ruleset = load_rules(rules_copy)
+    fired, _ = evaluate(compile_ruleset(ruleset), [Fact("p1", "programme", (), {"code": "C499"})])
+    assert "X-1" in [f.rule_id for f in fired]
+
+
+def test_seventeen_conditions_in_one_rule_are_refused(rules_copy):
+    extra = "".join(f"\n        - fact: programme\n          as: p{i}" for i in range(16))
+    path = _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
+    line = _line_of(path, "  - id: X-1") + 3
+    assert _problems(rules_copy) == [
+        f"{path}:{line}:5: rule X-1: 17 conditions the engine must hold at once ('all'),"
+        " over the engine's limit of 16 — split the rule, or conclude a signal from some"
+        " conditions and test that"
+    ]
+
+
+def test_a_none_condition_counts_its_anchor(rules_copy):
+    extra = "".join(f"\n        - fact: programme\n          as: p{i}" for i in range(15))
+    extra += "\n      none:\n        - fact: coup"
+    _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
+    assert (
+        "17 conditions the engine must hold at once ('all' + 1 for 'none')"
+        in _problems(rules_copy)[0]
+    )
+
+
+def test_any_alternatives_count_once_each_is_its_own_engine_rule(rules_copy):
+    # 15 'all' conditions and 3 alternatives: each engine rule holds 16 facts.
+    extra = "".join(f"\n        - fact: programme\n          as: p{i}" for i in range(14))
+    extra += "\n      any:" + "\n        - fact: coup" * 3
+    _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
+    compiled = compile_ruleset(load_rules(rules_copy))
+    assert [n for n in compiled.definition if n.startswith("X-1")] == ["X-1#0", "X-1#1", "X-1#2"]
+
+
+def test_sixteen_conditions_in_one_rule_load_and_fire(rules_copy):
+    # Each condition matches one fact: conditions that match every fact multiply the
+    # engine's partial matches (16 facts over 16 such conditions exhaust memory).
+    extra = "".join(
+        f"\n        - fact: programme\n          as: p{i}\n          where: {{code: A{i}}}"
+        for i in range(15)
+    )
+    _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
+    compiled = compile_ruleset(load_rules(rules_copy))
+    facts = [
+        Fact(f"p{i}", "programme", (), {"code": f"A{i}" if i < 15 else "A"}) for i in range(16)
+    ]
+    fired, _ = evaluate(compiled, facts)
+    assert "X-1" in [f.rule_id for f in fired]
+
+
+def test_several_hundred_rules_over_one_fact_kind_load_and_evaluate(rules_copy):
+    """The old guess refused more than 60 conditions per fact kind; the engine takes these."""
+    _add(
+        rules_copy,
+        *(_rule(f"X-{i}", f"{{code: C{i}, total_usd: {{gt: {i}}}}}") for i in range(500)),
+    )
+    compiled = compile_ruleset(load_rules(rules_copy))
+    facts = [
+        Fact(f"p{i}", "programme", (), {"code": f"C{i}", "total_usd": 10_000}) for i in range(500)
+    ]
+    fired, _ = evaluate(compiled, facts)
+    assert {f.rule_id for f in fired} >= {f"X-{i}" for i in range(500)}
+
+
+def test_tests_one_fact_passes_at_once_are_counted_exactly(rules_copy):
+    """Conditions whose second tests can all hold at once: the engine's stack of 64."""
+
+    def with_rules(n: int) -> list[str]:
+        (rules_copy / "extra.yaml").unlink(missing_ok=True)
+        _add(rules_copy, *(_rule(f"X-{i}", f"{{total_usd: {{gt: {i}}}}}") for i in range(n)))
+        try:
+            compiled = compile_ruleset(load_rules(rules_copy))
+            # The fact that reaches the most tests: it also meets the bundled rules' tests.
+            fields = {"total_usd": 10**9, "years_ago": 1, "kind": "education_and_training"}
+            fired, _ = evaluate(
+                compiled, [Fact("p1", "programme", (), {**fields, "recipient": "x"})]
+            )
+            assert len([f for f in fired if f.rule_id.startswith("X-")]) == n
+        except InputError as exc:
+            return [str(p) for p in exc.problems]
+        finally:
+            path = rules_copy / LENS_FILE
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text[: text.index("\n  - id: X-0")] + "\n", encoding="utf-8")
+        return []
+
+    ok = [n for n in (58, 59, 60) if not with_rules(n)]
+    assert ok, "some number of such conditions must load"
+    over = max(ok) + 1
+    problems = with_rules(over)
+    assert problems == [
+        f"{rules_copy}: a 'programme' fact can be passing {MAX_STACK + 1} condition tests at once,"
+        f" over the engine's limit of {MAX_STACK} — start conditions on 'programme' with an"
+        " equality test that tells facts apart (e.g. code), or conclude a signal once and test"
+        " the signal"
+    ]

@@ -1,0 +1,90 @@
+"""Helpers shared by the tests of every package: bundled paths, small rule and fact builders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ssa_risk.base.errors import InputError
+from ssa_risk.base.project import DEFAULT_PROFILES
+from ssa_risk.base.source import load_yaml
+from ssa_risk.evaluation.compiler import CompiledRuleset, compile_rule
+from ssa_risk.profile.facts import Fact
+from ssa_risk.rules.loader import FieldTest, Pattern, Rule
+
+TUNISIA_2020 = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
+
+# The same profile under the tagged rules (v1) and the edited working copy (rules/).
+SAME_PROFILE_V1_VS_NOW = (
+    "diff",
+    "tunisia/2020.yaml",
+    "tunisia/2020.yaml",
+    "--rules-before",
+    "v1",
+    "--rules-after",
+    "rules",
+)
+
+
+def make_rule(rule_id: str, all_: list[Pattern], none: list[Pattern] = (), conclude=None) -> Rule:  # type: ignore[assignment]
+    return Rule(
+        id=rule_id,
+        title=rule_id,
+        lens="test",
+        severity="low",
+        effect="risk",
+        all=tuple(all_),
+        any=(),
+        none=tuple(none),
+        conclude=conclude,
+        subject=None,
+        because="x",
+        recommend=("x",),
+        cite=(),
+        file="t.yaml",
+        line=1,
+    )
+
+
+def make_pattern(kind: str, binding: str, **tests: object) -> Pattern:
+    return Pattern(kind, binding, tuple(FieldTest(k, "eq", v, 1) for k, v in tests.items()), 1)
+
+
+def make_compiled(*rules: Rule) -> CompiledRuleset:
+    definition = {n: a for r in rules for n, a in compile_rule(r).items()}
+    name = "test-" + "-".join(r.id for r in rules) + f"-{id(rules)}"
+    return CompiledRuleset(
+        name,
+        definition,
+        {r.id: r.conclude for r in rules if r.conclude},
+        {n: r.id for r in rules for n in compile_rule(r)},
+    )
+
+
+def make_fact(fid: str, kind: str, **fields: object) -> Fact:
+    return Fact(fid, kind, (fid,), fields)
+
+
+def yaml_problems(tmp_path: Path, content: str | bytes) -> list[str]:
+    path = tmp_path / "p.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_yaml(path, "p.yaml")
+    return [str(p) for p in info.value.problems]
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def diff_json(run_cli, *extra: str):
+    result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json", *extra)
+    assert result.exit_code in (0, 3), result.stderr
+    return json.loads(result.stdout)

@@ -1,0 +1,63 @@
+"""Every rule's examples, one test each: `pytest -k CMR-02` runs one rule's examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.rules.scoring import RATINGS
+from ssa_risk.toolkit.examples import run_example
+
+ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+CASES = [
+    pytest.param(rule, i, id=f"{rule.id}[{i}:{example.expect}]")
+    for rule in ASSESSOR.ruleset.rules
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize(("rule", "index"), CASES)
+def test_rule_example(rule, index):
+    result = run_example(ASSESSOR.ruleset, ASSESSOR.compiled, rule, index)
+    assert not result.problems, [str(p) for p in result.problems]
+    wanted = "fire" if result.expect == "fires" else "stay silent"
+    assert result.fired == (result.expect == "fires"), (
+        f"{rule.file}:{result.line}: expected {rule.id} to {wanted};"
+        f" rules that fired: {', '.join(result.fired_rules) or 'none'}"
+    )
+
+
+def test_every_rule_has_an_example_that_fires_and_one_that_stays_silent():
+    lacking = [
+        rule.id
+        for rule in ASSESSOR.ruleset.rules
+        if {e.expect for e in rule.examples} != {"fires", "silent"}
+    ]
+    assert lacking == []
+
+
+def test_default_rule_set_covers_nine_lenses_with_at_least_forty_cited_rules():
+    rules = ASSESSOR.ruleset.rules
+    assert len(rules) >= 40
+    assert [lens.id for lens in ASSESSOR.ruleset.lenses] == [
+        "civil_military",
+        "institutional_rivalry",
+        "governance_reform",
+        "human_rights",
+        "executive_centralisation",
+        "political_context",
+        "assistance_design",
+        "leverage",
+        "threat_environment",
+    ]
+    assert all(rule.cite for rule in rules)
+    assert {rule.lens for rule in rules} == {lens.id for lens in ASSESSOR.ruleset.lenses}
+    assert all(r.severity in RATINGS for r in rules if r.severity)
+    # Layered reasoning, mitigations and gates are all in use.
+    assert {r.effect for r in rules} == {"risk", "mitigation", "gate"}
+    assert {r.conclude for r in rules if r.conclude} == {
+        "military_elevated",
+        "performance_over_reform",
+        "threat_surge",
+    }

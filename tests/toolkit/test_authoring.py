@@ -1,0 +1,307 @@
+"""The rule-authoring toolkit: rules list/show/lint/test, explain, and the oracle."""
+
+from __future__ import annotations
+
+import pytest
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.evaluation.durable import evaluate
+from ssa_risk.evaluation.explain import Evaluator
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import Profile, load_profile
+from ssa_risk.toolkit.examples import example_document
+from tests.helpers import TUNISIA_2020
+
+ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
+
+
+# --- the oracle: two independent evaluations agree --------------------------------------
+
+
+def _both(profile: Profile) -> tuple[set[str], set[str]]:
+    facts = profile_facts(profile)
+    firings, _ = evaluate(ASSESSOR.compiled, facts)
+    return {f.rule_id for f in firings}, Evaluator(ASSESSOR.ruleset, facts).fired
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_python_evaluation_agrees_with_the_engine_on_bundled_profiles(path):
+    engine, python = _both(load_profile(path))
+    assert engine == python
+    assert engine  # the comparison means something only if rules fire
+
+
+def test_python_evaluation_agrees_with_the_engine_on_every_rule_example():
+    mismatches = []
+    for rule in ASSESSOR.ruleset.rules:
+        for i, example in enumerate(rule.examples):
+            doc = example_document(ASSESSOR.ruleset, rule, example)
+            engine, python = _both(Profile(doc))
+            if engine != python:
+                mismatches.append((rule.id, i, engine ^ python))
+    assert mismatches == []
+
+
+# --- rules list / show ------------------------------------------------------------------
+
+
+def test_rules_list_table_and_json(run_cli):
+    result = run_cli("rules", "list", "--lens", "leverage")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "ID      LENS      SEVERITY    TITLE",
+        "LEV-01  leverage  moderate    A customer rather than a grantee",
+        "LEV-02  leverage  high        Assistance treated as an entitlement",
+        "LEV-03  leverage  moderate    Large assistance without agreed benchmarks",
+        "LEV-04  leverage  moderate    Several competing donors",
+        "LEV-M1  leverage  mitigation  A fresh start in the partnership",
+    ]
+    import json
+
+    listed = json.loads(run_cli("rules", "list", "--format", "json").stdout)
+    assert len(listed) == len(ASSESSOR.ruleset.rules)
+    assert listed[0] == {
+        "id": "PLAN-01",
+        "lens": "assistance_design",
+        "severity": "high",
+        "effect": "risk",
+        "title": "Uncoordinated donors and a shopping-list partner",
+        "file": "rules/assistance_design.yaml",
+        "line": 8,
+    }
+
+
+def test_rules_list_unknown_lens(run_cli):
+    result = run_cli("rules", "list", "--lens", "levrage")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--lens: unknown lens 'levrage' — use one of: civil_military,")
+
+
+def test_rules_show(run_cli):
+    result = run_cli("rules", "show", "CMR-04")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith(
+        "CMR-04: Assistance flows to a military whose political weight is rising\n"
+        "  lens: Civil-military relations and coup risk (civil_military)\n"
+        "  severity: high\n"
+        "  defined at rules/civil_military.yaml:"
+    )
+    assert "    - programme (as prog): recipient = mil.id, years_ago <= 10\n" in text
+    assert "  [1] expect silent (rules/civil_military.yaml:" in text
+
+
+def test_rules_show_unknown_id_suggests(run_cli):
+    result = run_cli("rules", "show", "cmr-4")
+    assert result.exit_code == 2
+    assert result.stderr == "unknown rule 'cmr-4' — did you mean CMR-04?\n"
+    assert (
+        run_cli("rules", "show", "XYZ").stderr == "unknown rule 'XYZ' — see 'ssa-risk rules list'\n"
+    )
+
+
+# --- rules lint -------------------------------------------------------------------------
+
+LINT_RULES = """\
+  - id: LEV-80
+    title: Signal nobody uses
+    conclude: lonely_signal
+    when:
+      all:
+        - fact: assistance
+    cite: [{ref: rand-epp}]
+  - id: LEV-81
+    title: Impossible range
+    severity: low
+    when:
+      all:
+        - fact: civil_military
+          where:
+            support_for_military_rule_pct: {gte: 50, lt: 30}
+    because: x
+    recommend: [x]
+    cite: [{ref: rand-epp}]
+  - id: LEV-82
+    title: Impossible values
+    severity: low
+    when:
+      all:
+        - fact: assistance
+          where:
+            relationship_status: {eq: new, in: [established, entitlement]}
+    because: x
+    recommend: [x]
+    cite: [{ref: rand-epp}]
+    examples:
+      - expect: fires
+        profile: {assistance: {relationship_status: new}}
+"""
+
+
+def test_lint_reports_each_warning_and_strict_fails_on_them(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    original = leverage.read_text(encoding="utf-8")
+    n = len(original.splitlines())
+    leverage.write_text(original + LINT_RULES, encoding="utf-8")
+    refs = rules_copy / "references.yaml"
+    refs.write_text(refs.read_text(encoding="utf-8") + "  unused-ref: Nobody cites this.\n")
+    refs_line = len(refs.read_text(encoding="utf-8").splitlines())
+    result = run_cli("rules", "lint", str(rules_copy))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"rules/leverage.yaml:{n + 1}: warning: rule LEV-80 concludes signal 'lonely_signal' but"
+        " no rule uses it — use it in another rule's conditions, or remove 'conclude'",
+        f"rules/leverage.yaml:{n + 1}: warning: rule LEV-80 has no example that fires and one"
+        " that stays silent — add one that fires and one that stays silent under 'examples:'",
+        f"rules/leverage.yaml:{n + 8}: warning: rule LEV-81 has no example that fires and one"
+        " that stays silent — add one that fires and one that stays silent under 'examples:'",
+        f"rules/leverage.yaml:{n + 15}: warning: rule LEV-81: no value of"
+        " 'support_for_military_rule_pct' can pass all of gte 50, lt 30 — the condition can"
+        " never hold; correct the bounds or values",
+        f"rules/leverage.yaml:{n + 19}: warning: rule LEV-82 has no example that stays silent"
+        " — add one that stays silent under 'examples:'",
+        f"rules/leverage.yaml:{n + 26}: warning: rule LEV-82: no value of"
+        " 'relationship_status' can pass all of eq new, in [established, entitlement] — the"
+        " condition can never hold; correct the bounds or values",
+        f"rules/references.yaml:{refs_line}:3: warning: reference 'unused-ref' is not cited by"
+        " any rule — cite it or remove it",
+        "0 error(s), 7 warning(s)",
+    ]
+    strict = run_cli("rules", "lint", str(rules_copy), "--strict")
+    assert strict.exit_code == 2
+
+
+def test_lint_errors_exit_2(run_cli, rules_copy):
+    path = rules_copy / "leverage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: high", "severity: hi", 1))
+    result = run_cli("rules", "lint", str(rules_copy))
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[-1] == "1 error(s), 0 warning(s)"
+    assert "rule LEV-02: unknown severity 'hi'" in result.stdout
+
+
+def test_lint_of_the_bundled_rules_is_clean(run_cli):
+    result = run_cli("rules", "lint", "--strict")
+    assert result.exit_code == 0
+    assert result.stdout == "0 error(s), 0 warning(s)\n"
+
+
+# --- rules test -------------------------------------------------------------------------
+
+
+def test_rules_test_passes_on_the_bundled_rules(run_cli):
+    result = run_cli("rules", "test")
+    examples = sum(len(r.examples) for r in ASSESSOR.ruleset.rules)
+    assert result.exit_code == 0
+    assert result.stdout == f"{examples} passed, 0 failed\n"
+
+
+def test_rules_test_shows_expected_actual_and_why_not(run_cli, rules_copy):
+    path = rules_copy / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    # CMR-08's firing example now says the military never held power: the rule stays silent.
+    text = text.replace(
+        "civil_military: {military_held_power: true, support_for_military_rule_pct: 35}",
+        "civil_military: {military_held_power: false, support_for_military_rule_pct: 35}",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("rules", "test", str(rules_copy), "-k", "CMR-08")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("FAIL CMR-08[0:fires] (rules/civil_military.yaml:")
+    assert lines[1:4] == [
+        "  expected CMR-08 to fire; it stayed silent",
+        "  CMR-08 did not fire: A military that has ruled before, with public support for its"
+        " return",
+        "  Conditions, failing first:",
+    ]
+    assert (
+        "    FAIL military_held_power: expected = true, actual false (profile rules/civil"
+        in result.stdout
+    )
+    ok_line = (
+        "    ok   support_for_military_rule_pct: expected >= 30, actual 35 (profile rules/civil"
+    )
+    assert ok_line in result.stdout
+    assert lines[-1] == "1 passed, 1 failed"
+
+
+def test_rules_test_coverage(run_cli):
+    result = run_cli("rules", "test", "--coverage")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "RULE     EXAMPLE  PROFILES" in lines
+    assert "CMR-02   yes      2020" in lines
+    assert "CMR-03   yes      -" in lines  # no bundled snapshot has a recent coup
+    assert "Profile fields no rule reads:" in lines
+    assert "  institution.role" in lines
+
+
+def test_rules_test_pattern_matching_nothing(run_cli):
+    result = run_cli("rules", "test", "-k", "XYZ-99")
+    assert result.exit_code == 2
+    assert result.stderr == "-k XYZ-99: no example matches — try a rule id such as CMR-02\n"
+
+
+# --- explain ----------------------------------------------------------------------------
+
+
+def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_cli):
+    result = run_cli("explain", str(TUNISIA_2020), "--rule", "CMR-02")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "CMR-02 fired: Public support for military rule alongside an elevated military\n"
+        "Matched:\n"
+        "  signal military_elevated\n"
+        "  civil_military (profiles/tunisia/2020.yaml:20)\n"
+        "    support_for_military_rule_pct = 47 (profiles/tunisia/2020.yaml:22)\n"
+        "Signals it relied on:\n"
+        "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:8) from:\n"
+        "    institutions[0] (profiles/tunisia/2020.yaml:26)\n"
+        "      kind = armed_forces (profiles/tunisia/2010.yaml:57)\n"
+        "      political_role = rising (profiles/tunisia/2020.yaml:28)\n"
+        "      budget_trend = rising (profiles/tunisia/2020.yaml:27)\n"
+    )
+
+
+def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_cli):
+    result = run_cli("explain", str(DEFAULT_PROFILES / "tunisia" / "2016.yaml"), "--rule", "CMR-02")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "CMR-02 did not fire: Public support for military rule alongside an elevated military\n"
+        "Conditions, failing first:\n"
+        "  FAIL all: civil_military (rules/civil_military.yaml:38)\n"
+        "    FAIL support_for_military_rule_pct: expected >= 40, actual missing from the"
+        " profile (rule rules/civil_military.yaml:41)\n"
+        "  ok   signal military_elevated: concluded (rules/civil_military.yaml:42)\n"
+    )
+
+
+def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_cli):
+    result = run_cli("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
+    assert result.stdout.splitlines()[2] == (
+        "  FAIL none: assistance.framework matches, which must be absent"
+        " (rules/assistance_design.yaml:42; profiles/tunisia/2020.yaml:98)"
+    )
+
+
+def test_explain_with_a_wrong_value_shows_expected_and_actual_with_lines(run_cli):
+    result = run_cli("explain", str(DEFAULT_PROFILES / "tunisia" / "2010.yaml"), "--rule", "GOV-01")
+    assert "    FAIL status: expected one of [stalled, deadlocked], actual absent" in result.stdout
+    assert "(profile profiles/tunisia/2010.yaml:" in result.stdout
+
+
+def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
+    result = run_cli("explain", str(TUNISIA_2020))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Tunisia 2020-07: 24 rules fired"
+    assert "  CMR-02   Public support for military rule alongside an elevated military" in lines
+    assert (
+        "  CMR-08   A military that has ruled before, with public support for its return:"
+        " military_held_power is false, needs = true"
+    ) in lines
+    assert lines[-1] == "Run `ssa-risk explain PROFILE --rule ID` for one rule's conditions."
