@@ -165,6 +165,21 @@ def read_at_revision(spec: str, repo: Path, limit: int) -> tuple[bytes, str]:
     return shown.stdout, label
 
 
+def changed_since(rev: str, profile: Path, repo: Path) -> str | None:
+    """`REV:path` of a profile whose folder (its snapshots) in the working tree is not as it
+    was at `rev`; None when it is the same, or git cannot tell (not in the repository)."""
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return None
+    try:
+        relative = profile.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+    except (OSError, ValueError, RuntimeError):
+        return None
+    folder = relative.parent.as_posix()
+    same = _git(repo, "diff", "--quiet", rev, "--", f":(top){folder}")
+    return f"{rev}:{relative.as_posix()}" if same.returncode == 1 else None
+
+
 class RulesSource:
     """A rules folder, or a git revision exported to a temporary folder for as long as needed.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
@@ -27,11 +27,17 @@ from ssa_risk.base.files import read_utf8
 from ssa_risk.base.interrupts import cleanup_on_signals
 from ssa_risk.base.paths import display_path
 from ssa_risk.comparison.diff import Diff, diff_assessments
-from ssa_risk.comparison.git import RulesSource, export_profile, read_at_revision, revision_spec
+from ssa_risk.comparison.git import (
+    RulesSource,
+    changed_since,
+    export_profile,
+    read_at_revision,
+    revision_spec,
+)
 from ssa_risk.profile.reader import Profile, load_profile
 
 _JSON_FIX = "name a .json file"
-_AssessorFor = Callable[["Rules"], "tuple[Assessor, str]"]
+_AssessorFor = Callable[["Rules"], "_Loaded"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,13 @@ class Rules:
 
     spec: str
     option: str  # the command-line option that gave it, for messages
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    assessor: Assessor
+    shown: str  # how the rules are named in the diff
+    revision: str | None  # the git revision they were read at, if any
 
 
 def diff_sides(
@@ -55,23 +68,30 @@ def diff_sides(
 
     `repo` is the folder git runs in for `REV:path` sides and rules at a revision.
     """
-    assessors: dict[str, tuple[Assessor, str]] = {}
+    assessors: dict[str, _Loaded] = {}
     with ExitStack() as stack:
 
-        def assessor(rules: Rules) -> tuple[Assessor, str]:
+        def assessor(rules: Rules) -> _Loaded:
             # Both sides under the same rules share one loaded, compiled rule set.
             if rules.spec not in assessors:
                 source = stack.enter_context(RulesSource(rules.spec, repo, rules.option))
                 loaded = Assessor.load(source.directory, templates, source.label, verify)
-                assessors[rules.spec] = (loaded, source.label or display_path(source.directory))
+                shown = source.label or display_path(source.directory)
+                revision = source.label.partition(":")[0] if source.label else None
+                assessors[rules.spec] = _Loaded(loaded, shown, revision)
             return assessors[rules.spec]
 
-        old, old_label = _side(before, rules_before, repo, assessor)
-        new, new_label = _side(after, rules_after, repo, assessor)
-    return diff_assessments(old, new, (old_label, new_label))
+        old, old_label, old_hint = _side(before, rules_before, repo, assessor)
+        new, new_label, new_hint = _side(after, rules_after, repo, assessor)
+    diff = diff_assessments(old, new, (old_label, new_label))
+    hints = tuple(dict.fromkeys(h for h in (old_hint, new_hint) if h))
+    return replace(diff, notes=diff.notes + hints) if hints else diff
 
 
-def _side(spec: str, rules: Rules, repo: Path, assessor: _AssessorFor) -> tuple[Assessment, str]:
+def _side(
+    spec: str, rules: Rules, repo: Path, assessor: _AssessorFor
+) -> tuple[Assessment, str, str | None]:
+    """The side's Assessment, its label, and a note for the diff if one is due."""
     if not spec.strip():
         raise InputError(
             [
@@ -88,18 +108,33 @@ def _side(spec: str, rules: Rules, repo: Path, assessor: _AssessorFor) -> tuple[
     if spec.lower().endswith(".json"):
         if at_revision is not None:
             raw, label = read_at_revision(spec, repo, MAX_JSON_BYTES)
-            return assessment_from_json(_utf8(raw, label), label), label
+            return assessment_from_json(_utf8(raw, label), label), label, None
         shown = display_path(Path(spec))
         text = read_utf8(Path(spec), shown, MAX_JSON_BYTES, _JSON_FIX)
-        return assessment_from_json(text, shown), shown
+        return assessment_from_json(text, shown), shown, None
     # The rules first: a rule set that cannot be loaded is reported before the profile.
-    loaded, rules_shown = assessor(rules)
+    loaded = assessor(rules)
+    hint = None
     if at_revision is not None:
         profile, shown = _profile_at_revision(spec, repo)
     else:
         shown = display_path(Path(spec))
         profile = load_profile(Path(spec), shown)
-    return loaded.assess_profile(profile), f"{shown} under {rules_shown}"
+        if loaded.revision is not None:
+            hint = _working_copy_hint(Path(spec), shown, loaded.revision, repo)
+    return loaded.assessor.assess_profile(profile), f"{shown} under {loaded.shown}", hint
+
+
+def _working_copy_hint(path: Path, shown: str, revision: str, repo: Path) -> str | None:
+    """A plain path is the working copy even when its rules come from a revision: say so when
+    the profile's folder is not as it was at that revision, and how to compare it as it was."""
+    at_revision = changed_since(revision, path, repo)
+    if at_revision is None:
+        return None
+    return (
+        f"{shown} is the working copy, which differs from {revision} "
+        f"(write {at_revision} to compare it as it was at {revision})"
+    )
 
 
 def _profile_at_revision(spec: str, repo: Path) -> tuple[Profile, str]:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 
 from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES
-from tests.helpers import edit_file
+from tests.helpers import SAME_PROFILE_V1_VS_NOW, edit_file
 
 
 def _json(result: Result) -> Any:
@@ -303,3 +303,35 @@ def test_rev_path_outside_a_repository(run_cli):
         "HEAD:tunisia/2020.yaml: is not a profile, and this is not inside a git repository"
         " — name a profile that exists, or run inside the project's repository\n"
     )
+
+
+def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(run_cli, repo):
+    edit_file(
+        repo / "tunisia/2020.yaml",
+        "support_for_military_rule_pct: 47",
+        "support_for_military_rule_pct: 35",
+    )
+    diff = _json(
+        run_cli(
+            "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
+            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+        )
+    )  # fmt: skip
+    assert diff["changes"] == [] and diff["profile_changes"] == []
+    assert diff["notes"] == [
+        "tunisia/2020.yaml is the working copy, which differs from v1"
+        " (write v1:tunisia/2020.yaml to compare it as it was at v1)"
+    ]
+    as_it_was = _json(
+        run_cli(
+            "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
+            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+        )
+    )  # fmt: skip
+    assert as_it_was["notes"] == []
+    assert [c["rule_id"] for c in as_it_was["changes"]] == ["CMR-02"]
+
+
+def test_no_note_when_the_working_copy_is_as_it_was(run_cli, repo):
+    result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json")
+    assert json.loads(result.stdout)["notes"] == []
