@@ -125,7 +125,8 @@ def diff_assessments(before: Assessment, after: Assessment, labels: tuple[str, s
     rules = _Rules(before.rules, after.rules)
     profile = _Profile(before.facts, after.facts)
     templates_changed = before.provenance.templates_sha256 != after.provenance.templates_sha256
-    old, new = _findings(before, profile.before), _findings(after, profile.after)
+    old = _findings(before, profile.identity_before)
+    new = _findings(after, profile.identity_after)
     lens_ids = [lens.id for lens in after.lenses]
     changes = []
     unchanged = 0
@@ -252,13 +253,14 @@ def _causes(
         causes.append(Cause("rule edited", tuple(edits)))
     cited = {
         identity
-        for finding, side in ((a, profile.before), (b, profile.after))
+        for finding, side in ((a, profile.identity_before), (b, profile.identity_after))
         if finding
         for e in finding.evidence
         for identity in (side.get(e.path, e.path),)
     }
     changed = [c.text for c in profile.changes() if c.identity in cited or c.item in cited]
-    if not changed:
+    if not changed and not causes:
+        # Nothing it cites changed: a value it reads without citing (e.g. in `none`) may have.
         read = rules.fields_read(rule_id)
         changed = [
             c.text
@@ -439,8 +441,8 @@ class _Profile:
     natural key rather than its position."""
 
     def __init__(self, before: Iterable[FactValue], after: Iterable[FactValue]) -> None:
-        self.before_values, self.before = _identities(tuple(before))
-        self.after_values, self.after = _identities(tuple(after))
+        self.values_before, self.identity_before = _identities(tuple(before))
+        self.values_after, self.identity_after = _identities(tuple(after))
         self._changes: tuple[_ValueChange, ...] | None = None
 
     def changes(self) -> tuple[_ValueChange, ...]:
@@ -449,7 +451,7 @@ class _Profile:
         return self._changes
 
     def _compute(self) -> list[_ValueChange]:
-        old, new = self.before_values, self.after_values
+        old, new = self.values_before, self.values_after
         items_old = {_item_of(v.path, i) for i, v in old.items()} - {""}
         items_new = {_item_of(v.path, i) for i, v in new.items()} - {""}
         out = []
