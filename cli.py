@@ -17,15 +17,14 @@ import click
 from ssa_risk import __version__
 from ssa_risk.assessment.assessor import Assessor, bundled_profiles
 from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.serialize import assessment_dict, validation_json
+from ssa_risk.assessment.serialize import validation_json
 from ssa_risk.assessment.timeline import build_timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
-from ssa_risk.base.files import is_folder, os_problem, read_utf8
+from ssa_risk.base.files import is_folder, os_problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
-from ssa_risk.comparison.diff import check_assessment, diff_assessments, parse_assessment_json
-from ssa_risk.comparison.git import RulesSource
-from ssa_risk.comparison.impact import impact as run_impact
+from ssa_risk.comparison.impact import impact_of_rules
+from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
@@ -54,8 +53,6 @@ from ssa_risk.toolkit.authoring import (
 from ssa_risk.toolkit.lint import lint_rules
 
 EXIT_INPUT = 2
-# A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
-MAX_JSON_BYTES = 64 * 1024 * 1024
 EXIT_BUG = 1
 
 
@@ -326,25 +323,9 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
         write_atomic(output, text, fmt)
 
 
-def _assessment_side(
-    path: Path, rules_spec: str, option: str, templates: Path, verify: bool
-) -> tuple[dict[str, Any], str]:
-    """An assessment in JSON form: read from a .json file, or a profile assessed now."""
-    shown = display_path(path)
-    if path.suffix.lower() == ".json":
-        text = read_utf8(path, shown, MAX_JSON_BYTES, "name a .json file")
-        data = parse_assessment_json(text, shown)
-        return check_assessment(data, shown), shown
-    with RulesSource(rules_spec, Path.cwd(), option) as source:
-        assessor = Assessor.load(source.directory, templates, source.label, verify)
-        assessment = assessor.assess(path, shown)
-        rules_shown = source.label or display_path(source.directory)
-        return assessment_dict(assessment), f"{shown} under {rules_shown}"
-
-
 @main.command(short_help="What changed between two assessments, and why.")
-@click.argument("before", type=click.Path(path_type=Path))
-@click.argument("after", type=click.Path(path_type=Path))
+@click.argument("before")
+@click.argument("after")
 @click.option(
     "--rules-before",
     default=str(DEFAULT_RULES),
@@ -375,8 +356,8 @@ def _assessment_side(
 @_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def diff(
-    before: Path,
-    after: Path,
+    before: str,
+    after: str,
     rules_before: str,
     rules_after: str,
     fmt: str,
@@ -385,10 +366,20 @@ def diff(
     templates: Path,
     verify: bool,
 ) -> None:
-    """What changed between BEFORE and AFTER (assessment JSON files or profiles), and why."""
-    old, old_label = _assessment_side(before, rules_before, "--rules-before", templates, verify)
-    new, new_label = _assessment_side(after, rules_after, "--rules-after", templates, verify)
-    result = diff_assessments(old, new, (old_label, new_label))
+    """What changed between BEFORE and AFTER, and why.
+
+    Each is a saved assessment (.json), a profile (as it is now), or REV:path (a profile or
+    .json as it was at a git revision, e.g. HEAD:profiles/tunisia/2020.yaml).
+    """
+    result = diff_sides(
+        before,
+        after,
+        Rules(rules_before, "--rules-before"),
+        Rules(rules_after, "--rules-after"),
+        templates,
+        Path.cwd(),
+        verify,
+    )
     text = render_diff(result, templates, fmt)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
@@ -431,17 +422,7 @@ def impact(
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
     paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
-    with (
-        RulesSource(before_spec, Path.cwd(), "--before") as old,
-        RulesSource(after_spec, Path.cwd(), "--after") as new,
-    ):
-        before = Assessor.load(old.directory, templates, old.label, verify)
-        after = Assessor.load(new.directory, templates, new.label, verify)
-        labels = (
-            old.label or display_path(old.directory),
-            new.label or display_path(new.directory),
-        )
-        result = run_impact(paths, before, after, labels)
+    result = impact_of_rules(paths, before_spec, after_spec, templates, Path.cwd(), verify)
     text = render_impact(result, templates, fmt)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)

@@ -1,20 +1,33 @@
-"""JSON output: the Assessment and a country's Timeline (with a published schema), and
-validation results."""
+"""The Assessment's own JSON form, both ways (with a published schema), a country's Timeline,
+and validation results.
+
+Saved JSON is read back into the typed Assessment, so that reports, timelines, diffs and
+impact all work on one model whether an assessment was made now or read from a file.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import types
+import typing
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
+
+import jsonschema
 
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.base.errors import Problem
+from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
+from ssa_risk.base.source import line_column
 
 ASSESSMENT_SCHEMA_VERSION = 1
-ASSESSMENT_SCHEMA_PATH = SCHEMA_DIR / "assessment.schema.json"  # also in diff
+ASSESSMENT_SCHEMA_PATH = SCHEMA_DIR / "assessment.schema.json"
+# A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
+MAX_JSON_BYTES = 64 * 1024 * 1024
 
 
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
@@ -36,6 +49,192 @@ def timeline_json(timeline: Timeline) -> str:
         "snapshots": [assessment_dict(a) for a in timeline.snapshots],
     }
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def assessment_from_json(text: str, label: str) -> Assessment:
+    """The Assessment saved as `text` (by `ssa-risk assess --format json`), checked against the
+    published schema; InputError naming `label` if it is anything else."""
+    data = check_assessment(parse_assessment_json(text, label), label)
+    return _typed(Assessment, {k: v for k, v in data.items() if k not in _ENVELOPE})
+
+
+_ENVELOPE = ("schema_version", "kind")
+
+
+MAX_JSON_DEPTH = 64  # an assessment nests about 8 levels deep
+_MAX_DIGITS = 18
+_JSON_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]|NaN|-?Infinity'
+    r"|-?[0-9]+(?P<frac>\.[0-9]+)?(?P<exp>[eE][-+]?[0-9]+)?"
+)
+_SAVED = "pass an assessment written by 'ssa-risk assess --format json'"
+_AGAIN = "write it again with 'ssa-risk assess --format json'"
+
+
+def parse_assessment_json(text: str, label: str) -> Any:
+    """Parse a saved assessment's JSON text, refusing what Python's json would let through
+    or crash on: nesting too deep, NaN and Infinity, numbers too large."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        word = token.group()
+        problem = None
+        if word in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                problem = f"nesting deeper than {MAX_JSON_DEPTH} levels"
+        elif word in "]}":
+            depth -= 1
+        elif word[0] == '"':
+            continue
+        elif word in ("NaN", "Infinity", "-Infinity"):
+            problem = f"{word} is not a JSON number"
+        elif token.group("frac") is None and token.group("exp") is None:
+            if len(word.lstrip("-").lstrip("0")) > _MAX_DIGITS:
+                problem = f"number {word[:20]}… has more than {_MAX_DIGITS} digits"
+        elif float(word) in (float("inf"), float("-inf")):
+            problem = f"number {word[:20]} is too large"
+        if problem is not None:
+            line, column = line_column(text, token.start())
+            raise InputError([Problem(label, line, column, problem, _SAVED)])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(label, exc.lineno, exc.colno, f"not valid JSON ({exc.msg})", _SAVED)]
+        ) from None
+    except (RecursionError, ValueError) as exc:  # not expected after the scan above
+        raise InputError([Problem(label, None, None, f"cannot be read ({exc})", _SAVED)]) from None
+
+
+def check_assessment(data: Any, label: str) -> dict[str, Any]:
+    """The JSON of an assessment of this schema version, or InputError saying what it is."""
+    if not isinstance(data, dict) or data.get("kind") != "assessment":
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "is not an assessment written by ssa-risk",
+                    "pass a profile, or a file from 'ssa-risk assess --format json'",
+                )
+            ]
+        )
+    version = data.get("schema_version")
+    if version != ASSESSMENT_SCHEMA_VERSION:
+        shown = json.dumps(version, ensure_ascii=False)[:40]
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    f"is an assessment of schema_version {shown}; this version of ssa-risk "
+                    f"reads schema_version {ASSESSMENT_SCHEMA_VERSION}",
+                    "re-run 'ssa-risk assess --format json' with this version of ssa-risk, "
+                    f"or compare with the version that writes schema_version {shown}",
+                )
+            ]
+        )
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    f"is not a complete assessment ({where}: {first.message})",
+                    _AGAIN,
+                )
+            ]
+        )
+    problem = _damaged(data)
+    if problem is not None:
+        raise InputError(
+            [Problem(label, None, None, f"is not a complete assessment ({problem})", _AGAIN)]
+        )
+    return data
+
+
+def _damaged(data: dict[str, Any]) -> str | None:
+    """What the schema cannot see: text that cannot be written, rule definitions that are not
+    the JSON of a rule."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{where}.{k}" if where else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            return f"{where}: text holds an unpaired surrogate, which no file can hold"
+    for i, rule in enumerate(data.get("rules", [])):
+        try:
+            definition = json.loads(rule["definition"])
+        except (ValueError, RecursionError):
+            definition = None
+        if not isinstance(definition, dict):
+            return f"rules[{i}].definition: is not the JSON of a rule"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(ASSESSMENT_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+_T = typing.TypeVar("_T")
+
+
+def _typed(cls: type[_T], data: dict[str, Any]) -> _T:
+    """A model dataclass from its JSON form (already checked against the schema)."""
+    hints = _hints(cls)
+    values = {
+        f.name: _value(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data
+    }
+    return cls(**values)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _value(hint: Any, value: Any) -> Any:
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _typed(hint, value)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_value(args[0], v) for v in value)
+        return tuple(_value(a, v) for a, v in zip(args, value, strict=True))
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        [inner] = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(inner, value)
+    return _frozen(value)
+
+
+def _frozen(value: Any) -> Any:
+    """Lists become tuples, as in a fresh Assessment (its values can be compared and hashed)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 VALIDATION_FORMAT_VERSION = 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.base.errors import InputError, Problem
 
@@ -24,9 +25,14 @@ class Change:
     before: str  # as_of of the earlier snapshot
     after: str
     overall: tuple[str, str]
-    lenses: tuple[tuple[str, str, str], ...]  # (lens title, residual before, residual after)
+    lens_changes: tuple[LensChange, ...]
     added: tuple[FindingRef, ...]
     removed: tuple[FindingRef, ...]
+
+    @property
+    def lenses(self) -> tuple[tuple[str, str, str], ...]:
+        """(lens title, residual before, residual after) of each lens that changed."""
+        return tuple(c.row for c in self.lens_changes)
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,14 @@ class Timeline:
         return self.snapshots[-1]
 
     def rating_rows(self) -> list[tuple[str, list[str]]]:
-        """Per lens: its residual rating in each snapshot, oldest first."""
+        """Per lens: its residual rating in each snapshot, oldest first (NOT_ASSESSED where a
+        snapshot's rule set had no such lens)."""
         titles = [(lens.id, lens.title) for lens in self.latest.lenses]
         by_year = [{lens.id: lens.residual for lens in a.lenses} for a in self.snapshots]
-        return [(title, [year.get(lens_id, "-") for year in by_year]) for lens_id, title in titles]
+        return [
+            (title, [year.get(lens_id, NOT_ASSESSED) for year in by_year])
+            for lens_id, title in titles
+        ]
 
 
 def build_timeline(assessments: list[Assessment]) -> Timeline:
@@ -78,17 +88,11 @@ def _refs(assessment: Assessment) -> dict[tuple[str, str], FindingRef]:
 
 def _change(before: Assessment, after: Assessment) -> Change:
     old, new = _refs(before), _refs(after)
-    old_lenses = {lens.id: lens.residual for lens in before.lenses}
-    lens_changes = tuple(
-        (lens.title, old_lenses.get(lens.id, "-"), lens.residual)
-        for lens in after.lenses
-        if old_lenses.get(lens.id) != lens.residual
-    )
     return Change(
         before.as_of,
         after.as_of,
         (before.overall, after.overall),
-        lens_changes,
+        lens_changes(before, after),
         tuple(new[k] for k in sorted(set(new) - set(old))),
         tuple(old[k] for k in sorted(set(old) - set(new))),
     )

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -32,15 +33,30 @@ def _fail(spec: str, message: str, fix: str) -> InputError:
     return InputError([Problem(spec, None, None, message, fix)])
 
 
-def export_rules(spec: str, repo: Path, target: Path) -> str:
-    """Write the rule files of `spec` into `target`; return the label to show for them."""
-    rev, _, path = spec.partition(":")
-    path = path.strip("/") or DEFAULT_RULES_PATH
+def revision_spec(spec: str) -> tuple[str, str] | None:
+    """(REV, path) when `spec` is written `REV:path` and names no file here; else None.
+
+    A one-letter REV is a Windows drive (C:\\...), not a revision.
+    """
+    rev, colon, path = spec.partition(":")
+    if not colon or len(rev) < 2 or _exists(Path(spec)):
+        return None
+    return rev, path
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte: no such file here
+        return False
+
+
+def _check_revision(spec: str, rev: str, repo: Path, what: str = "a rules folder") -> None:
     if _git(repo, "rev-parse", "--show-toplevel").returncode != 0:
         raise _fail(
             spec,
-            "is not a folder, and this is not inside a git repository",
-            "pass a rules folder, or run inside the project's repository",
+            f"is not {what}, and this is not inside a git repository",
+            f"name {what} that exists, or run inside the project's repository",
         )
     if _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
         raise _fail(
@@ -48,6 +64,10 @@ def export_rules(spec: str, repo: Path, target: Path) -> str:
             f"unknown git revision '{rev}'",
             "use a commit, branch or tag that exists (see 'git log')",
         )
+
+
+def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> list[str]:
+    """Write the .yaml files of folder `path` at `rev` into `target`; their names."""
     label = f"{rev}:{path}"
     # -z: names exactly as stored (not quoted, whatever their characters); -l: blob sizes.
     listing = _git(repo, "ls-tree", "-z", "-l", f"{rev}:{path}")
@@ -80,14 +100,84 @@ def export_rules(spec: str, repo: Path, target: Path) -> str:
         blobs.append((name, fields[2].decode("ascii")))
     if problems:
         raise InputError(problems)
-    if not blobs:
-        raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
     for name, sha in blobs:
         shown = _git(repo, "cat-file", "blob", sha)
         if shown.returncode != 0:
             raise _fail(f"{label}/{name}", "cannot be read from git", "check the repository")
         (target / name).write_bytes(shown.stdout)
-    return label
+    return [name for name, _ in blobs]
+
+
+def export_rules(spec: str, repo: Path, target: Path) -> str:
+    """Write the rule files of `spec` into `target`; return the label to show for them."""
+    rev, _, path = spec.partition(":")
+    path = path.strip("/") or DEFAULT_RULES_PATH
+    _check_revision(spec, rev, repo)
+    if not _export_yaml(spec, rev, path, repo, target):
+        raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
+    return f"{rev}:{path}"
+
+
+def _file_at(spec: str, repo: Path, what: str) -> tuple[str, str]:
+    """(REV, path) of `spec` (`REV:path`), checked to name a file at that revision."""
+    rev, _, path = spec.partition(":")
+    _check_revision(spec, rev, repo, f"a {what}")
+    path = path.strip("/")
+    kind = _git(repo, "cat-file", "-t", f"{rev}:{path}") if path else None
+    if kind is None or kind.returncode != 0 or kind.stdout.strip() != b"blob":
+        raise _fail(
+            spec,
+            f"'{path}' is not a file in revision {rev}",
+            f"name the {what} as it was in that revision (see 'git ls-tree -r --name-only {rev}')",
+        )
+    return rev, path
+
+
+def export_profile(spec: str, repo: Path, target: Path) -> tuple[Path, Callable[[Path], str]]:
+    """Write the profile `spec` (`REV:path`) and the snapshots next to it at that revision
+    (those it may extend) into `target`. Returns the profile's copy, and how to name each
+    copied snapshot: as it was at the revision (`REV:folder/2016.yaml`)."""
+    rev, path = _file_at(spec, repo, "profile")
+    folder, _, name = path.rpartition("/")
+    if not name.endswith(".yaml"):
+        raise _fail(
+            spec, "is not a profile (.yaml) file", "name a profile, e.g. REV:profiles/x/2020.yaml"
+        )
+    _export_yaml(spec, rev, folder or ".", repo, target)
+    prefix = f"{rev}:{folder}/" if folder else f"{rev}:"
+    return target / name, lambda copy: prefix + copy.name
+
+
+def read_at_revision(spec: str, repo: Path, limit: int) -> tuple[bytes, str]:
+    """The bytes of the file `spec` (`REV:path`) at that revision, and its label."""
+    rev, path = _file_at(spec, repo, "file")
+    size = _git(repo, "cat-file", "-s", f"{rev}:{path}")
+    label = f"{rev}:{path}"
+    if size.returncode == 0 and int(size.stdout) > limit:
+        raise _fail(
+            label,
+            f"file is {int(size.stdout):,} bytes, over the {limit:,}-byte limit",
+            "name a smaller file",
+        )
+    shown = _git(repo, "cat-file", "blob", f"{rev}:{path}")
+    if shown.returncode != 0:
+        raise _fail(label, "cannot be read from git", "check the repository")
+    return shown.stdout, label
+
+
+def changed_since(rev: str, profile: Path, repo: Path) -> str | None:
+    """`REV:path` of a profile whose folder (its snapshots) in the working tree is not as it
+    was at `rev`; None when it is the same, or git cannot tell (not in the repository)."""
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return None
+    try:
+        relative = profile.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+    except (OSError, ValueError, RuntimeError):
+        return None
+    folder = relative.parent.as_posix()
+    same = _git(repo, "diff", "--quiet", rev, "--", f":(top){folder}")
+    return f"{rev}:{relative.as_posix()}" if same.returncode == 1 else None
 
 
 class RulesSource:

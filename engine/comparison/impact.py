@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.assessment.serialize import assessment_dict
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.comparison.diff import Diff, diff_assessments
+from ssa_risk.comparison.diff import Diff, RuleChange, diff_assessments
+from ssa_risk.comparison.git import RulesSource
 from ssa_risk.profile.reader import load_profile
 from ssa_risk.profile.snapshots import folder_snapshots
 
@@ -31,6 +31,7 @@ class Impact:
     before: str
     after: str
     profiles: tuple[ProfileImpact, ...]
+    rule_changes: tuple[RuleChange, ...] = ()  # the same for every profile
 
     @property
     def rating_worse(self) -> bool:
@@ -59,15 +60,38 @@ def impact(
         shown = display_path(path)
         try:
             profile = load_profile(path, shown)  # loaded and validated once, assessed twice
-            old = assessment_dict(before.assess_profile(profile))
-            new = assessment_dict(after.assess_profile(profile))
+            old = before.assess_profile(profile)
+            new = after.assess_profile(profile)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
     if problems:
         raise InputError(problems)
-    return Impact(labels[0], labels[1], tuple(rows))
+    return Impact(labels[0], labels[1], tuple(rows), rows[0].diff.rule_changes if rows else ())
+
+
+def impact_of_rules(
+    paths: Sequence[Path],
+    before: str,
+    after: str,
+    templates: Path,
+    repo: Path,
+    verify: bool = False,
+) -> Impact:
+    """`impact` of the rules `before` against `after` (each a folder, or a git `REV` or
+    `REV:path` read in `repo`), each loaded and compiled once."""
+    with (
+        RulesSource(before, repo, "--before") as old,
+        RulesSource(after, repo, "--after") as new,
+    ):
+        assess_old = Assessor.load(old.directory, templates, old.label, verify)
+        assess_new = Assessor.load(new.directory, templates, new.label, verify)
+        labels = (
+            old.label or display_path(old.directory),
+            new.label or display_path(new.directory),
+        )
+        return impact(paths, assess_old, assess_new, labels)
 
 
 def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:

@@ -55,6 +55,20 @@ DERIVED_FIELDS: dict[str, dict[str, str]] = {
         ),
     },
 }
+# How one entry of a list is told from the others when two snapshots are compared: by its `id`
+# when it has one, else by these fields (the profile's own names), never by its position, so
+# that removing one entry reads as one removal rather than as every later entry changing.
+ITEM_KEYS: dict[str, tuple[str, ...]] = {
+    "coup": ("year", "kind"),
+    "institution": ("id",),
+    "rivalry": ("between",),
+    "reform_area": ("area",),
+    "threat": ("kind", "origin"),
+    "abuse": ("unit", "kind"),
+    "programme": ("name", "kind", "from_fy"),
+    "period_total": ("from_fy", "to_fy"),
+}
+
 # "Recent" assistance: the latest this many fiscal years with recorded amounts.
 RECENT_YEARS = 3
 

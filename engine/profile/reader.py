@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,6 +16,7 @@ import jsonschema
 import jsonschema.validators
 
 from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.profile.schema import ONE_LINE_PATTERN
@@ -94,9 +95,17 @@ _Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
 )
 
 
-def load_profile(path: Path, label: str | None = None, today: date | None = None) -> Profile:
-    """Read, parse and validate one profile; raise InputError listing every problem."""
-    doc = load_snapshot(path, label)
+def load_profile(
+    path: Path,
+    label: str | None = None,
+    today: date | None = None,
+    labels: Callable[[Path], str] = display_path,
+) -> Profile:
+    """Read, parse and validate one profile; raise InputError listing every problem.
+
+    `labels` names the snapshots it extends (see load_snapshot).
+    """
+    doc = load_snapshot(path, label, labels)
     problems = validate_document(doc, today or date.today())
     if problems:
         raise InputError(problems)

@@ -11,6 +11,7 @@ snapshot that actually says it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,14 @@ from ssa_risk.base.source import Document, Location, YamlPath, format_path, load
 MAX_CHAIN = 16
 
 
-def load_snapshot(path: Path, label: str | None = None) -> Document:
-    """Load a profile file and everything it extends, merged into one Document."""
-    shown = label or display_path(path)
+def load_snapshot(
+    path: Path, label: str | None = None, labels: Callable[[Path], str] = display_path
+) -> Document:
+    """Load a profile file and everything it extends, merged into one Document.
+
+    `labels` names each snapshot of the chain it extends (e.g. as it was at a git revision).
+    """
+    shown = label or labels(path)
     doc = load_yaml(path, shown, lenient=True)
     chain = [doc]
     seen = {resolved(path)}
@@ -84,7 +90,7 @@ def load_snapshot(path: Path, label: str | None = None) -> Document:
                 ]
             )
         seen.add(resolved(parent_path))
-        current = load_yaml(parent_path, display_path(parent_path), lenient=True)
+        current = load_yaml(parent_path, labels(parent_path), lenient=True)
         current_path = parent_path
         chain.append(current)
     if len(chain) > 1:

@@ -209,13 +209,15 @@ def test_editing_a_rule_that_concludes_a_signal_is_named_as_the_cause(run_cli, r
         encoding="utf-8",
     )
     changes = {c["rule_id"]: c for c in diff_json(run_cli)["changes"]}
-    assert changes["CMR-02"]["cause"] == {
-        "kind": "rule edited",
-        "details": [
-            "CMR-01 (concludes signal military_elevated): when.all[0].where.political_role.in:"
-            ' ["rising", "dominant"] → ["dominant"]'
-        ],
-    }
+    assert changes["CMR-02"]["causes"] == [
+        {
+            "kind": "rule edited",
+            "details": [
+                "CMR-01 (concludes signal military_elevated): when.all[0].where.political_role.in:"
+                ' ["rising", "dominant"] → ["dominant"]'
+            ],
+        }
+    ]
 
 
 def test_overall_flip_from_a_scoring_change_counts_as_a_change(run_cli, repo):
@@ -229,7 +231,7 @@ def test_overall_flip_from_a_scoring_change_counts_as_a_change(run_cli, repo):
     assert result.exit_code == 3
     assert (
         "- overall: high risk — conditions required → suitable with safeguards"
-        " (the scoring table (scoring.yaml) changed; the rule set changed)"
+        " (the scoring table (scoring.yaml) changed)"
     ) in result.stdout.splitlines()
     assert "No profile's findings or ratings change." not in result.stdout
 

@@ -29,7 +29,7 @@ def test_severity_change_is_a_rule_edit(run_cli, repo):
         "high",
         "moderate",
     )
-    assert change["cause"] == {"kind": "rule edited", "details": ["severity: high → moderate"]}
+    assert change["causes"] == [{"kind": "rule edited", "details": ["severity: high → moderate"]}]
 
 
 def test_condition_change_is_a_rule_edit_naming_the_key(run_cli, repo):
@@ -41,11 +41,13 @@ def test_condition_change_is_a_rule_edit_naming_the_key(run_cli, repo):
     diff = diff_json(run_cli)
     change = _change(diff, "CMR-02")
     assert change["status"] == "removed"
-    assert change["cause"] == {
-        "kind": "rule edited",
-        "details": ["when.all[0].where.support_for_military_rule_pct.gte: 40 → 50"],
-    }
-    assert diff["lenses"] == []  # CMR-04 keeps civil-military risk high
+    assert change["causes"] == [
+        {
+            "kind": "rule edited",
+            "details": ["when.all[0].where.support_for_military_rule_pct.gte: 40 → 50"],
+        }
+    ]
+    assert diff["lens_changes"] == []  # CMR-04 keeps civil-military risk high
 
 
 def test_new_rule(run_cli, repo):
@@ -69,10 +71,12 @@ def test_new_rule(run_cli, repo):
         encoding="utf-8",
     )  # LEV-05 added (LEV-M1, cut off with it, does not fire for 2020 either way)
     diff = diff_json(run_cli)
-    assert _change(diff, "LEV-05")["cause"] == {
-        "kind": "rule added",
-        "details": ["LEV-05 is new in this rule set"],
-    }
+    assert _change(diff, "LEV-05")["causes"] == [
+        {
+            "kind": "rule added",
+            "details": ["LEV-05 is new in this rule set"],
+        }
+    ]
     assert _change(diff, "LEV-05")["status"] == "added"
 
 
@@ -84,12 +88,14 @@ def test_removed_rule(run_cli, repo):
     diff = diff_json(run_cli)
     change = _change(diff, "PLAN-M2")
     assert change["status"] == "removed"
-    assert change["cause"] == {
-        "kind": "rule removed",
-        "details": ["PLAN-M2 is not in this rule set"],
-    }
+    assert change["causes"] == [
+        {
+            "kind": "rule removed",
+            "details": ["PLAN-M2 is not in this rule set"],
+        }
+    ]
     # PLAN-M2 was a mitigation: without it the planning lens keeps one mitigation (PLAN-M1).
-    assert diff["lenses"] == []
+    assert diff["lens_changes"] == []
 
 
 def test_profile_value_change_names_field_values_and_line(run_cli, repo):
@@ -103,12 +109,14 @@ def test_profile_value_change_names_field_values_and_line(run_cli, repo):
     assert result.exit_code == 0, result.stderr
     change = _change(json.loads(result.stdout), "CMR-02")
     assert change["status"] == "removed"
-    assert change["cause"] == {
-        "kind": "profile changed",
-        "details": [
-            "civil_military.support_for_military_rule_pct: 47 → 35 (tunisia/2020b.yaml:22)"
-        ],
-    }
+    assert change["causes"] == [
+        {
+            "kind": "profile changed",
+            "details": [
+                "civil_military.support_for_military_rule_pct: 47 → 35 (tunisia/2020b.yaml:22)"
+            ],
+        }
+    ]
 
 
 def test_wording_only_change(run_cli, repo):
@@ -119,8 +127,9 @@ def test_wording_only_change(run_cli, repo):
     )
     change = _change(diff_json(run_cli), "CMR-02")
     assert change["status"] == "changed"
-    assert change["cause"]["kind"] == "wording only"
-    assert change["cause"]["details"][0].startswith("because: ")
+    [cause] = change["causes"]
+    assert cause["kind"] == "wording only"
+    assert cause["details"][0].startswith("because: ")
 
 
 def test_markdown_diff_counts_unchanged_findings_and_is_deterministic(run_cli, repo):
@@ -145,8 +154,14 @@ def test_diff_of_saved_assessments(run_cli, repo):
     result = run_cli("diff", "a.json", "b.json", "--format", "json")
     diff = json.loads(result.stdout)
     assert diff["overall"] == ["high risk — conditions required", "high risk — conditions required"]
-    assert ["Human rights and repression", "high", "critical"] in diff["lenses"]
-    assert _change(diff, "CMR-02")["cause"]["details"] == [
+    assert {
+        "lens": "human_rights",
+        "title": "Human rights and repression",
+        "before": "high",
+        "after": "critical",
+        "worse": True,
+    } in diff["lens_changes"]
+    assert _change(diff, "CMR-02")["causes"][0]["details"] == [
         "civil_military.support_for_military_rule_pct: (absent) → 47 (tunisia/2020.yaml:22)"
     ]
 
@@ -205,8 +220,9 @@ def test_json_that_is_not_an_assessment_or_of_another_version(run_cli, repo):
     (repo / "y.json").write_text('{"kind": "assessment", "schema_version": 9}', encoding="utf-8")
     result = run_cli("diff", "y.json", "tunisia/2020.yaml")
     assert result.stderr == (
-        "y.json: assessment schema_version 9 is not supported — this version of ssa-risk reads"
-        " schema_version 1; assess the profile again\n"
+        "y.json: is an assessment of schema_version 9; this version of ssa-risk reads"
+        " schema_version 1 — re-run 'ssa-risk assess --format json' with this version of"
+        " ssa-risk, or compare with the version that writes schema_version 9\n"
     )
 
 

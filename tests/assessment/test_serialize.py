@@ -1,0 +1,87 @@
+"""Saved JSON reads back into the same typed Assessment; one lens comparison for timeline and
+diff, with one way of showing a lens that was not assessed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
+from ssa_risk.assessment.serialize import assessment_from_json, assessment_json
+from ssa_risk.assessment.timeline import build_timeline
+from ssa_risk.base.errors import InputError
+from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
+from ssa_risk.comparison.diff import diff_assessments
+from tests.helpers import TUNISIA_2020
+
+
+@pytest.fixture(scope="module")
+def tunisia():
+    assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+    return (
+        assessor.assess(TUNISIA_2020.with_name("2016.yaml"), "tunisia/2016.yaml"),
+        assessor.assess(TUNISIA_2020, "tunisia/2020.yaml"),
+    )
+
+
+def test_saved_json_reads_back_into_an_equal_assessment(tunisia):
+    _, fresh = tunisia
+    text = assessment_json(fresh)
+    read = assessment_from_json(text, "a.json")
+    assert read == fresh  # the same typed model: tuples, nested dataclasses, values
+    assert assessment_json(read) == text
+
+
+def test_schema_problems_name_the_file_and_where(tunisia):
+    text = assessment_json(tunisia[1]).replace('"overall": "', '"overall": 7, "x": "', 1)
+    with pytest.raises(InputError) as info:
+        assessment_from_json(text, "a.json")
+    [problem] = info.value.problems
+    assert str(problem) == (
+        "a.json: is not a complete assessment ((top level): Additional properties are not"
+        " allowed ('x' was unexpected)) — write it again with 'ssa-risk assess --format json'"
+    )
+
+
+def test_another_schema_version_names_both_versions(tunisia):
+    text = assessment_json(tunisia[1]).replace('"schema_version": 1', '"schema_version": 2', 1)
+    with pytest.raises(InputError) as info:
+        assessment_from_json(text, "old.json")
+    assert [str(p) for p in info.value.problems] == [
+        "old.json: is an assessment of schema_version 2; this version of ssa-risk reads"
+        " schema_version 1 — re-run 'ssa-risk assess --format json' with this version of"
+        " ssa-risk, or compare with the version that writes schema_version 2"
+    ]
+
+
+def test_timeline_and_diff_compare_lenses_alike(tunisia):
+    before, after = tunisia
+    # The earlier rule set had no leverage lens; the later one has no threat lens.
+    before = dataclasses.replace(
+        before, lenses=tuple(x for x in before.lenses if x.id != "leverage")
+    )
+    after = dataclasses.replace(
+        after, lenses=tuple(x for x in after.lenses if x.id != "threat_environment")
+    )
+    expected = (
+        LensChange("human_rights", "Human rights and repression", "high", "critical", True),
+        LensChange(
+            "political_context",
+            "Political context and transition fragility",
+            "moderate",
+            "high",
+            True,
+        ),
+        LensChange("leverage", "Leverage and relationship", NOT_ASSESSED, "low", False),
+        LensChange("threat_environment", "Threat environment", "high", NOT_ASSESSED, False),
+    )
+    assert lens_changes(before, after) == expected
+    assert build_timeline([after, before]).changes[0].lens_changes == expected
+    assert diff_assessments(before, after, ("a", "b")).lens_changes == expected
+    assert build_timeline([before, after]).changes[0].lenses[2] == (
+        "Leverage and relationship",
+        "-",
+        "low",
+    )
