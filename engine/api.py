@@ -6,8 +6,8 @@ ssa-risk.toml from the working folder up), else the one bundled with the package
     from ssa_risk import api
 
     assessor = api.load_assessor()
-    [assessed] = api.assess([Path("profiles/tunisia/2020.yaml")], assessor)
-    print(api.render(assessed.result, "md"))
+    assessment = api.assess_profile(Path("profiles/tunisia/2020.yaml"), assessor)
+    print(api.render(assessment, "md"))
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ __all__ = [
     "RuleSet",
     "Timeline",
     "assess",
+    "assess_profile",
     "assessment_dict",
     "diff_assessments",
     "display_path",
@@ -119,6 +120,11 @@ def load_assessor(
 def profile_paths(paths: Sequence[Path] = ()) -> list[Path]:
     """The paths given, or every snapshot in the project's (else the bundled) profiles."""
     return list(paths) or profiles_in(project().profiles)
+
+
+def assess_profile(path: Path, assessor: Assessor | None = None) -> Assessment:
+    """Assess one profile snapshot; InputError lists every problem in it."""
+    return (assessor or load_assessor()).assess(path, display_path(path))
 
 
 def assess(paths: Sequence[Path] = (), assessor: Assessor | None = None) -> list[Assessed]:
