@@ -20,7 +20,7 @@ from ssa_risk.base.files import os_problem, read_utf8
 from ssa_risk.comparison.diff import check_assessment, parse_assessment_json
 from ssa_risk.comparison.git import RulesSource
 from ssa_risk.reports.output import shown_path, write_atomic
-from ssa_risk.reports.render import FORMATS, render_diff, render_impact
+from ssa_risk.reports.render import render_diff, render_impact
 
 EXIT_INPUT = 2
 # A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
@@ -152,7 +152,7 @@ _VERIFY_HELP = (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(api.FORMATS),
     default="md",
     show_default=True,
     help="md (diffable), html (self-contained, with charts) or json (the assessment).",
@@ -293,7 +293,7 @@ def _assessment_side(
     help="Rules for AFTER when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
 @click.option(
     "-o",
     "--output",

@@ -35,6 +35,7 @@ from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
 from ssa_risk.reports.output import write_all
+from ssa_risk.reports.render import FORMATS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.toolkit.authoring import (
@@ -50,6 +51,7 @@ from ssa_risk.toolkit.authoring import (
 from ssa_risk.toolkit.lint import LintResult, lint_rules
 
 __all__ = [
+    "FORMATS",
     "Assessed",
     "Assessment",
     "Assessor",
