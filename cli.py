@@ -169,7 +169,7 @@ def assess(
     templates: Path | None,
     verify: bool,
 ) -> None:
-    """Assess PROFILES (default: every bundled profile) and write one report each.
+    """Assess PROFILES (default: every profile of the project) and write one report each.
 
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
@@ -219,7 +219,8 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: profiles/<country>/<as-of>.yaml in the working folder).",
+    help="File to write (default: <country>/<as-of>.yaml in the project's profiles folder, "
+    "else under profiles/ in the working folder).",
 )
 def new_profile(
     country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None

@@ -168,3 +168,15 @@ def test_bundled_data_is_shown_with_a_stable_label(tmp_path, monkeypatch):
         assert display_path(bundled_project().rules / "scoring.yaml") == (
             "<bundled>/rules/scoring.yaml"
         )
+
+
+def test_new_profile_goes_into_the_project_profiles_folder(run_cli, tmp_path):
+    (tmp_path / "countries").mkdir()
+    _project(tmp_path, 'profiles = "countries"\n')
+    result = run_cli("new-profile", "Testland", "--as-of", "2024-01", "--iso3", "TST")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "wrote countries/testland/2024-01.yaml; "
+        "check it with: ssa-risk validate countries/testland/2024-01.yaml\n"
+    )
+    assert (tmp_path / "countries" / "testland" / "2024-01.yaml").is_file()
