@@ -120,6 +120,7 @@ def _dir_option(
     )
 
 
+# diff and impact take their folders resolved at parse time: the project's, else bundled.
 def _project_rules() -> str:
     return str(api.project().rules)
 
