@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # The package is installed as a link tree (editable_mode=strict) so that mypy and import-linter
 # see `ssa_risk` as the wheel lays it out; a module added or removed means installing again.
 FILES  := $(VENV)/.package-files
-PACKAGE_FILES := $(shell find engine rules templates -type f \( -name '*.py' -o -name '*.json' -o -name '*.yaml' -o -name '*.j2' -o -name py.typed \) 2>/dev/null | LC_ALL=C sort)
+PACKAGE_FILES := $(shell find engine rules profiles templates -type f \( -name '*.py' -o -name '*.json' -o -name '*.yaml' -o -name '*.j2' -o -name py.typed \) 2>/dev/null | LC_ALL=C sort)
 
 .PHONY: demo test lint typecheck unit bench fuzz schema golden clean FORCE
 

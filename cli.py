@@ -8,58 +8,18 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ssa_risk import __version__
-from ssa_risk.assessment.assessor import Assessor, bundled_profiles
-from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.serialize import validation_json
-from ssa_risk.assessment.timeline import build_timeline
-from ssa_risk.base.errors import EngineError, InputError, Problem
-from ssa_risk.base.files import is_folder, os_problem
-from ssa_risk.base.paths import display_path
-from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
-from ssa_risk.comparison.impact import impact_of_rules
-from ssa_risk.comparison.sides import Rules, diff_sides
-from ssa_risk.evaluation.compiler import compile_ruleset
-from ssa_risk.evaluation.explain import Evaluator
-from ssa_risk.profile.facts import profile_facts
-from ssa_risk.profile.reader import check_profile, load_profile
-from ssa_risk.profile.skeleton import checked_skeleton, slug
-from ssa_risk.profile.snapshots import folder_snapshots
-from ssa_risk.reports.output import shown_path, write_all, write_atomic
-from ssa_risk.reports.render import (
-    FORMATS,
-    render_diff,
-    render_impact,
-    render_report,
-    render_timeline,
-)
-from ssa_risk.rules.loader import Rule, RuleSet, load_rules
-from ssa_risk.toolkit.authoring import (
-    coverage_text,
-    explain_profile_text,
-    explanation_text,
-    rule_text,
-    rules_json,
-    rules_table,
-    run_rule_tests,
-    test_report,
-)
-from ssa_risk.toolkit.lint import lint_rules
+from ssa_risk import __version__, api
+from ssa_risk.base.errors import EngineError, InputError
+from ssa_risk.base.files import os_problem
+from ssa_risk.reports.output import shown_path, write_atomic
 
 EXIT_INPUT = 2
 EXIT_BUG = 1
-
-
-def report_name(profile: Path, fmt: str) -> str:
-    """`profiles/tunisia/2020.yaml` → `tunisia-2020.md`."""
-    country = profile.resolve().parent.name
-    return f"{country}-{profile.stem}.{fmt}" if country else f"{profile.stem}.{fmt}"
 
 
 class UserError(click.ClickException):
@@ -103,7 +63,7 @@ class Group(click.Group):
             if exc.filename is None:
                 raise
             # Every path is checked where it is used; this catches one that slipped through.
-            raise UserError(str(os_problem(exc, display_path(Path(exc.filename))))) from None
+            raise UserError(str(os_problem(exc, api.display_path(Path(exc.filename))))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except EngineError as exc:
@@ -138,14 +98,29 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-def _dir_option(name: str, default: Path, help_text: str) -> Callable[[Any], Any]:
+_FROM_PROJECT = "from ssa-risk.toml, else bundled"
+
+
+def _dir_option(
+    name: str, help_text: str, default: Callable[[], Path] | None = None
+) -> Callable[[Any], Any]:
+    """A folder option; when left out, the project's folder (the library finds it)."""
     return click.option(
         name,
         type=click.Path(file_okay=False, path_type=Path),
         default=default,
-        show_default=display_path(default),
+        show_default=_FROM_PROJECT,
         help=help_text,
     )
+
+
+# diff and impact take their folders resolved at parse time: the project's, else bundled.
+def _project_rules() -> str:
+    return str(api.project().rules)
+
+
+def _project_templates() -> Path:
+    return api.project().templates
 
 
 _VERIFY_HELP = (
@@ -172,79 +147,38 @@ _VERIFY_HELP = (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(api.FORMATS),
     default="md",
     show_default=True,
     help="md (diffable), html (self-contained, with charts) or json (the assessment).",
 )
-@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
-@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
     out_dir: Path,
     fmt: str,
-    rules: Path,
-    templates: Path,
+    rules: Path | None,
+    templates: Path | None,
     verify: bool,
 ) -> None:
-    """Assess PROFILES (default: every bundled profile) and write one report each.
+    """Assess PROFILES (default: every profile of the project) and write one report each.
 
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
     """
-    paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
+    paths = api.profile_paths(profiles)
     if output is not None and len(paths) != 1:
         raise UserError(
             f"-o names one report file but {len(paths)} profiles were given — "
             "pass one profile with -o, or use --out-dir"
         )
-    assessor = Assessor.load(rules, templates, verify=verify)
-    problems: list[Problem] = []
-
-    def assess_all(files: list[Path]) -> list[Assessment]:
-        """Every file assessed; problems collected so that one run reports them all."""
-        done = []
-        for file in files:
-            try:
-                done.append(assessor.assess(file, display_path(file)))
-            except InputError as exc:
-                problems.extend(exc.problems)
-        return done
-
-    reports = []
-    for path in paths:
-        if is_folder(path, display_path(path)):
-            snapshots = folder_snapshots(path, display_path(path))
-            assessed = assess_all(snapshots)
-            if len(assessed) < len(snapshots):
-                continue
-            timeline = build_timeline(assessed)
-            target = output or out_dir / f"{path.resolve().name}-timeline.{fmt}"
-            count = len(timeline.snapshots)
-            summary = (
-                f"{timeline.country} {timeline.snapshots[0].as_of} to {timeline.latest.as_of}"
-                f" ({count} snapshot{'s' if count != 1 else ''}): {timeline.latest.overall}"
-            )
-            reports.append((summary, target, render_timeline(timeline, templates, fmt)))
-            continue
-        single = assess_all([path])
-        if not single:
-            continue
-        assessment = single[0]
-        target = output or out_dir / report_name(path, fmt)
-        summary = (
-            f"{assessment.country} {assessment.as_of}: {assessment.overall} "
-            f"({len(assessment.findings)} findings)"
-        )
-        reports.append((summary, target, render_report(assessment, templates, fmt)))
-    if problems:
-        raise InputError(problems)
-    # Render everything first, so one bad profile leaves no partial set of reports.
-    write_all([(target, text) for _, target, text in reports], fmt)
-    for summary, target, _ in reports:
-        click.echo(f"{summary} → {display_path(target)}")
+    reports = api.make_reports(paths, fmt, out_dir, output, rules, templates, verify)
+    api.write_reports(reports, fmt)
+    for report in reports:
+        click.echo(report.line)
 
 
 @main.command(short_help="Check profiles against the schema.")
@@ -254,9 +188,9 @@ def assess(
 )
 def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     """Check PROFILES against the profile schema; report every problem in one pass."""
-    results = [(display_path(p), check_profile(p, display_path(p))) for p in profiles]
+    results = api.validate(profiles)
     if fmt == "json":
-        click.echo(validation_json(results))
+        click.echo(api.validation_json(results))
     else:
         for shown, problems in results:
             for problem in problems:
@@ -280,7 +214,8 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: profiles/<country>/<as-of>.yaml in the working folder).",
+    help="File to write (default: <country>/<as-of>.yaml in the project's profiles folder, "
+    "else under profiles/ in the working folder).",
 )
 def new_profile(
     country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None
@@ -290,17 +225,15 @@ def new_profile(
         raise UserError(f"--as-of: '{as_of}' is not a month — write it as YYYY-MM, e.g. 2024-06")
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
-    target = output or Path("profiles") / slug(country) / f"{as_of}.yaml"
+    target, text = api.new_profile(country, iso3.upper(), as_of, authors, output)
     if os.path.lexists(target):
         raise UserError(
             f"{shown_path(target)}: already exists — choose another --as-of or -o, "
             "or remove the file first"
         )
-    text = checked_skeleton(country, iso3.upper(), as_of, authors, target, date.today())
     write_atomic(target, text)
-    click.echo(
-        f"wrote {display_path(target)}; check it with: ssa-risk validate {display_path(target)}"
-    )
+    shown = api.display_path(target)
+    click.echo(f"wrote {shown}; check it with: ssa-risk validate {shown}")
 
 
 EXIT_FAIL_ON = 3
@@ -328,19 +261,19 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
 @click.argument("after")
 @click.option(
     "--rules-before",
-    default=str(DEFAULT_RULES),
-    show_default="rules",
+    default=_project_rules,
+    show_default=_FROM_PROJECT,
     help="Rules for BEFORE when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
 )
 @click.option(
     "--rules-after",
-    default=str(DEFAULT_RULES),
-    show_default="rules",
+    default=_project_rules,
+    show_default=_FROM_PROJECT,
     help="Rules for AFTER when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
 @click.option(
     "-o",
     "--output",
@@ -353,7 +286,7 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
     help="Exit 3 if the overall or a lens rating got worse, a high or critical finding "
     "appeared, or anything changed.",
 )
-@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@_dir_option("--templates", "Templates folder.", _project_templates)
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def diff(
     before: str,
@@ -371,16 +304,8 @@ def diff(
     Each is a saved assessment (.json), a profile (as it is now), or REV:path (a profile or
     .json as it was at a git revision, e.g. HEAD:profiles/tunisia/2020.yaml).
     """
-    result = diff_sides(
-        before,
-        after,
-        Rules(rules_before, "--rules-before"),
-        Rules(rules_after, "--rules-after"),
-        templates,
-        Path.cwd(),
-        verify,
-    )
-    text = render_diff(result, templates, fmt)
+    result = api.diff(before, after, rules_before, rules_after, templates, verify)
+    text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
@@ -396,8 +321,8 @@ def diff(
 @click.option(
     "--after",
     "after_spec",
-    default=str(DEFAULT_RULES),
-    show_default="rules",
+    default=_project_rules,
+    show_default=_FROM_PROJECT,
     help="The new rules: a folder (or a git revision).",
 )
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
@@ -408,7 +333,7 @@ def diff(
     help="Write the report to this file instead of printing it.",
 )
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
-@_dir_option("--templates", DEFAULT_TEMPLATES, "Templates folder.")
+@_dir_option("--templates", "Templates folder.", _project_templates)
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def impact(
     profiles: tuple[Path, ...],
@@ -421,9 +346,8 @@ def impact(
     verify: bool,
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
-    paths = list(profiles) or bundled_profiles(DEFAULT_PROFILES)
-    result = impact_of_rules(paths, before_spec, after_spec, templates, Path.cwd(), verify)
-    text = render_impact(result, templates, fmt)
+    result = api.impact_of(before_spec, after_spec, profiles, templates, verify)
+    text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
@@ -435,10 +359,7 @@ def rules() -> None:
 
 def _rules_dir_argument(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument(
-        "rules_dir",
-        required=False,
-        type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_RULES,
+        "rules_dir", required=False, type=click.Path(file_okay=False, path_type=Path)
     )(func)
 
 
@@ -447,31 +368,31 @@ def _rules_dir_argument(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
-def rules_list(lens: str | None, fmt: str, rules: Path) -> None:
+@_dir_option("--rules", "Rule set folder.")
+def rules_list(lens: str | None, fmt: str, rules: Path | None) -> None:
     """List rules: id, lens, severity, title."""
-    ruleset = load_rules(rules)
+    ruleset = api.load_rules(rules)
     if lens is not None and lens not in {x.id for x in ruleset.lenses}:
         known = ", ".join(x.id for x in ruleset.lenses)
         raise UserError(f"--lens: unknown lens '{lens}' — use one of: {known}")
-    click.echo(rules_json(ruleset, lens) if fmt == "json" else rules_table(ruleset, lens))
+    click.echo(api.list_rules(ruleset, lens, fmt))
 
 
 @rules.command("show", short_help="Show one rule in full.")
 @click.argument("rule_id")
-@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
-def rules_show(rule_id: str, rules: Path) -> None:
+@_dir_option("--rules", "Rule set folder.")
+def rules_show(rule_id: str, rules: Path | None) -> None:
     """Show one rule: conditions, narrative, recommendations, citations, examples."""
-    ruleset = load_rules(rules)
-    click.echo(rule_text(ruleset, _rule(ruleset, rule_id)))
+    ruleset = api.load_rules(rules)
+    click.echo(api.show_rule(ruleset, _rule(ruleset, rule_id)))
 
 
 @rules.command("lint")
 @_rules_dir_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def rules_lint(rules_dir: Path, strict: bool) -> None:
+def rules_lint(rules_dir: Path | None, strict: bool) -> None:
     """Check a rule set; every problem in one pass (exit 2 on errors)."""
-    result = lint_rules(rules_dir)
+    result = api.lint(rules_dir)
     for problem in result.errors + result.warnings:
         click.echo(str(problem))
     click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
@@ -483,38 +404,28 @@ def rules_lint(rules_dir: Path, strict: bool) -> None:
 @_rules_dir_argument
 @click.option("-k", "pattern", help="Only examples whose rule id or name matches.")
 @click.option("--coverage", is_flag=True, help="Report which rules fire and which fields are read.")
-def rules_test(rules_dir: Path, pattern: str | None, coverage: bool) -> None:
+def rules_test(rules_dir: Path | None, pattern: str | None, coverage: bool) -> None:
     """Run every rule's examples; show why an example failed."""
-    ruleset = load_rules(rules_dir)
-    compiled = compile_ruleset(ruleset)
-    run = run_rule_tests(ruleset, compiled, pattern)
-    if not run.results:
+    text, run, failed = api.run_examples(rules_dir, pattern, coverage)
+    if not run:
         raise UserError(f"-k {pattern}: no example matches — try a rule id such as CMR-02")
-    click.echo(test_report(run))
-    if coverage:
-        click.echo("")
-        click.echo(coverage_text(ruleset, compiled, run, bundled_profiles(DEFAULT_PROFILES)))
-    if any(not r.passed for r in run.results):
+    click.echo(text)
+    if failed:
         sys.exit(EXIT_INPUT)
 
 
 @main.command(short_help="Why rules fired for a profile, or why not.")
 @click.argument("profile", type=click.Path(path_type=Path))
 @click.option("--rule", "rule_id", help="Explain this rule (default: fired rules and near misses).")
-@_dir_option("--rules", DEFAULT_RULES, "Rule set folder.")
-def explain(profile: Path, rule_id: str | None, rules: Path) -> None:
+@_dir_option("--rules", "Rule set folder.")
+def explain(profile: Path, rule_id: str | None, rules: Path | None) -> None:
     """Why rules fired for PROFILE, or why not: each condition, expected and actual."""
-    ruleset = load_rules(rules)
-    loaded = load_profile(profile, display_path(profile))
-    evaluator = Evaluator(ruleset, profile_facts(loaded))
-    if rule_id is None:
-        click.echo(explain_profile_text(loaded, evaluator))
-        return
-    rule = _rule(ruleset, rule_id)
-    click.echo(explanation_text(loaded, evaluator, evaluator.explain(rule)))
+    ruleset = api.load_rules(rules)
+    rule = None if rule_id is None else _rule(ruleset, rule_id)
+    click.echo(api.explain(profile, ruleset, rule))
 
 
-def _rule(ruleset: RuleSet, rule_id: str) -> Rule:
+def _rule(ruleset: api.RuleSet, rule_id: str) -> api.Rule:
     ids = [r.id for r in ruleset.rules]
     if rule_id not in ids:
         close = difflib.get_close_matches(rule_id.upper(), ids, n=1)

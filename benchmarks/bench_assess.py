@@ -44,11 +44,16 @@ import yaml
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import ASSESSED_SECTIONS
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.evaluation.durable import RuleEngine
 from ssa_risk.profile.reader import load_profile, profile_schema
 from ssa_risk.profile.snapshots import load_snapshot
 from ssa_risk.reports.render import render_report
+
+# The checkout's own folders, whatever the working folder.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PROFILES = REPO_ROOT / "profiles"
+DEFAULT_RULES = REPO_ROOT / "rules"
+DEFAULT_TEMPLATES = REPO_ROOT / "templates"
 
 BASE_PROFILE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 

@@ -25,9 +25,12 @@ from typing import Any
 
 import yaml
 
-from ssa_risk.base.project import DEFAULT_PROFILES
 from ssa_risk.profile.schema import LIST_LIMITS
 from ssa_risk.profile.snapshots import load_snapshot
+
+# The checkout's own folders, whatever the working folder.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PROFILES = REPO_ROOT / "profiles"
 
 BASE = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,23 +1,280 @@
-"""The public entry points: what the `ssa-risk` command, a script or a notebook calls."""
+"""The public entry points: what the `ssa-risk` command, a script or a notebook calls.
+
+Every folder argument is optional: left out, it is the one the project names (the nearest
+ssa-risk.toml from the working folder up), else the one bundled with the package.
+
+    from ssa_risk import api
+
+    assessor = api.load_assessor()
+    assessment = api.assess_profile(Path("profiles/tunisia/2020.yaml"), assessor)
+    print(api.render(assessment, "md"))
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
 from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json, validation_json
+from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.errors import Problem
+from ssa_risk.base.paths import display_path
+from ssa_risk.base.project import Project, find_project
 from ssa_risk.comparison.diff import Diff, diff_assessments
-from ssa_risk.comparison.impact import Impact, impact
-from ssa_risk.profile.reader import Profile, load_profile
-from ssa_risk.rules.loader import RuleSet, load_rules
+from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
+from ssa_risk.comparison.sides import Rules, diff_sides
+from ssa_risk.evaluation.compiler import compile_ruleset
+from ssa_risk.evaluation.explain import Evaluator
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import Profile, check_profile
+from ssa_risk.profile.reader import load_profile as _load_profile
+from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.reports.batch import Report, reports
+from ssa_risk.reports.batch import render as _render
+from ssa_risk.reports.output import write_all
+from ssa_risk.reports.render import FORMATS
+from ssa_risk.rules.loader import Rule, RuleSet
+from ssa_risk.rules.loader import load_rules as _load_rules
+from ssa_risk.toolkit.authoring import (
+    coverage_text,
+    explain_profile_text,
+    explanation_text,
+    rule_text,
+    rules_json,
+    rules_table,
+    run_rule_tests,
+    test_report,
+)
+from ssa_risk.toolkit.lint import LintResult, lint_rules
 
 __all__ = [
+    "FORMATS",
+    "Assessed",
     "Assessment",
     "Assessor",
     "Diff",
     "Impact",
+    "LintResult",
+    "Problem",
     "Profile",
+    "Project",
+    "Report",
+    "Rule",
     "RuleSet",
+    "Timeline",
+    "assess",
+    "assess_profile",
+    "assessment_dict",
+    "assessment_from_json",
+    "diff",
     "diff_assessments",
+    "display_path",
+    "explain",
     "impact",
+    "impact_of",
+    "lint",
+    "list_rules",
+    "load_assessor",
     "load_profile",
     "load_rules",
+    "make_reports",
+    "new_profile",
+    "profile_paths",
+    "project",
+    "render",
+    "run_examples",
+    "show_rule",
+    "validate",
+    "validation_json",
+    "write_reports",
 ]
+
+
+def project(start: Path | None = None) -> Project:
+    """The rules, profiles and templates folders in use from `start` (default: the working
+    folder): those named by the nearest ssa-risk.toml, else the bundled ones."""
+    return find_project(start)
+
+
+def load_rules(rules: Path | None = None, label: str | None = None) -> RuleSet:
+    """Load and check a rule set (default: the project's); InputError lists every problem."""
+    return _load_rules(rules or project().rules, label)
+
+
+def load_profile(path: Path) -> Profile:
+    """Load and validate one profile snapshot; InputError lists every problem."""
+    return _load_profile(path, display_path(path))
+
+
+def load_assessor(
+    rules: Path | None = None, templates: Path | None = None, verify: bool = False
+) -> Assessor:
+    """A rule set loaded and compiled once, ready to assess any number of profiles.
+
+    With `verify`, every evaluation is cross-checked by an independent evaluator.
+    """
+    if rules is None or templates is None:
+        found = project()
+        rules, templates = rules or found.rules, templates or found.templates
+    return Assessor.load(rules, templates, verify=verify)
+
+
+def profile_paths(paths: Sequence[Path] = ()) -> list[Path]:
+    """The paths given, or every snapshot in the project's (else the bundled) profiles."""
+    return list(paths) or profiles_in(project().profiles)
+
+
+def assess_profile(path: Path, assessor: Assessor | None = None) -> Assessment:
+    """Assess one profile snapshot; InputError lists every problem in it."""
+    return (assessor or load_assessor()).assess(path, display_path(path))
+
+
+def assess(paths: Sequence[Path] = (), assessor: Assessor | None = None) -> list[Assessed]:
+    """Assess profile files (an Assessment each) and country folders (a Timeline each).
+
+    No paths: every profile of the project. Problems in any profile are raised together, as
+    one InputError, after all are read.
+    """
+    return assess_paths(assessor or load_assessor(), profile_paths(paths))
+
+
+def render(
+    result: Assessment | Timeline | Diff | Impact, fmt: str = "md", templates: Path | None = None
+) -> str:
+    """The report of an assessment, a timeline, a diff or an impact: md, html or json."""
+    return _render(result, templates or project().templates, fmt)
+
+
+def make_reports(
+    paths: Sequence[Path] = (),
+    fmt: str = "md",
+    out_dir: Path = Path("reports"),
+    output: Path | None = None,
+    rules: Path | None = None,
+    templates: Path | None = None,
+    verify: bool = False,
+) -> list[Report]:
+    """Assess `paths` and render one report each, named into `out_dir` (or `output`, for one
+    path); nothing is written yet, so one bad profile leaves no partial set (write_reports)."""
+    assessor = load_assessor(rules, templates, verify)
+    assessed = assess(paths, assessor)
+    return reports(assessed, templates or project().templates, fmt, out_dir, output)
+
+
+def write_reports(written: Sequence[Report], fmt: str) -> None:
+    """Write every report atomically: all of them, or (on a problem) none."""
+    write_all([(r.target, r.text) for r in written], fmt)
+
+
+def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
+    """Each profile as shown, with every problem in it (none: valid)."""
+    return [(display_path(p), check_profile(p, display_path(p))) for p in paths]
+
+
+def new_profile(
+    country: str,
+    iso3: str,
+    as_of: str,
+    authors: Sequence[str] = (),
+    output: Path | None = None,
+    today: date | None = None,
+) -> tuple[Path, str]:
+    """A commented profile skeleton that validates as written, and where it goes: `output`,
+    else <country>/<as-of>.yaml in the project's profiles folder (without a project, in
+    profiles/ under the working folder)."""
+    found = project()
+    profiles = found.profiles if found.file else Path("profiles")
+    target = output or profiles / slug(country) / f"{as_of}.yaml"
+    text = checked_skeleton(country, iso3, as_of, tuple(authors), target, today or date.today())
+    return target, text
+
+
+def list_rules(ruleset: RuleSet, lens: str | None = None, fmt: str = "table") -> str:
+    """The rules (of one lens, or all): a table, or JSON."""
+    return rules_json(ruleset, lens) if fmt == "json" else rules_table(ruleset, lens)
+
+
+def show_rule(ruleset: RuleSet, rule: Rule) -> str:
+    """One rule in full: conditions, narrative, recommendations, citations, examples."""
+    return rule_text(ruleset, rule)
+
+
+def lint(rules: Path | None = None) -> LintResult:
+    """Errors (the rule set does not load) or warnings (it loads but looks wrong)."""
+    return lint_rules(rules or project().rules)
+
+
+def run_examples(
+    rules: Path | None = None, pattern: str | None = None, coverage: bool = False
+) -> tuple[str, int, int]:
+    """Run the rules' examples (those matching `pattern`); the report, and the counts of
+    examples run and failed. With `coverage`, which rules fire over the project's profiles."""
+    ruleset = load_rules(rules)
+    compiled = compile_ruleset(ruleset)
+    run = run_rule_tests(ruleset, compiled, pattern)
+    text = test_report(run)
+    if coverage and run.results:
+        text += "\n\n" + coverage_text(ruleset, compiled, run, profile_paths())
+    return text, len(run.results), sum(1 for r in run.results if not r.passed)
+
+
+def explain(profile: Path, ruleset: RuleSet, rule: Rule | None = None) -> str:
+    """Why `rule` fired for the profile, or why not; without a rule, the fired rules and the
+    near misses."""
+    loaded = load_profile(profile)
+    evaluator = Evaluator(ruleset, profile_facts(loaded))
+    if rule is None:
+        return explain_profile_text(loaded, evaluator)
+    return explanation_text(loaded, evaluator, evaluator.explain(rule))
+
+
+def diff(
+    before: str,
+    after: str,
+    rules_before: str | None = None,
+    rules_after: str | None = None,
+    templates: Path | None = None,
+    verify: bool = False,
+) -> Diff:
+    """What changed between two assessments of one country, and why.
+
+    Each side is a saved assessment (.json), a profile as it is in the working folder, or
+    `REV:path` (a profile, with the snapshots it extends, or a .json, as it was at a git
+    revision). Profiles are assessed under `rules_before` / `rules_after`: a folder, a git
+    `REV` or `REV:path` (default: the project's rules).
+    """
+    found = project()
+    default = str(found.rules)
+    return diff_sides(
+        before,
+        after,
+        Rules(default if rules_before is None else rules_before, "--rules-before"),
+        Rules(default if rules_after is None else rules_after, "--rules-after"),
+        templates or found.templates,
+        Path.cwd(),
+        verify,
+    )
+
+
+def impact_of(
+    before: str,
+    after: str | None = None,
+    paths: Sequence[Path] = (),
+    templates: Path | None = None,
+    verify: bool = False,
+) -> Impact:
+    """The old rules (`before`: a folder, a git `REV` or `REV:path`) against the new (default:
+    the project's) over `paths` (default: every profile of the project)."""
+    found = project()
+    return impact_of_rules(
+        profile_paths(paths),
+        before,
+        str(found.rules) if after is None else after,
+        templates or found.templates,
+        Path.cwd(),
+        verify,
+    )

@@ -7,15 +7,27 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.console import cli
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
 
 
 @pytest.fixture
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run `ssa-risk ARGS…` in a fresh working folder; stdout and stderr kept apart."""
     monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def run_in_checkout(monkeypatch: pytest.MonkeyPatch):
+    """Run `ssa-risk ARGS…` in the checkout, a project: its rules/, shown relative to it.
+
+    Only for commands that write nothing."""
+    monkeypatch.chdir(REPO_ROOT)
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)

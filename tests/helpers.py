@@ -8,11 +8,16 @@ from pathlib import Path
 import pytest
 
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_PROFILES
 from ssa_risk.base.source import load_yaml
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_rule
 from ssa_risk.profile.facts import Fact
 from ssa_risk.rules.loader import FieldTest, Pattern, Rule
+
+# The checkout's own folders (its ssa-risk.toml names them), not the installed package data.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RULES = REPO_ROOT / "rules"
+DEFAULT_TEMPLATES = REPO_ROOT / "templates"
+DEFAULT_PROFILES = REPO_ROOT / "profiles"
 
 TUNISIA_2020 = DEFAULT_PROFILES / "tunisia" / "2020.yaml"
 

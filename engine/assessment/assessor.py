@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ssa_risk.assessment.model import Assessment, build_assessment
 from ssa_risk.assessment.provenance import templates_hash
-from ssa_risk.base.project import DEFAULT_PROFILES
+from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.verify import verify_firings
@@ -23,6 +23,7 @@ class Assessor:
     ruleset: RuleSet
     compiled: CompiledRuleset
     templates_sha256: str
+    templates_folder: str  # as display_path shows it, for the report's provenance
     verify: bool = False  # cross-check every evaluation with the independent evaluator
 
     @classmethod
@@ -34,7 +35,13 @@ class Assessor:
         verify: bool = False,
     ) -> Assessor:
         ruleset = load_rules(rules_dir, label)
-        return cls(ruleset, compile_ruleset(ruleset), templates_hash(templates_dir), verify)
+        return cls(
+            ruleset,
+            compile_ruleset(ruleset),
+            templates_hash(templates_dir),
+            display_path(templates_dir),
+            verify,
+        )
 
     def assess(self, profile_path: Path, label: str | None = None) -> Assessment:
         return self.assess_profile(load_profile(profile_path, label))
@@ -46,10 +53,11 @@ class Assessor:
         if self.verify:
             verify_firings(self.ruleset, facts, firings, profile.path)
         return build_assessment(
-            profile, self.ruleset, facts, firings, signals, self.templates_sha256
+            profile,
+            self.ruleset,
+            facts,
+            firings,
+            signals,
+            self.templates_sha256,
+            self.templates_folder,
         )
-
-
-def bundled_profiles(root: Path = DEFAULT_PROFILES) -> list[Path]:
-    """Every snapshot under profiles/<country>/, in a stable order."""
-    return sorted(root.glob("*/*.yaml"))

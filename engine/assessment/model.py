@@ -163,7 +163,9 @@ class FactValue:
 class Provenance:
     tool_version: str
     profile_sha256: str
+    rules_folder: str  # as display_path shows it: the project's folder, or <bundled>/rules
     rules_sha256: str
+    templates_folder: str
     templates_sha256: str
 
 
@@ -198,6 +200,7 @@ def build_assessment(
     firings: list[Firing],
     signal_facts: Mapping[str, Fact],
     templates_sha256: str,
+    templates_folder: str,
 ) -> Assessment:
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
@@ -273,7 +276,9 @@ def build_assessment(
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=sha256_text(list(profile.doc.texts)),
+            rules_folder=ruleset.directory,
             rules_sha256=sha256_text(list(ruleset.files)),
+            templates_folder=templates_folder,
             templates_sha256=templates_sha256,
         ),
     )

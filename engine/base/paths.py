@@ -1,26 +1,59 @@
-"""How paths are shown to people and in reports."""
+"""How paths are shown to people and in reports, and where the project and bundled data are."""
 
 from __future__ import annotations
 
+import os
+from importlib.resources import files
 from pathlib import Path
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_FILE = "ssa-risk.toml"
+BUNDLED_LABEL = "<bundled>"
+
+
+def bundled_root() -> Path:
+    """The rules, profiles and templates shipped inside the package (`defaults/<kind>`)."""
+    # `ssa_risk` is a regular package on disk, so files() gives a real Path.
+    return Path(str(files("ssa_risk").joinpath("defaults")))
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The nearest folder holding ssa-risk.toml, from `start` (the working folder) upwards."""
+    try:
+        here = (start or Path.cwd()).resolve()
+    except (OSError, RuntimeError):  # the working folder was removed, or a symlink loop
+        return None
+    for folder in (here, *here.parents):
+        try:
+            if (folder / PROJECT_FILE).is_file():
+                return folder
+        except OSError:  # an unreadable folder on the way up ends the search, like git
+            return None
+    return None
 
 
 def display_path(path: Path) -> str:
     """How a path is shown to people and in reports.
 
-    The project's own files (bundled profiles, rules, templates) are shown relative to the
-    project, so that a report does not depend on the folder it was run from; other files
-    relative to the working folder when inside it, else as given.
+    Bundled data as `<bundled>/rules/...`; otherwise relative to the project root when inside
+    the project, else relative to the working folder when inside it, else as given — so that
+    a report does not depend on the folder it was run from, nor on where the package is
+    installed.
     """
     try:
+        absolute = Path(os.path.abspath(path))
         resolved = path.resolve()
+        bundled = bundled_root()
+        bundled_roots = (bundled, bundled.resolve())
+        roots = [r for r in (project_root(), Path.cwd().resolve()) if r is not None]
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return str(path)
-    for root in (_PROJECT_ROOT, Path.cwd().resolve()):
-        try:
+    # Unresolved first: an editable install links each bundled file back to the checkout.
+    for candidate in (absolute, resolved):
+        for root in bundled_roots:
+            if candidate.is_relative_to(root):
+                inside = candidate.relative_to(root).as_posix()
+                return BUNDLED_LABEL if inside == "." else f"{BUNDLED_LABEL}/{inside}"
+    for root in roots:
+        if resolved.is_relative_to(root):
             return resolved.relative_to(root).as_posix()
-        except ValueError:
-            continue
     return str(path)

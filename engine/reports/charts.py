@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from ssa_risk.assessment.model import Assessment, Portfolio
-from ssa_risk.rules.scoring import RATINGS
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.rules.scoring import RATINGS
 
 _COLOURS = {"low": "#4c9a5f", "moderate": "#e0b040", "high": "#d9763a", "critical": "#b3262b"}
 

@@ -10,18 +10,16 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
 from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.provenance import TEMPLATE_MAX_BYTES
-from ssa_risk.reports.charts import assistance_chart, lens_chart, timeline_chart
-from ssa_risk.comparison.diff import Diff
-from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.base.files import is_folder, read_utf8, walk_files
-from ssa_risk.comparison.impact import Impact
-from ssa_risk.rules.narrative import usd
-from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
-from ssa_risk.rules.scoring import RATINGS
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
+from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
+from ssa_risk.comparison.diff import Diff
+from ssa_risk.comparison.impact import Impact
+from ssa_risk.reports.charts import assistance_chart, lens_chart, timeline_chart
+from ssa_risk.rules.narrative import usd
+from ssa_risk.rules.scoring import RATINGS
 
 FORMATS = ("md", "html", "json")
 

@@ -80,7 +80,7 @@ def run_example(
         try:
             # Score and narrate as a real assessment would, so that a narrative that fails
             # on this example fails the example.
-            build_assessment(profile, ruleset, facts, firings, signals, "")
+            build_assessment(profile, ruleset, facts, firings, signals, "", "")
         except InputError as exc:
             problems = narration = tuple(exc.problems)
     return ExampleResult(

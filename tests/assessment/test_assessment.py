@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
 
 
 def _edit(folder: Path, name: str, old: str, new: str) -> Path:

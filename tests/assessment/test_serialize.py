@@ -12,9 +12,8 @@ from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
 from ssa_risk.assessment.serialize import assessment_from_json, assessment_json
 from ssa_risk.assessment.timeline import build_timeline
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.comparison.diff import diff_assessments
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 

@@ -20,9 +20,8 @@ import pytest
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.files import read_limited
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT
 from ssa_risk.reports import output
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
 
 LONG = "a" * 300
 TOO_LONG = (

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ssa_risk.base.project import DEFAULT_TEMPLATES
 from ssa_risk.base.sandbox import Limits
 from ssa_risk.reports import render
 from ssa_risk.rules.narrative import NarrativeError, narrate, usd
+from tests.helpers import DEFAULT_TEMPLATES
 
 
 def _set_because(rules: Path, text: str) -> None:

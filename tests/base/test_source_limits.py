@@ -296,8 +296,7 @@ def saved_assessment(tmp_path_factory) -> str:
 
     from ssa_risk.assessment.assessor import Assessor
     from ssa_risk.assessment.serialize import assessment_dict
-    from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
-    from tests.helpers import TUNISIA_2020
+    from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
 
     assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
     data = assessment_dict(assessor.assess(TUNISIA_2020, "tunisia-2020.yaml"))

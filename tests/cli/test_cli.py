@@ -156,7 +156,8 @@ def test_version_and_help(run_cli):
     assert run_cli("--version").stdout == f"ssa-risk, version {__version__}\n"
     assert "assess" in run_cli("--help").stdout
     help_text = run_cli("assess", "--help").stdout
-    assert "Assess PROFILES (default: every bundled profile)" in help_text
+    assert "Assess PROFILES (default: every profile of the project)" in help_text
+    assert "[default: (from ssa-risk.toml, else bundled)]" in " ".join(help_text.split())
 
 
 def test_missing_rules_folder_is_a_user_error(run_cli, tmp_path):

@@ -14,12 +14,11 @@ import pytest
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.profile.reader import check_profile
 from ssa_risk.rules.loader import load_rules
 from ssa_risk.rules.patterns import wildcard_pattern
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
 
 
 def _problems(call) -> list[str]:
@@ -310,8 +309,10 @@ def test_report_follows_umask_and_writes_through_symlinks(run_cli, tmp_path):
 
 
 def test_report_is_identical_across_processes_working_folders_and_hash_seeds(tmp_path):
+    # Anywhere inside the project, paths are shown relative to the project root.
+    folders = [REPO_ROOT, REPO_ROOT / "profiles" / "tunisia", REPO_ROOT / "engine" / "base"]
     outputs = []
-    for i, (cwd, seed) in enumerate([(REPO_ROOT, "1"), (tmp_path, "2"), (Path("/"), "3")]):
+    for i, (cwd, seed) in enumerate(zip(folders, "123", strict=True)):
         out = tmp_path / f"r{i}.md"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES
-from tests.helpers import SAME_PROFILE_V1_VS_NOW, edit_file
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, SAME_PROFILE_V1_VS_NOW, edit_file
 
 
 def _json(result: Result) -> Any:

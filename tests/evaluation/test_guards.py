@@ -12,13 +12,20 @@ import ssa_risk.evaluation.durable
 import ssa_risk.evaluation.verify
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import EngineError
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.console import cli
 from ssa_risk.evaluation.compiler import CompiledRuleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import load_profile
-from tests.helpers import TUNISIA_2020, make_compiled, make_fact, make_pattern, make_rule
+from tests.helpers import (
+    DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
+    TUNISIA_2020,
+    make_compiled,
+    make_fact,
+    make_pattern,
+    make_rule,
+)
 
 
 @pytest.fixture

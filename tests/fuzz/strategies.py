@@ -735,8 +735,8 @@ def templates(draw: Draw, known: bool = True) -> Case:
 
 def _baseline_json() -> str:
     from ssa_risk.assessment.assessor import Assessor
-    from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
     from ssa_risk.reports.render import render_report
+    from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES
 
     assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
     assessment = assessor.assess(PROFILES / "2020.yaml", "profiles/tunisia/2020.yaml")

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssa_risk.base.project import DEFAULT_TEMPLATES
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_TEMPLATES, TUNISIA_2020
 
 
 def test_flow_nesting_too_deep_for_the_parser_is_located(run_cli, tmp_path):

@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ssa_risk.assessment.assessor import bundled_profiles
-from ssa_risk.base.project import DEFAULT_RULES
+from ssa_risk.assessment.batch import profiles_in
 from tests.fuzz.harness import REPO_ROOT, Case, Worker, failures
 from tests.fuzz.strategies import STRATEGIES
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES
+
+PROFILES = profiles_in(DEFAULT_PROFILES)
 
 BOUNDED = settings(
     max_examples=6,
@@ -47,7 +49,7 @@ def test_fuzz_strategy(worker: Worker, name: str) -> None:
     holds()
 
 
-@pytest.mark.parametrize("profile", bundled_profiles(), ids=lambda p: f"{p.parent.name}-{p.stem}")
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_bundled_profiles_cross_check(worker: Worker, profile: Any) -> None:
     rel = str(profile.relative_to(REPO_ROOT))
     case = Case(

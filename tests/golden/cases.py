@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ssa_risk.base.project import REPO_ROOT
 from ssa_risk.console import cli
+from tests.helpers import REPO_ROOT
 
 GOLDEN = Path(__file__).parent
 CASES: dict[str, list[str]] = {

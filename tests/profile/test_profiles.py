@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ssa_risk.assessment.assessor import bundled_profiles
+from ssa_risk.assessment.batch import profiles_in
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_PROFILES
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import SCHEMA_PATH, check_profile, load_profile
 from ssa_risk.profile.schema import schema_json
 from ssa_risk.profile.snapshots import load_snapshot
+from tests.helpers import DEFAULT_PROFILES
+
+PROFILES = profiles_in(DEFAULT_PROFILES)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "profiles"
 TODAY = date(2026, 1, 1)
@@ -42,7 +44,7 @@ def test_valid_fixture_has_no_problem(path):
     assert check_profile(path, None, TODAY) == []
 
 
-@pytest.mark.parametrize("path", bundled_profiles(), ids=lambda p: f"{p.parent.name}-{p.stem}")
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_bundled_profile_validates_and_names_the_schema_for_editors(path):
     assert check_profile(path) == []
     first = path.read_text(encoding="utf-8").splitlines()[0]
@@ -314,7 +316,7 @@ def test_validate_json_format(run_cli):
 
 
 def test_validate_all_bundled_profiles_exits_0(run_cli):
-    result = run_cli("validate", *map(str, bundled_profiles()))
+    result = run_cli("validate", *map(str, PROFILES))
     assert result.exit_code == 0
     assert result.stdout.count(": valid\n") == 4
 

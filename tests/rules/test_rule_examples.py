@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.rules.scoring import RATINGS
 from ssa_risk.toolkit.examples import run_example
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 CASES = [

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.project import DEFAULT_RULES
 from ssa_risk.evaluation.compiler import compile_rule, compile_ruleset
 from ssa_risk.rules.loader import load_rules
 from ssa_risk.toolkit.examples import run_example
+from tests.helpers import DEFAULT_RULES
 
 BAD_RULE = """\
   - id: CMR-99

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ssa_risk.base.project import DEFAULT_RULES
 from ssa_risk.rules.loader import load_rules
+from tests.helpers import DEFAULT_RULES
 
 SCORING = load_rules(DEFAULT_RULES).scoring
 NINE = list(SCORING.lenses)

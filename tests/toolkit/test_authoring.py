@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.base.project import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.toolkit.examples import example_document
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
@@ -47,8 +46,8 @@ def test_python_evaluation_agrees_with_the_engine_on_every_rule_example():
 # --- rules list / show ------------------------------------------------------------------
 
 
-def test_rules_list_table_and_json(run_cli):
-    result = run_cli("rules", "list", "--lens", "leverage")
+def test_rules_list_table_and_json(run_in_checkout):
+    result = run_in_checkout("rules", "list", "--lens", "leverage")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "ID      LENS      SEVERITY    TITLE",
@@ -60,7 +59,7 @@ def test_rules_list_table_and_json(run_cli):
     ]
     import json
 
-    listed = json.loads(run_cli("rules", "list", "--format", "json").stdout)
+    listed = json.loads(run_in_checkout("rules", "list", "--format", "json").stdout)
     assert len(listed) == len(ASSESSOR.ruleset.rules)
     assert listed[0] == {
         "id": "PLAN-01",
@@ -79,8 +78,8 @@ def test_rules_list_unknown_lens(run_cli):
     assert result.stderr.startswith("--lens: unknown lens 'levrage' — use one of: civil_military,")
 
 
-def test_rules_show(run_cli):
-    result = run_cli("rules", "show", "CMR-04")
+def test_rules_show(run_in_checkout):
+    result = run_in_checkout("rules", "show", "CMR-04")
     assert result.exit_code == 0
     text = result.stdout
     assert text.startswith(
@@ -249,8 +248,8 @@ def test_rules_test_pattern_matching_nothing(run_cli):
 # --- explain ----------------------------------------------------------------------------
 
 
-def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_cli):
-    result = run_cli("explain", str(TUNISIA_2020), "--rule", "CMR-02")
+def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_in_checkout):
+    result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "CMR-02")
     assert result.exit_code == 0
     assert result.stdout == (
         "CMR-02 fired: Public support for military rule alongside an elevated military\n"
@@ -267,8 +266,10 @@ def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_cli):
     )
 
 
-def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_cli):
-    result = run_cli("explain", str(DEFAULT_PROFILES / "tunisia" / "2016.yaml"), "--rule", "CMR-02")
+def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_in_checkout):
+    result = run_in_checkout(
+        "explain", str(DEFAULT_PROFILES / "tunisia" / "2016.yaml"), "--rule", "CMR-02"
+    )
     assert result.exit_code == 0
     assert result.stdout == (
         "CMR-02 did not fire: Public support for military rule alongside an elevated military\n"
@@ -280,16 +281,18 @@ def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_cli):
     )
 
 
-def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_cli):
-    result = run_cli("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
+def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_in_checkout):
+    result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
         "  FAIL none: assistance.framework matches, which must be absent"
         " (rules/assistance_design.yaml:42; profiles/tunisia/2020.yaml:98)"
     )
 
 
-def test_explain_with_a_wrong_value_shows_expected_and_actual_with_lines(run_cli):
-    result = run_cli("explain", str(DEFAULT_PROFILES / "tunisia" / "2010.yaml"), "--rule", "GOV-01")
+def test_explain_with_a_wrong_value_shows_expected_and_actual_with_lines(run_in_checkout):
+    result = run_in_checkout(
+        "explain", str(DEFAULT_PROFILES / "tunisia" / "2010.yaml"), "--rule", "GOV-01"
+    )
     assert "    FAIL status: expected one of [stalled, deadlocked], actual absent" in result.stdout
     assert "(profile profiles/tunisia/2010.yaml:" in result.stdout
 

@@ -1,0 +1,55 @@
+"""Assess what a person names: profile files one by one, a country folder as one timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.timeline import Timeline, build_timeline
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder
+from ssa_risk.base.paths import display_path
+from ssa_risk.profile.snapshots import folder_snapshots
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """What one named path gave: a profile file an Assessment, a folder a Timeline."""
+
+    path: Path
+    result: Assessment | Timeline
+
+
+def profiles_in(root: Path) -> list[Path]:
+    """Every snapshot under `root`/<country>/, in a stable order."""
+    return sorted(root.glob("*/*.yaml"))
+
+
+def assess_paths(assessor: Assessor, paths: Sequence[Path]) -> list[Assessed]:
+    """Assess every path; the problems of every profile are reported together, in one pass."""
+    problems: list[Problem] = []
+
+    def assess_all(files: list[Path]) -> list[Assessment]:
+        done = []
+        for file in files:
+            try:
+                done.append(assessor.assess(file, display_path(file)))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        return done
+
+    results: list[Assessed] = []
+    for path in paths:
+        if is_folder(path, display_path(path)):
+            snapshots = folder_snapshots(path, display_path(path))
+            assessed = assess_all(snapshots)
+            if len(assessed) == len(snapshots):
+                results.append(Assessed(path, build_timeline(assessed)))
+            continue
+        results.extend(Assessed(path, a) for a in assess_all([path]))
+    if problems:
+        raise InputError(problems)
+    return results
