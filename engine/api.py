@@ -25,6 +25,7 @@ from ssa_risk.base.errors import Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.comparison.diff import Diff, diff_assessments
+from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.evaluation.compiler import compile_ruleset
@@ -245,17 +246,22 @@ def diff(
     Each side is a saved assessment (.json), a profile as it is in the working folder, or
     `REV:path` (a profile, with the snapshots it extends, or a .json, as it was at a git
     revision). Profiles are assessed under `rules_before` / `rules_after`: a folder, a git
-    `REV` or `REV:path` (default: the project's rules).
+    `REV:path`, or a bare `REV` (the project's rules folder at that revision); default: the
+    project's rules.
     """
-    found = project()
-    default = str(found.rules)
+    found, repo = project(), Path.cwd()
+
+    def rules(spec: str | None, option: str) -> Rules:
+        chosen = str(found.rules) if spec is None else spec
+        return Rules(project_revision(chosen, found.rules, repo), option)
+
     return diff_sides(
         before,
         after,
-        Rules(default if rules_before is None else rules_before, "--rules-before"),
-        Rules(default if rules_after is None else rules_after, "--rules-after"),
+        rules(rules_before, "--rules-before"),
+        rules(rules_after, "--rules-after"),
         templates or found.templates,
-        Path.cwd(),
+        repo,
         verify,
     )
 
@@ -267,14 +273,15 @@ def impact_of(
     templates: Path | None = None,
     verify: bool = False,
 ) -> Impact:
-    """The old rules (`before`: a folder, a git `REV` or `REV:path`) against the new (default:
-    the project's) over `paths` (default: every profile of the project)."""
-    found = project()
+    """The old rules (`before`: a folder, a git `REV:path`, or a bare `REV` meaning the
+    project's rules folder at that revision) against the new (default: the project's) over
+    `paths` (default: every profile of the project)."""
+    found, repo = project(), Path.cwd()
     return impact_of_rules(
         profile_paths(paths),
-        before,
-        str(found.rules) if after is None else after,
+        project_revision(before, found.rules, repo),
+        project_revision(str(found.rules) if after is None else after, found.rules, repo),
         templates or found.templates,
-        Path.cwd(),
+        repo,
         verify,
     )

@@ -69,8 +69,9 @@ def _check_revision(spec: str, rev: str, repo: Path, what: str = "a rules folder
 def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> list[str]:
     """Write the .yaml files of folder `path` at `rev` into `target`; their names."""
     label = f"{rev}:{path}"
+    # --full-tree: from a sub-folder, ls-tree would otherwise list only names under it;
     # -z: names exactly as stored (not quoted, whatever their characters); -l: blob sizes.
-    listing = _git(repo, "ls-tree", "-z", "-l", f"{rev}:{path}")
+    listing = _git(repo, "ls-tree", "--full-tree", "-z", "-l", f"{rev}:{path}")
     if listing.returncode != 0:
         raise _fail(
             spec,
@@ -106,6 +107,24 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
             raise _fail(f"{label}/{name}", "cannot be read from git", "check the repository")
         (target / name).write_bytes(shown.stdout)
     return [name for name, _ in blobs]
+
+
+def project_revision(spec: str, rules: Path, repo: Path) -> str:
+    """A bare revision (`main`, `v1.0`) names the project's own rules folder at that revision.
+
+    `REV:path`, a folder that exists, or rules outside the repository are left as given (a
+    bare revision then means `REV:rules`).
+    """
+    if ":" in spec or not spec.strip() or _exists(Path(spec)):
+        return spec
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return spec
+    try:
+        inside = rules.resolve().relative_to(Path(top.stdout.decode().strip()).resolve())
+    except (ValueError, OSError):
+        return spec
+    return f"{spec}:{inside.as_posix()}"
 
 
 def export_rules(spec: str, repo: Path, target: Path) -> str:

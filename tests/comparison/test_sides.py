@@ -334,3 +334,28 @@ def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(
 def test_no_note_when_the_working_copy_is_as_it_was(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json")
     assert json.loads(result.stdout)["notes"] == []
+
+
+def test_a_bare_revision_names_the_project_rules_folder_at_that_revision(
+    run_cli, tmp_path, monkeypatch
+):
+    # A project in a sub-folder of its repository, with its rules in policy/: `--before v1`
+    # means v1:team/policy, not a `rules` folder at the top of the repository.
+    team = tmp_path / "repo" / "team"
+    shutil.copytree(DEFAULT_RULES, team / "policy")
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", team / "tunisia")
+    (team / "ssa-risk.toml").write_text('rules = "policy"\n', encoding="utf-8")
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=team.parent, check=True, capture_output=True)
+    edit_file(
+        team / "policy" / "civil_military.yaml",
+        "support_for_military_rule_pct: {gte: 40}",
+        "support_for_military_rule_pct: {gte: 30}",
+    )
+    monkeypatch.chdir(team)
+    result = run_cli("impact", "tunisia/2020.yaml", "--before", "v1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    impact = json.loads(result.stdout)
+    assert impact["before"] == "v1:team/policy"
+    assert [(c["rule_id"], c["change"]) for c in impact["rule_changes"]] == [("CMR-02", "edited")]
