@@ -51,7 +51,7 @@ from ssa_risk.toolkit.authoring import (
     run_rule_tests,
     test_report,
 )
-from ssa_risk.toolkit.lint import lint_rules
+from ssa_risk.toolkit.lint import lint_json, lint_rules
 
 EXIT_INPUT = 2
 # A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
@@ -488,12 +488,18 @@ def rules_show(rule_id: str, rules: Path) -> None:
 @rules.command("lint")
 @_rules_dir_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def rules_lint(rules_dir: Path, strict: bool) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_lint(rules_dir: Path, strict: bool, fmt: str) -> None:
     """Check a rule set; every problem in one pass (exit 2 on errors)."""
     result = lint_rules(rules_dir)
-    for problem in result.errors + result.warnings:
-        click.echo(str(problem))
-    click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    if fmt == "json":
+        click.echo(lint_json(result))
+    else:
+        for problem in result.errors + result.warnings:
+            click.echo(str(problem))
+        click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_INPUT)
 

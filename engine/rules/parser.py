@@ -11,10 +11,10 @@ from jinja2 import TemplateSyntaxError
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import field_schemas, required_fields
 from ssa_risk.rules.model import (
     EFFECTS,
-    OPERATORS,
     PATTERN_KEYS,
     RULE_KEYS,
     SEVERITIES,
@@ -32,6 +32,7 @@ from ssa_risk.rules.narrative import (
     refused_tags,
     synthetic_failure,
 )
+from ssa_risk.rules.operators import REGISTRY, listing
 from ssa_risk.rules.patterns import pattern_problems
 
 # Rule ids appear in reports, messages and the engine's own rule names (where `$start` and
@@ -290,7 +291,7 @@ class FileChecker:
             pattern = bound.get(name)
             if pattern is None:
                 continue
-            tested = {t.field for t in pattern.tests if not (t.op == "exists" and t.value is False)}
+            tested = {t.field for t in pattern.tests if not t.operator.passes_missing(t.value)}
             if attr not in self.fields[pattern.fact]:
                 self._p(
                     path,
@@ -359,11 +360,10 @@ class FileChecker:
                 continue
             self._unknown_keys(c, (*path, i), ("ref", "at"))
             if self.references is not None and c["ref"] not in self.references:
-                close = difflib.get_close_matches(c["ref"], list(self.references), n=1)
                 self._p(
                     (*path, i, "ref"),
                     f"unknown reference '{c['ref']}'",
-                    f"did you mean '{close[0]}'?" if close else "add it to references.yaml",
+                    did_you_mean(c["ref"], self.references, "add it to references.yaml"),
                 )
                 continue
             at = c.get("at")
@@ -414,11 +414,10 @@ class FileChecker:
             return Pattern("signal", name, (FieldTest("name", "eq", item["signal"], line),), line)
         kind = item.get("fact")
         if kind not in self.fields:
-            close = difflib.get_close_matches(str(kind), list(self.fields), n=1)
             self._p(
                 (*path, "fact") if "fact" in item else path,
                 f"unknown fact kind '{kind}'",
-                f"did you mean '{close[0]}'?" if close else f"use {', '.join(sorted(self.fields))}",
+                did_you_mean(kind, self.fields, f"use {', '.join(sorted(self.fields))}"),
             )
             return None
         name = item.get("as") or f"_p{len(names)}"
@@ -445,35 +444,35 @@ class FileChecker:
     ) -> list[FieldTest]:
         known = self.fields[kind]
         if field_name not in known:
-            close = difflib.get_close_matches(field_name, sorted(known), n=1)
             self._p(
                 path,
                 f"'{kind}' facts have no field '{field_name}'",
-                f"did you mean '{close[0]}'?" if close else f"fields: {', '.join(sorted(known))}",
+                did_you_mean(field_name, known, f"fields: {', '.join(sorted(known))}"),
             )
             return []
         if not isinstance(spec, dict):
             spec = {"eq": spec}
+        schema = field_schemas()[kind].get(field_name, {})
         out = []
         for op, raw in spec.items():
-            if op not in OPERATORS:
-                close = difflib.get_close_matches(str(op), OPERATORS, n=1)
+            operator = REGISTRY.get(op)
+            if operator is None:
                 self._p(
                     (*path, op),
                     f"unknown operator '{op}'",
-                    f"did you mean '{close[0]}'?" if close else f"use {', '.join(OPERATORS)}",
+                    did_you_mean(op, REGISTRY, f"use {', '.join(REGISTRY)}"),
                 )
                 continue
             value = self._value(raw, (*path, op), names)
-            is_list = field_schemas()[kind].get(field_name, {}).get("type") == "array"
-            if is_list and op != "contains" and op != "exists":
+            if schema.get("type") == "array" and operator.fields in ("scalar", "text"):
+                on_lists = [o.name for o in REGISTRY.values() if o.fields == "list"]
                 self._p(
                     (*path, op),
                     f"{kind}.{field_name} is a list: '{op}' cannot compare it",
-                    "use contains: VALUE to ask whether the list holds a value",
+                    f"use {listing(on_lists)}: VALUE to ask whether the list holds a value",
                 )
                 continue
-            if isinstance(value, Ref) and op != "eq":
+            if isinstance(value, Ref) and not operator.joins:
                 # durable_rules crashes on ordered comparisons with a joined field that some
                 # facts lack, so joins test equality only.
                 self._p(
@@ -482,40 +481,34 @@ class FileChecker:
                     "write field: {eq: {ref: name.field}}",
                 )
                 continue
-            if op in ("eq", "in", "contains") and not isinstance(value, Ref):
-                values = value if op == "in" and isinstance(value, tuple) else (value,)
+            operand = operator.operand
+            if operand.schema and not isinstance(value, Ref):
+                values = value if operand.many and isinstance(value, tuple) else (value,)
                 for v in values:
-                    self._check_value(kind, field_name, v, (*path, op), op == "contains")
-            if op == "in" and not (isinstance(raw, list) and raw):
-                self._p((*path, op), "'in' needs a list of values", "write [a, b]")
+                    self._check_value(kind, field_name, v, (*path, op), operand.schema == "item")
+            if not isinstance(value, Ref) and not operand.fits(raw):
+                self._p(
+                    (*path, op), operand.wrong.format(op=op, raw=raw), operand.fix.format(op=op)
+                )
             elif (
-                op == "in"
+                operand.many
                 and len(distinct := {json.dumps(v, default=str) for v in raw}) > MAX_IN_VALUES
             ):
                 self._p(
                     (*path, op),
-                    f"'in' lists {len(distinct)} values, over the engine's limit of "
+                    f"'{op}' lists {len(distinct)} values, over the engine's limit of "
                     f"{MAX_IN_VALUES}",
                     "split the list into two rules or use a signal",
                 )
-            elif (
-                op in ("gt", "gte", "lt", "lte")
-                and not isinstance(value, Ref)
-                and (isinstance(value, bool) or not isinstance(value, int | float))
-            ):
-                self._p((*path, op), f"'{op}' compares numbers, got '{raw}'", "write a number")
-            elif op == "exists" and not isinstance(raw, bool):
-                self._p((*path, op), "'exists' takes true or false", "write exists: true")
-            elif op == "matches" and not (isinstance(raw, str) and raw):
-                self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
-            elif op == "matches" and not _is_text(field_schemas()[kind].get(field_name, {})):
+            elif operator.fields == "text" and not _is_text(schema):
                 # The engine rejects the whole rule set (error 102) for a pattern on a number.
+                scalar = [o.name for o in REGISTRY.values() if o.fields == "scalar"]
                 self._p(
                     (*path, op),
-                    f"{kind}.{field_name} is not text: 'matches' compares text",
-                    "compare it with eq, in, gt, gte, lt or lte",
+                    f"{kind}.{field_name} is not text: '{op}' compares text",
+                    f"compare it with {listing(scalar)}",
                 )
-            elif op == "matches":
+            elif operand.wildcard:
                 self.wildcards.append((raw, (*path, op), self._rule_id))
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
         return out
@@ -530,11 +523,10 @@ class FileChecker:
         allowed = schema.get("enum")
         if allowed is not None:
             if value not in allowed or isinstance(value, bool):
-                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
                 self._p(
                     path,
                     f"'{value}' is not an allowed value of {kind}.{field_name}",
-                    f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed)}",
+                    did_you_mean(value, allowed, f"use one of: {', '.join(allowed)}"),
                 )
             return
         want = schema.get("type")
