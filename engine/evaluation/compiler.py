@@ -236,7 +236,7 @@ class _Network:
             ),
         }[what]
         self.problems[(id(node), what)] = Problem(
-            rule.file, line, None, f"rule {rule.id}: {message}", fix
+            rule.file, line, None, f"rule {rule.id}: {message}", fix, rule=rule.id
         )
 
     def peak(self, kind: str) -> int:
@@ -291,6 +291,7 @@ def network_problems(
                             f"(2 for the condition, 2 per 'in' list, 1 per join), over the "
                             f"engine's limit of {MAX_EXPRESSIONS}",
                             "split the rule",
+                            rule=rule.id,
                         )
                     )
     # The start, end and sentinel rules are registered after the rule set's own

@@ -155,6 +155,7 @@ def _check_set(
                     None,
                     f"duplicate rule id '{rule.id}' (also at {first.file}:{first.line})",
                     "give each rule its own id",
+                    rule=rule.id,
                 )
             )
         seen[rule.id] = rule

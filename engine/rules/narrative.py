@@ -102,9 +102,8 @@ class NarrativeError(Exception):
         super().__init__(reason)
 
     def problem(self, rule_id: str, file: str, line: int | None) -> Problem:
-        return Problem(
-            file, line, None, f"rule {rule_id}: its 'because' text {self.reason}", self.fix
-        )
+        message = f"rule {rule_id}: its 'because' text {self.reason}"
+        return Problem(file, line, None, message, self.fix, rule=rule_id or None)
 
 
 def narrate(text: str, context: dict[str, object]) -> str:

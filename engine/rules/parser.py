@@ -64,7 +64,8 @@ class FileChecker:
         self._rule_id = ""
 
     def _p(self, path: YamlPath, message: str, fix: str) -> None:
-        self.problems.append(self.doc.problem(path, message, fix))
+        rule = self._rule_id or None  # the rule being checked, if any
+        self.problems.append(self.doc.problem(path, message, fix, rule=rule))
 
     def _line(self, path: YamlPath) -> int:
         loc = self.doc.location(path)
@@ -104,11 +105,14 @@ class FileChecker:
             return []
         out = []
         for i, item in enumerate(items):
+            written = item.get("id") if isinstance(item, dict) else None
+            self._rule_id = written if isinstance(written, str) else ""
             rule = self._rule(item, ("rules", i), lens)
             if rule is not None:
                 out.append(rule)
         unusable = pattern_problems([w for w, _, _ in self.wildcards])
         for wildcard, path, rule_id in self.wildcards:
+            self._rule_id = rule_id
             if wildcard in unusable:
                 shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
                 self._p(
@@ -117,6 +121,7 @@ class FileChecker:
                     "shorten the pattern or use fewer wildcards (* and ?), "
                     "or split it into two conditions",
                 )
+        self._rule_id = ""
         return out
 
     def _text(self, item: dict[str, Any], path: YamlPath, key: str, required: bool = True) -> str:
