@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
@@ -171,6 +173,61 @@ def test_lint_reports_each_warning_and_strict_fails_on_them(run_cli, rules_copy)
     ]
     strict = run_cli("rules", "lint", str(rules_copy), "--strict")
     assert strict.exit_code == 2
+
+
+def test_lint_json_gives_each_problem_with_its_level_and_rule(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    original = leverage.read_text(encoding="utf-8")
+    n = len(original.splitlines())
+    impossible = LINT_RULES[LINT_RULES.index("  - id: LEV-81") : LINT_RULES.index("  - id: LEV-82")]
+    leverage.write_text(original + impossible, encoding="utf-8")
+    result = run_cli("rules", "lint", str(rules_copy), "--format", "json")
+    assert result.exit_code == 0
+    impossible_message = (
+        "rule LEV-81: no value of 'support_for_military_rule_pct' can pass all of gte 50, lt 30"
+    )
+    assert result.stdout.splitlines() == [
+        "{",
+        '  "format_version": 1,',
+        '  "problems": [',
+        "    {",
+        '      "file": "rules/leverage.yaml",',
+        f'      "line": {n + 1},',
+        '      "column": null,',
+        '      "level": "warning",',
+        '      "rule": "LEV-81",',
+        '      "message": "rule LEV-81 has no example that fires and one that stays silent",',
+        '      "fix": "add one that fires and one that stays silent under \'examples:\'"',
+        "    },",
+        "    {",
+        '      "file": "rules/leverage.yaml",',
+        f'      "line": {n + 8},',
+        '      "column": null,',
+        '      "level": "warning",',
+        '      "rule": "LEV-81",',
+        f'      "message": "{impossible_message}",',
+        '      "fix": "the condition can never hold; correct the bounds or values"',
+        "    }",
+        "  ]",
+        "}",
+    ]
+    assert run_cli("rules", "lint", str(rules_copy), "--format", "json", "--strict").exit_code == 2
+
+
+def test_lint_json_lists_load_errors_with_the_rule_they_concern(run_cli, rules_copy):
+    path = rules_copy / "leverage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: high", "severity: hi", 1))
+    result = run_cli("rules", "lint", str(rules_copy), "--format", "json")
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["level"], p["rule"], p["message"], p["fix"]) for p in problems] == [
+        (
+            "error",
+            "LEV-02",
+            "rule LEV-02: unknown severity 'hi'",
+            "use one of: low, moderate, high, critical",
+        )
+    ]
 
 
 def test_lint_errors_exit_2(run_cli, rules_copy):
