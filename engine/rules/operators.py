@@ -151,7 +151,7 @@ class Operator:
     operand: Operand
     # Which fields it applies to: "scalar" (not lists), "text" (text only), "list" (lists),
     # or "any".
-    fields: str
+    applies_to: str
     # durable_rules' test for (engine field name, operand): the operand is the value written,
     # or for a join the engine's reference to the other fact's field.
     compile: Callable[[str, Any], dict[str, Any]]
@@ -333,6 +333,6 @@ def operator(name: str) -> Operator:
     return REGISTRY[name]
 
 
-def listing(names: list[str], last: str = " or ") -> str:
+def listing(names: list[str]) -> str:
     """`eq, in or gt`: names in registry order, for messages."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

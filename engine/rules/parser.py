@@ -469,8 +469,8 @@ class FileChecker:
                 )
                 continue
             value = self._value(raw, (*path, op), names)
-            if schema.get("type") == "array" and operator.fields in ("scalar", "text"):
-                on_lists = [o.name for o in REGISTRY.values() if o.fields == "list"]
+            if schema.get("type") == "array" and operator.applies_to in ("scalar", "text"):
+                on_lists = [o.name for o in REGISTRY.values() if o.applies_to == "list"]
                 self._p(
                     (*path, op),
                     f"{kind}.{field_name} is a list: '{op}' cannot compare it",
@@ -505,9 +505,9 @@ class FileChecker:
                     f"{MAX_IN_VALUES}",
                     "split the list into two rules or use a signal",
                 )
-            elif operator.fields == "text" and not _is_text(schema):
+            elif operator.applies_to == "text" and not _is_text(schema):
                 # The engine rejects the whole rule set (error 102) for a pattern on a number.
-                scalar = [o.name for o in REGISTRY.values() if o.fields == "scalar"]
+                scalar = [o.name for o in REGISTRY.values() if o.applies_to == "scalar"]
                 self._p(
                     (*path, op),
                     f"{kind}.{field_name} is not text: '{op}' compares text",
