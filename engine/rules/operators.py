@@ -56,6 +56,9 @@ class Operand:
     schema: str = ""
     many: bool = False  # a list of values; the engine bounds how many (parser.MAX_IN_VALUES)
     wildcard: bool = False  # a `*`/`?` pattern the engine must be able to compile
+    # The field must hold numbers: the engine also orders text and true/false against a
+    # number (`'abc' > 0` holds), which the independent evaluation rightly refuses.
+    numeric: bool = False
 
 
 VALUE = Operand(lambda raw: True, "", "", schema="field")
@@ -67,7 +70,7 @@ VALUES = Operand(
     many=True,
 )
 ITEM = Operand(lambda raw: True, "", "", schema="item")
-NUMBER = Operand(_number, "'{op}' compares numbers, got '{raw}'", "write a number")
+NUMBER = Operand(_number, "'{op}' compares numbers, got '{raw}'", "write a number", numeric=True)
 FLAG = Operand(lambda raw: isinstance(raw, bool), "'{op}' takes true or false", "write {op}: true")
 PATTERN = Operand(
     lambda raw: isinstance(raw, str) and bool(raw),
@@ -132,7 +135,8 @@ class Limits:
         if self.values is None:
             return False
         if self.bounded:
-            return not any(_number(v) and self._within(v) for v in self.values)
+            # true and false count as 1 and 0, as the engine compares them with numbers
+            return not any(isinstance(v, int | float) and self._within(v) for v in self.values)
         return not self.values
 
     def _within(self, v: float) -> bool:

@@ -513,6 +513,17 @@ class FileChecker:
                     f"{kind}.{field_name} is not text: '{op}' compares text",
                     f"compare it with {listing(scalar)}",
                 )
+            elif operand.numeric and not _is_number(schema):
+                by_value = [
+                    o.name
+                    for o in REGISTRY.values()
+                    if o.applies_to == "scalar" and o.operand.schema == "field"
+                ]
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is not a number: '{op}' compares numbers",
+                    f"compare it with {listing(by_value)}",
+                )
             elif operand.wildcard:
                 self.wildcards.append((raw, (*path, op), self._rule_id))
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
@@ -581,3 +592,15 @@ def _is_text(schema: Any) -> bool:
     if isinstance(allowed, list) and allowed:
         return all(isinstance(v, str) for v in allowed)
     return schema.get("type") == "string"
+
+
+def _is_number(schema: Any) -> bool:
+    """Whether a field holds numbers (plain or from a list of allowed values)."""
+    if not isinstance(schema, dict):
+        return False
+    allowed = schema.get("enum")
+    if isinstance(allowed, list) and allowed:
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in allowed)
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return any(k in ("integer", "number") for k in kinds)

@@ -353,3 +353,17 @@ def test_limits_meet_and_know_when_nothing_passes(limits, empty):
     for more in limits[1:]:
         met = met.meet(more)
     assert met.empty is empty
+
+
+# --- comparisons the engine and the evaluation would answer differently --------------------
+
+
+@pytest.mark.parametrize("name", [n for n, op in REGISTRY.items() if op.operand.numeric])
+@pytest.mark.parametrize("field", ["name", "kind", "receives_assistance"])
+def test_number_comparisons_are_refused_on_fields_that_hold_no_numbers(name, field):
+    """The engine orders text and true/false against numbers (`'abc' > 0` holds there), the
+    independent evaluation does not: such a test would make the two disagree."""
+    _, problems = _parse("institution", field, f"{{{name}: 1}}")
+    assert problems == [
+        f"institution.{field} is not a number: '{name}' compares numbers — compare it with eq or in"
+    ]
