@@ -11,12 +11,11 @@ one record here (and its tests).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssa_risk.rules.patterns import wildcard_pattern
+from ssa_risk.rules.patterns import wildcard_pattern, wildcard_regex
 
 
 class _Missing:
@@ -201,13 +200,6 @@ def _matches(field: str, wildcard: Any) -> dict[str, Any]:
 
 def _contains(field: str, item: Any) -> dict[str, Any]:
     return {"$iany": {field: {"$i": item}}}
-
-
-def wildcard_regex(wildcard: str) -> re.Pattern[str]:
-    """The Python equivalent of wildcard_pattern: the whole value, ignoring ASCII case."""
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard]
-    # The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
-    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
 def _numbers(check: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
