@@ -95,6 +95,31 @@ def test_rules_show(run_cli):
     assert "  [1] expect silent (rules/civil_military.yaml:" in text
 
 
+def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    leverage.write_text(
+        leverage.read_text(encoding="utf-8")
+        + """\
+  - id: LEV-95
+    title: Any signal at all
+    severity: low
+    when:
+      all:
+        - fact: signal
+    because: Text.
+    recommend: [Act.]
+    cite: [{ref: rand-epp}]
+""",
+        encoding="utf-8",
+    )
+    shown = run_cli("rules", "show", "LEV-95", "--rules", str(rules_copy))
+    assert "  all of:\n    - signal: any\n" in shown.stdout
+    explained = run_cli(
+        "explain", str(TUNISIA_2020), "--rule", "LEV-95", "--rules", str(rules_copy)
+    )
+    assert explained.stdout.startswith("LEV-95 fired: Any signal at all\nMatched:\n  signal ")
+
+
 def test_rules_show_unknown_id_suggests(run_cli):
     result = run_cli("rules", "show", "cmr-4")
     assert result.exit_code == 2
