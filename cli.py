@@ -390,12 +390,18 @@ def rules_show(rule_id: str, rules: Path | None) -> None:
 @rules.command("lint")
 @_rules_dir_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def rules_lint(rules_dir: Path | None, strict: bool) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_lint(rules_dir: Path | None, strict: bool, fmt: str) -> None:
     """Check a rule set; every problem in one pass (exit 2 on errors)."""
     result = api.lint(rules_dir)
-    for problem in result.errors + result.warnings:
-        click.echo(str(problem))
-    click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    if fmt == "json":
+        click.echo(api.lint_json(result))
+    else:
+        for problem in result.errors + result.warnings:
+            click.echo(str(problem))
+        click.echo(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_INPUT)
 

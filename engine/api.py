@@ -50,7 +50,7 @@ from ssa_risk.toolkit.authoring import (
     run_rule_tests,
     test_report,
 )
-from ssa_risk.toolkit.lint import LintResult, lint_rules
+from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
 
 __all__ = [
     "FORMATS",
@@ -78,6 +78,7 @@ __all__ = [
     "impact",
     "impact_of",
     "lint",
+    "lint_json",
     "list_rules",
     "load_assessor",
     "load_profile",

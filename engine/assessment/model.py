@@ -458,7 +458,7 @@ def _evidence(
     for pattern in rule.none:
         # What the rule required to be absent, and was.
         wanted = ", ".join(
-            f"{t.field} {_SYMBOLS.get(t.op, t.op)} {_shown(t.value)}" for t in pattern.tests
+            f"{t.field} {t.operator.symbol} {_shown(t.value)}" for t in pattern.tests
         )
         out.append(
             Evidence(
@@ -477,9 +477,6 @@ def _evidence(
 def _frozen(value: Any) -> Any:
     """Lists become tuples so that evidence can be compared and deduplicated."""
     return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
-
-
-_SYMBOLS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 def _shown(value: Any) -> str:

@@ -19,6 +19,9 @@ class Problem:
     column: int | None
     message: str
     fix: str
+    level: str = "error"  # or "warning": legal but suspect, reported by `rules lint`
+    rule: str | None = None  # the rule id it concerns, when it concerns one rule
+    field: str | None = None  # the field it concerns, when it concerns one field
 
     def __str__(self) -> str:
         where = self.file
@@ -26,8 +29,9 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        marker = "warning: " if self.level == "warning" else ""
         # One line per problem, even when it quotes a value that holds a line break.
-        return f"{where}: {self.message} — {self.fix}".translate(_ONE_LINE)
+        return f"{where}: {marker}{self.message} — {self.fix}".translate(_ONE_LINE)
 
 
 class InputError(Exception):

@@ -102,11 +102,13 @@ class Document:
                 return found
         return None
 
-    def problem(self, path: YamlPath, message: str, fix: str) -> Problem:
+    def problem(
+        self, path: YamlPath, message: str, fix: str, level: str = "error", rule: str | None = None
+    ) -> Problem:
         loc = self.location(path)
         if loc is None:
-            return Problem(self.path, None, None, message, fix)
-        return Problem(loc.file, loc.line, loc.column, message, fix)
+            return Problem(self.path, None, None, message, fix, level, rule)
+        return Problem(loc.file, loc.line, loc.column, message, fix, level, rule)
 
 
 def format_path(path: YamlPath) -> str:

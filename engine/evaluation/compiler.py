@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.profile.facts import PROFILE_ID_FIELD
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet
-from ssa_risk.rules.patterns import wildcard_pattern
 
 START_KIND = "$start"
 END_KIND = "$end"
@@ -36,8 +34,6 @@ MAX_LISTED = 128  # `in:` lists sharing a value, or `exists: false` tests, under
 MAX_SHARING = 255  # conditions ending on one identical chain of tests; 256 crashes, then 108
 MAX_EXPRESSIONS = 31  # per condition: 2 per test group, 2 per `in:` list, 1 per join; → 113
 MAX_STACK = 64  # tests one fact can be passing at once (MAX_STACK_SIZE); → error 303
-
-_COMPARE = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
 
 @dataclass(frozen=True)
@@ -92,11 +88,7 @@ def _unstratified(ruleset: RuleSet) -> list[Problem]:
             for r in ruleset.rules
             if r.conclude
             and r.conclude not in negating
-            and any(
-                p.fact == "signal" and t.field == "name" and t.value in negating
-                for p in r.all + r.any
-                for t in p.tests
-            )
+            and any(signal in negating for signal in r.signals_needed)
         }
         if not more:
             break
@@ -104,18 +96,18 @@ def _unstratified(ruleset: RuleSet) -> list[Problem]:
     out = []
     for rule in ruleset.rules:
         for pattern in rule.none:
-            for test in pattern.tests:
-                if pattern.fact == "signal" and test.field == "name" and test.value in negating:
-                    out.append(
-                        Problem(
-                            rule.file,
-                            pattern.line,
-                            None,
-                            f"rule {rule.id}: 'none' tests signal '{test.value}', which rests "
-                            "on a rule that itself has a 'none' condition",
-                            "rewrite one of the two rules without 'none'",
-                        )
+            if pattern.signal in negating:
+                out.append(
+                    Problem(
+                        rule.file,
+                        pattern.line,
+                        None,
+                        f"rule {rule.id}: 'none' tests signal '{pattern.signal}', which rests "
+                        "on a rule that itself has a 'none' condition",
+                        "rewrite one of the two rules without 'none'",
+                        rule=rule.id,
                     )
+                )
     return out
 
 
@@ -144,34 +136,10 @@ def _expression(pattern: Pattern) -> dict[str, Any]:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
-def _field(test: FieldTest) -> str:
-    return PROFILE_ID_FIELD if test.field == "id" else test.field
-
-
-def _operand(value: Any) -> Any:
-    if isinstance(value, Ref):
-        field = PROFILE_ID_FIELD if value.field == "id" else value.field
-        return {value.name: field}
-    return value
-
-
 def _test(test: FieldTest) -> dict[str, Any]:
-    field = _field(test)
-    if test.op == "eq":
-        return {field: _operand(test.value)}
-    if test.op in _COMPARE:
-        return {_COMPARE[test.op]: {field: _operand(test.value)}}
-    if test.op == "in":
-        # Values in a list are distinct, so at most one branch can hold: no double firing.
-        options = [{field: v} for v in dict.fromkeys(test.value)]
-        return options[0] if len(options) == 1 else {"$or": options}
-    if test.op == "exists":
-        return {("$ex" if test.value else "$nex"): {field: 1}}
-    if test.op == "matches":
-        return {"$imt": {field: wildcard_pattern(str(test.value))}}
-    if test.op == "contains":
-        return {"$iany": {field: {"$i": _operand(test.value)}}}
-    raise ValueError(f"operator {test.op} has no translation")
+    value = test.value
+    operand = {value.name: value.engine_field} if isinstance(value, Ref) else value
+    return test.operator.compile(test.engine_field, operand)
 
 
 class _Node:
@@ -268,7 +236,7 @@ class _Network:
             ),
         }[what]
         self.problems[(id(node), what)] = Problem(
-            rule.file, line, None, f"rule {rule.id}: {message}", fix
+            rule.file, line, None, f"rule {rule.id}: {message}", fix, rule=rule.id
         )
 
     def peak(self, kind: str) -> int:
@@ -323,6 +291,7 @@ def network_problems(
                             f"(2 for the condition, 2 per 'in' list, 1 per join), over the "
                             f"engine's limit of {MAX_EXPRESSIONS}",
                             "split the rule",
+                            rule=rule.id,
                         )
                     )
     # The start, end and sentinel rules are registered after the rule set's own

@@ -10,17 +10,15 @@ profile and rule example, it must find exactly the rules the engine fired.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.base.source import format_path
-from ssa_risk.profile.facts import PROFILE_ID_FIELD, Fact
+from ssa_risk.profile.facts import Fact, engine_field
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet
-
-MISSING = object()
+from ssa_risk.rules.operators import MISSING, show
 
 
 @dataclass(frozen=True)
@@ -216,8 +214,7 @@ def _group_order(group: str) -> int:
 def _value(fact: Fact | None, field: str) -> Any:
     if fact is None:
         return MISSING
-    name = PROFILE_ID_FIELD if field == "id" else field
-    return fact.fields.get(name, MISSING)
+    return fact.fields.get(engine_field(field), MISSING)
 
 
 def _resolve(value: Any, bound: Mapping[str, Fact]) -> Any:
@@ -226,79 +223,29 @@ def _resolve(value: Any, bound: Mapping[str, Fact]) -> Any:
     return value
 
 
-def wildcard_regex(wildcard: str) -> re.Pattern[str]:
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard]
-    # The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
-    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _run_test(test: FieldTest, fact: Fact | None, bound: Mapping[str, Fact]) -> TestResult:
     actual = _value(fact, test.field)
     target = _resolve(test.value, bound)
-    op = test.op
-    if op == "exists":
-        passed = (actual is not MISSING) == bool(test.value)
-    elif actual is MISSING or target is MISSING:
+    operator = test.operator
+    if actual is MISSING:
+        passed = operator.passes_missing(test.value)
+    elif target is MISSING:
         passed = False
-    elif op == "eq":
-        passed = actual == target
-    elif op == "in":
-        passed = actual in target
-    elif op == "contains":
-        passed = isinstance(actual, list) and target in actual
-    elif op == "matches":
-        passed = isinstance(actual, str) and bool(wildcard_regex(str(target)).fullmatch(actual))
-    elif _number(actual) and _number(target):
-        passed = {
-            "gt": actual > target,
-            "gte": actual >= target,
-            "lt": actual < target,
-            "lte": actual <= target,
-        }[op]
     else:
-        passed = False
+        passed = operator.holds(actual, target)
     return TestResult(test, expected_text(test, bound), actual, passed)
-
-
-_WORDS = {
-    "eq": "=",
-    "gt": ">",
-    "gte": ">=",
-    "lt": "<",
-    "lte": "<=",
-    "in": "one of",
-    "contains": "contains",
-    "matches": "matches",
-}
 
 
 def expected_text(test: FieldTest, bound: Mapping[str, Fact] | None = None) -> str:
     """`>= 40`, `one of [stalled, deadlocked]`, `= mil.id (armed_forces)`, `present`."""
-    if test.op == "exists":
-        return "present" if test.value else "absent"
     value = test.value
     if isinstance(value, Ref):
         resolved = _resolve(value, bound or {})
         shown = f"{value.name}.{value.field}"
         if resolved is not MISSING:
             shown += f" ({show(resolved)})"
-        return f"{_WORDS[test.op]} {shown}"
-    return f"{_WORDS[test.op]} {show(value)}"
-
-
-def show(value: Any) -> str:
-    """A value as a profile author would write it."""
-    if value is MISSING:
-        return "(missing)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    return str(value)
+        return test.operator.expected(value, shown)
+    return test.operator.expected(value, show(value))
 
 
 def where(profile: Profile, fact: Fact | None, field: str | None = None) -> str:
@@ -333,13 +280,7 @@ def near_misses(evaluator: Evaluator) -> list[Explanation]:
 def signal_chain(evaluator: Evaluator, rule: Rule) -> list[tuple[str, Rule, dict[str, Fact]]]:
     """The signals a fired rule relied on, back to the indicators they were concluded from."""
     chain: list[tuple[str, Rule, dict[str, Fact]]] = []
-    todo = [
-        str(t.value)
-        for p in rule.all + rule.any
-        if p.fact == "signal"
-        for t in p.tests
-        if t.field == "name"
-    ]
+    todo = list(rule.signals_needed)
     seen: set[str] = set()
     while todo:
         name = todo.pop(0)
@@ -350,11 +291,5 @@ def signal_chain(evaluator: Evaluator, rule: Rule) -> list[tuple[str, Rule, dict
             found = evaluator.matches.get(source.id, [])
             if source.conclude == name and found:
                 chain.append((name, source, found[0]))
-                todo += [
-                    str(t.value)
-                    for p in source.all + source.any
-                    if p.fact == "signal"
-                    for t in p.tests
-                    if t.field == "name"
-                ]
+                todo += source.signals_needed
     return chain

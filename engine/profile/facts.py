@@ -14,6 +14,8 @@ from functools import cache
 from typing import Any
 
 from ssa_risk.base.source import YamlPath, format_path
+from ssa_risk.profile.derived import DERIVED_FIELDS as DERIVED_FIELDS  # for reports
+from ssa_risk.profile.derived import derived_of, derived_values
 from ssa_risk.profile.reader import Profile
 
 # YAML path pattern ("*" = any list index) → fact kind.
@@ -35,26 +37,6 @@ FACT_KINDS: dict[tuple[str, ...], str] = {
     ("assistance", "period_totals", "*"): "period_total",
 }
 
-# Fields computed here rather than written in the profile: kind → field → meaning.
-DERIVED_FIELDS: dict[str, dict[str, str]] = {
-    "coup": {"years_ago": "years between the coup and the profile's as_of date"},
-    "institution": {"years_since_created": "years since new_force_since (when given)"},
-    "political_context": {
-        "emergency_powers_years": "years since emergency_powers_since (when in force)"
-    },
-    "programme": {"years_ago": "years between the programme's last fiscal year and as_of"},
-    "rivalry": {"party_a": "first institution in 'between'", "party_b": "second institution"},
-    "assistance": {
-        "total_usd": "sum of all programme totals",
-        "operational_share_pct": "share of programme money with focus 'operational'",
-        "programme_count": "number of programme entries",
-        "sales_exceed_grants": "fms_usd is greater than fmf_usd (when both are given)",
-        "recent_annual_usd": (
-            "yearly average over the latest three fiscal years with recorded amounts, up to "
-            "as_of (by_year where given, else the total spread evenly over the programme's years)"
-        ),
-    },
-}
 # How one entry of a list is told from the others when two snapshots are compared: by its `id`
 # when it has one, else by these fields (the profile's own names), never by its position, so
 # that removing one entry reads as one removal rather than as every later entry changing.
@@ -69,20 +51,20 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "period_total": ("from_fy", "to_fy"),
 }
 
-# "Recent" assistance: the latest this many fiscal years with recorded amounts.
-RECENT_YEARS = 3
-
-# Derived fields that exist only when the fields they come from are given.
-CONDITIONAL_DERIVED = frozenset(
-    {"years_since_created", "emergency_powers_years", "sales_exceed_grants"}
-)
-
 _CITATION_KEYS = ("sources", "field_sources")
-
-DERIVED_TYPES = {"party_a": "string", "party_b": "string", "sales_exceed_grants": "boolean"}
 
 # The profile's `id` field is stored as `key`: the engine reserves `id` for fact identity.
 PROFILE_ID_FIELD = "key"
+
+
+def engine_field(name: str) -> str:
+    """A field's name in the engine's facts, from its name in the profile and in rules."""
+    return PROFILE_ID_FIELD if name == "id" else name
+
+
+def rule_field(name: str) -> str:
+    """A fact field's name as profiles and rules write it (the inverse of engine_field)."""
+    return "id" if name == PROFILE_ID_FIELD else name
 
 
 @dataclass(frozen=True)
@@ -144,11 +126,11 @@ def _collect(
     kind = FACT_KINDS.get(_pattern_of(path))
     if kind is not None:
         fields = {
-            (PROFILE_ID_FIELD if k == "id" else k): v
+            engine_field(k): v
             for k, v in value.items()
             if k not in _CITATION_KEYS and not _is_nested(v)
         }
-        fields.update(_derived(kind, value, year))
+        fields.update(derived_values(kind, value, year))
         per_field = value.get("field_sources")
         cited = (
             {k: tuple(v) for k, v in per_field.items() if isinstance(v, list)}
@@ -163,36 +145,6 @@ def _collect(
 
 def _is_nested(v: Any) -> bool:
     return isinstance(v, dict) or (isinstance(v, list) and any(isinstance(i, dict) for i in v))
-
-
-def _derived(kind: str, value: Mapping[str, Any], year: int) -> dict[str, Any]:
-    if kind == "coup":
-        return {"years_ago": year - int(value["year"])}
-    if kind == "programme":
-        return {"years_ago": year - int(value["to_fy"])}
-    if kind == "rivalry":
-        return {"party_a": value["between"][0], "party_b": value["between"][1]}
-    if kind == "institution" and isinstance(value.get("new_force_since"), int):
-        return {"years_since_created": year - value["new_force_since"]}
-    if kind == "political_context":
-        since = value.get("emergency_powers_since")
-        if value.get("emergency_powers_in_force") is True and isinstance(since, int):
-            return {"emergency_powers_years": year - since}
-        return {}
-    if kind == "assistance":
-        programmes = value.get("programmes", [])
-        total = sum(_amount(p) for p in programmes)
-        operational = sum(_amount(p) for p in programmes if p.get("focus") == "operational")
-        derived: dict[str, Any] = {
-            "recent_annual_usd": _recent_annual(programmes, year),
-            "total_usd": total,
-            "operational_share_pct": round(100 * operational / total) if total else 0,
-            "programme_count": len(programmes),
-        }
-        if isinstance(value.get("fms_usd"), int) and isinstance(value.get("fmf_usd"), int):
-            derived["sales_exceed_grants"] = value["fms_usd"] > value["fmf_usd"]
-        return derived
-    return {}
 
 
 def _kind_nodes() -> list[tuple[str, Mapping[str, Any]]]:
@@ -219,32 +171,10 @@ def field_schemas() -> dict[str, dict[str, Mapping[str, Any]]]:
             for k, v in node.get("properties", {}).items()
             if k not in _CITATION_KEYS and not _schema_nested(v)
         }
-        for name in DERIVED_FIELDS.get(kind, {}):
-            out[kind][name] = {"type": DERIVED_TYPES.get(name, "integer")}
+        for derived in derived_of(kind):
+            out[kind][derived.name] = derived.schema
     out["signal"] = {"name": {"type": "string"}, "by": {"type": "string"}}
     return out
-
-
-def _amount(programme: Mapping[str, Any]) -> int:
-    """A programme's money: its total, or the sum of its yearly amounts."""
-    if isinstance(programme.get("total_usd"), int):
-        return int(programme["total_usd"])
-    return sum(programme.get("by_year", ()))
-
-
-def _recent_annual(programmes: list[dict[str, Any]], year: int) -> int:
-    by_year: dict[int, float] = {}
-    for p in programmes:
-        start, end = p["from_fy"], p["to_fy"]
-        amounts = p.get("by_year")
-        if amounts is None:
-            if "total_usd" not in p:
-                continue
-            amounts = [p["total_usd"] / (end - start + 1)] * (end - start + 1)
-        for fy, amount in zip(range(start, end + 1), amounts, strict=False):
-            by_year[fy] = by_year.get(fy, 0) + amount
-    latest = sorted(fy for fy in by_year if fy <= year)[-RECENT_YEARS:]
-    return round(sum(by_year[fy] for fy in latest) / len(latest)) if latest else 0
 
 
 def profile_fields() -> dict[str, set[str]]:
@@ -257,8 +187,8 @@ def required_fields() -> dict[str, set[str]]:
     """Fields every fact of a kind is sure to have: required in the schema, or derived."""
     out: dict[str, set[str]] = {}
     for kind, node in _kind_nodes():
-        derived = set(DERIVED_FIELDS.get(kind, {})) - CONDITIONAL_DERIVED
-        out[kind] = set(node.get("required", ())) | derived
+        sure = {d.name for d in derived_of(kind) if not d.conditional}
+        out[kind] = set(node.get("required", ())) | sure
     out["signal"] = {"name", "by"}
     return out
 

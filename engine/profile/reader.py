@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.schema import ONE_LINE_PATTERN
 from ssa_risk.profile.snapshots import all_duplicate_ids, load_snapshot
 
@@ -190,8 +190,7 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
         key = extra[0] if extra else "?"
-        close = difflib.get_close_matches(key, allowed, n=1)
-        fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+        fix = did_you_mean(key, allowed, f"allowed keys: {', '.join(allowed)}")
         return doc.problem((*path, key), f"{format_path((*path, key))}: unknown key '{key}'", fix)
     if err.validator == "required":
         missing = str(err.message).split("'")[1] if "'" in err.message else "?"
@@ -200,11 +199,10 @@ def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
         )
     if err.validator == "enum" and "propertyNames" in err.relative_schema_path:
         allowed_names = [str(v) for v in schema.get("enum", ())]
-        close = difflib.get_close_matches(str(err.instance), allowed_names, n=1)
         return doc.problem(
             (*path, str(err.instance)),
             f"{field}: unknown field '{err.instance}'",
-            f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed_names)}",
+            did_you_mean(err.instance, allowed_names, f"use one of: {', '.join(allowed_names)}"),
         )
     if err.validator == "enum":
         allowed_values = [str(v) for v in schema.get("enum", ())]
@@ -326,8 +324,7 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
             continue
         for j, ref in enumerate(value):
             if isinstance(ref, str) and ref not in source_ids:
-                close = difflib.get_close_matches(ref, source_ids, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "add it under 'sources:'"
+                hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
                 add((*path, j), f"unknown source id '{ref}'", hint)
 
     institutions = _dicts(data.get("institutions"))
@@ -345,8 +342,7 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
             refs.append((("assistance", "programmes", i, "recipient"), programme["recipient"]))
     for path, ref in refs:
         if isinstance(ref, str) and ref not in inst_ids:
-            close = difflib.get_close_matches(ref, [str(x) for x in inst_ids], n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "add it under 'institutions:'"
+            hint = did_you_mean(ref, inst_ids, "add it under 'institutions:'")
             add(path, f"unknown institution '{ref}'", hint)
 
     problems += _date_problems(doc, data, today)

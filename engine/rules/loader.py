@@ -5,18 +5,17 @@ Every problem in every file is collected in one pass and reported with file:line
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, load_yaml
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
 from ssa_risk.rules.model import (
     EFFECTS,
     LOGIC_KEYS,
-    OPERATORS,
     SEVERITIES,
     WORDING_KEYS,
     Citation,
@@ -34,7 +33,6 @@ from ssa_risk.rules.scoring import Scoring, load_scoring
 __all__ = [
     "EFFECTS",
     "LOGIC_KEYS",
-    "OPERATORS",
     "SEVERITIES",
     "WORDING_KEYS",
     "Citation",
@@ -157,6 +155,7 @@ def _check_set(
                     None,
                     f"duplicate rule id '{rule.id}' (also at {first.file}:{first.line})",
                     "give each rule its own id",
+                    rule=rule.id,
                 )
             )
         seen[rule.id] = rule
@@ -198,19 +197,15 @@ def _check_set(
                 )
     for rule in rules:
         for pattern in rule.patterns:
-            if pattern.fact != "signal":
-                continue
-            for test in pattern.tests:
-                if test.field == "name" and test.op == "eq" and test.value not in concluded:
-                    close = difflib.get_close_matches(str(test.value), sorted(concluded), n=1)
-                    problems.append(
-                        Problem(
-                            rule.file,
-                            test.line,
-                            None,
-                            f"rule {rule.id} uses signal '{test.value}' but no rule concludes it",
-                            f"did you mean '{close[0]}'?"
-                            if close
-                            else "add a rule that concludes it",
-                        )
+            test = pattern.signal_test
+            if test is not None and test.value not in concluded:
+                problems.append(
+                    Problem(
+                        rule.file,
+                        test.line,
+                        None,
+                        f"rule {rule.id} uses signal '{test.value}' but no rule concludes it",
+                        did_you_mean(test.value, sorted(concluded), "add a rule that concludes it"),
+                        rule=rule.id,
                     )
+                )

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.base.source import Document, YamlPath
+from ssa_risk.profile.facts import engine_field
+from ssa_risk.rules.operators import Operator, operator
 from ssa_risk.rules.scoring import Scoring
 
 SEVERITIES = ("low", "moderate", "high", "critical")
 EFFECTS = ("risk", "mitigation", "gate")
-OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte", "exists", "matches", "contains")
 RULE_KEYS = (
     "id",
     "title",
@@ -45,6 +46,10 @@ class Ref:
     name: str
     field: str
 
+    @property
+    def engine_field(self) -> str:
+        return engine_field(self.field)
+
 
 @dataclass(frozen=True)
 class FieldTest:
@@ -52,6 +57,15 @@ class FieldTest:
     op: str
     value: Any
     line: int
+
+    @property
+    def operator(self) -> Operator:
+        return operator(self.op)
+
+    @property
+    def engine_field(self) -> str:
+        """The field's name in the engine's facts (the profile's `id` is stored as `key`)."""
+        return engine_field(self.field)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,19 @@ class Pattern:
     name: str
     tests: tuple[FieldTest, ...]
     line: int
+
+    @property
+    def signal_test(self) -> FieldTest | None:
+        """The test naming the signal a signal condition needs (None for other conditions)."""
+        if self.fact != "signal":
+            return None
+        return next((t for t in self.tests if t.field == "name" and t.op == "eq"), None)
+
+    @property
+    def signal(self) -> str | None:
+        """The signal this condition needs, or None if it is not a signal condition."""
+        test = self.signal_test
+        return None if test is None else str(test.value)
 
 
 @dataclass(frozen=True)
@@ -115,6 +142,20 @@ class Rule:
     @property
     def patterns(self) -> tuple[Pattern, ...]:
         return self.all + self.any + self.none
+
+    @property
+    def signals_needed(self) -> tuple[str, ...]:
+        """Signals that must be concluded for the rule to fire (its `all` and `any` signals)."""
+        return _signals(self.all + self.any)
+
+    @property
+    def signals_used(self) -> tuple[str, ...]:
+        """Every signal the rule's conditions name, negated (`none`) ones included."""
+        return _signals(self.patterns)
+
+
+def _signals(patterns: tuple[Pattern, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.signal for p in patterns if p.signal is not None))
 
 
 @dataclass(frozen=True)

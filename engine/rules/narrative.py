@@ -11,7 +11,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, nodes
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.sandbox import USER_ERRORS, ImmutableLimitedSandbox, LimitError, Limits, render
-from ssa_risk.profile.facts import Fact
+from ssa_risk.profile.facts import Fact, engine_field, field_schemas
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.model import FieldTest, Pattern, Ref, Rule
 
@@ -102,9 +102,8 @@ class NarrativeError(Exception):
         super().__init__(reason)
 
     def problem(self, rule_id: str, file: str, line: int | None) -> Problem:
-        return Problem(
-            file, line, None, f"rule {rule_id}: its 'because' text {self.reason}", self.fix
-        )
+        message = f"rule {rule_id}: its 'because' text {self.reason}"
+        return Problem(file, line, None, message, self.fix, rule=rule_id or None)
 
 
 def narrate(text: str, context: dict[str, object]) -> str:
@@ -151,14 +150,6 @@ def _fix_for(exc: BaseException) -> str:
 # so a narrative must cope with any integer such a field may hold.
 HUGE_INT = 10**400
 HUGE_FLOAT = 1e300
-# Derived fields (computed, not written in a profile) and their real ranges.
-_DERIVED_RANGES: dict[str, tuple[int, int]] = {
-    "years_ago": (-300, 300),
-    "years_since_created": (-300, 300),
-    "emergency_powers_years": (0, 300),
-    "operational_share_pct": (0, 100),
-    "programme_count": (0, 10_000),
-}
 SYNTHETIC_COUNTRY = "Exampleland"
 SYNTHETIC_AS_OF = "2020-06"
 
@@ -181,29 +172,23 @@ def synthetic_failure(text: str, patterns: Sequence[Pattern]) -> tuple[str, Narr
 
 
 def _synthetic_fields(pattern: Pattern, high: bool) -> dict[str, object]:
-    from ssa_risk.profile.facts import PROFILE_ID_FIELD, field_schemas
-
     fields: dict[str, object] = {}
     tests = [t for t in pattern.tests if not isinstance(t.value, Ref)]
-    absent = {t.field for t in tests if t.op == "exists" and t.value is False}
+    absent = {t.field for t in tests if t.operator.passes_missing(t.value)}
+    # Derived fields carry their real range in their schema (ssa_risk.profile.derived).
     for name, node in field_schemas().get(pattern.fact, {}).items():
         if name in absent:
             continue
-        schema = dict(node)
-        if name in _DERIVED_RANGES and "minimum" not in schema:
-            schema["minimum"], schema["maximum"] = _DERIVED_RANGES[name]
-        value = _sample(schema, high, [t for t in tests if t.field == name])
-        fields[PROFILE_ID_FIELD if name == "id" else name] = value
+        fields[engine_field(name)] = _sample(node, high, [t for t in tests if t.field == name])
     return fields
 
 
 def _sample(node: Mapping[str, Any], high: bool, tests: list[FieldTest]) -> object:
     for t in tests:
-        if t.op == "eq":
-            return t.value
-        if t.op == "in" and isinstance(t.value, tuple) and t.value:
-            # (an 'in' without a list is reported as such by the rule checks)
-            return t.value[-1 if high else 0]
+        # (an 'in' without a list is reported as such by the rule checks)
+        values = t.operator.limits(t.value).values
+        if values:
+            return values[-1 if high else 0]
     if "const" in node:
         return node["const"]
     if node.get("enum"):
@@ -219,12 +204,11 @@ def _sample(node: Mapping[str, Any], high: bool, tests: list[FieldTest]) -> obje
         top = node.get("maximum", HUGE_INT if integer else HUGE_FLOAT)
         step = 1 if integer else 1e-9
         for t in tests:
-            if isinstance(t.value, bool) or not isinstance(t.value, int | float):
-                continue
-            if t.op in ("gt", "gte"):
-                low = max(low, t.value + (step if t.op == "gt" else 0))
-            elif t.op in ("lt", "lte"):
-                top = min(top, t.value - (step if t.op == "lt" else 0))
+            limits = t.operator.limits(t.value)
+            if limits.low > -math.inf:
+                low = max(low, limits.low + (step if limits.low_open else 0))
+            if limits.high < math.inf:
+                top = min(top, limits.high - (step if limits.high_open else 0))
         value = max(low, top) if high else low
         return int(value) if integer else float(value)
     if kind == "array":

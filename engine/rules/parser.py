@@ -11,10 +11,10 @@ from jinja2 import TemplateSyntaxError
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import field_schemas, required_fields
 from ssa_risk.rules.model import (
     EFFECTS,
-    OPERATORS,
     PATTERN_KEYS,
     RULE_KEYS,
     SEVERITIES,
@@ -32,6 +32,7 @@ from ssa_risk.rules.narrative import (
     refused_tags,
     synthetic_failure,
 )
+from ssa_risk.rules.operators import REGISTRY, listing
 from ssa_risk.rules.patterns import pattern_problems
 
 # Rule ids appear in reports, messages and the engine's own rule names (where `$start` and
@@ -63,7 +64,8 @@ class FileChecker:
         self._rule_id = ""
 
     def _p(self, path: YamlPath, message: str, fix: str) -> None:
-        self.problems.append(self.doc.problem(path, message, fix))
+        rule = self._rule_id or None  # the rule being checked, if any
+        self.problems.append(self.doc.problem(path, message, fix, rule=rule))
 
     def _line(self, path: YamlPath) -> int:
         loc = self.doc.location(path)
@@ -103,11 +105,14 @@ class FileChecker:
             return []
         out = []
         for i, item in enumerate(items):
+            written = item.get("id") if isinstance(item, dict) else None
+            self._rule_id = written if isinstance(written, str) else ""
             rule = self._rule(item, ("rules", i), lens)
             if rule is not None:
                 out.append(rule)
         unusable = pattern_problems([w for w, _, _ in self.wildcards])
         for wildcard, path, rule_id in self.wildcards:
+            self._rule_id = rule_id
             if wildcard in unusable:
                 shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
                 self._p(
@@ -116,6 +121,7 @@ class FileChecker:
                     "shorten the pattern or use fewer wildcards (* and ?), "
                     "or split it into two conditions",
                 )
+        self._rule_id = ""
         return out
 
     def _text(self, item: dict[str, Any], path: YamlPath, key: str, required: bool = True) -> str:
@@ -290,7 +296,7 @@ class FileChecker:
             pattern = bound.get(name)
             if pattern is None:
                 continue
-            tested = {t.field for t in pattern.tests if not (t.op == "exists" and t.value is False)}
+            tested = {t.field for t in pattern.tests if not t.operator.passes_missing(t.value)}
             if attr not in self.fields[pattern.fact]:
                 self._p(
                     path,
@@ -359,11 +365,10 @@ class FileChecker:
                 continue
             self._unknown_keys(c, (*path, i), ("ref", "at"))
             if self.references is not None and c["ref"] not in self.references:
-                close = difflib.get_close_matches(c["ref"], list(self.references), n=1)
                 self._p(
                     (*path, i, "ref"),
                     f"unknown reference '{c['ref']}'",
-                    f"did you mean '{close[0]}'?" if close else "add it to references.yaml",
+                    did_you_mean(c["ref"], self.references, "add it to references.yaml"),
                 )
                 continue
             at = c.get("at")
@@ -414,11 +419,10 @@ class FileChecker:
             return Pattern("signal", name, (FieldTest("name", "eq", item["signal"], line),), line)
         kind = item.get("fact")
         if kind not in self.fields:
-            close = difflib.get_close_matches(str(kind), list(self.fields), n=1)
             self._p(
                 (*path, "fact") if "fact" in item else path,
                 f"unknown fact kind '{kind}'",
-                f"did you mean '{close[0]}'?" if close else f"use {', '.join(sorted(self.fields))}",
+                did_you_mean(kind, self.fields, f"use {', '.join(sorted(self.fields))}"),
             )
             return None
         name = item.get("as") or f"_p{len(names)}"
@@ -445,35 +449,35 @@ class FileChecker:
     ) -> list[FieldTest]:
         known = self.fields[kind]
         if field_name not in known:
-            close = difflib.get_close_matches(field_name, sorted(known), n=1)
             self._p(
                 path,
                 f"'{kind}' facts have no field '{field_name}'",
-                f"did you mean '{close[0]}'?" if close else f"fields: {', '.join(sorted(known))}",
+                did_you_mean(field_name, known, f"fields: {', '.join(sorted(known))}"),
             )
             return []
         if not isinstance(spec, dict):
             spec = {"eq": spec}
+        schema = field_schemas()[kind].get(field_name, {})
         out = []
         for op, raw in spec.items():
-            if op not in OPERATORS:
-                close = difflib.get_close_matches(str(op), OPERATORS, n=1)
+            operator = REGISTRY.get(op)
+            if operator is None:
                 self._p(
                     (*path, op),
                     f"unknown operator '{op}'",
-                    f"did you mean '{close[0]}'?" if close else f"use {', '.join(OPERATORS)}",
+                    did_you_mean(op, REGISTRY, f"use {', '.join(REGISTRY)}"),
                 )
                 continue
             value = self._value(raw, (*path, op), names)
-            is_list = field_schemas()[kind].get(field_name, {}).get("type") == "array"
-            if is_list and op != "contains" and op != "exists":
+            if schema.get("type") == "array" and operator.applies_to in ("scalar", "text"):
+                on_lists = [o.name for o in REGISTRY.values() if o.applies_to == "list"]
                 self._p(
                     (*path, op),
                     f"{kind}.{field_name} is a list: '{op}' cannot compare it",
-                    "use contains: VALUE to ask whether the list holds a value",
+                    f"use {listing(on_lists)}: VALUE to ask whether the list holds a value",
                 )
                 continue
-            if isinstance(value, Ref) and op != "eq":
+            if isinstance(value, Ref) and not operator.joins:
                 # durable_rules crashes on ordered comparisons with a joined field that some
                 # facts lack, so joins test equality only.
                 self._p(
@@ -482,40 +486,45 @@ class FileChecker:
                     "write field: {eq: {ref: name.field}}",
                 )
                 continue
-            if op in ("eq", "in", "contains") and not isinstance(value, Ref):
-                values = value if op == "in" and isinstance(value, tuple) else (value,)
+            operand = operator.operand
+            if operand.schema and not isinstance(value, Ref):
+                values = value if operand.many and isinstance(value, tuple) else (value,)
                 for v in values:
-                    self._check_value(kind, field_name, v, (*path, op), op == "contains")
-            if op == "in" and not (isinstance(raw, list) and raw):
-                self._p((*path, op), "'in' needs a list of values", "write [a, b]")
+                    self._check_value(kind, field_name, v, (*path, op), operand.schema == "item")
+            if not isinstance(value, Ref) and not operand.fits(raw):
+                self._p(
+                    (*path, op), operand.wrong.format(op=op, raw=raw), operand.fix.format(op=op)
+                )
             elif (
-                op == "in"
+                operand.many
                 and len(distinct := {json.dumps(v, default=str) for v in raw}) > MAX_IN_VALUES
             ):
                 self._p(
                     (*path, op),
-                    f"'in' lists {len(distinct)} values, over the engine's limit of "
+                    f"'{op}' lists {len(distinct)} values, over the engine's limit of "
                     f"{MAX_IN_VALUES}",
                     "split the list into two rules or use a signal",
                 )
-            elif (
-                op in ("gt", "gte", "lt", "lte")
-                and not isinstance(value, Ref)
-                and (isinstance(value, bool) or not isinstance(value, int | float))
-            ):
-                self._p((*path, op), f"'{op}' compares numbers, got '{raw}'", "write a number")
-            elif op == "exists" and not isinstance(raw, bool):
-                self._p((*path, op), "'exists' takes true or false", "write exists: true")
-            elif op == "matches" and not (isinstance(raw, str) and raw):
-                self._p((*path, op), "'matches' takes a text pattern", "e.g. matches: 'counter*'")
-            elif op == "matches" and not _is_text(field_schemas()[kind].get(field_name, {})):
+            elif operator.applies_to == "text" and not _is_text(schema):
                 # The engine rejects the whole rule set (error 102) for a pattern on a number.
+                scalar = [o.name for o in REGISTRY.values() if o.applies_to == "scalar"]
                 self._p(
                     (*path, op),
-                    f"{kind}.{field_name} is not text: 'matches' compares text",
-                    "compare it with eq, in, gt, gte, lt or lte",
+                    f"{kind}.{field_name} is not text: '{op}' compares text",
+                    f"compare it with {listing(scalar)}",
                 )
-            elif op == "matches":
+            elif operand.numeric and not _is_number(schema):
+                by_value = [
+                    o.name
+                    for o in REGISTRY.values()
+                    if o.applies_to == "scalar" and o.operand.schema == "field"
+                ]
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} is not a number: '{op}' compares numbers",
+                    f"compare it with {listing(by_value)}",
+                )
+            elif operand.wildcard:
                 self.wildcards.append((raw, (*path, op), self._rule_id))
             out.append(FieldTest(field_name, op, value, self._line((*path, op))))
         return out
@@ -530,11 +539,10 @@ class FileChecker:
         allowed = schema.get("enum")
         if allowed is not None:
             if value not in allowed or isinstance(value, bool):
-                close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
                 self._p(
                     path,
                     f"'{value}' is not an allowed value of {kind}.{field_name}",
-                    f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(allowed)}",
+                    did_you_mean(value, allowed, f"use one of: {', '.join(allowed)}"),
                 )
             return
         want = schema.get("type")
@@ -584,3 +592,15 @@ def _is_text(schema: Any) -> bool:
     if isinstance(allowed, list) and allowed:
         return all(isinstance(v, str) for v in allowed)
     return schema.get("type") == "string"
+
+
+def _is_number(schema: Any) -> bool:
+    """Whether a field holds numbers (plain or from a list of allowed values)."""
+    if not isinstance(schema, dict):
+        return False
+    allowed = schema.get("enum")
+    if isinstance(allowed, list) and allowed:
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in allowed)
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return any(k in ("integer", "number") for k in kinds)

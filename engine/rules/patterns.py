@@ -11,6 +11,7 @@ ever registers it. Answers are kept for the life of the process.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -100,3 +101,11 @@ def wildcard_pattern(wildcard: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def wildcard_regex(wildcard: str) -> re.Pattern[str]:
+    """The same wildcard as a Python pattern, for the independent evaluation: the whole value,
+    ignoring case as the engine does."""
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard]
+    # The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
+    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)

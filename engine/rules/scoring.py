@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.source import Document
+from ssa_risk.base.suggest import did_you_mean
 
 RATINGS = ("low", "moderate", "high", "critical")
 
@@ -69,8 +69,7 @@ def load_scoring(doc: Document) -> Scoring:
     ) -> None:
         for key in value:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                fix = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
+                fix = did_you_mean(key, allowed, f"allowed: {', '.join(allowed)}")
                 add((*path, key), f"unknown key '{key}'", fix)
 
     def count(value: Any, path: tuple[str | int, ...], default: int) -> int:

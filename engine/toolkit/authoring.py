@@ -14,20 +14,19 @@ from pathlib import Path
 from ssa_risk.evaluation.compiler import CompiledRuleset
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import (
-    MISSING,
     ConditionResult,
     Evaluator,
     Explanation,
     expected_text,
     fact_label,
     near_misses,
-    show,
     signal_chain,
     where,
 )
-from ssa_risk.profile.facts import Fact, profile_facts
+from ssa_risk.profile.facts import PROFILE_ID_FIELD, Fact, profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.loader import Rule, RuleSet
+from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.toolkit.examples import ExampleResult, example_document, run_example
 
 # --- rules list / show --------------------------------------------------------------------
@@ -92,8 +91,8 @@ def rule_text(ruleset: RuleSet, rule: Rule) -> str:
             continue
         lines.append(f"  {group}:")
         for p in patterns:
-            if p.fact == "signal":
-                lines.append(f"    - signal {p.tests[0].value}")
+            if p.signal is not None:
+                lines.append(f"    - signal {p.signal}")
                 continue
             name = "" if p.name.startswith("_") else f" (as {p.name})"
             tests = ", ".join(f"{t.field} {expected_text(t)}" for t in p.tests) or "any"
@@ -202,7 +201,7 @@ def coverage_text(
         f"{kind}.{field}"
         for kind, fields in seen_fields.items()
         for field in fields
-        if (kind, field) not in read and field not in ("key", "name")
+        if (kind, field) not in read and field not in (PROFILE_ID_FIELD, "name")
     )
     lines += ["", "Profile fields no rule reads:"]
     lines += [f"  {name}" for name in unread] or ["  (none)"]
@@ -250,7 +249,7 @@ def _fact_lines(profile: Profile, rule: Rule, name: str, fact: Fact) -> list[str
     tests = pattern.tests if pattern else ()
     lines = [f"  {fact_label(fact)} ({where(profile, fact)})"]
     for test in tests:
-        value = fact.fields.get("key" if test.field == "id" else test.field, MISSING)
+        value = fact.fields.get(test.engine_field, MISSING)
         lines.append(f"    {test.field} = {show(value)} ({where(profile, fact, test.field)})")
     return lines
 
@@ -261,8 +260,8 @@ def _condition_lines(
     mark = "ok  " if condition.held else "FAIL"
     pattern = condition.pattern
     rule_at = f"{rule.file}:{pattern.line}"
-    if pattern.fact == "signal":
-        name = pattern.tests[0].value
+    if pattern.signal is not None:
+        name = pattern.signal
         if condition.held:
             state = "concluded"
         else:
@@ -313,8 +312,8 @@ def explain_profile_text(profile: Profile, evaluator: Evaluator) -> str:
 
 
 def _miss(condition: ConditionResult) -> str:
-    if condition.pattern.fact == "signal":
-        return f"signal {condition.pattern.tests[0].value} not concluded"
+    if condition.pattern.signal is not None:
+        return f"signal {condition.pattern.signal} not concluded"
     if condition.group == "none":
         return f"{fact_label(condition.fact)} is present"
     if condition.fact is None:

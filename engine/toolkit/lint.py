@@ -10,14 +10,16 @@ nobody cites.
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import dataclass
+from functools import reduce
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet, load_rules
+from ssa_risk.rules.operators import show
 from ssa_risk.toolkit.examples import run_example
 
 
@@ -64,21 +66,16 @@ def _narration_errors(ruleset: RuleSet) -> list[Problem]:
 
 
 def _unused_signals(ruleset: RuleSet) -> list[Problem]:
-    used = {
-        str(t.value)
-        for rule in ruleset.rules
-        for p in rule.patterns
-        if p.fact == "signal"
-        for t in p.tests
-        if t.field == "name"
-    }
+    used = {signal for rule in ruleset.rules for signal in rule.signals_used}
     return [
         Problem(
             rule.file,
             rule.line,
             None,
-            f"warning: rule {rule.id} concludes signal '{rule.conclude}' but no rule uses it",
+            f"rule {rule.id} concludes signal '{rule.conclude}' but no rule uses it",
             "use it in another rule's conditions, or remove 'conclude'",
+            "warning",
+            rule.id,
         )
         for rule in ruleset.rules
         if rule.conclude and rule.conclude not in used
@@ -86,7 +83,8 @@ def _unused_signals(ruleset: RuleSet) -> list[Problem]:
 
 
 def _impossible(rule: Rule, pattern: Pattern) -> list[Problem]:
-    """Tests on one field that no value can pass together."""
+    """Tests on one field that no value can pass together (what each passes: its operator's
+    limits)."""
     by_field: dict[str, list[FieldTest]] = {}
     for test in pattern.tests:
         if not isinstance(test.value, Ref):
@@ -95,50 +93,22 @@ def _impossible(rule: Rule, pattern: Pattern) -> list[Problem]:
     for field, tests in by_field.items():
         if len(tests) < 2:
             continue
-        low, high = -math.inf, math.inf
-        low_open = high_open = False
-        allowed: set[object] | None = None
-        absent = any(t.op == "exists" and t.value is False for t in tests)
-        for t in tests:
-            if t.op in ("gt", "gte") and isinstance(t.value, int | float):
-                if t.value > low or (t.value == low and t.op == "gt"):
-                    low, low_open = t.value, t.op == "gt"
-            elif t.op in ("lt", "lte") and isinstance(t.value, int | float):
-                if t.value < high or (t.value == high and t.op == "lt"):
-                    high, high_open = t.value, t.op == "lt"
-            elif t.op in ("eq", "in"):
-                values = set(t.value) if t.op == "in" else {t.value}
-                allowed = values if allowed is None else allowed & values
-        empty_range = low > high or (low == high and (low_open or high_open))
-        if allowed is not None and (low, high) != (-math.inf, math.inf):
-            allowed = {
-                v
-                for v in allowed
-                if isinstance(v, int | float)
-                and (v > low if low_open else v >= low)
-                and (v < high if high_open else v <= high)
-            }
-        others = [t for t in tests if not (t.op == "exists" and t.value is False)]
-        if empty_range or allowed == set() or (absent and others):
+        limits = reduce(lambda a, b: a.meet(b), (t.operator.limits(t.value) for t in tests))
+        if limits.empty:
             out.append(
                 Problem(
                     rule.file,
                     tests[-1].line,
                     None,
-                    f"warning: rule {rule.id}: no value of '{field}' can pass all of "
-                    + ", ".join(f"{t.op} {_show(t.value)}" for t in tests),
+                    f"rule {rule.id}: no value of '{field}' can pass all of "
+                    + ", ".join(f"{t.op} {show(t.value)}" for t in tests),
                     "the condition can never hold; correct the bounds or values",
+                    "warning",
+                    rule.id,
+                    field,
                 )
             )
     return out
-
-
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
 
 
 def _examples(rule: Rule) -> list[Problem]:
@@ -154,8 +124,10 @@ def _examples(rule: Rule) -> list[Problem]:
             rule.file,
             rule.line,
             None,
-            f"warning: rule {rule.id} has no example {wanted.replace('one that ', 'that ', 1)}",
+            f"rule {rule.id} has no example {wanted.replace('one that ', 'that ', 1)}",
             f"add {wanted} under 'examples:'",
+            "warning",
+            rule.id,
         )
     ]
 
@@ -168,9 +140,38 @@ def _unused_references(ruleset: RuleSet, directory: Path) -> list[Problem]:
     return [
         refs.problem(
             ("references", key),
-            f"warning: reference '{key}' is not cited by any rule",
+            f"reference '{key}' is not cited by any rule",
             "cite it or remove it",
+            "warning",
         )
         for key in refs.data.get("references", {})
         if key not in cited
     ]
+
+
+def lint_json(result: LintResult) -> str:
+    """Every problem as JSON, in file, line, column order: for editors and CI annotations."""
+    problems = sorted(result.errors + result.warnings, key=_json_order)
+    return json.dumps(
+        {
+            "format_version": 1,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "level": p.level,
+                    "rule": p.rule,
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for p in problems
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def _json_order(p: Problem) -> tuple[str, int, int, str, str, str]:
+    return (p.file, p.line or 0, p.column or 0, p.level, p.message, p.fix)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
@@ -92,6 +94,31 @@ def test_rules_show(run_in_checkout):
     assert "  [1] expect silent (rules/civil_military.yaml:" in text
 
 
+def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    leverage.write_text(
+        leverage.read_text(encoding="utf-8")
+        + """\
+  - id: LEV-95
+    title: Any signal at all
+    severity: low
+    when:
+      all:
+        - fact: signal
+    because: Text.
+    recommend: [Act.]
+    cite: [{ref: rand-epp}]
+""",
+        encoding="utf-8",
+    )
+    shown = run_cli("rules", "show", "LEV-95", "--rules", str(rules_copy))
+    assert "  all of:\n    - signal: any\n" in shown.stdout
+    explained = run_cli(
+        "explain", str(TUNISIA_2020), "--rule", "LEV-95", "--rules", str(rules_copy)
+    )
+    assert explained.stdout.startswith("LEV-95 fired: Any signal at all\nMatched:\n  signal ")
+
+
 def test_rules_show_unknown_id_suggests(run_cli):
     result = run_cli("rules", "show", "cmr-4")
     assert result.exit_code == 2
@@ -170,6 +197,61 @@ def test_lint_reports_each_warning_and_strict_fails_on_them(run_cli, rules_copy)
     ]
     strict = run_cli("rules", "lint", str(rules_copy), "--strict")
     assert strict.exit_code == 2
+
+
+def test_lint_json_gives_each_problem_with_its_level_and_rule(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    original = leverage.read_text(encoding="utf-8")
+    n = len(original.splitlines())
+    impossible = LINT_RULES[LINT_RULES.index("  - id: LEV-81") : LINT_RULES.index("  - id: LEV-82")]
+    leverage.write_text(original + impossible, encoding="utf-8")
+    result = run_cli("rules", "lint", str(rules_copy), "--format", "json")
+    assert result.exit_code == 0
+    impossible_message = (
+        "rule LEV-81: no value of 'support_for_military_rule_pct' can pass all of gte 50, lt 30"
+    )
+    assert result.stdout.splitlines() == [
+        "{",
+        '  "format_version": 1,',
+        '  "problems": [',
+        "    {",
+        '      "file": "rules/leverage.yaml",',
+        f'      "line": {n + 1},',
+        '      "column": null,',
+        '      "level": "warning",',
+        '      "rule": "LEV-81",',
+        '      "message": "rule LEV-81 has no example that fires and one that stays silent",',
+        '      "fix": "add one that fires and one that stays silent under \'examples:\'"',
+        "    },",
+        "    {",
+        '      "file": "rules/leverage.yaml",',
+        f'      "line": {n + 8},',
+        '      "column": null,',
+        '      "level": "warning",',
+        '      "rule": "LEV-81",',
+        f'      "message": "{impossible_message}",',
+        '      "fix": "the condition can never hold; correct the bounds or values"',
+        "    }",
+        "  ]",
+        "}",
+    ]
+    assert run_cli("rules", "lint", str(rules_copy), "--format", "json", "--strict").exit_code == 2
+
+
+def test_lint_json_lists_load_errors_with_the_rule_they_concern(run_cli, rules_copy):
+    path = rules_copy / "leverage.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: high", "severity: hi", 1))
+    result = run_cli("rules", "lint", str(rules_copy), "--format", "json")
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["level"], p["rule"], p["message"], p["fix"]) for p in problems] == [
+        (
+            "error",
+            "LEV-02",
+            "rule LEV-02: unknown severity 'hi'",
+            "use one of: low, moderate, high, critical",
+        )
+    ]
 
 
 def test_lint_errors_exit_2(run_cli, rules_copy):
