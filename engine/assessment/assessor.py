@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssa_risk.assessment.model import Assessment, build_assessment
+from ssa_risk.assessment.builder import build_assessment
+from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.provenance import templates_hash
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset

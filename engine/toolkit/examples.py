@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ssa_risk.assessment.model import build_assessment
+from ssa_risk.assessment.builder import build_assessment
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.source import Document, Location, YamlPath
 from ssa_risk.evaluation.compiler import CompiledRuleset
