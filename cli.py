@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -434,8 +433,7 @@ def explain(profile: Path, rule_id: str | None, rules: Path | None) -> None:
 def _rule(ruleset: api.RuleSet, rule_id: str) -> api.Rule:
     ids = [r.id for r in ruleset.rules]
     if rule_id not in ids:
-        close = difflib.get_close_matches(rule_id.upper(), ids, n=1)
-        hint = f"did you mean {close[0]}?" if close else "see 'ssa-risk rules list'"
+        hint = api.did_you_mean(rule_id.upper(), ids, "see 'ssa-risk rules list'")
         raise UserError(f"unknown rule '{rule_id}' — {hint}")
     return ruleset.rule(rule_id)
 

@@ -24,6 +24,7 @@ from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import Project, find_project
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
@@ -71,6 +72,7 @@ __all__ = [
     "assess_profile",
     "assessment_dict",
     "assessment_from_json",
+    "did_you_mean",
     "diff",
     "diff_assessments",
     "display_path",

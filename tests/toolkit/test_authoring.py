@@ -122,7 +122,7 @@ def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
 def test_rules_show_unknown_id_suggests(run_cli):
     result = run_cli("rules", "show", "cmr-4")
     assert result.exit_code == 2
-    assert result.stderr == "unknown rule 'cmr-4' — did you mean CMR-04?\n"
+    assert result.stderr == "unknown rule 'cmr-4' — did you mean 'CMR-04'?\n"
     assert (
         run_cli("rules", "show", "XYZ").stderr == "unknown rule 'XYZ' — see 'ssa-risk rules list'\n"
     )
