@@ -179,7 +179,7 @@ def test_lint_errors_exit_2(run_cli, rules_copy):
     result = run_cli("rules", "lint", str(rules_copy))
     assert result.exit_code == 2
     assert result.stdout.splitlines()[-1] == "1 error(s), 0 warning(s)"
-    assert "rule LEV-02: unknown severity 'hi'" in result.stdout
+    assert "rule LEV-02: severity: 'hi' is not an allowed value" in result.stdout
 
 
 def test_lint_of_the_bundled_rules_is_clean(run_cli):
