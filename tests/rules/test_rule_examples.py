@@ -7,13 +7,13 @@ import pytest
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.project import DEFAULT_RULES, DEFAULT_TEMPLATES
 from ssa_risk.rules.scoring import RATINGS
-from ssa_risk.toolkit.examples import run_example
+from ssa_risk.toolkit.examples import example_name, run_example
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 CASES = [
-    pytest.param(rule, i, id=f"{rule.id}[{i}:{example.expect}]")
+    pytest.param(rule, i, id=example_name(rule, i))
     for rule in ASSESSOR.ruleset.rules
-    for i, example in enumerate(rule.examples)
+    for i in range(len(rule.examples))
 ]
 
 

@@ -229,6 +229,30 @@ def test_rules_test_shows_expected_actual_and_why_not(run_cli, rules_copy):
     assert lines[-1] == "1 passed, 1 failed"
 
 
+def test_an_example_name_shows_in_results_and_selects_with_k(run_cli, rules_copy):
+    path = rules_copy / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = (
+        "      - expect: fires\n        profile:\n"
+        "          civil_military: {military_held_power: true, support_for_military_rule_pct: 35}"
+    )
+    assert old in text
+    # CMR-08's firing example gets a name, and a profile on which the rule stays silent.
+    new = old.replace("- expect: fires", "- name: ruled before, 35% support\n        expect: fires")
+    path.write_text(text.replace(old, new.replace("true", "false"), 1), encoding="utf-8")
+    result = run_cli("rules", "test", str(rules_copy), "-k", "35% SUPPORT")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "FAIL CMR-08[0:fires] ruled before, 35% support (rules/civil_military.yaml:"
+    )
+    assert lines[-1] == "0 passed, 1 failed"
+    shown = run_cli("rules", "show", "CMR-08", "--rules", str(rules_copy))
+    assert "  [0] expect fires ruled before, 35% support (rules/civil_military.yaml:" in (
+        shown.stdout
+    )
+
+
 def test_rules_test_coverage(run_cli):
     result = run_cli("rules", "test", "--coverage")
     assert result.exit_code == 0
