@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from ssa_risk.base.project import DEFAULT_RULES
 from ssa_risk.rules.schema import rules_schema_json, scoring_schema_json
 from ssa_risk.rules.scoring import SCHEMA_PATH as SCORING_SCHEMA_PATH
 from ssa_risk.rules.validation import RULES_SCHEMA_PATH
@@ -40,3 +41,16 @@ def test_schema_is_valid_and_every_property_has_help_for_editors(path):
     jsonschema.Draft202012Validator.check_schema(schema)
     undescribed = [where for where, node in _properties(schema, "") if "description" not in node]
     assert undescribed == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(DEFAULT_RULES.glob("*.yaml")) if p.name != "references.yaml"],
+    ids=lambda p: p.stem,
+)
+def test_bundled_rule_file_names_its_schema_for_editors(path):
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    schema = "scoring" if path.name == "scoring.yaml" else "rules"
+    assert first == f"# yaml-language-server: $schema=../engine/schemas/{schema}.schema.json"
+    published = SCORING_SCHEMA_PATH if schema == "scoring" else RULES_SCHEMA_PATH
+    assert (path.parent / first.split("=", 1)[1]).resolve() == published.resolve()

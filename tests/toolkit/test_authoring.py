@@ -69,7 +69,7 @@ def test_rules_list_table_and_json(run_cli):
         "effect": "risk",
         "title": "Uncoordinated donors and a shopping-list partner",
         "file": "rules/assistance_design.yaml",
-        "line": 8,
+        "line": 9,
     }
 
 
@@ -90,7 +90,9 @@ def test_rules_show(run_cli):
         "  defined at rules/civil_military.yaml:"
     )
     assert "    - programme (as prog): recipient = mil.id, years_ago <= 10\n" in text
-    assert "  [1] expect silent (rules/civil_military.yaml:" in text
+    assert (
+        "  [1] expect silent programme ended over ten years ago (rules/civil_military.yaml:" in text
+    )
 
 
 def test_rules_show_unknown_id_suggests(run_cli):
@@ -283,7 +285,7 @@ def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_cli):
         "  civil_military (profiles/tunisia/2020.yaml:20)\n"
         "    support_for_military_rule_pct = 47 (profiles/tunisia/2020.yaml:22)\n"
         "Signals it relied on:\n"
-        "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:8) from:\n"
+        "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:9) from:\n"
         "    institutions[0] (profiles/tunisia/2020.yaml:26)\n"
         "      kind = armed_forces (profiles/tunisia/2010.yaml:57)\n"
         "      political_role = rising (profiles/tunisia/2020.yaml:28)\n"
@@ -297,10 +299,10 @@ def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_cli):
     assert result.stdout == (
         "CMR-02 did not fire: Public support for military rule alongside an elevated military\n"
         "Conditions, failing first:\n"
-        "  FAIL all: civil_military (rules/civil_military.yaml:38)\n"
+        "  FAIL all: civil_military (rules/civil_military.yaml:39)\n"
         "    FAIL support_for_military_rule_pct: expected >= 40, actual missing from the"
-        " profile (rule rules/civil_military.yaml:41)\n"
-        "  ok   signal military_elevated: concluded (rules/civil_military.yaml:42)\n"
+        " profile (rule rules/civil_military.yaml:42)\n"
+        "  ok   signal military_elevated: concluded (rules/civil_military.yaml:43)\n"
     )
 
 
@@ -308,7 +310,7 @@ def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_cli):
     result = run_cli("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
         "  FAIL none: assistance.framework matches, which must be absent"
-        " (rules/assistance_design.yaml:42; profiles/tunisia/2020.yaml:98)"
+        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:98)"
     )
 
 
