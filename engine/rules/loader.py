@@ -14,12 +14,6 @@ from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, load_yaml
 from ssa_risk.profile.facts import profile_fields
 from ssa_risk.rules.model import (
-    EFFECTS,
-    LOGIC_KEYS,
-    OPERATORS,
-    SEVERITIES,
-    WORDING_KEYS,
-    Citation,
     Example,
     FieldTest,
     Lens,
@@ -33,12 +27,6 @@ from ssa_risk.rules.scoring import Scoring, load_scoring
 from ssa_risk.rules.validation import rule_file_problems
 
 __all__ = [
-    "EFFECTS",
-    "LOGIC_KEYS",
-    "OPERATORS",
-    "SEVERITIES",
-    "WORDING_KEYS",
-    "Citation",
     "Example",
     "FieldTest",
     "Lens",
