@@ -62,13 +62,8 @@ OPTIONAL_SECTIONS = ASSESSED_SECTIONS
 DROP_SECTION_PROBABILITY = 0.1
 # Institutions that rivalries, abuses and programmes may refer to; always kept.
 CORE_INSTITUTIONS = ("armed_forces", "internal_security")
-# Kinds an added institution never has. A second armed_forces institution lets CMR-01 conclude
-# `military_elevated` twice, and engine/assessment.py then sorts the two signal traces by their
-# Evidence tuples, which have no order (TypeError): an engine bug the benchmark steps around.
-EXTRA_KINDS_EXCLUDED = frozenset({"armed_forces"})
-# Every generated fact object carries its own `sources` list: an object without one inherits
-# the profile's top-level source definitions (mappings) in engine/facts.py, which then cannot
-# be hashed as evidence (TypeError), another engine bug kept out of the timings.
+# How often a generated object leaves out its own `sources` and inherits its section's.
+DROP_SOURCES_PROBABILITY = 0.3
 
 T = TypeVar("T")
 
@@ -180,7 +175,7 @@ def _vary_civil_military(
             0.1,
         )
         v.vary(coup, "elected_government_deposed", lambda: v.flag(0.4), 0.1)
-        coup["sources"] = sources()
+        v.vary(coup, "sources", sources, DROP_SOURCES_PROBABILITY)
         coups.append(coup)
     if coups:
         cm["coups"] = sorted(coups, key=lambda c: int(c["year"]))
@@ -193,15 +188,14 @@ def _vary_institutions(
 ) -> list[str]:
     rng = v.rng
     kept = [i for i in institutions if i["id"] in CORE_INSTITUTIONS or v.maybe(0.8)]
-    extra_kinds = [k for k in allowed("institutions", "*", "kind") if k not in EXTRA_KINDS_EXCLUDED]
     for n in range(rng.randint(0, 2)):
-        kind = rng.choice(extra_kinds)
+        kind = v.pick("institutions", "*", "kind")
         kept.append({"id": f"extra_{n}_{kind}", "name": f"Extra {kind}", "kind": kind})
     for inst in kept:
         for key in ("budget_trend", "public_trust", "oversight", "political_role"):
             v.vary(inst, key, partial(v.pick, "institutions", "*", key), 0.15)
         v.vary(inst, "receives_assistance", lambda: v.flag(0.6), 0.15)
-        inst["sources"] = sources()
+        v.vary(inst, "sources", sources, DROP_SOURCES_PROBABILITY)
     institutions[:] = kept
     return [str(i["id"]) for i in kept]
 
@@ -217,7 +211,7 @@ def _vary_rivalries(
             "intensity": v.pick("rivalries", "*", "intensity"),
         }
         v.vary(rivalry, "assistance_is_currency", lambda: v.flag(0.6), 0.1)
-        rivalry["sources"] = sources()
+        v.vary(rivalry, "sources", sources, DROP_SOURCES_PROBABILITY)
         rivalries.append(rivalry)
     if rivalries:
         data["rivalries"] = rivalries
@@ -248,12 +242,8 @@ def _vary_political_context(v: Varier, ctx: dict[str, Any], year: int) -> None:
         "satisfaction_with_democracy",
     ):
         v.vary(ctx, key, partial(v.pick, "political_context", key), 0.1)
-    in_force = ctx["emergency_powers_in_force"] = v.flag(0.5)
-    # Rule HR-01's narrative prints emergency_powers_since whenever emergency powers are in
-    # force, without testing that the (optional) field is there: keep it in that case.
-    v.vary(
-        ctx, "emergency_powers_since", lambda: rng.randint(year - 10, year), 0 if in_force else 0.5
-    )
+    ctx["emergency_powers_in_force"] = v.flag(0.5)
+    v.vary(ctx, "emergency_powers_since", lambda: rng.randint(year - 10, year), 0.5)
     v.vary(ctx, "counter_terrorism_law_year", lambda: rng.randint(year - 20, year), 0.3)
 
 
@@ -275,7 +265,7 @@ def _vary_human_rights(
         v.vary(abuse, "since", lambda: rng.randint(year - 15, year), 0.3)
         for key in ("under_emergency_powers", "credible", "remediated"):
             v.vary(abuse, key, v.flag, 0.1)
-        abuse["sources"] = sources()
+        v.vary(abuse, "sources", sources, DROP_SOURCES_PROBABILITY)
         abuses.append(abuse)
     if abuses:
         hr["abuses"] = abuses

@@ -44,7 +44,7 @@ from ssa_risk.evaluation.compiler import ANCHOR_NAMES, END_KIND, START_KIND, Com
 from ssa_risk.profile.facts import Fact
 
 SIGNAL_KIND = "signal"
-# Internal rule names start with '$', which rule ids may not (engine/rulefile.py), so a rule of
+# Internal rule names start with '$', which rule ids may not (rules/schema.py), so a rule of
 # the rule set can never replace one of them.
 _START_RULE = "$start"
 _SENTINEL_RULE = "$sentinel"

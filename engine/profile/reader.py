@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -12,18 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import jsonschema.validators
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
-from ssa_risk.profile.schema import ONE_LINE_PATTERN
+from ssa_risk.base.validator import error_path, error_problems, schema_validator
 from ssa_risk.profile.snapshots import all_duplicate_ids, load_snapshot
 
 SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
-_LINE_BREAK = re.compile("[\n\r\u0085\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -71,28 +69,7 @@ def check_profile(path: Path, label: str | None = None, today: date | None = Non
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    # `enumDescriptions` documents enum values for editors; validators ignore it.
-    validator: jsonschema.Draft202012Validator = _Validator(profile_schema())
-    return validator
-
-
-@cache
-def _ecma_regex(pattern: str) -> re.Pattern[str]:
-    # Python's `$` also matches before a final line break; ECMA-262's (JSON Schema's) does not.
-    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
-
-
-def _pattern(
-    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
-) -> Iterator[jsonschema.ValidationError]:
-    """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
-    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": _pattern}
-)
+    return schema_validator(profile_schema())
 
 
 def load_profile(
@@ -129,7 +106,8 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
     read = {(p.file, p.line) for p in doc.problems}
     problems += [
         problem
-        for problem in (_schema_problem(doc, err) for err in _validator().iter_errors(doc.data))
+        for err in _validator().iter_errors(doc.data)
+        for problem in _schema_problems(doc, err)
         if (problem.file, problem.line) not in read
     ]
     problems += _reference_problems(doc, today)
@@ -182,116 +160,22 @@ def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Proble
     ]
 
 
-def _schema_problem(doc: Document, err: jsonschema.ValidationError) -> Problem:
-    path: YamlPath = tuple(err.absolute_path)
-    field = format_path(path) or "(top level)"
-    schema = err.schema if isinstance(err.schema, dict) else {}
-    if err.validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
-        key = extra[0] if extra else "?"
-        fix = did_you_mean(key, allowed, f"allowed keys: {', '.join(allowed)}")
-        return doc.problem((*path, key), f"{format_path((*path, key))}: unknown key '{key}'", fix)
-    if err.validator == "required":
-        missing = str(err.message).split("'")[1] if "'" in err.message else "?"
-        return doc.problem(
-            path, f"{field}: missing required field '{missing}'", f"add '{missing}:'"
-        )
-    if err.validator == "enum" and "propertyNames" in err.relative_schema_path:
-        allowed_names = [str(v) for v in schema.get("enum", ())]
-        return doc.problem(
-            (*path, str(err.instance)),
-            f"{field}: unknown field '{err.instance}'",
-            did_you_mean(err.instance, allowed_names, f"use one of: {', '.join(allowed_names)}"),
-        )
-    if err.validator == "enum":
-        allowed_values = [str(v) for v in schema.get("enum", ())]
-        return doc.problem(
-            path,
-            f"{field}: '{err.instance}' is not an allowed value",
-            f"use one of: {', '.join(allowed_values)}",
-        )
-    if err.validator == "type":
-        want = schema.get("type")
-        got = _type_name(err.instance)
-        return doc.problem(
-            path, f"{field}: expected {_article(want)}, got {got}", f"write {_article(want)}"
-        )
+def _schema_problems(doc: Document, err: jsonschema.ValidationError) -> list[Problem]:
+    path = error_path(err)
     if err.validator == "minimum" and err.validator_value == 0:
-        return doc.problem(
-            path, f"{field}: {err.instance} is negative", "amounts cannot be below 0"
-        )
-    if err.validator == "maxItems":
-        count = len(err.instance) if isinstance(err.instance, list) else 0
-        return doc.problem(
-            path,
-            f"{field}: {count:,} entries, over the limit of {err.validator_value:,}",
-            "keep the entries that matter for the assessment (the limit keeps an assessment's "
-            "time and memory bounded), or merge entries that say the same thing",
-        )
-    if err.validator in ("minimum", "maximum"):
-        bound = "at least" if err.validator == "minimum" else "at most"
-        return doc.problem(
-            path,
-            f"{field}: {_number(err.instance)} is out of range",
-            f"use a value {bound} {_number(err.validator_value)}",
-        )
-    if err.validator == "pattern" and (
-        err.validator_value == ONE_LINE_PATTERN or _LINE_BREAK.search(str(err.instance))
-    ):
-        return doc.problem(
-            path,
-            f"{field}: must be one line",
-            "write it on one line (a summary or note field can span lines)",
-        )
-    if err.validator == "pattern":
-        return doc.problem(
-            path,
-            f"{field}: '{err.instance}' is not in the expected form",
-            str(schema.get("description", "")).rstrip(".") or f"match {err.validator_value}",
-        )
+        field = format_path(path)
+        return [
+            doc.problem(path, f"{field}: {err.instance} is negative", "amounts cannot be below 0")
+        ]
     if err.validator == "const" and path == ("schema_version",):
-        return doc.problem(
-            path,
-            f"schema_version: {err.instance} is not supported",
-            f"this version of ssa-risk reads schema_version {err.validator_value}",
-        )
-    if err.validator == "const":
-        return doc.problem(path, f"{field}: must be {err.validator_value}", "fix the value")
-    return doc.problem(path, f"{field}: {err.message}", "fix the value")
-
-
-def _number(value: object) -> str:
-    """Large whole numbers with thousands separators, as amounts are shown elsewhere."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1_000_000:
-        return f"{value:,}"
-    return str(value)
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (empty value)"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    return f"text ('{value}')"
-
-
-def _article(want: object) -> str:
-    names = {
-        "object": "a mapping",
-        "array": "a list",
-        "string": "text",
-        "integer": "a whole number",
-        "number": "a number",
-        "boolean": "true or false",
-    }
-    return names.get(str(want), str(want))
+        return [
+            doc.problem(
+                path,
+                f"schema_version: {err.instance} is not supported",
+                f"this version of ssa-risk reads schema_version {err.validator_value}",
+            )
+        ]
+    return [problem for _, problem in error_problems(doc, err)]
 
 
 def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:

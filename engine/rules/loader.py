@@ -14,11 +14,6 @@ from ssa_risk.base.source import Document, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
 from ssa_risk.rules.model import (
-    EFFECTS,
-    LOGIC_KEYS,
-    SEVERITIES,
-    WORDING_KEYS,
-    Citation,
     Example,
     FieldTest,
     Lens,
@@ -29,13 +24,9 @@ from ssa_risk.rules.model import (
 )
 from ssa_risk.rules.parser import FileChecker
 from ssa_risk.rules.scoring import Scoring, load_scoring
+from ssa_risk.rules.validation import rule_file_problems
 
 __all__ = [
-    "EFFECTS",
-    "LOGIC_KEYS",
-    "SEVERITIES",
-    "WORDING_KEYS",
-    "Citation",
     "Example",
     "FieldTest",
     "Lens",
@@ -93,12 +84,15 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
         if doc is None:
             continue
         documents[doc.path] = doc
-        checker = FileChecker(doc, fields, references, problems, concluded_anywhere)
+        found = rule_file_problems(doc)
+        problems.extend(problem for _, problem in found)
+        flagged = {path for path, _ in found}
+        checker = FileChecker(doc, fields, references, problems, concluded_anywhere, flagged)
         lens = checker.lens()
-        if lens is None:
-            continue
-        lenses.append(lens)
-        rules.extend(checker.rules(lens))
+        if lens is not None:
+            lenses.append(lens)
+        # A file whose lens is broken still has its rules checked: every problem in one pass.
+        rules.extend(checker.rules(lens.id if lens else ""))
     _check_set(lenses, rules, scoring, problems, shown, concluded_anywhere)
     if problems or scoring is None:
         raise InputError(problems)

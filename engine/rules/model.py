@@ -14,21 +14,6 @@ from ssa_risk.rules.scoring import Scoring
 
 SEVERITIES = ("low", "moderate", "high", "critical")
 EFFECTS = ("risk", "mitigation", "gate")
-RULE_KEYS = (
-    "id",
-    "title",
-    "severity",
-    "effect",
-    "scope",
-    "when",
-    "conclude",
-    "subject",
-    "because",
-    "recommend",
-    "cite",
-    "examples",
-)
-PATTERN_KEYS = ("fact", "signal", "as", "where")
 LOGIC_KEYS = ("when", "severity", "effect", "scope", "conclude", "subject")
 WORDING_KEYS = ("title", "because", "recommend", "cite")
 
@@ -106,6 +91,7 @@ class Example:
     profile: dict[str, Any]
     path: YamlPath  # where the fragment sits in the rule file
     line: int
+    name: str | None = None  # a short name shown with its test results
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,7 @@ class Operator:
     limits: Callable[[Any], Limits]
     joins: bool = False  # may compare with another fact's field ({ref: name.field})
     unwords: str = ""  # a flag operator's state when false, in explanations
+    help: str = ""  # what the test asks, for editors (the published rule-file schema)
 
     def expected(self, value: Any, shown: str) -> str:
         """`>= 40`, `one of [a, b]`, `present`: what a test expects, `shown` being its value."""
@@ -234,6 +235,7 @@ REGISTRY: dict[str, Operator] = {
             lambda actual, target: bool(actual == target),
             lambda value: Limits(values=(value,), present=True),
             joins=True,
+            help="equals the value (writing the value alone means eq)",
         ),
         Operator(
             "in",
@@ -246,6 +248,7 @@ REGISTRY: dict[str, Operator] = {
             lambda value: Limits(
                 values=tuple(value) if isinstance(value, tuple) else None, present=True
             ),
+            help="equals one of the listed values",
         ),
         Operator(
             "gt",
@@ -256,6 +259,7 @@ REGISTRY: dict[str, Operator] = {
             _compare("$gt"),
             _numbers(lambda a, t: a > t),
             _bound("low", True),
+            help="is greater than the number",
         ),
         Operator(
             "gte",
@@ -266,6 +270,7 @@ REGISTRY: dict[str, Operator] = {
             _compare("$gte"),
             _numbers(lambda a, t: a >= t),
             _bound("low", False),
+            help="is greater than or equal to the number",
         ),
         Operator(
             "lt",
@@ -276,6 +281,7 @@ REGISTRY: dict[str, Operator] = {
             _compare("$lt"),
             _numbers(lambda a, t: a < t),
             _bound("high", True),
+            help="is less than the number",
         ),
         Operator(
             "lte",
@@ -286,6 +292,7 @@ REGISTRY: dict[str, Operator] = {
             _compare("$lte"),
             _numbers(lambda a, t: a <= t),
             _bound("high", False),
+            help="is less than or equal to the number",
         ),
         Operator(
             "exists",
@@ -297,6 +304,7 @@ REGISTRY: dict[str, Operator] = {
             lambda actual, flag: bool(flag),
             lambda flag: Limits(present=bool(flag), absent=not flag),
             unwords="absent",
+            help="true: the profile gives the field; false: it leaves it out",
         ),
         Operator(
             "matches",
@@ -309,6 +317,7 @@ REGISTRY: dict[str, Operator] = {
                 isinstance(actual, str) and bool(wildcard_regex(str(wildcard)).fullmatch(actual))
             ),
             _present,
+            help="text matching a wildcard pattern (* any text, ? one character)",
         ),
         Operator(
             "contains",
@@ -319,6 +328,7 @@ REGISTRY: dict[str, Operator] = {
             _contains,
             lambda actual, item: isinstance(actual, list) and item in actual,
             _present,
+            help="a list field holds the value",
         ),
     )
 }

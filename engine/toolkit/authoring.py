@@ -27,7 +27,12 @@ from ssa_risk.profile.facts import PROFILE_ID_FIELD, Fact, profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.operators import MISSING, show
-from ssa_risk.toolkit.examples import ExampleResult, example_document, run_example
+from ssa_risk.toolkit.examples import (
+    ExampleResult,
+    example_document,
+    example_name,
+    run_example,
+)
 
 # --- rules list / show --------------------------------------------------------------------
 
@@ -105,7 +110,8 @@ def rule_text(ruleset: RuleSet, rule: Rule) -> str:
     if rule.examples:
         lines += ["", "Examples:"]
         for i, example in enumerate(rule.examples):
-            lines.append(f"  [{i}] expect {example.expect} ({rule.file}:{example.line})")
+            named = f" {example.name}" if example.name else ""
+            lines.append(f"  [{i}] expect {example.expect}{named} ({rule.file}:{example.line})")
     return "\n".join(lines)
 
 
@@ -124,8 +130,7 @@ def run_rule_tests(ruleset: RuleSet, compiled: CompiledRuleset, pattern: str | N
     explanations = {}
     for rule in ruleset.rules:
         for i in range(len(rule.examples)):
-            name = f"{rule.id}[{i}:{rule.examples[i].expect}]"
-            if pattern and not _selected(pattern, rule, name):
+            if pattern and not _selected(pattern, rule, example_name(rule, i)):
                 continue
             result = run_example(ruleset, compiled, rule, i)
             results.append(result)

@@ -43,14 +43,18 @@ class ExampleResult:
     line: int
     # Narratives that failed to render on this example (also in `problems`).
     narration_problems: tuple[Problem, ...] = ()
+    name: str = ""  # how results name it: see example_name
 
     @property
     def passed(self) -> bool:
         return not self.problems and self.fired == (self.expect == "fires")
 
-    @property
-    def name(self) -> str:
-        return f"{self.rule_id}[{self.index}:{self.expect}]"
+
+def example_name(rule: Rule, index: int) -> str:
+    """How test results name an example: `CMR-02[0:fires]`, then its `name:` if it has one."""
+    example = rule.examples[index]
+    label = f"{rule.id}[{index}:{example.expect}]"
+    return f"{label} {example.name}" if example.name else label
 
 
 def example_document(ruleset: RuleSet, rule: Rule, example: Example) -> Document:
@@ -93,13 +97,5 @@ def run_example(
         rule.file,
         example.line,
         narration,
+        example_name(rule, index),
     )
-
-
-def run_examples(ruleset: RuleSet, compiled: CompiledRuleset) -> list[ExampleResult]:
-    """Every example of every rule, in rule-set order."""
-    return [
-        run_example(ruleset, compiled, rule, i)
-        for rule in ruleset.rules
-        for i in range(len(rule.examples))
-    ]

@@ -71,7 +71,7 @@ def test_lint_and_assess_report_a_narrative_that_cannot_render(
     run_cli, rules_copy, because, message
 ):
     _set_because(rules_copy, because)
-    expected = f"rules/leverage.yaml:19:5: rule LEV-01: {message}"
+    expected = f"rules/leverage.yaml:20:5: rule LEV-01: {message}"
     lint = run_cli("rules", "lint", str(rules_copy))
     assert lint.exit_code == 2
     assert lint.output.splitlines() == [expected, "1 error(s), 0 warning(s)"]
@@ -90,7 +90,7 @@ def test_lint_renders_narratives_on_the_examples_that_fire(run_cli, rules_copy):
     result = run_cli("rules", "lint", str(rules_copy))
     assert result.exit_code == 2
     assert result.output.splitlines() == [
-        f"rules/leverage.yaml:8: rule LEV-01: its 'because' text fails to render "
+        f"rules/leverage.yaml:9: rule LEV-01: its 'because' text fails to render "
         f"(division by zero) — {DIVIDE_HINT}",
         "1 error(s), 0 warning(s)",
     ]

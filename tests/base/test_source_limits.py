@@ -175,8 +175,8 @@ def test_every_single_line_field_is_checked_and_prose_may_span_lines(tmp_path):
 def test_a_quoted_value_with_a_line_break_stays_on_one_line_in_the_message(tmp_path):
     text = PROFILE + 'reform:\n  status: "stalled\\nnow"\n'
     assert _validate(tmp_path, text) == [
-        "p.yaml:9:3: reform.status: 'stalled\\nnow' is not an allowed value — use one of:"
-        " absent, deadlocked, stalled, progressing, consolidated"
+        "p.yaml:9:3: reform.status: 'stalled\\nnow' is not an allowed value — did you mean"
+        " 'stalled'? (one of: absent, deadlocked, stalled, progressing, consolidated)"
     ]
 
 

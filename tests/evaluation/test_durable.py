@@ -1,4 +1,5 @@
-"""Each durable_rules workaround in engine/durable.py, pinned by a test that fails without it."""
+"""Each durable_rules workaround in evaluation/durable.py, pinned by a test that fails without
+it."""
 
 from __future__ import annotations
 

@@ -51,36 +51,13 @@ def _line_of(path: Path, text: str) -> int:
     return path.read_text(encoding="utf-8").splitlines().index(text) + 1
 
 
-@pytest.mark.parametrize("bad", ["$start", "$sentinel"])
-def test_an_id_naming_an_internal_engine_rule_is_refused(rules_copy, bad):
-    path = _add(rules_copy, _rule(f"'{bad}'", "{code: A}"))
-    line = _line_of(path, f"  - id: '{bad}'")
-    assert _problems(rules_copy) == [
-        f"{path}:{line}:5: rule id \"{bad}\" is not usable: ids starting with '$' are reserved"
-        " for the engine's own rules — write an id such as CMR-04"
-    ]
-
-
-@pytest.mark.parametrize(
-    ("raw", "shown", "why"),
-    [
-        (
-            '"X-1\\nY"',
-            '"X-1\\nY"',
-            "an id is upper-case letters and digits, in parts joined by hyphens",
-        ),
-        ("../X", '"../X"', "an id is upper-case letters and digits, in parts joined by hyphens"),
-        (
-            "X" * 100_000,
-            json.dumps("X" * 37 + "..."),
-            "it is 100000 characters, over the limit of 32",
-        ),
-    ],
-)
-def test_an_unsafe_id_is_refused_with_an_example_of_a_good_one(rules_copy, raw, shown, why):
-    _add(rules_copy, _rule(raw, "{code: A}"))
+def test_an_id_too_long_for_a_message_is_shown_cut_short(rules_copy):
+    # Other unusable ids are fixtures (tests/fixtures/rules/unusable-ids.yaml); this one would
+    # be a 100,000-character line.
+    _add(rules_copy, _rule("X" * 100_000, "{code: A}"))
     assert [p.split(": ", 1)[1] for p in _problems(rules_copy)] == [
-        f"rule id {shown} is not usable: {why} — write an id such as CMR-04"
+        f"rule id {json.dumps('X' * 37 + '...')} is not usable: it is 100000 characters, over"
+        " the limit of 32 — write an id such as CMR-04"
     ]
 
 
@@ -123,26 +100,6 @@ def test_the_engine_matches_up_to_the_limit_and_not_beyond():
     compiled = CompiledRuleset("limits-text", definition, {})
     fired, _ = evaluate(compiled, [Fact("c1", "coup", (), {"note": "x" * 65_535})])
     assert [f.rule_id for f in fired] == ["R"]
-
-
-@pytest.mark.parametrize(
-    ("wildcard", "reason"),
-    [
-        ("*" * 127, "it crashes the engine"),
-        ("*a*a?", "too many states for the engine"),
-        ("*abc" * 5, "too many states for the engine"),
-    ],
-)
-def test_a_pattern_the_engine_cannot_compile_is_refused_before_it_sees_it(
-    rules_copy, wildcard, reason
-):
-    path = _add(rules_copy, _rule("X-1", f"{{note: {{matches: '{wildcard}'}}}}", fact="coup"))
-    line = _line_of(path, f"          where: {{note: {{matches: '{wildcard}'}}}}")
-    shown = wildcard if len(wildcard) <= 40 else wildcard[:37] + "..."
-    assert _problems(rules_copy) == [
-        f"{path}:{line}:26: rule X-1: pattern '{shown}' cannot be used: {reason} — shorten the"
-        " pattern or use fewer wildcards (* and ?), or split it into two conditions"
-    ]
 
 
 def test_lint_and_assess_exit_2_on_a_crashing_pattern_without_crashing(rules_copy):
@@ -200,27 +157,6 @@ def test_an_in_list_that_fills_an_engine_node_is_refused_and_a_smaller_one_works
     ruleset = load_rules(rules_copy)
     fired, _ = evaluate(compile_ruleset(ruleset), [Fact("p1", "programme", (), {"code": "C499"})])
     assert "X-1" in [f.rule_id for f in fired]
-
-
-def test_seventeen_conditions_in_one_rule_are_refused(rules_copy):
-    extra = "".join(f"\n        - fact: programme\n          as: p{i}" for i in range(16))
-    path = _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
-    line = _line_of(path, "  - id: X-1") + 3
-    assert _problems(rules_copy) == [
-        f"{path}:{line}:5: rule X-1: 17 conditions the engine must hold at once ('all'),"
-        " over the engine's limit of 16 — split the rule, or conclude a signal from some"
-        " conditions and test that"
-    ]
-
-
-def test_a_none_condition_counts_its_anchor(rules_copy):
-    extra = "".join(f"\n        - fact: programme\n          as: p{i}" for i in range(15))
-    extra += "\n      none:\n        - fact: coup"
-    _add(rules_copy, _rule("X-1", "{code: A}", extra=extra))
-    assert (
-        "17 conditions the engine must hold at once ('all' + 1 for 'none')"
-        in _problems(rules_copy)[0]
-    )
 
 
 def test_any_alternatives_count_once_each_is_its_own_engine_rule(rules_copy):

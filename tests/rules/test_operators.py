@@ -12,14 +12,18 @@ import pytest
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.source import parse_yaml
+from ssa_risk.base.validator import schema_validator
 from ssa_risk.evaluation.compiler import compile_rule
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import Evaluator, expected_text
 from ssa_risk.profile.facts import Fact, profile_fields
+from ssa_risk.rules import validation
 from ssa_risk.rules.model import Rule, RuleSet
 from ssa_risk.rules.operators import REGISTRY, VALUE, Limits, Operator
 from ssa_risk.rules.parser import FileChecker
+from ssa_risk.rules.schema import rules_schema_definition
 from ssa_risk.rules.scoring import Scoring
+from ssa_risk.rules.validation import rule_file_problems
 from tests.helpers import DEFAULT_TEMPLATES, TUNISIA_2020, make_compiled
 
 
@@ -158,11 +162,12 @@ rules:
 
 def _parse(kind: str, field: str, written: str) -> tuple[list[Rule], list[str]]:
     doc = parse_yaml(LENS % (kind, field, written), "t.yaml")
-    problems: list[Any] = []
-    checker = FileChecker(doc, profile_fields(), None, problems, set())
+    found = rule_file_problems(doc)  # the schema first, as when rules load
+    problems: list[Any] = [problem for _, problem in found]
+    checker = FileChecker(doc, profile_fields(), None, problems, set(), {at for at, _ in found})
     lens = checker.lens()
     assert lens is not None
-    rules = checker.rules(lens)
+    rules = checker.rules(lens.id)
     return rules, [str(p).split(": ", 1)[1] for p in problems]
 
 
@@ -302,6 +307,10 @@ NOT_EQUAL = Operator(
 @pytest.fixture
 def not_equal(monkeypatch: pytest.MonkeyPatch) -> Operator:
     monkeypatch.setitem(REGISTRY, "ne", NOT_EQUAL)
+    # The published rule-file schema is generated from the registry (make schema).
+    monkeypatch.setattr(
+        validation, "_validator", lambda: schema_validator(rules_schema_definition())
+    )
     return NOT_EQUAL
 
 
@@ -322,7 +331,8 @@ def test_an_operator_added_to_the_registry_is_used_everywhere(not_equal, rules_c
     # Unknown operators are listed from the registry; evidence uses the new symbol.
     _, problems = _parse("institution", "kind", "{grows: x}")
     assert problems == [
-        "unknown operator 'grows' — use eq, in, gt, gte, lt, lte, exists, matches, contains, ne"
+        "rule OP-01: when.all[0].where.kind: unknown operator 'grows' — "
+        "use one of: eq, in, gt, gte, lt, lte, exists, matches, contains, ne"
     ]
     _append(
         rules_copy,

@@ -6,14 +6,14 @@ import pytest
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.rules.scoring import RATINGS
-from ssa_risk.toolkit.examples import run_example
+from ssa_risk.toolkit.examples import example_name, run_example
 from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 CASES = [
-    pytest.param(rule, i, id=f"{rule.id}[{i}:{example.expect}]")
+    pytest.param(rule, i, id=example_name(rule, i))
     for rule in ASSESSOR.ruleset.rules
-    for i, example in enumerate(rule.examples)
+    for i in range(len(rule.examples))
 ]
 
 
@@ -61,3 +61,9 @@ def test_default_rule_set_covers_nine_lenses_with_at_least_forty_cited_rules():
         "performance_over_reform",
         "threat_surge",
     }
+
+
+def test_a_named_example_carries_its_name_in_its_test_id():
+    ids = [case.id for case in CASES]
+    assert "CMR-03[1:silent] coup forty years ago" in ids
+    assert "CMR-03[0:fires]" in ids

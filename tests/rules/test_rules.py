@@ -2,37 +2,55 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from ssa_risk.base.errors import InputError
+from ssa_risk.base.source import load_yaml
 from ssa_risk.evaluation.compiler import compile_rule, compile_ruleset
 from ssa_risk.rules.loader import load_rules
+from ssa_risk.rules.scoring import SCHEMA_PATH as SCORING_SCHEMA_PATH
+from ssa_risk.rules.scoring import load_scoring
+from ssa_risk.rules.validation import RULES_SCHEMA_PATH
 from ssa_risk.toolkit.examples import run_example
 from tests.helpers import DEFAULT_RULES
 
-BAD_RULE = """\
-  - id: CMR-99
-    title: Broken on purpose
-    severity: hgh
-    when:
-      all:
-        - fact: institution
-          as: mil
-          where:
-            politcal_role: rising
-            budget_trend: {grows: rising}
-        - fact: institutoin
-        - fact: programme
-          where:
-            recipient: {eq: {ref: army.id}}
-            total_usd: {gte: lots}
-    because: "{{ mil.name }}"
-    recommend: [Do something.]
-    cite:
-      - {ref: sam2021}
-"""
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "rules"
+# The rule set a lens-file fixture is loaded in: the bundled references, and a scoring table
+# that lists the fixture's lens (`lens: {id: fixture}`).
+FIXTURE_SCORING = "lenses: [fixture]\noverall:\n  - {rating: suitable, when: {}}\n"
+
+
+def _expected(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")]
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_rule_file_fixture_gives_exactly_its_expected_messages(path, tmp_path, monkeypatch):
+    # The schema a fixture names for editors says what it is: a lens file or scoring.yaml.
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    schema = (path.parent / first.removeprefix(SCHEMA_COMMENT)).resolve()
+    assert schema in (RULES_SCHEMA_PATH.resolve(), SCORING_SCHEMA_PATH.resolve()), first
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(path, folder)
+    monkeypatch.chdir(folder)
+    with pytest.raises(InputError) as info:
+        if schema == SCORING_SCHEMA_PATH.resolve():
+            load_scoring(load_yaml(Path(path.name)))
+        else:
+            shutil.copy(DEFAULT_RULES / "references.yaml", folder)
+            (folder / "scoring.yaml").write_text(FIXTURE_SCORING, encoding="utf-8")
+            load_rules(folder)
+    # Only the fixture's own problems: a fixture whose lens is broken also leaves the test's
+    # scoring.yaml naming a lens without a file.
+    problems = [str(p) for p in info.value.problems if p.file == path.name]
+    assert problems == _expected(path)
+    assert problems  # a fixture must have at least one expectation
 
 
 def _load_with(rules_copy: Path, name: str, text: str) -> list[str]:
@@ -40,79 +58,6 @@ def _load_with(rules_copy: Path, name: str, text: str) -> list[str]:
     with pytest.raises(InputError) as info:
         load_rules(rules_copy)
     return [str(p).replace(str(rules_copy) + "/", "") for p in info.value.problems]
-
-
-def test_every_problem_in_a_rule_file_is_reported_with_its_line(rules_copy, monkeypatch):
-    monkeypatch.chdir(rules_copy)
-    original = (rules_copy / "civil_military.yaml").read_text(encoding="utf-8")
-    n = len(original.splitlines())  # the broken rule is appended after the file's own rules
-    problems = _load_with(rules_copy, "civil_military.yaml", original + BAD_RULE)
-    assert problems == [
-        f"civil_military.yaml:{n + 3}:5: rule CMR-99: unknown severity 'hgh'"
-        " — use one of: low, moderate, high, critical",
-        f"civil_military.yaml:{n + 9}:13: 'institution' facts have no field 'politcal_role'"
-        " — did you mean 'political_role'?",
-        f"civil_military.yaml:{n + 10}:28: unknown operator 'grows'"
-        " — use eq, in, gt, gte, lt, lte, exists, matches, contains",
-        f"civil_military.yaml:{n + 11}:11: unknown fact kind 'institutoin'"
-        " — did you mean 'institution'?",
-        f"civil_military.yaml:{n + 14}:25: 'army.id' refers to 'army', which no earlier"
-        " condition binds — bind it with 'as:' in an earlier condition",
-        f"civil_military.yaml:{n + 15}:25: 'gte' compares numbers, got 'lots' — write a number",
-        f"civil_military.yaml:{n + 19}:10: unknown reference 'sam2021' — did you mean 'sam2020'?",
-    ]
-
-
-def test_values_must_be_allowed_by_the_profile_schema(rules_copy, monkeypatch):
-    monkeypatch.chdir(rules_copy)
-    original = (rules_copy / "leverage.yaml").read_text(encoding="utf-8")
-    n = len(original.splitlines())
-    bad = """\
-  - id: LEV-99
-    title: Wrong values
-    severity: low
-    effect: mitigation
-    scope: unit
-    when:
-      all:
-        - fact: assistance
-          where:
-            relationship_status: {in: [fresh, entitlement]}
-            shopping_list_behaviour: "yes"
-            fms_usd: true
-    because: Text.
-    cite: [{ref: sam2020}]
-"""
-    assert _load_with(rules_copy, "leverage.yaml", original + bad) == [
-        f"leverage.yaml:{n + 5}:5: 'scope' applies to gates only — add 'effect: gate'",
-        f"leverage.yaml:{n + 10}:35: 'fresh' is not an allowed value of"
-        " assistance.relationship_status — did you mean 'fresh_start'?",
-        f"leverage.yaml:{n + 11}:13: assistance.shopping_list_behaviour holds true or false,"
-        " not 'yes' — compare it with true or false",
-        f"leverage.yaml:{n + 12}:13: assistance.fms_usd holds a whole number, not 'true'"
-        " — compare it with a whole number",
-    ]
-
-
-def test_duplicate_rule_ids_and_unknown_signals_are_reported(rules_copy, monkeypatch):
-    monkeypatch.chdir(rules_copy)
-    text = (rules_copy / "governance_reform.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: GOV-02", "id: GOV-01")
-    text = text.replace(
-        "        - fact: reform_area\n          as: area\n",
-        "        - signal: military_elevatd\n        - fact: reform_area\n          as: area\n",
-        1,
-    )
-    lines = text.splitlines()
-    second = lines.index("  - id: GOV-01", lines.index("  - id: GOV-01") + 1) + 1
-    signal = lines.index("        - signal: military_elevatd") + 1
-    problems = _load_with(rules_copy, "governance_reform.yaml", text)
-    assert problems == [
-        f"governance_reform.yaml:{second}: duplicate rule id 'GOV-01' (also at"
-        " governance_reform.yaml:8) — give each rule its own id",
-        f"governance_reform.yaml:{signal}: rule GOV-01 uses signal 'military_elevatd' but no"
-        " rule concludes it — did you mean 'military_elevated'?",
-    ]
 
 
 def test_lens_missing_from_scoring_is_reported(rules_copy, monkeypatch):
@@ -166,23 +111,6 @@ def test_compiling_is_deterministic():
     second = compile_ruleset(load_rules(DEFAULT_RULES))
     assert first == second
     assert first.name.startswith("ssa-")
-
-
-def test_narrative_may_only_use_fields_a_matching_profile_is_sure_to_have(rules_copy, monkeypatch):
-    monkeypatch.chdir(rules_copy)
-    text = (rules_copy / "human_rights.yaml").read_text(encoding="utf-8")
-    text = text.replace(
-        "Emergency powers are in force,",
-        "Emergency powers are in force since {{ ctx.emergency_powers_since }} {{ who }},",
-    )
-    problems = _load_with(rules_copy, "human_rights.yaml", text)
-    assert problems == [
-        "human_rights.yaml:27:5: rule HR-01: 'because' uses 'who', which the rule does not bind"
-        " — use abuse, as_of, country, ctx",
-        "human_rights.yaml:27:5: rule HR-01: 'because' uses ctx.emergency_powers_since, which a"
-        " profile may leave out — test it in the rule (e.g. emergency_powers_since:"
-        " {exists: true}) or drop it from the text",
-    ]
 
 
 def test_example_runner_reports_an_example_whose_expectation_is_wrong(rules_copy):

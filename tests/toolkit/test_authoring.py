@@ -70,7 +70,7 @@ def test_rules_list_table_and_json(run_in_checkout):
         "effect": "risk",
         "title": "Uncoordinated donors and a shopping-list partner",
         "file": "rules/assistance_design.yaml",
-        "line": 8,
+        "line": 9,
     }
 
 
@@ -91,7 +91,9 @@ def test_rules_show(run_in_checkout):
         "  defined at rules/civil_military.yaml:"
     )
     assert "    - programme (as prog): recipient = mil.id, years_ago <= 10\n" in text
-    assert "  [1] expect silent (rules/civil_military.yaml:" in text
+    assert (
+        "  [1] expect silent programme ended over ten years ago (rules/civil_military.yaml:" in text
+    )
 
 
 def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
@@ -248,8 +250,8 @@ def test_lint_json_lists_load_errors_with_the_rule_they_concern(run_cli, rules_c
         (
             "error",
             "LEV-02",
-            "rule LEV-02: unknown severity 'hi'",
-            "use one of: low, moderate, high, critical",
+            "rule LEV-02: severity: 'hi' is not an allowed value",
+            "did you mean 'high'? (one of: low, moderate, high, critical)",
         )
     ]
 
@@ -260,7 +262,7 @@ def test_lint_errors_exit_2(run_cli, rules_copy):
     result = run_cli("rules", "lint", str(rules_copy))
     assert result.exit_code == 2
     assert result.stdout.splitlines()[-1] == "1 error(s), 0 warning(s)"
-    assert "rule LEV-02: unknown severity 'hi'" in result.stdout
+    assert "rule LEV-02: severity: 'hi' is not an allowed value" in result.stdout
 
 
 def test_lint_of_the_bundled_rules_is_clean(run_cli):
@@ -310,6 +312,30 @@ def test_rules_test_shows_expected_actual_and_why_not(run_cli, rules_copy):
     assert lines[-1] == "1 passed, 1 failed"
 
 
+def test_an_example_name_shows_in_results_and_selects_with_k(run_cli, rules_copy):
+    path = rules_copy / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = (
+        "      - expect: fires\n        profile:\n"
+        "          civil_military: {military_held_power: true, support_for_military_rule_pct: 35}"
+    )
+    assert old in text
+    # CMR-08's firing example gets a name, and a profile on which the rule stays silent.
+    new = old.replace("- expect: fires", "- name: ruled before, 35% support\n        expect: fires")
+    path.write_text(text.replace(old, new.replace("true", "false"), 1), encoding="utf-8")
+    result = run_cli("rules", "test", str(rules_copy), "-k", "35% SUPPORT")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "FAIL CMR-08[0:fires] ruled before, 35% support (rules/civil_military.yaml:"
+    )
+    assert lines[-1] == "0 passed, 1 failed"
+    shown = run_cli("rules", "show", "CMR-08", "--rules", str(rules_copy))
+    assert "  [0] expect fires ruled before, 35% support (rules/civil_military.yaml:" in (
+        shown.stdout
+    )
+
+
 def test_rules_test_coverage(run_cli):
     result = run_cli("rules", "test", "--coverage")
     assert result.exit_code == 0
@@ -340,7 +366,7 @@ def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_in_ch
         "  civil_military (profiles/tunisia/2020.yaml:20)\n"
         "    support_for_military_rule_pct = 47 (profiles/tunisia/2020.yaml:22)\n"
         "Signals it relied on:\n"
-        "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:8) from:\n"
+        "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:9) from:\n"
         "    institutions[0] (profiles/tunisia/2020.yaml:26)\n"
         "      kind = armed_forces (profiles/tunisia/2010.yaml:57)\n"
         "      political_role = rising (profiles/tunisia/2020.yaml:28)\n"
@@ -356,10 +382,10 @@ def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_in_checkout
     assert result.stdout == (
         "CMR-02 did not fire: Public support for military rule alongside an elevated military\n"
         "Conditions, failing first:\n"
-        "  FAIL all: civil_military (rules/civil_military.yaml:38)\n"
+        "  FAIL all: civil_military (rules/civil_military.yaml:39)\n"
         "    FAIL support_for_military_rule_pct: expected >= 40, actual missing from the"
-        " profile (rule rules/civil_military.yaml:41)\n"
-        "  ok   signal military_elevated: concluded (rules/civil_military.yaml:42)\n"
+        " profile (rule rules/civil_military.yaml:42)\n"
+        "  ok   signal military_elevated: concluded (rules/civil_military.yaml:43)\n"
     )
 
 
@@ -367,7 +393,7 @@ def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_in_checkout):
     result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
         "  FAIL none: assistance.framework matches, which must be absent"
-        " (rules/assistance_design.yaml:42; profiles/tunisia/2020.yaml:98)"
+        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:98)"
     )
 
 

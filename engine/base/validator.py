@@ -1,0 +1,239 @@
+"""Check a parsed YAML document against a JSON Schema; each error becomes a Problem.
+
+Profiles, rule files and scoring.yaml are checked this way, so their messages read alike:
+`file:line:col: where: problem — fix`, where the wording depends only on the kind of error
+and on the schema (an unknown key gets a did-you-mean, an enum lists its values).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+import jsonschema.validators
+
+from ssa_risk.base.errors import Problem
+from ssa_risk.base.source import Document, YamlPath, format_path
+from ssa_risk.base.suggest import did_you_mean
+
+# How a message names a place in the document: `institutions[0].kind`, or `rule CMR-04: when`.
+Namer = Callable[[YamlPath], str]
+
+_LINE_BREAK = re.compile("[\n\r\u0085\u2028\u2029]")
+
+
+def plain_name(path: YamlPath) -> str:
+    return format_path(path) or "(top level)"
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    # Python's `$` also matches before a final line break; ECMA-262's (JSON Schema's) does not.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _pattern}
+)
+
+
+def schema_validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    """A validator for `schema` (draft 2020-12, with ECMA-262 patterns).
+
+    `enumDescriptions` documents enum values for editors; validators ignore it.
+    """
+    validator: jsonschema.Draft202012Validator = _Validator(schema)
+    return validator
+
+
+def error_path(err: jsonschema.ValidationError) -> YamlPath:
+    return tuple(err.absolute_path)
+
+
+def error_problems(
+    doc: Document, err: jsonschema.ValidationError, name: Namer = plain_name
+) -> list[tuple[YamlPath, Problem]]:
+    """The problems one schema error stands for, each with the path it points at."""
+    path = error_path(err)
+    field = name(path)
+    schema = err.schema if isinstance(err.schema, dict) else {}
+
+    def one(message: str, fix: str, at: YamlPath = path) -> list[tuple[YamlPath, Problem]]:
+        return [(at, doc.problem(at, message, fix))]
+
+    if err.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        out = []
+        for key in extra:
+            fix = did_you_mean(key, allowed, f"allowed keys: {', '.join(allowed)}")
+            at = (*path, key)
+            out.append((at, doc.problem(at, f"{name(at)}: unknown key '{key}'", fix)))
+        return out
+    # A missing key is reported at the mapping that lacks it, and stands for the key's path.
+    if err.validator == "required":
+        missing = str(err.message).split("'")[1] if "'" in err.message else "?"
+        return one(
+            f"{field}: missing required field '{missing}'", f"add '{missing}:'", (*path, missing)
+        )
+    if err.validator == "enum" and "propertyNames" in err.relative_schema_path:
+        # A key that names something from a fixed list: a field, an operator.
+        noun = str(schema.get("title", "field"))
+        allowed_names = [str(v) for v in schema.get("enum", ())]
+        return one(
+            f"{field}: unknown {noun} '{err.instance}'",
+            did_you_mean(err.instance, allowed_names, f"use one of: {', '.join(allowed_names)}"),
+            (*path, str(err.instance)),
+        )
+    if err.validator == "enum":
+        allowed_values = [str(v) for v in schema.get("enum", ())]
+        listed = ", ".join(allowed_values)
+        hint = did_you_mean(err.instance, allowed_values, "")
+        return one(
+            f"{field}: '{err.instance}' is not an allowed value",
+            f"{hint} (one of: {listed})" if hint else f"use one of: {listed}",
+        )
+    if err.validator == "type":
+        want = _article(schema.get("type"))
+        got = _type_name(err.instance)
+        return one(f"{field}: expected {want}, got {got}", f"write {want}")
+    if err.validator == "maxItems":
+        count = len(err.instance) if isinstance(err.instance, list) else 0
+        return one(
+            f"{field}: {count:,} entries, over the limit of {err.validator_value:,}",
+            "keep the entries that matter for the assessment (the limit keeps an assessment's "
+            "time and memory bounded), or merge entries that say the same thing",
+        )
+    if err.validator == "minItems" and err.validator_value == 1:
+        return one(f"{field}: the list is empty", "list at least one entry")
+    if err.validator == "minItems":
+        count = len(err.instance) if isinstance(err.instance, list) else 0
+        return one(
+            f"{field}: {count} entries, fewer than {err.validator_value}",
+            f"list at least {err.validator_value}",
+        )
+    if err.validator == "uniqueItems" and isinstance(err.instance, list):
+        return _repeated(doc, err.instance, path, name)
+    if err.validator in ("minimum", "maximum"):
+        bound = "at least" if err.validator == "minimum" else "at most"
+        return one(
+            f"{field}: {_number(err.instance)} is out of range",
+            f"use a value {bound} {_number(err.validator_value)}",
+        )
+    if err.validator == "maxLength":
+        size = len(err.instance) if isinstance(err.instance, str) else 0
+        return one(
+            f"{field}: {size:,} characters, over the limit of {err.validator_value:,}",
+            "shorten it",
+        )
+    if err.validator == "pattern" and _LINE_BREAK.search(str(err.instance)):
+        return one(
+            f"{field}: must be one line",
+            "write it on one line (a summary or note field can span lines)",
+        )
+    if err.validator == "pattern" and not str(err.instance).strip():
+        return one(f"{field}: is empty", "write the text")
+    if err.validator == "pattern":
+        return one(
+            f"{field}: '{err.instance}' is not in the expected form",
+            str(schema.get("description", "")).rstrip(".") or f"match {err.validator_value}",
+        )
+    if err.validator == "anyOf" and (names := _required_names(err.validator_value)):
+        return one(
+            f"{field}: needs {' or '.join(repr(n) for n in names)}",
+            f"add {' or '.join(repr(f'{n}:') for n in names)}",
+            (*path, names[0]),
+        )
+    if err.validator == "not" and (names := _required_names([err.validator_value])):
+        return one(
+            f"{field}: {' and '.join(repr(n) for n in names)} cannot be used together",
+            "keep one of them",
+            (*path, names[-1]),
+        )
+    if err.validator == "const":
+        return one(f"{field}: must be {err.validator_value}", "fix the value")
+    return one(f"{field}: {err.message}", "fix the value")
+
+
+def _required_names(schemas: object) -> list[str]:
+    """The key names of subschemas that only require keys of a mapping (as `anyOf` or `not`
+    use them: "needs 'a' or 'b'", "not 'a' with 'b'"); else []."""
+    if not isinstance(schemas, list):
+        return []
+    names: list[str] = []
+    for sub in schemas:
+        if not isinstance(sub, dict) or set(sub) - {"type"} != {"required"}:
+            return []
+        names += [str(n) for n in sub["required"]]
+    return names
+
+
+def _repeated(
+    doc: Document, items: list[Any], path: YamlPath, name: Namer
+) -> list[tuple[YamlPath, Problem]]:
+    """`uniqueItems`: every entry that repeats an earlier one, at its own line."""
+    out = []
+    for j, item in enumerate(items):
+        if item in items[:j]:
+            at = (*path, j)
+            message = f"{name(at)}: '{item}' is listed twice (also entry {items.index(item)})"
+            out.append((at, doc.problem(at, message, "list each entry once")))
+    return out
+
+
+def _number(value: object) -> str:
+    """Large whole numbers with thousands separators, as amounts are shown elsewhere."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1_000_000:
+        return f"{value:,}"
+    return str(value)
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (empty value)"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return f"text ('{value}')"
+
+
+_ARTICLES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+def _article(want: object) -> str:
+    if isinstance(want, list):
+        names = [_ARTICLES.get(str(w), str(w)) for w in want]
+        return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+    return _ARTICLES.get(str(want), str(want))
+
+
+def schema_problems(
+    doc: Document, validator: jsonschema.Draft202012Validator, name: Namer = plain_name
+) -> list[tuple[YamlPath, Problem]]:
+    """Every schema problem in `doc`, each with the path it points at."""
+    return [
+        found for err in validator.iter_errors(doc.data) for found in error_problems(doc, err, name)
+    ]
