@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -116,7 +117,7 @@ def build_assessment(
         facts=_fact_values(profile, facts),
         provenance=Provenance(
             tool_version=__version__,
-            profile_sha256=sha256_text(list(profile.doc.texts)),
+            profile_sha256=profile_hash(profile),
             rules_folder=ruleset.directory,
             rules_sha256=sha256_text(list(ruleset.files)),
             templates_folder=templates_folder,
@@ -316,3 +317,13 @@ def _evidence(
 def _frozen(value: Any) -> Any:
     """Lists become tuples so that evidence can be compared and deduplicated."""
     return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
+
+
+def profile_hash(profile: Profile) -> str:
+    """Content hash of a profile and the snapshots it extends, each named relative to the
+    profile's own folder: the same files hash the same wherever they are and however they
+    are shown (`profiles/…`, `<bundled>/…`, `HEAD:…`)."""
+    folder = posixpath.dirname(profile.path)
+    return sha256_text(
+        [(posixpath.relpath(name, folder or "."), text) for name, text in profile.doc.texts]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.profile.reader import load_profile
 from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
 
 
@@ -45,3 +46,15 @@ def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(t
         e for f in assessment.findings for e in f.evidence if e.path.startswith("institutions[0]")
     ]
     assert evidence and all(e.sources == () for e in evidence)
+
+
+def test_the_profile_hash_is_of_content_not_of_how_the_files_are_shown():
+    assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+    here = assessor.assess_profile(load_profile(TUNISIA_2020))
+    shown = assessor.assess_profile(
+        load_profile(
+            TUNISIA_2020, "HEAD:tunisia/2020.yaml", labels=lambda p: f"HEAD:tunisia/{p.name}"
+        )
+    )
+    assert shown.profile_path == "HEAD:tunisia/2020.yaml"
+    assert shown.provenance.profile_sha256 == here.provenance.profile_sha256
