@@ -7,7 +7,11 @@ import shutil
 
 import pytest
 
-from tests.helpers import SAME_PROFILE_V1_VS_NOW, diff_json, edit_file
+from tests.helpers import (
+    SAME_PROFILE_V1_VS_NOW,
+    diff_json,
+    edit_file,
+)
 
 
 def _change(diff, rule_id: str):
@@ -275,4 +279,54 @@ def test_malformed_json_names_the_line(run_cli, repo):
     assert result.stderr == (
         "bad.json:3:3: not valid JSON (Expecting property name enclosed in double quotes)"
         " — pass an assessment written by 'ssa-risk assess --format json'\n"
+    )
+
+
+def test_editing_a_rule_that_concludes_a_signal_is_named_as_the_cause(run_cli, repo):
+    path = repo / "rules/civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "political_role: {in: [rising, dominant]}", "political_role: {in: [dominant]}", 1
+        ),
+        encoding="utf-8",
+    )
+    changes = {c["rule_id"]: c for c in diff_json(run_cli)["changes"]}
+    assert changes["CMR-02"]["causes"] == [
+        {
+            "kind": "rule edited",
+            "details": [
+                "CMR-01 (concludes signal military_elevated): when.all[0].where.political_role.in:"
+                ' ["rising", "dominant"] → ["dominant"]'
+            ],
+        }
+    ]
+
+
+def test_overall_flip_from_a_scoring_change_counts_as_a_change(run_cli, repo):
+    path = repo / "rules/scoring.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "when: {lenses_at_least: high, count_at_least: 3}"
+    assert old in text
+    path.write_text(text.replace(old, "when: {lenses_at_least: high, count_at_least: 20}"))
+    args = ["impact", "--before", "v1", "--after", "rules", "tunisia/2013.yaml"]
+    result = run_cli(*args, "--fail-on", "any")
+    assert result.exit_code == 3
+    assert (
+        "- overall: high risk — conditions required → suitable with safeguards"
+        " (the scoring table (scoring.yaml) changed)"
+    ) in result.stdout.splitlines()
+    assert "No profile's findings or ratings change." not in result.stdout
+
+
+def test_incomplete_assessment_json_is_an_input_error(run_cli, repo):
+    assert run_cli("assess", "tunisia/2020.yaml", "--format", "json", "-o", "a.json").exit_code == 0
+    data = json.loads((repo / "a.json").read_text(encoding="utf-8"))
+    del data["facts"]
+    (repo / "b.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run_cli("diff", "a.json", "b.json")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "b.json: is not a complete assessment ((top level): 'facts' is a required property)"
+        " — write it again with 'ssa-risk assess --format json'\n"
     )

@@ -11,8 +11,13 @@ import pytest
 
 import ssa_risk.evaluation.durable
 from ssa_risk.base.errors import EngineError
+from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.durable import RuleEngine, evaluate
-from tests.helpers import make_compiled, make_fact, make_pattern, make_rule
+from ssa_risk.evaluation.explain import Evaluator
+from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.reader import load_profile
+from ssa_risk.rules.loader import load_rules
+from tests.helpers import TUNISIA_2020, make_compiled, make_fact, make_pattern, make_rule
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -141,3 +146,95 @@ def test_only_the_adapter_and_the_pattern_probe_use_durable_rules():
         or "import durable" in p.read_text(encoding="utf-8")
     ]
     assert importers == ["engine/evaluation/durable.py", "engine/rules/patterns.py"]
+
+
+def test_one_fact_never_fills_two_conditions_of_a_rule():
+    rule = make_rule("R20", [make_pattern("inst", "i"), make_pattern("inst", "j")])
+    firings, _ = evaluate(make_compiled(rule), [make_fact("a", "inst"), make_fact("h", "inst")])
+    assert sorted(f.bindings for f in firings) == [
+        (("i", "a"), ("j", "h")),
+        (("i", "h"), ("j", "a")),
+    ]
+
+
+def test_a_none_condition_ignores_the_facts_the_rule_bound():
+    rule = make_rule(
+        "R21",
+        [make_pattern("inst", "i", role="army")],
+        none=[make_pattern("inst", "n", role="army")],
+    )
+    firings, _ = evaluate(make_compiled(rule), [make_fact("a", "inst", role="army")])
+    assert [f.rule_id for f in firings] == ["R21"]
+
+
+RULE_TAIL = """    because: x
+    recommend: [x]
+    cite: [{ref: sam2020}]
+"""
+
+
+def _append(rules_dir: Path, name: str, text: str) -> None:
+    path = rules_dir / name
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _agree(rules_dir: Path, profile: Path) -> set[str]:
+    ruleset = load_rules(rules_dir)
+    facts = profile_facts(load_profile(profile))
+    firings, _ = evaluate(compile_ruleset(ruleset), facts)
+    engine = {f.rule_id for f in firings}
+    assert Evaluator(ruleset, facts).fired == engine
+    return engine
+
+
+def test_negating_rule_using_a_signal_from_another_negating_rule(rules_copy):
+    _append(
+        rules_copy,
+        "threat_environment.yaml",
+        """\
+  - id: X-B
+    title: Uses a late signal
+    severity: low
+    when:
+      all:
+        - signal: sig_neg
+      none:
+        - fact: framework
+          where: {name: Nothing}
+"""
+        + RULE_TAIL
+        + """\
+  - id: X-A
+    title: Concludes a late signal
+    conclude: sig_neg
+    when:
+      all:
+        - fact: assistance
+      none:
+        - fact: framework
+          where: {name: Nothing}
+    cite: [{ref: sam2020}]
+""",
+    )
+    assert {"X-A", "X-B"} <= _agree(rules_copy, TUNISIA_2020)
+
+
+def test_matches_ignores_case_of_ascii_letters_only(rules_copy, tunisia_copy):
+    _append(
+        rules_copy,
+        "institutional_rivalry.yaml",
+        """\
+  - id: RIV-90
+    title: Accented name
+    severity: low
+    when:
+      all:
+        - fact: institution
+          where: {name: {matches: "SÛRETÉ*"}}
+"""
+        + RULE_TAIL,
+    )
+    path = tunisia_copy / "2010.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("name: Internal security forces", "name: Sûreté forces", 1))
+    assert "RIV-90" not in _agree(rules_copy, tunisia_copy / "2020.yaml")

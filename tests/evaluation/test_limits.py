@@ -230,3 +230,53 @@ def test_tests_one_fact_passes_at_once_are_counted_exactly(rules_copy):
         " equality test that tells facts apart (e.g. code), or conclude a signal once and test"
         " the signal"
     ]
+
+
+def _append(rules_dir: Path, name: str, text: str) -> None:
+    path = rules_dir / name
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+RULE_TAIL = """    because: x
+    recommend: [x]
+    cite: [{ref: sam2020}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (
+            "{new_force_since: {lt: {ref: i.new_force_since}}}",
+            "a join ({ref: ...}) can only test equality, not 'lt'"
+            " — write field: {eq: {ref: name.field}}",
+        ),
+        (
+            "{between: [army, police]}",
+            "rivalry.between is a list: 'eq' cannot compare it"
+            " — use contains: VALUE to ask whether the list holds a value",
+        ),
+    ],
+    ids=["ordered-join", "list-eq"],
+)
+def test_forms_the_engine_cannot_run_are_refused_when_rules_load(rules_copy, where, message):
+    kind = "institution" if "new_force" in where else "rivalry"
+    _append(
+        rules_copy,
+        "institutional_rivalry.yaml",
+        f"""\
+  - id: RIV-91
+    title: Refused form
+    severity: low
+    when:
+      all:
+        - fact: institution
+          as: i
+        - fact: {kind}
+          where: {where}
+"""
+        + RULE_TAIL,
+    )
+    with pytest.raises(Exception) as info:
+        load_rules(rules_copy)
+    assert str(info.value).endswith(message)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import tomllib
 
 from tests.helpers import REPO_ROOT
@@ -38,3 +39,17 @@ def test_every_part_of_the_package_is_a_layer():
     parts |= {f"ssa_risk.{f.stem}" for f in ENGINE.glob("*.py") if f.stem != "__init__"}
     assert sorted(parts - set(layers)) == []
     assert "ssa_risk.console" in layers
+
+
+def test_engine_never_imports_click_or_prints():
+    offenders = []
+    for path in sorted((REPO_ROOT / "engine").glob("**/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] + [getattr(node, "module", "") or ""]
+                if any(n == "click" or n.startswith("click.") for n in names):
+                    offenders.append(f"{path.name}:{node.lineno} imports click")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "print":
+                offenders.append(f"{path.name}:{node.lineno} prints")
+    assert offenders == []

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import jsonschema
 
 from ssa_risk.assessment.serialize import ASSESSMENT_SCHEMA_PATH
-from tests.helpers import TUNISIA_2020
+from tests.helpers import DEFAULT_TEMPLATES, TUNISIA_2020
 
 
 def test_json_report_validates_against_the_published_schema(run_cli, tmp_path):
@@ -69,3 +70,49 @@ def test_every_format_is_byte_identical_on_a_second_run(run_cli, tmp_path):
             run_cli("assess", str(TUNISIA_2020), "--format", fmt, "-o", f"b.{fmt}").exit_code == 0
         )
         assert (tmp_path / f"a.{fmt}").read_bytes() == (tmp_path / f"b.{fmt}").read_bytes(), fmt
+
+
+def test_reasoning_chain_shows_the_signals_a_finding_relied_on(run_cli, tmp_path):
+    assert run_cli("assess", str(TUNISIA_2020), "-o", "r.md").exit_code == 0
+    report = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "Reasoning: signal `military_elevated` → CMR-02." in report
+    assert "- signal `military_elevated`" in report
+
+
+def test_unreadable_template_is_an_input_error(run_cli, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    (templates / "report.md.j2").write_bytes(b"caf\xe9 {{ a.country }}")
+    result = run_cli("assess", str(TUNISIA_2020), "-o", "r.md", "--templates", "templates")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "templates/report.md.j2:1: byte 0xe9 is not valid UTF-8 — save the file as UTF-8\n"
+    )
+
+
+def test_report_names_the_sections_a_profile_leaves_out(run_cli, tmp_path):
+    (tmp_path / "thin.yaml").write_text(
+        "schema_version: 1\ncountry: Thinland\niso3: THN\nas_of: 2020-01\n"
+        "sources: [{id: s, title: S}]\nthreats: [{kind: terrorism, level: low}]\n",
+        encoding="utf-8",
+    )
+    assert run_cli("assess", "thin.yaml", "-o", "r.md").exit_code == 0
+    report = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert (
+        "**Not covered by this profile:** civil_military, institutions, rivalries, reform,"
+        " political_context, human_rights, assistance."
+    ) in report
+    tunisia = run_cli("assess", str(TUNISIA_2020), "-o", "t.md")
+    assert tunisia.exit_code == 0
+    assert "Not covered by this profile" not in (tmp_path / "t.md").read_text(encoding="utf-8")
+
+
+def test_programme_names_with_dollar_signs_render_in_html(run_cli, tunisia_copy):
+    path = tunisia_copy / "2013.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("name: Foreign Military Financing,", "name: FMF $17m and $29m,", 1)
+    )
+    result = run_cli("assess", "tunisia/2013.yaml", "--format", "html", "-o", "r.html")
+    assert result.exit_code == 0, result.stderr
+    assert "FMF $17m and $29m" in (tunisia_copy.parent / "r.html").read_text(encoding="utf-8")

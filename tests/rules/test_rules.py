@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.source import load_yaml
 from ssa_risk.evaluation.compiler import compile_rule, compile_ruleset
@@ -15,7 +16,7 @@ from ssa_risk.rules.scoring import SCHEMA_PATH as SCORING_SCHEMA_PATH
 from ssa_risk.rules.scoring import load_scoring
 from ssa_risk.rules.validation import RULES_SCHEMA_PATH
 from ssa_risk.toolkit.examples import run_example
-from tests.helpers import DEFAULT_RULES
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rules"
@@ -140,4 +141,90 @@ def test_example_that_is_not_a_valid_profile_names_the_rule_file_line(rules_copy
     assert [str(p) for p in result.problems] == [
         f"rules/leverage.yaml:{line}:24: assistance.relationship_status: 'owed' is not an"
         " allowed value — use one of: new, fresh_start, established, entitlement"
+    ]
+
+
+EXTRA_RULES = """\
+  - id: LEV-90
+    title: Donor listed
+    severity: low
+    when:
+      all:
+        - fact: assistance
+          as: aid
+          where:
+            other_donors: {contains: Donor B}
+            patron: {matches: "United*"}
+            relationship_status: {exists: true}
+    because: Another donor is active.
+    recommend: [Coordinate.]
+    cite: [{ref: rand-epp}]
+"""
+
+
+def test_contains_matches_and_exists_work_end_to_end(rules_copy, tunisia_copy, monkeypatch):
+    monkeypatch.chdir(tunisia_copy.parent)
+    with (rules_copy / "leverage.yaml").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_RULES)
+    with (tunisia_copy / "2020.yaml").open("a", encoding="utf-8") as f:
+        f.write("  other_donors: [Donor A, Donor B]\n")
+    assessment = Assessor.load(rules_copy, DEFAULT_TEMPLATES).assess(tunisia_copy / "2020.yaml")
+    [finding] = [f for f in assessment.findings if f.rule_id == "LEV-90"]
+    values = {e.path: e.value for e in finding.evidence}
+    assert values["assistance.other_donors"] == ("Donor A", "Donor B")
+    assert values["assistance.patron"] == "United States"
+
+
+def _problems(call) -> list[str]:
+    with pytest.raises(InputError) as info:
+        call()
+    return [str(p) for p in info.value.problems]
+
+
+def test_negation_of_a_signal_resting_on_negation_is_refused_however_deep(rules_copy):
+    with (rules_copy / "assistance_design.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            """\
+  - id: PLAN-90
+    title: Second step
+    conclude: no_plan_2
+    when:
+      all:
+        - signal: no_plan
+    cite: [{ref: rand-epp}]
+  - id: PLAN-91
+    title: First step
+    conclude: no_plan
+    when:
+      all:
+        - fact: assistance
+      none:
+        - fact: framework
+    cite: [{ref: rand-epp}]
+  - id: PLAN-92
+    title: Uses the negation of the second step
+    severity: low
+    when:
+      all:
+        - fact: assistance
+      none:
+        - signal: no_plan_2
+    because: x
+    recommend: [x]
+    cite: [{ref: rand-epp}]
+"""
+        )
+    problems = _problems(lambda: compile_ruleset(load_rules(rules_copy)))
+    assert len(problems) == 1
+    assert problems[0].endswith(
+        "rule PLAN-92: 'none' tests signal 'no_plan_2', which rests on a rule that itself has"
+        " a 'none' condition — rewrite one of the two rules without 'none'"
+    )
+
+
+def test_missing_references_file_is_one_message(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy.parent)
+    (rules_copy / "references.yaml").unlink()
+    assert _problems(lambda: load_rules(rules_copy)) == [
+        "rules/references.yaml: file not found — check the path"
     ]

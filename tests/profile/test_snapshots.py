@@ -1,0 +1,56 @@
+"""Snapshots that extend one another: what they may and may not do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ssa_risk.profile.reader import check_profile
+
+
+def test_impossible_date_and_control_characters_are_input_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.yaml").write_text(
+        'schema_version: 1\ncountry: "T\\0x"\niso3: TST\nas_of: 2020-02-30\n'
+        'sources: [{id: s, title: "\\ud800"}]\n',
+        encoding="utf-8",
+    )
+    assert [str(p) for p in check_profile(Path("p.yaml"))] == [
+        "p.yaml:2:10: text contains a control character or an unpaired surrogate"
+        " — remove it; only printable text, tabs and line breaks are allowed",
+        "p.yaml:4:8: '2020-02-30' is not a real date — write a date that exists",
+        "p.yaml:5:26: text contains a control character or an unpaired surrogate"
+        " — remove it; only printable text, tabs and line breaks are allowed",
+    ]
+
+
+def test_extending_snapshot_cannot_silently_drop_inherited_entries(tunisia_copy, monkeypatch):
+    monkeypatch.chdir(tunisia_copy)
+    path = tunisia_copy / "2016.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  - id: presidency\n",
+        "  - {id: armed_forces, budget_trend: stable}\n  - id: presidency\n",
+        1,
+    )
+    text += "  programmes:\n    - {name: New, kind: other, from_fy: 2015, to_fy: 2015}\n"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    new = lines.index("    - {name: New, kind: other, from_fy: 2015, to_fy: 2015}") + 1
+    twice = lines.index("  - {id: armed_forces, budget_trend: stable}") + 1
+    problems = [str(p) for p in check_profile(Path("2016.yaml"))]
+    assert problems == [
+        f"2016.yaml:{twice}:6: institutions[1].id: duplicate id 'armed_forces' (also entry 0)"
+        " — merge the two entries into one, or give each its own id",
+        f"2016.yaml:{new}:7: assistance.programmes[0]: the inherited entries have ids but this"
+        " one has none, so it would replace them all — give it an 'id:' (a new one to add it,"
+        " an inherited one to change it)",
+    ]
+
+
+def test_extending_a_file_that_is_not_a_mapping(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "2010.yaml").write_text("- a list\n", encoding="utf-8")
+    (tmp_path / "2015.yaml").write_text("extends: 2010.yaml\n", encoding="utf-8")
+    assert [str(p) for p in check_profile(Path("2015.yaml"))] == [
+        "2010.yaml:1:1: a snapshot that others extend must be a mapping of fields"
+        " — fix this file, or extend another snapshot"
+    ]
