@@ -10,7 +10,8 @@ from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.comparison.diff import Diff, RuleChange, diff_assessments
+from ssa_risk.comparison.causes import RuleChange
+from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import RulesSource
 from ssa_risk.profile.reader import load_profile
 from ssa_risk.profile.snapshots import folder_snapshots
