@@ -191,7 +191,9 @@ def new_profile(
     else <country>/<as-of>.yaml in the project's profiles folder (without a project, in
     profiles/ under the working folder)."""
     found = project()
-    profiles = found.profiles if found.file else Path("profiles")
+    # Never into the bundled profiles: a folder the project file leaves out is next to it.
+    own = "profiles" in found.named
+    profiles = found.profiles if own else (found.root or Path()) / "profiles"
     target = output or profiles / slug(country) / f"{as_of}.yaml"
     text = checked_skeleton(country, iso3, as_of, tuple(authors), target, today or date.today())
     return target, text

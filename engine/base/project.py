@@ -7,7 +7,6 @@ when there is no project file, is the one bundled with the package.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, read_utf8
 from ssa_risk.base.paths import PROJECT_FILE, bundled_root, display_path, project_root
+from ssa_risk.base.suggest import did_you_mean
 
 # The published JSON Schemas ship inside the package.
 SCHEMA_DIR = Path(str(files("ssa_risk").joinpath("schemas")))
@@ -35,6 +35,7 @@ class Project:
     rules: Path
     profiles: Path
     templates: Path
+    named: frozenset[str] = frozenset()  # the folders the project file names (others: bundled)
 
     @property
     def root(self) -> Path | None:
@@ -73,8 +74,8 @@ def read_project(file: Path) -> Project:
     for key, value in data.items():
         line = _key_line(lines, key)
         if key not in FOLDERS:
-            close = difflib.get_close_matches(key, FOLDERS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(key, FOLDERS, "")
+            hint = f"{close} " if close else ""
             problems.append(
                 Problem(
                     shown,
@@ -111,7 +112,8 @@ def read_project(file: Path) -> Project:
         folders[key] = folder
     if problems:
         raise InputError(problems)
-    return Project(file, folders["rules"], folders["profiles"], folders["templates"])
+    named = frozenset(k for k in FOLDERS if k in data)
+    return Project(file, folders["rules"], folders["profiles"], folders["templates"], named)
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str, shown: str) -> Problem:

@@ -180,3 +180,15 @@ def test_new_profile_goes_into_the_project_profiles_folder(run_cli, tmp_path):
         "check it with: ssa-risk validate countries/testland/2024-01.yaml\n"
     )
     assert (tmp_path / "countries" / "testland" / "2024-01.yaml").is_file()
+
+
+def test_new_profile_never_writes_into_the_bundled_profiles(run_cli, tmp_path, monkeypatch):
+    # The project file names only the rules: the profile goes to profiles/ next to it.
+    (tmp_path / "policy").mkdir()
+    _project(tmp_path, 'rules = "policy"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    result = run_cli("new-profile", "Testland", "--as-of", "2024-01", "--iso3", "TST")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "profiles" / "testland" / "2024-01.yaml").is_file()
+    assert not (bundled_project().profiles / "testland").exists()
