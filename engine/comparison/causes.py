@@ -75,7 +75,12 @@ def causes_of(
         return (
             Cause("wording only", ("the narrative changed with the templates or values shown",)),
         )
-    return (Cause("profile changed", ("values the finding cites changed",)),)
+    return (
+        Cause(
+            "cause not identified",
+            ("the finding differs, but no rule edit or profile value found here explains it",),
+        ),
+    )
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -88,11 +93,9 @@ class RuleSets:
         self.before = {r.id: r for r in before}
         self.after = {r.id: r for r in after}
         self._parsed: dict[str, dict[str, Any]] = {}
-        self._concluders = self._conclude_map(self.after) | {
-            k: v
-            for k, v in self._conclude_map(self.before).items()
-            if k not in self._conclude_map(self.after)
-        }
+        after = self._conclude_map(self.after)
+        before = self._conclude_map(self.before)
+        self._concluders = after | {k: v for k, v in before.items() if k not in after}
 
     def definition(self, rule: RuleDigest) -> dict[str, Any]:
         parsed = self._parsed.get(rule.definition)
@@ -124,11 +127,27 @@ class RuleSets:
     def _signals_used(self, rule: RuleDigest) -> list[str]:
         when = self.definition(rule).get("when", {})
         return [
-            str(p["signal"])
+            signal
             for group in ("all", "any", "none")
             for p in when.get(group, []) or []
-            if isinstance(p, dict) and "signal" in p
+            for signal in self._signals_of(p)
         ]
+
+    def _signals_of(self, pattern: Any) -> list[str]:
+        """The signals a condition tests: `signal: NAME`, or `fact: signal` with a `name`
+        test (`name: X`, `{eq: X}`, `{in: [X, Y]}`); without one, every signal concluded."""
+        if not isinstance(pattern, dict):
+            return []
+        if "signal" in pattern:
+            return [str(pattern["signal"])]
+        if pattern.get("fact") != "signal":
+            return []
+        test = (pattern.get("where") or {}).get("name")
+        if isinstance(test, dict):
+            test = test.get("eq", test.get("in"))
+        if test is None:
+            return sorted(self._concluders)
+        return [str(n) for n in test] if isinstance(test, list) else [str(test)]
 
     def edited_upstream(self, rule_id: str) -> list[str]:
         """Edits to the rules that conclude the signals a rule relies on, however far back."""
@@ -171,8 +190,9 @@ class RuleSets:
             when = self.definition(rules[rid]).get("when", {})
             for group in ("all", "any", "none"):
                 for pattern in when.get(group, []) or []:
-                    if "signal" in pattern:
-                        todo += concluders.get(str(pattern["signal"]), [])
+                    signals = self._signals_of(pattern)
+                    if signals:
+                        todo += [r for s in signals for r in concluders.get(s, [])]
                         continue
                     kind = str(pattern.get("fact"))
                     read.add((kind, "*"))

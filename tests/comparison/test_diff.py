@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 
 from tests.helpers import (
+    DEFAULT_PROFILES,
+    DEFAULT_RULES,
     SAME_PROFILE_V1_VS_NOW,
     diff_json,
     edit_file,
@@ -330,3 +333,35 @@ def test_incomplete_assessment_json_is_an_input_error(run_cli, repo):
         "b.json: is not a complete assessment ((top level): 'facts' is a required property)"
         " — write it again with 'ssa-risk assess --format json'\n"
     )
+
+
+def test_a_signal_tested_as_a_fact_names_the_rule_that_concludes_it(run_cli, tmp_path, monkeypatch):
+    # CMR-02 written with `fact: signal` and a name test, at v1 and now: editing CMR-01, which
+    # concludes the signal, is still named as the cause.
+    root = tmp_path / "written"
+    shutil.copytree(DEFAULT_RULES, root / "rules")
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", root / "tunisia")
+    edit_file(
+        root / "rules/civil_military.yaml",
+        "{gte: 40}\n        - signal: military_elevated\n",
+        "{gte: 40}\n        - fact: signal\n          where: {name: military_elevated}\n",
+    )
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    edit_file(
+        root / "rules/civil_military.yaml",
+        "political_role: {in: [rising, dominant]}",
+        "political_role: {in: [dominant]}",
+    )
+    monkeypatch.chdir(root)
+    changes = {c["rule_id"]: c for c in diff_json(run_cli)["changes"]}
+    assert changes["CMR-02"]["causes"] == [
+        {
+            "kind": "rule edited",
+            "details": [
+                "CMR-01 (concludes signal military_elevated): when.all[0].where.political_role.in:"
+                ' ["rising", "dominant"] → ["dominant"]'
+            ],
+        }
+    ]
