@@ -93,9 +93,9 @@ class RuleSets:
         self.before = {r.id: r for r in before}
         self.after = {r.id: r for r in after}
         self._parsed: dict[str, dict[str, Any]] = {}
-        after = self._conclude_map(self.after)
-        before = self._conclude_map(self.before)
-        self._concluders = after | {k: v for k, v in before.items() if k not in after}
+        later = self._conclude_map(self.after)
+        earlier = self._conclude_map(self.before)
+        self._concluders = later | {k: v for k, v in earlier.items() if k not in later}
 
     def definition(self, rule: RuleDigest) -> dict[str, Any]:
         parsed = self._parsed.get(rule.definition)

@@ -96,7 +96,8 @@ class FileChecker:
             rule = self._rule(item, ("rules", i), lens_id)
             if rule is not None:
                 out.append(rule)
-        unusable = pattern_problems([w for w, _, _ in self.wildcards])
+        matches = REGISTRY["matches"]
+        unusable = pattern_problems({w: matches.compile("t", w) for w, _, _ in self.wildcards})
         for wildcard, path, rule_id in self.wildcards:
             self._rule_id = rule_id
             if wildcard in unusable:

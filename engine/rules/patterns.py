@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+from typing import Any
 
 TIMEOUT_SECONDS = 20.0
 REASONS = {
@@ -27,13 +28,14 @@ REASONS = {
     "hang": "the engine does not finish compiling it",
 }
 
-# Compiles each pattern on its own ruleset; prints one answer line per pattern, in order.
-# The child asks durable_rules' compiler directly (no host, no actions): 'ok' or the error code.
+# Compiles each test (the `matches` operator's compiled form) on its own ruleset; prints one
+# answer line per test, in order. The child asks durable_rules' compiler directly (no host, no
+# actions): 'ok' or the error code.
 _CHILD = """
 import json, sys
 import durable_rules_engine
-for i, pattern in enumerate(json.load(sys.stdin)):
-    rule = {"all": [{"m": {"$and": [{"fact": "$probe"}, {"$imt": {"t": pattern}}]}}]}
+for i, test in enumerate(json.load(sys.stdin)):
+    rule = {"all": [{"m": {"$and": [{"fact": "$probe"}, test]}}]}
     try:
         durable_rules_engine.create_ruleset(f"pattern-{i}", json.dumps({"r": rule}))
         answer = "ok"
@@ -46,11 +48,15 @@ for i, pattern in enumerate(json.load(sys.stdin)):
 _known: dict[str, str] = {}
 
 
-def pattern_problems(wildcards: list[str]) -> dict[str, str]:
-    """Wildcard patterns the engine cannot compile, each with the reason (empty if all can)."""
-    todo = [w for w in dict.fromkeys(wildcards) if w not in _known]
+def pattern_problems(tests: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Wildcard patterns the engine cannot compile, each with the reason (empty if all can).
+
+    `tests` maps each wildcard to the engine test the `matches` operator compiles it to.
+    """
+    wildcards = list(tests)
+    todo = [w for w in wildcards if w not in _known]
     while todo:
-        answers = _compile(todo)
+        answers = _compile([tests[w] for w in todo])
         for wildcard, answer in zip(todo, answers, strict=False):
             _known[wildcard] = answer
         todo = todo[len(answers) :]
@@ -59,13 +65,12 @@ def pattern_problems(wildcards: list[str]) -> dict[str, str]:
     }
 
 
-def _compile(wildcards: list[str]) -> list[str]:
-    """Answers for a prefix of `wildcards` (at least one): stops at a crash or a hang."""
-    patterns = [wildcard_pattern(w) for w in wildcards]
+def _compile(tests: list[dict[str, Any]]) -> list[str]:
+    """Answers for a prefix of `tests` (at least one): stops at a crash or a hang."""
     try:
         done = subprocess.run(
             [sys.executable, "-c", _CHILD],
-            input=json.dumps(patterns),
+            input=json.dumps(tests),
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
@@ -75,9 +80,9 @@ def _compile(wildcards: list[str]) -> list[str]:
         out = exc.stdout or b""
         answers = (out.decode() if isinstance(out, bytes) else out).split()
         failure = "hang"
-    if len(answers) < len(wildcards):
+    if len(answers) < len(tests):
         answers.append(failure)
-    return answers[: len(wildcards)]
+    return answers[: len(tests)]
 
 
 _PATTERN_SPECIALS = frozenset(".*+?()[]{}|%")
