@@ -21,7 +21,13 @@ DEFAULT_RULES_PATH = "rules"
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=60
+            ["git", "-C", str(repo), *args],
+            capture_output=True,
+            check=False,
+            timeout=60,
+            # Nothing is fetched at run time: in a partial clone, git would otherwise download
+            # a missing object from the remote when asked for it.
+            env={**os.environ, "GIT_NO_LAZY_FETCH": "1"},
         )
     except FileNotFoundError:
         raise InputError(
