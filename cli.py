@@ -344,7 +344,8 @@ def impact(
     templates: Path,
     verify: bool,
 ) -> None:
-    """Run the old and the new rule set over PROFILES (default: all bundled) and list what flips."""
+    """Run the old and the new rule set over PROFILES (default: every profile of the project)
+    and list what flips."""
     result = api.impact_of(before_spec, after_spec, profiles, templates, verify)
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)

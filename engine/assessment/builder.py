@@ -23,11 +23,13 @@ from ssa_risk.assessment.model import (
     ScoringBand,
     SignalTrace,
     Source,
+    frozen,
 )
 from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
 from ssa_risk.evaluation.durable import Firing
-from ssa_risk.profile.facts import DERIVED_FIELDS, Fact, engine_field, rule_field
+from ssa_risk.profile.derived import is_derived
+from ssa_risk.profile.facts import Fact, engine_field, rule_field
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
@@ -149,14 +151,14 @@ def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
         for name, value in fact.fields.items():
             field = rule_field(name)
             path = (*fact.path, field)
-            derived = field in DERIVED_FIELDS.get(fact.kind, {})
+            derived = is_derived(fact.kind, field)
             loc = profile.doc.location(fact.path if derived else path)
             out.append(
                 FactValue(
                     format_path(path),
                     fact.kind,
                     field,
-                    _frozen(value),
+                    frozen(value),
                     loc.file if loc else profile.path,
                     loc.line if loc else None,
                     derived,
@@ -282,7 +284,7 @@ def _evidence(
         for test in pattern.tests:
             field = engine_field(test.field)
             path = (*fact.path, test.field)
-            derived = test.field in DERIVED_FIELDS.get(fact.kind, {})
+            derived = is_derived(fact.kind, test.field)
             # A derived value has no line of its own: point at the object it is computed from.
             loc = profile.doc.location(fact.path if derived else path)
             out.append(
@@ -290,7 +292,7 @@ def _evidence(
                     pattern.name,
                     fact.kind,
                     format_path(path),
-                    _frozen(fact.fields.get(field)),
+                    frozen(fact.fields.get(field)),
                     loc.file if loc else profile.path,
                     loc.line if loc else None,
                     fact.sources_for(test.field),
@@ -312,11 +314,6 @@ def _evidence(
             )
         )
     return tuple(sorted(set(out), key=_ev_order))
-
-
-def _frozen(value: Any) -> Any:
-    """Lists become tuples so that evidence can be compared and deduplicated."""
-    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
 
 
 def profile_hash(profile: Profile) -> str:

@@ -6,6 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+
+def frozen(value: Any) -> Any:
+    """Lists become tuples, so that values in an Assessment can be compared and hashed."""
+    return tuple(frozen(v) for v in value) if isinstance(value, list) else value
+
+
 # Profile sections the rules read; a report names those a profile leaves out, since a lens
 # without data is rated low for lack of evidence, not because the risk is low.
 ASSESSED_SECTIONS = (

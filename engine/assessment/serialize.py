@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 
-from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.model import Assessment, frozen
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
@@ -227,14 +227,7 @@ def _value(hint: Any, value: Any) -> Any:
             return None
         [inner] = [a for a in typing.get_args(hint) if a is not type(None)]
         return _value(inner, value)
-    return _frozen(value)
-
-
-def _frozen(value: Any) -> Any:
-    """Lists become tuples, as in a fresh Assessment (its values can be compared and hashed)."""
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
+    return frozen(value)
 
 
 VALIDATION_FORMAT_VERSION = 1

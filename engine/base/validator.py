@@ -213,7 +213,7 @@ def _type_name(value: object) -> str:
     return f"text ('{value}')"
 
 
-_ARTICLES = {
+TYPE_NAMES = {  # a JSON Schema type in words
     "object": "a mapping",
     "array": "a list",
     "string": "text",
@@ -225,9 +225,9 @@ _ARTICLES = {
 
 def _article(want: object) -> str:
     if isinstance(want, list):
-        names = [_ARTICLES.get(str(w), str(w)) for w in want]
+        names = [TYPE_NAMES.get(str(w), str(w)) for w in want]
         return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
-    return _ARTICLES.get(str(want), str(want))
+    return TYPE_NAMES.get(str(want), str(want))
 
 
 def schema_problems(

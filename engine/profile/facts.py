@@ -14,9 +14,8 @@ from functools import cache
 from typing import Any
 
 from ssa_risk.base.source import YamlPath, format_path
-from ssa_risk.profile.derived import DERIVED_FIELDS as DERIVED_FIELDS  # for reports
 from ssa_risk.profile.derived import derived_of, derived_values
-from ssa_risk.profile.reader import Profile
+from ssa_risk.profile.reader import Profile, profile_schema
 
 # YAML path pattern ("*" = any list index) → fact kind.
 FACT_KINDS: dict[tuple[str, ...], str] = {
@@ -149,8 +148,6 @@ def _is_nested(v: Any) -> bool:
 
 def _kind_nodes() -> list[tuple[str, Mapping[str, Any]]]:
     """Each fact kind with the profile-schema node that describes its objects."""
-    from ssa_risk.profile.reader import profile_schema
-
     out = []
     for pattern, kind in FACT_KINDS.items():
         node: Mapping[str, Any] = profile_schema()

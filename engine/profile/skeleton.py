@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,6 @@ _REQUIRED = ("schema_version", "country", "iso3", "as_of", "authors", "sources")
 
 def slug(country: str) -> str:
     """'Côte d'Ivoire' → 'cote-d-ivoire': the folder name for a country's snapshots."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", country).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "country"
 

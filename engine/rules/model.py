@@ -10,9 +10,9 @@ from typing import Any
 from ssa_risk.base.source import Document, YamlPath
 from ssa_risk.profile.facts import engine_field
 from ssa_risk.rules.operators import Operator, operator
-from ssa_risk.rules.scoring import Scoring
+from ssa_risk.rules.scoring import RATINGS, Scoring
 
-SEVERITIES = ("low", "moderate", "high", "critical")
+SEVERITIES = RATINGS  # a finding's severity is on the scale its lens is rated on
 EFFECTS = ("risk", "mitigation", "gate")
 LOGIC_KEYS = ("when", "severity", "effect", "scope", "conclude", "subject")
 WORDING_KEYS = ("title", "because", "recommend", "cite")

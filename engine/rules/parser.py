@@ -10,6 +10,7 @@ from jinja2 import TemplateSyntaxError
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath
 from ssa_risk.base.suggest import did_you_mean
+from ssa_risk.base.validator import TYPE_NAMES
 from ssa_risk.profile.facts import field_schemas, required_fields
 from ssa_risk.rules.model import (
     EFFECTS,
@@ -28,7 +29,7 @@ from ssa_risk.rules.narrative import (
     refused_tags,
     synthetic_failure,
 )
-from ssa_risk.rules.operators import REGISTRY, listing
+from ssa_risk.rules.operators import REGISTRY, listing, show
 from ssa_risk.rules.patterns import pattern_problems
 
 # durable_rules limits, measured with benchmarks/probe_engine_limits.py (see README).
@@ -470,17 +471,11 @@ class FileChecker:
             "string": isinstance(value, str),
         }.get(str(want), True)
         if not ok:
-            names = {
-                "boolean": "true or false",
-                "integer": "a whole number",
-                "number": "a number",
-                "string": "text",
-            }
-            shown = str(value).lower() if isinstance(value, bool) else value
+            name = TYPE_NAMES[str(want)]
             self._p(
                 path,
-                f"{kind}.{field_name} holds {names[str(want)]}, not '{shown}'",
-                f"compare it with {names[str(want)]}",
+                f"{kind}.{field_name} holds {name}, not '{show(value)}'",
+                f"compare it with {name}",
             )
 
     def _value(self, raw: Any, path: YamlPath, names: dict[str, str]) -> Any:

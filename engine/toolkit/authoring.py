@@ -182,7 +182,8 @@ def coverage_text(
     run: TestRun,
     profiles: Sequence[Path],
 ) -> str:
-    """Per rule: fired in an example? in a bundled profile? And profile fields no rule reads."""
+    """Per rule: fired in an example? in a profile of the project? And the profile fields
+    no rule reads."""
     in_examples = {r.rule_id for r in run.results if r.fired}
     in_profiles: dict[str, list[str]] = {}
     seen_fields: dict[str, set[str]] = {}
@@ -213,7 +214,7 @@ def coverage_text(
     fired_somewhere = sum(1 for r in ruleset.rules if r.id in in_examples or r.id in in_profiles)
     lines.append(
         f"{fired_somewhere} of {len(ruleset.rules)} rules fire in an example or a profile; "
-        f"{len(in_profiles)} fire in a bundled profile"
+        f"{len(in_profiles)} fire in a profile of the project"
     )
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
-from ssa_risk.evaluation.compiler import compile_ruleset
+from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet, load_rules
 from ssa_risk.rules.operators import show
 from ssa_risk.toolkit.examples import run_example
@@ -34,10 +34,10 @@ def lint_rules(directory: Path) -> LintResult:
     """Errors (the rule set does not load) or the warnings of a rule set that does."""
     try:
         ruleset = load_rules(directory)
-        compile_ruleset(ruleset)  # the engine's limits on the set as a whole
+        compiled = compile_ruleset(ruleset)  # the engine's limits on the set as a whole
     except InputError as exc:
         return LintResult(tuple(exc.problems), (), None)
-    errors = _narration_errors(ruleset)
+    errors = _narration_errors(ruleset, compiled)
     if errors:
         return LintResult(tuple(sorted(set(errors))), (), ruleset)
     warnings: list[Problem] = []
@@ -50,12 +50,8 @@ def lint_rules(directory: Path) -> LintResult:
     return LintResult((), tuple(sorted(set(warnings))), ruleset)
 
 
-def _narration_errors(ruleset: RuleSet) -> list[Problem]:
+def _narration_errors(ruleset: RuleSet, compiled: CompiledRuleset) -> list[Problem]:
     """Narratives that fail to render on the examples written to make a rule fire."""
-    try:
-        compiled = compile_ruleset(ruleset)
-    except InputError as exc:
-        return list(exc.problems)
     return [
         problem
         for rule in ruleset.rules
