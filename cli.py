@@ -324,7 +324,9 @@ def diff(
     show_default=_FROM_PROJECT,
     help="The new rules: a folder (or a git revision).",
 )
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(api.IMPACT_FORMATS), default="md", show_default=True
+)
 @click.option(
     "-o",
     "--output",

@@ -21,7 +21,7 @@ from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json, validation_json
 from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.base.errors import Problem
+from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
@@ -38,7 +38,7 @@ from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
 from ssa_risk.reports.output import write_all
-from ssa_risk.reports.render import FORMATS
+from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.toolkit.authoring import (
@@ -55,11 +55,14 @@ from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
 
 __all__ = [
     "FORMATS",
+    "IMPACT_FORMATS",
     "Assessed",
     "Assessment",
     "Assessor",
     "Diff",
+    "EngineError",
     "Impact",
+    "InputError",
     "LintResult",
     "Problem",
     "Profile",

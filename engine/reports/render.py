@@ -22,6 +22,7 @@ from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
 
 FORMATS = ("md", "html", "json")
+IMPACT_FORMATS = ("md", "json")  # a table of flips per profile: no HTML page
 
 # The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
 # steps: these limits leave room for profiles a hundred times larger, and stop runaway
@@ -116,6 +117,8 @@ def render_diff(diff: Diff, directory: Path, fmt: str = "md") -> str:
 
 def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
     """The impact of a rule change over many profiles, as Markdown or JSON."""
+    if fmt not in IMPACT_FORMATS:
+        raise ValueError(f"an impact is written as {' or '.join(IMPACT_FORMATS)}, not {fmt}")
     if fmt == "json":
         return json.dumps(dataclasses.asdict(impact), indent=2, ensure_ascii=False) + "\n"
     return _render(directory, f"impact.{fmt}.j2", i=impact)

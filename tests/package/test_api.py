@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ssa_risk import api
-from ssa_risk.base.errors import InputError
 from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, REPO_ROOT, TUNISIA_2020
 
 # The example in the README ("Use from Python"), word for word.
@@ -79,6 +78,12 @@ def test_problems_in_every_profile_come_together(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for name in ("a", "b"):
         (tmp_path / f"{name}.yaml").write_text("country: X\n", encoding="utf-8")
-    with pytest.raises(InputError) as info:
+    with pytest.raises(api.InputError) as info:
         api.assess([Path("a.yaml"), Path("b.yaml")], api.load_assessor(DEFAULT_RULES))
     assert {p.file for p in info.value.problems} == {"a.yaml", "b.yaml"}
+
+
+def test_an_impact_has_no_html_form():
+    empty = api.Impact("v1:rules", "rules", ())
+    with pytest.raises(ValueError, match="an impact is written as md or json, not html"):
+        api.render(empty, "html")
