@@ -46,7 +46,7 @@ golden: $(STAMP)
 # Regenerate the published schemas of profiles, rule files and scoring.yaml from their Python
 # definitions (engine/profile/schema.py, engine/rules/schema.py).
 schema: $(STAMP)
-	$(BIN)/python -c 'from ssa_risk.profile.schema import schema_json; open("engine/schemas/profile.schema.json", "w").write(schema_json())'
+	$(BIN)/python -c 'from ssa_risk.profile.schema import profile_schema_json; open("engine/schemas/profile.schema.json", "w").write(profile_schema_json())'
 	$(BIN)/python -c 'from ssa_risk.rules.schema import rules_schema_json as j; open("engine/schemas/rules.schema.json", "w").write(j())'
 	$(BIN)/python -c 'from ssa_risk.rules.schema import scoring_schema_json as j; open("engine/schemas/scoring.schema.json", "w").write(j())'
 

@@ -617,6 +617,6 @@ def profile_schema_definition() -> Node:
     }
 
 
-def schema_json() -> str:
+def profile_schema_json() -> str:
     """The schema as the JSON text stored in the repository."""
     return json.dumps(profile_schema_definition(), indent=2, ensure_ascii=False) + "\n"
