@@ -327,6 +327,5 @@ def test_incomplete_assessment_json_is_an_input_error(run_cli, repo):
     result = run_cli("diff", "a.json", "b.json")
     assert result.exit_code == 2
     assert result.stderr == (
-        "b.json: is not a complete assessment ((top level): 'facts' is a required property)"
-        " — write it again with 'ssa-risk assess --format json'\n"
+        "b.json:1:1: (top level): missing required field 'facts' — add 'facts:'\n"
     )
