@@ -196,8 +196,8 @@ def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     [
         (
             ["--rules-before", "nosuchtag"],
-            "nosuchtag: unknown git revision 'nosuchtag'"
-            " — use a commit, branch or tag that exists (see 'git log')\n",
+            "--rules-before: 'nosuchtag' is neither a folder nor a git revision — name a rules"
+            " folder that exists, or a commit, branch or tag (see 'git log')\n",
         ),
         (
             ["--rules-before", "v1:nowhere"],
