@@ -414,9 +414,7 @@ def rules_lint(rules_dir: Path | None, strict: bool, fmt: str) -> None:
 @click.option("--coverage", is_flag=True, help="Report which rules fire and which fields are read.")
 def rules_test(rules_dir: Path | None, pattern: str | None, coverage: bool) -> None:
     """Run every rule's examples; show why an example failed."""
-    text, run, failed = api.run_examples(rules_dir, pattern, coverage)
-    if not run:
-        raise UserError(f"-k {pattern}: no example matches — try a rule id such as CMR-02")
+    text, _, failed = api.run_examples(rules_dir, pattern, coverage)
     click.echo(text)
     if failed:
         sys.exit(EXIT_INPUT)

@@ -24,8 +24,23 @@ class Assessed:
 
 
 def profiles_in(root: Path) -> list[Path]:
-    """Every snapshot under `root`/<country>/, in a stable order."""
-    return sorted(root.glob("*/*.yaml"))
+    """Every snapshot under `root`/<country>/, in a stable order; InputError when there is
+    none (a command would otherwise do nothing, and say nothing)."""
+    found = sorted(root.glob("*/*.yaml"))
+    if not found:
+        raise InputError(
+            [
+                Problem(
+                    display_path(root),
+                    None,
+                    None,
+                    "no profiles found (no <country>/<as-of>.yaml snapshot in this folder)",
+                    "add a snapshot with 'ssa-risk new-profile COUNTRY --as-of YYYY-MM "
+                    "--iso3 XXX', or name the profiles to use",
+                )
+            ]
+        )
+    return found
 
 
 def assess_paths(assessor: Assessor, paths: Sequence[Path]) -> list[Assessed]:

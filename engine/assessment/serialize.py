@@ -22,7 +22,8 @@ from ssa_risk.assessment.model import Assessment, frozen
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
-from ssa_risk.base.source import line_column
+from ssa_risk.base.source import Document, line_column, parse_yaml
+from ssa_risk.base.validator import error_problems, schema_validator
 
 ASSESSMENT_SCHEMA_VERSION = 1
 ASSESSMENT_SCHEMA_PATH = SCHEMA_DIR / "assessment.schema.json"
@@ -54,7 +55,7 @@ def timeline_json(timeline: Timeline) -> str:
 def assessment_from_json(text: str, label: str) -> Assessment:
     """The Assessment saved as `text` (by `ssa-risk assess --format json`), checked against the
     published schema; InputError naming `label` if it is anything else."""
-    data = check_assessment(parse_assessment_json(text, label), label)
+    data = check_assessment(parse_assessment_json(text, label), label, text)
     return _typed(Assessment, {k: v for k, v in data.items() if k not in _ENVELOPE})
 
 
@@ -106,8 +107,24 @@ def parse_assessment_json(text: str, label: str) -> Any:
         raise InputError([Problem(label, None, None, f"cannot be read ({exc})", _SAVED)]) from None
 
 
-def check_assessment(data: Any, label: str) -> dict[str, Any]:
-    """The JSON of an assessment of this schema version, or InputError saying what it is."""
+def check_assessment(data: Any, label: str, text: str = "") -> dict[str, Any]:
+    """The JSON of an assessment of this schema version, or InputError saying what it is.
+
+    With the JSON's `text`, schema problems name their line and column.
+    """
+    if isinstance(data, dict) and data.get("kind") == "timeline":
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "is a timeline (a country folder's report); diff takes the assessment of "
+                    "one snapshot",
+                    "write one with 'ssa-risk assess FILE --format json'",
+                )
+            ]
+        )
     if not isinstance(data, dict) or data.get("kind") != "assessment":
         raise InputError(
             [
@@ -121,6 +138,18 @@ def check_assessment(data: Any, label: str) -> dict[str, Any]:
             ]
         )
     version = data.get("schema_version")
+    if version is None:
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "is an assessment without 'schema_version'",
+                    f"{_AGAIN} (it writes schema_version {ASSESSMENT_SCHEMA_VERSION})",
+                )
+            ]
+        )
     if version != ASSESSMENT_SCHEMA_VERSION:
         shown = json.dumps(version, ensure_ascii=False)[:40]
         raise InputError(
@@ -136,27 +165,29 @@ def check_assessment(data: Any, label: str) -> dict[str, Any]:
                 )
             ]
         )
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = list(_validator().iter_errors(data))
     if errors:
-        first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise InputError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"is not a complete assessment ({where}: {first.message})",
-                    _AGAIN,
-                )
-            ]
-        )
+        doc = _located(data, label, text)
+        raise InputError(problem for err in errors for _, problem in error_problems(doc, err))
     problem = _damaged(data)
     if problem is not None:
         raise InputError(
             [Problem(label, None, None, f"is not a complete assessment ({problem})", _AGAIN)]
         )
     return data
+
+
+def _located(data: Any, label: str, text: str) -> Document:
+    """`data` with the line and column of each value in `text`, as far as they can be found.
+
+    JSON is YAML, so the YAML reader that locates every value of a profile locates these
+    too; JSON it cannot read (over its limits) leaves the problems without a line.
+    """
+    try:
+        locations = parse_yaml(text, label).locations if text else {}
+    except InputError:
+        locations = {}
+    return Document(label, data, locations, ((label, text),))
 
 
 def _damaged(data: dict[str, Any]) -> str | None:
@@ -187,7 +218,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(ASSESSMENT_SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return schema_validator(schema)
 
 
 _T = typing.TypeVar("_T")

@@ -14,6 +14,7 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.interrupts import cleanup_on_signals
 from ssa_risk.base.source import MAX_BYTES
+from ssa_risk.base.suggest import did_you_mean
 
 DEFAULT_RULES_PATH = "rules"
 
@@ -57,19 +58,47 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _check_revision(spec: str, rev: str, repo: Path, what: str = "a rules folder") -> None:
+def _is_revision(rev: str, repo: Path) -> bool:
+    return _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode == 0
+
+
+def _check_revision(
+    spec: str, rev: str, repo: Path, what: str = "a rules folder", option: str | None = None
+) -> None:
     if _git(repo, "rev-parse", "--show-toplevel").returncode != 0:
         raise _fail(
             spec,
             f"is not {what}, and this is not inside a git repository",
             f"name {what} that exists, or run inside the project's repository",
         )
-    if _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
+    if not _is_revision(rev, repo):
+        if option is not None and ":" not in spec:
+            # A bare word is as likely a mistyped folder as a mistyped revision.
+            raise _fail(
+                option,
+                f"'{spec}' is neither a folder nor a git revision",
+                did_you_mean(
+                    spec,
+                    _folders_next_to(Path(spec)),
+                    f"name {what} that exists, or a commit, branch or tag (see 'git log')",
+                ),
+            )
         raise _fail(
             spec,
             f"unknown git revision '{rev}'",
             "use a commit, branch or tag that exists (see 'git log')",
         )
+
+
+def _folders_next_to(path: Path) -> list[str]:
+    """The folders beside `path` (in the working folder for a bare name), written as `path`
+    is, for a did-you-mean."""
+    parent = path.parent
+    try:
+        names = sorted(e.name for e in parent.iterdir() if e.is_dir() and e.name[0] != ".")
+    except OSError:
+        return []
+    return [name if parent == Path() else (parent / name).as_posix() for name in names]
 
 
 def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> list[str]:
@@ -118,13 +147,14 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
 def project_revision(spec: str, rules: Path, repo: Path) -> str:
     """A bare revision (`main`, `v1.0`) names the project's own rules folder at that revision.
 
-    `REV:path`, a folder that exists, or rules outside the repository are left as given (a
-    bare revision then means `REV:rules`).
+    `REV:path`, a folder that exists, rules outside the repository, and a word that is no
+    revision (a mistyped folder, reported as the user wrote it) are left as given (a bare
+    revision then means `REV:rules`).
     """
     if ":" in spec or not spec.strip() or _exists(Path(spec)):
         return spec
     top = _git(repo, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
+    if top.returncode != 0 or not _is_revision(spec, repo):
         return spec
     try:
         inside = rules.resolve().relative_to(Path(top.stdout.decode().strip()).resolve())
@@ -133,11 +163,13 @@ def project_revision(spec: str, rules: Path, repo: Path) -> str:
     return f"{spec}:{inside.as_posix()}"
 
 
-def export_rules(spec: str, repo: Path, target: Path) -> str:
-    """Write the rule files of `spec` into `target`; return the label to show for them."""
+def export_rules(spec: str, repo: Path, target: Path, option: str | None = None) -> str:
+    """Write the rule files of `spec` into `target`; return the label to show for them.
+
+    `option` names the command-line option `spec` was given with, for messages."""
     rev, _, path = spec.partition(":")
     path = path.strip("/") or DEFAULT_RULES_PATH
-    _check_revision(spec, rev, repo)
+    _check_revision(spec, rev, repo, option=option)
     if not _export_yaml(spec, rev, path, repo, target):
         raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
     return f"{rev}:{path}"
@@ -230,7 +262,7 @@ class RulesSource:
         try:
             tmp = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ssa-risk-rules-"))
             self.directory = Path(tmp)
-            self.label = export_rules(spec, repo, self.directory)
+            self.label = export_rules(spec, repo, self.directory, option)
         except BaseException:
             if not self._stack.__exit__(*sys.exc_info()):
                 raise

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.files import resolved
+from ssa_risk.base.paths import display_path, project_root
 from ssa_risk.base.source import parse_yaml
 from ssa_risk.profile.reader import SCHEMA_PATH, validate_document
 from ssa_risk.profile.schema import SCHEMA_VERSION, profile_schema_definition
@@ -33,11 +34,9 @@ def profile_skeleton(
     country: str, iso3: str, as_of: str, authors: tuple[str, ...], target: Path
 ) -> str:
     """The skeleton text for a profile that will be written to `target`."""
-    schema_ref = os.path.relpath(SCHEMA_PATH, target.resolve().parent)
     props = profile_schema_definition()["properties"]
     lines = [
-        f"# yaml-language-server: $schema={schema_ref}",
-        "#",
+        *_schema_lines(target, SCHEMA_PATH),
         f"# {' '.join(country.split())} as of {as_of}. Fill in what your sources say and cite them"
         " by id; leave",
         "# out what they do not say. Uncomment a section to use it. Check the file with:",
@@ -68,6 +67,25 @@ def profile_skeleton(
         "# fields written here then replace the inherited ones (see README, Profiles).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _schema_lines(target: Path, schema: Path) -> list[str]:
+    """The line that names the schema for editors, relative to the new file, when the schema
+    is a file of the project the profile is written into (a checkout of ssa-risk): a path
+    into an installed package would break once the file is committed, or the package
+    installed elsewhere. Otherwise a comment says how to add it."""
+    real_schema, real_target = resolved(schema), resolved(target)
+    root = project_root(real_target.parent)
+    installed = "site-packages" in real_schema.parts  # even in a virtualenv in the project
+    if root is not None and real_schema.is_relative_to(root) and not installed:
+        reference = os.path.relpath(real_schema, real_target.parent)
+        return [f"# yaml-language-server: $schema={Path(reference).as_posix()}", "#"]
+    return [
+        "# For editors to check this file as you type, start it with a yaml-language-server",
+        "# $schema comment naming profile.schema.json (in the schemas folder of the ssa_risk",
+        "# package; see README, Profiles).",
+        "#",
+    ]
 
 
 def _commented(name: str, node: dict[str, Any], depth: int, item: bool = False) -> list[str]:

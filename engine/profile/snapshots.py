@@ -11,6 +11,7 @@ snapshot that actually says it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +33,9 @@ def load_snapshot(
     `labels` names each snapshot of the chain it extends (e.g. as it was at a git revision).
     """
     shown = label or labels(path)
+    refused = _not_a_profile(path, shown)
+    if refused is not None:
+        raise InputError([refused])
     doc = load_yaml(path, shown, lenient=True)
     chain = [doc]
     seen = {resolved(path)}
@@ -110,6 +114,45 @@ def load_snapshot(
             )
         merged = merge_documents(merged, child)
     return merged
+
+
+PROFILE_SUFFIXES = (".yaml", ".yml")
+_SAVED_KIND = re.compile(rb'"kind":\s*"(assessment|timeline)"')
+_SAVED_FIX = (
+    "this command takes profiles (.yaml files); to compare saved assessments use "
+    "'ssa-risk diff OLD.json NEW.json'"
+)
+
+
+def _not_a_profile(path: Path, shown: str) -> Problem | None:
+    """Why a file that is not named .yaml is no profile (what ssa-risk wrote, when it wrote
+    it), rather than the schema's complaints about every key of it; None for a .yaml name,
+    and for a path that is no regular file (reading it says why)."""
+    if path.suffix.lower() in PROFILE_SUFFIXES or not is_regular_file(path):
+        return None
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)  # ssa-risk writes "kind" second, in the first line or two
+    except OSError:
+        head = b""
+    found = _SAVED_KIND.search(head)
+    if found is not None and found.group(1) == b"assessment":
+        return Problem(shown, None, None, "is a saved assessment, not a profile", _SAVED_FIX)
+    if found is not None:
+        return Problem(
+            shown,
+            None,
+            None,
+            "is a saved timeline (a country folder's report), not a profile",
+            _SAVED_FIX,
+        )
+    return Problem(
+        shown,
+        None,
+        None,
+        "is not a profile: profiles are .yaml files",
+        "name a .yaml snapshot, e.g. profiles/tunisia/2020.yaml",
+    )
 
 
 def merge_documents(base: Document, over: Document) -> Document:

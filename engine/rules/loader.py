@@ -76,13 +76,20 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     lenses: list[Lens] = []
     rules: list[Rule] = []
     concluded_anywhere: set[str] = set()
+    # A rule file that cannot be read (or whose lens or rule list cannot be made out) may hold
+    # the missing lens or the rule that concludes a signal: checks across files then skip.
+    lens_unknown = rules_unknown = False
     fields = profile_fields()
     for path in list_folder(directory, ".yaml", shown):
         if path.name in ("scoring.yaml", "references.yaml"):
             continue
         doc = read(path)
         if doc is None:
+            lens_unknown = rules_unknown = True
             continue
+        data = doc.data
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            rules_unknown = True
         documents[doc.path] = doc
         found = rule_file_problems(doc)
         problems.extend(problem for _, problem in found)
@@ -91,9 +98,13 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
         lens = checker.lens()
         if lens is not None:
             lenses.append(lens)
+        else:
+            lens_unknown = True
         # A file whose lens is broken still has its rules checked: every problem in one pass.
         rules.extend(checker.rules(lens.id if lens else ""))
-    _check_set(lenses, rules, scoring, problems, shown, concluded_anywhere)
+    _check_set(
+        lenses, rules, scoring, problems, shown, concluded_anywhere, lens_unknown, rules_unknown
+    )
     if problems or scoring is None:
         raise InputError(problems)
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
@@ -137,7 +148,12 @@ def _check_set(
     problems: list[Problem],
     shown: str,
     concluded: set[str],
+    lens_unknown: bool,
+    rules_unknown: bool,
 ) -> None:
+    """Checks across files. `lens_unknown`: some file's lens could not be made out, so any
+    lens of scoring.yaml may be the one it defines; `rules_unknown`: some file's rules could
+    not be read, so any signal may be the one they conclude."""
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -178,7 +194,7 @@ def _check_set(
                         "add it to 'lenses:' in scoring.yaml",
                     )
                 )
-        for lens_id in scoring.lenses:
+        for lens_id in () if lens_unknown else scoring.lenses:
             if lens_id not in lens_files:
                 problems.append(
                     Problem(
@@ -192,7 +208,7 @@ def _check_set(
     for rule in rules:
         for pattern in rule.patterns:
             test = pattern.signal_test
-            if test is not None and test.value not in concluded:
+            if test is not None and test.value not in concluded and not rules_unknown:
                 problems.append(
                     Problem(
                         rule.file,

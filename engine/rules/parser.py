@@ -220,7 +220,12 @@ class FileChecker:
             names, fields = narrative_references(text)
             refused = refused_tags(text)
         except TemplateSyntaxError as exc:
-            self._p(path, f"rule {rule_id}: 'because' is not a valid template ({exc})", "fix it")
+            self._p(
+                path,
+                f"rule {rule_id}: 'because' is not a valid template ({exc.message or exc})",
+                "correct the Jinja syntax in 'because': a value is written {{ name.field }}, and"
+                " each {{ or {% needs its closing }} or %}",
+            )
             return
         except RecursionError:
             self._p(
@@ -309,7 +314,7 @@ class FileChecker:
             if self.references is not None and c["ref"] not in self.references:
                 self._p(
                     (*path, i, "ref"),
-                    f"unknown reference '{c['ref']}'",
+                    f"rule {self._rule_id or 'without id'}: unknown reference '{c['ref']}'",
                     did_you_mean(c["ref"], self.references, "add it to references.yaml"),
                 )
                 continue
@@ -489,7 +494,12 @@ class FileChecker:
                     "bind it with 'as:' in an earlier condition",
                 )
             elif field_name not in self.fields[names[name]]:
-                self._p(path, f"'{names[name]}' facts have no field '{field_name}'", "fix it")
+                known = self.fields[names[name]]
+                self._p(
+                    path,
+                    f"'{names[name]}' facts have no field '{field_name}'",
+                    did_you_mean(field_name, known, f"fields: {', '.join(sorted(known))}"),
+                )
             return Ref(name, field_name)
         if isinstance(raw, list):
             return tuple(raw)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.evaluation.compiler import CompiledRuleset
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import (
@@ -125,7 +127,8 @@ class TestRun:
 
 
 def run_rule_tests(ruleset: RuleSet, compiled: CompiledRuleset, pattern: str | None) -> TestRun:
-    """Every example (or those whose rule id or name matches `-k PATTERN`)."""
+    """Every example (or those whose rule id or name matches `-k PATTERN`); InputError when
+    there is none to run."""
     results = []
     explanations = {}
     for rule in ruleset.rules:
@@ -141,7 +144,28 @@ def run_rule_tests(ruleset: RuleSet, compiled: CompiledRuleset, pattern: str | N
                 explanations[result.name] = explanation_text(
                     profile, evaluator, evaluator.explain(rule)
                 )
+    if not results:
+        raise InputError([_nothing_to_run(ruleset, pattern)])
     return TestRun(tuple(results), explanations)
+
+
+def _nothing_to_run(ruleset: RuleSet, pattern: str | None) -> Problem:
+    tested = [rule.id for rule in ruleset.rules if rule.examples]
+    if not tested:
+        return Problem(
+            ruleset.directory,
+            None,
+            None,
+            "no rule has examples",
+            "add 'examples:' to a rule (see README, Rules)",
+        )
+    return Problem(
+        f"-k {pattern}",
+        None,
+        None,
+        "no example matches",
+        did_you_mean(str(pattern).upper(), tested, f"try a rule id such as {tested[0]}"),
+    )
 
 
 def _selected(pattern: str, rule: Rule, name: str) -> bool:

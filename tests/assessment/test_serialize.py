@@ -9,7 +9,7 @@ import pytest
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
-from ssa_risk.assessment.serialize import assessment_from_json, assessment_json
+from ssa_risk.assessment.serialize import assessment_from_json, assessment_json, timeline_json
 from ssa_risk.assessment.timeline import build_timeline
 from ssa_risk.base.errors import InputError
 from ssa_risk.comparison.diff import diff_assessments
@@ -37,10 +37,29 @@ def test_schema_problems_name_the_file_and_where(tunisia):
     text = assessment_json(tunisia[1]).replace('"overall": "', '"overall": 7, "x": "', 1)
     with pytest.raises(InputError) as info:
         assessment_from_json(text, "a.json")
-    [problem] = info.value.problems
-    assert str(problem) == (
-        "a.json: is not a complete assessment ((top level): Additional properties are not"
-        " allowed ('x' was unexpected)) — write it again with 'ssa-risk assess --format json'"
+    # Every problem, each at its line, worded as in profiles and rule files.
+    assert [str(p) for p in info.value.problems] == [
+        "a.json:8:3: overall: expected text, got a number (7) — write text",
+        "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, country, facts, gates, iso3,"
+        " kind, lenses, methodology, missing_sections, overall, overall_explanation, portfolio,"
+        " profile_path, provenance, rules, schema_version, signals, sources",
+    ]
+
+
+def test_missing_schema_version_and_a_timeline_are_named(tunisia):
+    text = assessment_json(tunisia[1]).replace('"schema_version": 1,', "", 1)
+    with pytest.raises(InputError) as info:
+        assessment_from_json(text, "a.json")
+    assert str(info.value) == (
+        "a.json: is an assessment without 'schema_version' — write it again with"
+        " 'ssa-risk assess --format json' (it writes schema_version 1)"
+    )
+    timeline = build_timeline(list(tunisia))
+    with pytest.raises(InputError) as info:
+        assessment_from_json(timeline_json(timeline), "t.json")
+    assert str(info.value) == (
+        "t.json: is a timeline (a country folder's report); diff takes the assessment of one"
+        " snapshot — write one with 'ssa-risk assess FILE --format json'"
     )
 
 

@@ -410,8 +410,11 @@ def test_rules_from_git_are_named_by_revision_and_non_ascii_names_are_read(run_c
     from_git = run_cli("diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v2")
     assert from_folder.exit_code == from_git.exit_code == 2
     assert from_git.stderr == from_folder.stderr.replace("rules/", "v2:rules/")
-    assert "v2:rules/sécurité.yaml:" in from_git.stderr
-    assert "v2:rules/scoring.yaml: lens 'leverage' has no rule file" in from_git.stderr
+    # The unreadable file may be the one that defines the leverage lens: no claim it is missing.
+    assert from_git.stderr == (
+        "v2:rules/sécurité.yaml:2:1: YAML syntax error: expected the node content, but found"
+        " '<stream end>' — fix the YAML syntax at this point\n"
+    )
     assert tempfile.gettempdir() not in from_git.stderr
 
 

@@ -3,6 +3,7 @@ and hostile saved assessments given to `diff`: each gives one line per problem a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -341,4 +342,8 @@ def test_wrong_type_deep_inside_an_assessment_is_refused(run_cli, saved_assessme
     Path("bad.json").write_text(json.dumps(data), encoding="utf-8")
     result = run_cli("diff", "bad.json", "bad.json")
     assert result.exit_code == 2
-    assert result.stderr.startswith("bad.json: is not a complete assessment (lenses.0.findings:")
+    assert re.fullmatch(
+        r"bad\.json:1:\d+: lenses\[0\]\.findings: expected a list, got text \('none'\)"
+        r" — write a list\n",
+        result.stderr,
+    )

@@ -172,3 +172,24 @@ def test_report_written_atomically_replaces_existing_file(run_cli, tmp_path):
     assert run_cli("assess", str(TUNISIA_2020), "-o", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("# Security assistance suitability")
     assert sorted(p.name for p in Path(tmp_path).iterdir() if p.name.startswith(".")) == []
+
+
+def test_saved_assessment_or_timeline_passed_as_a_profile_is_one_line_each(run_cli, tmp_path):
+    saved = run_cli("assess", str(TUNISIA_2020), "--format", "json", "-o", "saved.json")
+    timeline = run_cli("assess", str(TUNISIA_2020.parent), "--format", "json", "-o", "tl.json")
+    assert saved.exit_code == timeline.exit_code == 0
+    (tmp_path / "notes.txt").write_text("schema_version: 1\n", encoding="utf-8")
+    result = run_cli("assess", "saved.json", "tl.json", "notes.txt", "--out-dir", "out")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    fix = (
+        "this command takes profiles (.yaml files); to compare saved assessments use "
+        "'ssa-risk diff OLD.json NEW.json'"
+    )
+    assert result.stderr.splitlines() == [
+        "notes.txt: is not a profile: profiles are .yaml files — name a .yaml snapshot, e.g. "
+        "profiles/tunisia/2020.yaml",
+        f"saved.json: is a saved assessment, not a profile — {fix}",
+        f"tl.json: is a saved timeline (a country folder's report), not a profile — {fix}",
+    ]
+    assert not (tmp_path / "out").exists()

@@ -199,8 +199,8 @@ def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     [
         (
             ["--rules-before", "nosuchtag"],
-            "nosuchtag: unknown git revision 'nosuchtag'"
-            " — use a commit, branch or tag that exists (see 'git log')\n",
+            "--rules-before: 'nosuchtag' is neither a folder nor a git revision — name a rules"
+            " folder that exists, or a commit, branch or tag (see 'git log')\n",
         ),
         (
             ["--rules-before", "v1:nowhere"],
@@ -330,8 +330,7 @@ def test_incomplete_assessment_json_is_an_input_error(run_cli, repo):
     result = run_cli("diff", "a.json", "b.json")
     assert result.exit_code == 2
     assert result.stderr == (
-        "b.json: is not a complete assessment ((top level): 'facts' is a required property)"
-        " — write it again with 'ssa-risk assess --format json'\n"
+        "b.json:1:1: (top level): missing required field 'facts' — add 'facts:'\n"
     )
 
 

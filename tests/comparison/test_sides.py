@@ -359,3 +359,17 @@ def test_a_bare_revision_names_the_project_rules_folder_at_that_revision(
     impact = json.loads(result.stdout)
     assert impact["before"] == "v1:team/policy"
     assert [(c["rule_id"], c["change"]) for c in impact["rule_changes"]] == [("CMR-02", "edited")]
+
+
+def test_mistyped_rules_folder_is_named_as_written(run_cli, repo):
+    # In a project inside the repository a bare word is tried as a revision of its rules folder
+    # (v1 → v1:rules); one that is no revision is reported as the user wrote it.
+    (repo / "ssa-risk.toml").write_text('rules = "rules"\n', encoding="utf-8")
+    result = run_cli("impact", "tunisia", "--before", "rulez")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "--before: 'rulez' is neither a folder nor a git revision — did you mean 'rules'?\n"
+    )
+    result = run_cli("impact", "tunisia", "--before", "v1")
+    assert result.exit_code == 0, result.stderr
+    assert "v1:rules" in result.stdout

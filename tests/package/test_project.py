@@ -192,3 +192,17 @@ def test_new_profile_never_writes_into_the_bundled_profiles(run_cli, tmp_path, m
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "profiles" / "testland" / "2024-01.yaml").is_file()
     assert not (bundled_project().profiles / "testland").exists()
+
+
+def test_empty_profiles_folder_is_an_input_error_not_silence(run_cli, tmp_path):
+    (tmp_path / "countries" / "empty").mkdir(parents=True)
+    _project(tmp_path, 'profiles = "countries"\n')
+    expected = (
+        "countries: no profiles found (no <country>/<as-of>.yaml snapshot in this folder) — add"
+        " a snapshot with 'ssa-risk new-profile COUNTRY --as-of YYYY-MM --iso3 XXX', or name the"
+        " profiles to use\n"
+    )
+    for args in (["assess"], ["impact", "--before", str(DEFAULT_RULES)]):
+        result = run_cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)
+    assert not (tmp_path / "reports").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import tracemalloc
 from datetime import date
@@ -12,11 +13,13 @@ import pytest
 
 from ssa_risk.assessment.batch import profiles_in
 from ssa_risk.base.errors import InputError
+from ssa_risk.profile import skeleton
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import SCHEMA_PATH, check_profile, load_profile
 from ssa_risk.profile.schema import profile_schema_json
+from ssa_risk.profile.skeleton import profile_skeleton
 from ssa_risk.profile.snapshots import load_snapshot
-from tests.helpers import DEFAULT_PROFILES
+from tests.helpers import DEFAULT_PROFILES, REPO_ROOT
 
 PROFILES = profiles_in(DEFAULT_PROFILES)
 
@@ -343,8 +346,13 @@ def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_pa
     assert 'country: "Côte d\'Ivoire"' in text
     assert "#     kind:  # one of armed_forces, interior_forces" in text
     assert check_profile(path) == []
-    first = text.splitlines()[0].split("=", 1)[1]
-    assert (path.parent / first).resolve() == SCHEMA_PATH.resolve()
+    # Outside a checkout of ssa-risk the schema is in the installed package: no path to it.
+    assert text.splitlines()[:4] == [
+        "# For editors to check this file as you type, start it with a yaml-language-server",
+        "# $schema comment naming profile.schema.json (in the schemas folder of the ssa_risk",
+        "# package; see README, Profiles).",
+        "#",
+    ]
     again = run_cli(
         "new-profile", "X", "--as-of", "2024-06", "--iso3", "XXX", "-o", "civ/2024-06.yaml"
     )
@@ -373,3 +381,22 @@ def test_new_profile_bad_options(run_cli, args, message):
     result = run_cli("new-profile", "Testland", *args)
     assert result.exit_code == 2
     assert result.stderr == message
+
+
+def test_skeleton_in_the_checkout_names_its_schema_relative_to_the_new_file():
+    target = REPO_ROOT / "profiles" / "testland" / "2024-06.yaml"  # computed, not written
+    text = profile_skeleton("Testland", "TST", "2024-06", (), target)
+    first = text.splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../engine/schemas/profile.schema.json"
+    assert (target.parent / first.split("=", 1)[1]).resolve() == SCHEMA_PATH.resolve()
+
+
+def test_skeleton_leaves_out_a_schema_installed_inside_the_project(tmp_path, monkeypatch):
+    (tmp_path / "ssa-risk.toml").write_text("", encoding="utf-8")
+    schemas = tmp_path / ".venv" / "lib" / "site-packages" / "ssa_risk" / "schemas"
+    schemas.mkdir(parents=True)
+    shutil.copy(SCHEMA_PATH, schemas)
+    monkeypatch.setattr(skeleton, "SCHEMA_PATH", schemas / "profile.schema.json")
+    text = profile_skeleton("Testland", "TST", "2024-06", (), tmp_path / "profiles/t/2024-06.yaml")
+    assert "yaml-language-server: $schema" not in text
+    assert text.startswith("# For editors to check this file as you type, start it with")

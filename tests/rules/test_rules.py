@@ -228,3 +228,27 @@ def test_missing_references_file_is_one_message(rules_copy, monkeypatch):
     assert _problems(lambda: load_rules(rules_copy)) == [
         "rules/references.yaml: file not found — check the path"
     ]
+
+
+def test_unreadable_rule_file_gives_only_its_own_problem(rules_copy, monkeypatch):
+    # Its lens and the signal its rules conclude are unknown, not missing.
+    monkeypatch.chdir(rules_copy.parent)
+    path = rules_copy / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    title = "    title: The armed forces' political weight is rising\n"
+    path.write_text(text.replace(title, '    title: "unclosed\n'), encoding="utf-8")
+    assert _problems(lambda: load_rules(rules_copy)) == [
+        "rules/civil_military.yaml:23:29: YAML syntax error: expected <block end>, but found"
+        " '<scalar>' — fix the YAML syntax at this point"
+    ]
+
+
+def test_broken_lens_is_not_also_reported_as_a_lens_without_a_file(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy.parent)
+    path = rules_copy / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  id: civil_military\n", ""), encoding="utf-8")
+    problems = _problems(lambda: load_rules(rules_copy))
+    assert problems == [
+        "rules/civil_military.yaml:2:1: lens: missing required field 'id' — add 'id:'"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.evaluation.durable import evaluate
@@ -350,7 +351,26 @@ def test_rules_test_coverage(run_cli):
 def test_rules_test_pattern_matching_nothing(run_cli):
     result = run_cli("rules", "test", "-k", "XYZ-99")
     assert result.exit_code == 2
-    assert result.stderr == "-k XYZ-99: no example matches — try a rule id such as CMR-02\n"
+    assert result.stderr == "-k XYZ-99: no example matches — try a rule id such as PLAN-01\n"
+
+
+def test_rules_test_pattern_close_to_a_rule_id(run_cli):
+    result = run_cli("rules", "test", "-k", "gov-8")
+    assert result.exit_code == 2
+    assert result.stderr == "-k gov-8: no example matches — did you mean 'GOV-08'?\n"
+
+
+def test_rules_test_on_rules_without_examples(run_cli, rules_copy):
+    for path in rules_copy.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule in data.get("rules", []) if isinstance(data.get("rules"), list) else ():
+            rule.pop("examples", None)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = run_cli("rules", "test", "rules")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "rules: no rule has examples — add 'examples:' to a rule (see README, Rules)\n"
+    )
 
 
 # --- explain ----------------------------------------------------------------------------
