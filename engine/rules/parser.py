@@ -12,6 +12,7 @@ from ssa_risk.base.source import Document, YamlPath
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import TYPE_NAMES
 from ssa_risk.profile.facts import field_schemas, required_fields
+from ssa_risk.profile.reader import engine_readable
 from ssa_risk.rules.model import (
     EFFECTS,
     SEVERITIES,
@@ -501,6 +502,13 @@ class FileChecker:
                     did_you_mean(field_name, known, f"fields: {', '.join(sorted(known))}"),
                 )
             return Ref(name, field_name)
+        for i, number in enumerate(raw if isinstance(raw, list) else [raw]):
+            if isinstance(number, float) and not engine_readable(number):
+                self._p(
+                    (*path, i) if isinstance(raw, list) else path,
+                    f"{number!r} is written in a form the rules engine cannot read",
+                    "write the number without an exponent, e.g. 0.00001 or 100000",
+                )
         if isinstance(raw, list):
             return tuple(raw)
         return raw
