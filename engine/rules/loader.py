@@ -76,6 +76,7 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     lenses: list[Lens] = []
     rules: list[Rule] = []
     concluded_anywhere: set[str] = set()
+    signal_uses: list[tuple[str, str, Pattern]] = []
     # A rule file that cannot be read (or whose lens or rule list cannot be made out) may hold
     # the missing lens or the rule that concludes a signal: checks across files then skip.
     lens_unknown = rules_unknown = False
@@ -102,9 +103,10 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
             lens_unknown = True
         # A file whose lens is broken still has its rules checked: every problem in one pass.
         rules.extend(checker.rules(lens.id if lens else ""))
-    _check_set(
-        lenses, rules, scoring, problems, shown, concluded_anywhere, lens_unknown, rules_unknown
-    )
+        signal_uses += [(doc.path, rule_id, p) for rule_id, p in checker.signal_uses]
+    _check_set(lenses, rules, scoring, problems, shown, lens_unknown)
+    if not rules_unknown:
+        problems += _unconcluded(signal_uses, concluded_anywhere)
     if problems or scoring is None:
         raise InputError(problems)
     order = {lens_id: i for i, lens_id in enumerate(scoring.lenses)}
@@ -147,13 +149,10 @@ def _check_set(
     scoring: Scoring | None,
     problems: list[Problem],
     shown: str,
-    concluded: set[str],
     lens_unknown: bool,
-    rules_unknown: bool,
 ) -> None:
     """Checks across files. `lens_unknown`: some file's lens could not be made out, so any
-    lens of scoring.yaml may be the one it defines; `rules_unknown`: some file's rules could
-    not be read, so any signal may be the one they conclude."""
+    lens of scoring.yaml may be the one it defines."""
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -205,17 +204,23 @@ def _check_set(
                         f"add {lens_id}.yaml or remove it from 'lenses:'",
                     )
                 )
-    for rule in rules:
-        for pattern in rule.patterns:
-            test = pattern.signal_test
-            if test is not None and test.value not in concluded and not rules_unknown:
-                problems.append(
-                    Problem(
-                        rule.file,
-                        test.line,
-                        None,
-                        f"rule {rule.id} uses signal '{test.value}' but no rule concludes it",
-                        did_you_mean(test.value, sorted(concluded), "add a rule that concludes it"),
-                        rule=rule.id,
-                    )
+
+
+def _unconcluded(uses: list[tuple[str, str, Pattern]], concluded: set[str]) -> list[Problem]:
+    """Signal conditions that no rule concludes, in rules built or not. Only when every rule
+    file could be read: an unreadable one may hold the rule that concludes the signal."""
+    problems = []
+    for file, rule_id, pattern in uses:
+        test = pattern.signal_test
+        if test is not None and test.value not in concluded:
+            problems.append(
+                Problem(
+                    file,
+                    test.line,
+                    None,
+                    f"rule {rule_id} uses signal '{test.value}' but no rule concludes it",
+                    did_you_mean(test.value, sorted(concluded), "add a rule that concludes it"),
+                    rule=rule_id,
                 )
+            )
+    return problems

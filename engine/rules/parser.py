@@ -63,6 +63,9 @@ class FileChecker:
         self.concluded = concluded  # every signal any rule concludes, even a broken rule
         self.flagged = flagged
         self.wildcards: list[tuple[str, YamlPath, str]] = []  # `matches` patterns to compile
+        # Every signal condition read, with its rule's id, also in a rule that has other
+        # problems: a signal no rule concludes is reported in the same pass.
+        self.signal_uses: list[tuple[str, Pattern]] = []
         self._rule_id = ""
 
     def _p(self, path: YamlPath, message: str, fix: str) -> None:
@@ -152,6 +155,8 @@ class FileChecker:
             self._p(path, f"rule {rule_id}: no 'recommend' actions", "list at least one action")
         cite = self._cite(item.get("cite"), (*path, "cite"))
         all_p, any_p, none_p = self._when(item.get("when"), (*path, "when"))
+        if not self._flagged_within((*path, "when")):  # else a condition may not have been read
+            self.signal_uses += [(rule_id, p) for p in all_p + any_p + none_p if p.signal_test]
         # The engine holds the 'all' facts, one 'any' alternative (each alternative is its own
         # engine rule) and, for a rule with 'none', the end-of-facts anchor; 'none'
         # conditions hold no fact.
