@@ -10,7 +10,7 @@ from pathlib import Path
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.base.source import Document, load_yaml
+from ssa_risk.base.source import Document, YamlPath, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
 from ssa_risk.rules.model import (
@@ -104,7 +104,8 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
         # A file whose lens is broken still has its rules checked: every problem in one pass.
         rules.extend(checker.rules(lens.id if lens else ""))
         signal_uses += [(doc.path, rule_id, p) for rule_id, p in checker.signal_uses]
-    _check_set(lenses, rules, scoring, problems, shown, lens_unknown)
+    problems += _misnamed_files(directory, shown)
+    _check_set(lenses, rules, scoring, problems, shown, lens_unknown, documents, scoring_doc)
     if not rules_unknown:
         problems += _unconcluded(signal_uses, concluded_anywhere)
     if problems or scoring is None:
@@ -150,6 +151,8 @@ def _check_set(
     problems: list[Problem],
     shown: str,
     lens_unknown: bool,
+    documents: dict[str, Document],
+    scoring_doc: Document | None,
 ) -> None:
     """Checks across files. `lens_unknown`: some file's lens could not be made out, so any
     lens of scoring.yaml may be the one it defines."""
@@ -182,26 +185,32 @@ def _check_set(
             )
         lens_files[lens.id] = lens
     if scoring is not None:
+        # A lens id misspelt on one side shows as a pair: a file's lens scoring.yaml does not
+        # list, and a listed lens no file defines; each names the other.
+        unlisted = [lens.id for lens in lenses if lens.id not in scoring.lenses]
+        missing = [] if lens_unknown else [i for i in scoring.lenses if i not in lens_files]
         for lens in lenses:
-            if lens.id not in scoring.lenses:
+            if lens.id in unlisted:
                 problems.append(
-                    Problem(
+                    _located(
+                        documents.get(lens.file),
+                        ("lens", "id"),
                         lens.file,
-                        None,
-                        None,
                         f"lens '{lens.id}' is not listed in scoring.yaml",
-                        "add it to 'lenses:' in scoring.yaml",
+                        did_you_mean(lens.id, missing, "add it to 'lenses:' in scoring.yaml"),
                     )
                 )
-        for lens_id in () if lens_unknown else scoring.lenses:
-            if lens_id not in lens_files:
+        for i, lens_id in enumerate(scoring.lenses):
+            if lens_id in missing:
                 problems.append(
-                    Problem(
+                    _located(
+                        scoring_doc,
+                        ("lenses", i),
                         f"{shown}/scoring.yaml",
-                        None,
-                        None,
                         f"lens '{lens_id}' has no rule file",
-                        f"add {lens_id}.yaml or remove it from 'lenses:'",
+                        did_you_mean(
+                            lens_id, unlisted, f"add {lens_id}.yaml or remove it from 'lenses:'"
+                        ),
                     )
                 )
 
@@ -224,3 +233,22 @@ def _unconcluded(uses: list[tuple[str, str, Pattern]], concluded: set[str]) -> l
                 )
             )
     return problems
+
+
+def _located(doc: Document | None, path: YamlPath, file: str, message: str, fix: str) -> Problem:
+    """A problem at `path` in `doc` (its line), or at the file when the document is missing."""
+    return doc.problem(path, message, fix) if doc else Problem(file, None, None, message, fix)
+
+
+def _misnamed_files(directory: Path, shown: str) -> list[Problem]:
+    """Rule files ending in .yml, which are not read: one problem each, not silence."""
+    return [
+        Problem(
+            display_path(path),
+            None,
+            None,
+            "rule files end in .yaml: this file is not read",
+            f"rename it to {path.stem}.yaml",
+        )
+        for path in list_folder(directory, ".yml", shown)
+    ]

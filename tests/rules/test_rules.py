@@ -66,9 +66,37 @@ def test_lens_missing_from_scoring_is_reported(rules_copy, monkeypatch):
     text = (rules_copy / "human_rights.yaml").read_text(encoding="utf-8")
     problems = _load_with(rules_copy, "extra.yaml", text.replace("id: human_rights", "id: extra"))
     assert (
-        "extra.yaml: lens 'extra' is not listed in scoring.yaml — add it to 'lenses:' in"
+        "extra.yaml:3:3: lens 'extra' is not listed in scoring.yaml — add it to 'lenses:' in"
         " scoring.yaml" in problems
     )
+
+
+def test_a_misspelt_lens_id_names_the_lens_it_was_meant_to_be(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy)
+    path = rules_copy / "leverage.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: leverage", "id: leverag", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_rules(Path("."))
+    assert [str(p) for p in info.value.problems] == [
+        "leverage.yaml:3:3: lens 'leverag' is not listed in scoring.yaml — did you mean"
+        " 'leverage'?",
+        "scoring.yaml:20:5: lens 'leverage' has no rule file — did you mean 'leverag'?",
+    ]
+
+
+def test_a_rule_file_ending_in_yml_is_named_not_ignored(rules_copy, monkeypatch):
+    monkeypatch.chdir(rules_copy)
+    (rules_copy / "leverage.yaml").rename(rules_copy / "leverage.yml")
+    with pytest.raises(InputError) as info:
+        load_rules(Path("."))
+    assert [str(p) for p in info.value.problems] == [
+        "leverage.yml: rule files end in .yaml: this file is not read — rename it to leverage.yaml",
+        "scoring.yaml:20:5: lens 'leverage' has no rule file — add leverage.yaml or remove it"
+        " from 'lenses:'",
+    ]
 
 
 def test_bundled_rule_set_loads_and_covers_at_least_three_lenses():
