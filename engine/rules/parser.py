@@ -258,7 +258,11 @@ class FileChecker:
             self._p(
                 path,
                 f"rule {rule_id}: 'because' uses '{name}', which the rule does not bind",
-                f"use {', '.join(sorted(set(bound) | GLOBAL_NAMES))}",
+                did_you_mean(
+                    name,
+                    sorted(set(bound) | GLOBAL_NAMES),
+                    f"use {', '.join(sorted(set(bound) | GLOBAL_NAMES))}",
+                ),
             )
         sure = required_fields()
         for name, attr in sorted(fields):
@@ -270,7 +274,9 @@ class FileChecker:
                 self._p(
                     path,
                     f"rule {rule_id}: '{pattern.fact}' facts have no field '{attr}'",
-                    "fix the name in 'because'",
+                    did_you_mean(
+                        attr, sorted(self.fields[pattern.fact]), "fix the name in 'because'"
+                    ),
                 )
             elif attr not in tested | sure[pattern.fact]:
                 self._p(
