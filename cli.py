@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -50,6 +51,12 @@ class Group(click.Group):
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except OSError as exc:
+            # Every file SSA Risk reads or writes is checked where it is used and named in its
+            # message; an OSError without a file name comes from writing the output itself.
+            if exc.filename is not None:
+                raise
+            _output_failed(exc)
         # Without standalone mode click returns ctx.exit()'s code instead of exiting.
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -77,6 +84,27 @@ class Group(click.Group):
                 f"internal error: {type(exc).__name__}: {exc} — this is a bug; rerun with "
                 "--debug for the traceback and report it",
             )
+
+
+def _output_failed(exc: OSError) -> None:
+    """Exit on a failed write to the standard output: one line, or nothing when the reader
+    went away (`ssa-risk rules list | head -1`)."""
+    try:
+        # The unwritten rest would fail again, with a traceback, when Python exits.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout, as under a test runner
+        pass
+    if exc.errno == errno.EPIPE:
+        sys.exit(1)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free some space or write elsewhere"
+    else:
+        fix = "check where the output is redirected to"
+    reason = exc.strerror or str(exc)
+    click.echo(f"ssa-risk: cannot write the output: {reason} — {fix}", err=True)
+    sys.exit(EXIT_INPUT)
 
 
 def _bug(ctx: click.Context, message: str) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from ssa_risk import __version__
@@ -193,3 +198,49 @@ def test_saved_assessment_or_timeline_passed_as_a_profile_is_one_line_each(run_c
         f"tl.json: is a saved timeline (a country folder's report), not a profile — {fix}",
     ]
     assert not (tmp_path / "out").exists()
+
+
+FULL_DISK = (
+    "ssa-risk: cannot write the output: No space left on device — "
+    "free some space or write elsewhere\n"
+)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("rules", "list"),
+        ("validate", str(TUNISIA_2020)),
+        ("diff", str(TUNISIA_2020), str(TUNISIA_2020)),
+        ("--help",),
+    ],
+    ids=["rules-list", "validate", "diff", "help"],
+)
+def test_output_to_a_full_disk_is_one_line_and_exit_2(tmp_path, args):
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ssa_risk.console.cli", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == FULL_DISK
+
+
+def test_output_write_failure_is_one_line_and_exit_2(run_cli, monkeypatch):
+    real_echo = click.echo
+
+    def echo(message: object = None, nl: bool = True, err: bool = False) -> None:
+        if not err:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_echo(message, nl=nl, err=err)
+
+    monkeypatch.setattr(click, "echo", echo)
+    result = run_cli("rules", "list")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == FULL_DISK
