@@ -16,7 +16,7 @@ import click
 from ssa_risk import __version__, api
 from ssa_risk.base.errors import EngineError, InputError
 from ssa_risk.base.files import os_problem
-from ssa_risk.reports.output import shown_path, write_atomic
+from ssa_risk.reports.output import write_atomic
 
 EXIT_INPUT = 2
 EXIT_BUG = 1
@@ -253,13 +253,12 @@ def new_profile(
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
     target, text = api.new_profile(country, iso3.upper(), as_of, authors, output)
+    shown = api.terminal_path(target)
     if os.path.lexists(target):
         raise UserError(
-            f"{shown_path(target)}: already exists — choose another --as-of or -o, "
-            "or remove the file first"
+            f"{shown}: already exists — choose another --as-of or -o, or remove the file first"
         )
     write_atomic(target, text)
-    shown = api.display_path(target)
     click.echo(f"wrote {shown}; check it with: ssa-risk validate {shown}")
 
 

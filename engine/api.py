@@ -22,7 +22,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json, validation_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.comparison.diff import Diff, diff_assessments
@@ -95,6 +95,7 @@ __all__ = [
     "render",
     "run_examples",
     "show_rule",
+    "terminal_path",
     "validate",
     "validation_json",
     "write_reports",
