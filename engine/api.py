@@ -32,7 +32,7 @@ from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
-from ssa_risk.profile.reader import Profile, check_profile
+from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.batch import Report, reports
@@ -179,8 +179,10 @@ def write_reports(written: Sequence[Report], fmt: str) -> None:
 
 
 def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
-    """Each profile as shown, with every problem in it (none: valid)."""
-    return [(display_path(p), check_profile(p, display_path(p))) for p in paths]
+    """Each profile as shown, with every problem in it (none: valid). A folder stands for its
+    snapshots (a profiles folder for every country folder in it), which must be of one
+    country."""
+    return check_paths(paths)
 
 
 def new_profile(
