@@ -37,6 +37,18 @@ def load_snapshot(
     if refused is not None:
         raise InputError([refused])
     doc = load_yaml(path, shown, lenient=True)
+    if _is_rule_file(doc):
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "is a rule file, not a profile",
+                    "check it with 'ssa-risk rules lint'",
+                )
+            ]
+        )
     chain = [doc]
     seen = {resolved(path)}
     current, current_path = doc, path
@@ -153,6 +165,18 @@ def _not_a_profile(path: Path, shown: str) -> Problem | None:
         "is not a profile: profiles are .yaml files",
         "name a .yaml snapshot, e.g. profiles/tunisia/2020.yaml",
     )
+
+
+# Top-level keys of rule files (a lens's rules, scoring.yaml, references.yaml), and of profiles.
+_RULE_KEYS = frozenset({"lens", "rules", "lenses", "references"})
+_PROFILE_KEYS = frozenset({"schema_version", "country", "iso3", "as_of"})
+
+
+def _is_rule_file(doc: Document) -> bool:
+    """Whether a file named as a profile is a rule file: one line then says so, rather than
+    the schema's complaints about every key of it."""
+    keys = set(doc.data) if isinstance(doc.data, dict) else set()
+    return bool(keys & _RULE_KEYS) and not keys & _PROFILE_KEYS
 
 
 def merge_documents(base: Document, over: Document) -> Document:

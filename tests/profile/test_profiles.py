@@ -392,6 +392,27 @@ def test_assess_a_profiles_folder_gives_one_timeline_per_country(run_cli, tmp_pa
     ]
 
 
+RULE_FILE = "is a rule file, not a profile — check it with 'ssa-risk rules lint'"
+
+
+def test_a_rule_file_named_as_a_profile_is_one_line(run_in_checkout):
+    names = ("rules/civil_military.yaml", "rules/scoring.yaml", "rules/references.yaml")
+    result = run_in_checkout("validate", *names)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        *(f"{name}: {RULE_FILE}" for name in names),
+        "3 problem(s) in 3 of 3 profile(s)",
+    ]
+    for args in (
+        ("diff", "profiles/tunisia/2020.yaml", "rules/scoring.yaml"),
+        ("explain", "rules/civil_military.yaml"),
+    ):
+        refused = run_in_checkout(*args)
+        assert refused.exit_code == 2
+        assert refused.stdout == ""
+        assert refused.stderr == f"{args[-1]}: {RULE_FILE}\n"
+
+
 def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_path):
     result = run_cli(
         "new-profile",
