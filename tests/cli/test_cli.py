@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,52 @@ def test_output_flag_with_several_profiles_is_a_user_error(run_cli):
         "-o names one report file but 2 profiles were given — "
         "pass one profile with -o, or use --out-dir\n"
     )
+
+
+def test_output_flag_without_profiles_says_every_profile_would_be_assessed(run_cli, tmp_path):
+    result = run_cli("assess", "-o", "x.md")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "-o names one report file but no profile was given, so every profile bundled with "
+        "ssa-risk (4) would be assessed — pass one profile with -o, or use --out-dir\n"
+    )
+    shutil.copytree(TUNISIA_2020.parent, tmp_path / "profiles" / "tunisia")
+    (tmp_path / "ssa-risk.toml").write_text('profiles = "profiles"\n', encoding="utf-8")
+    in_project = run_cli("assess", "-o", "x.md")
+    assert in_project.exit_code == 2
+    assert in_project.stderr == (
+        "-o names one report file but no profile was given, so every profile of the project "
+        "(4) would be assessed — pass one profile with -o, or use --out-dir\n"
+    )
+    assert not (tmp_path / "x.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("assess", str(TUNISIA_2020), "--format", "json", "-o", "x.md"),
+            "x.md: -o names a .md file but --format is json — give --format md, "
+            "or name a .json file\n",
+        ),
+        (
+            ("diff", str(TUNISIA_2020), str(TUNISIA_2020), "-o", "x.JSON"),
+            "x.JSON: -o names a .JSON file but --format is md — give --format json, "
+            "or name a .md file\n",
+        ),
+        (
+            ("impact", "--before", "rules", "-o", "x.html"),
+            "x.html: -o names a .html file but --format is md — name a .md file\n",
+        ),
+    ],
+    ids=["assess", "diff", "impact-no-html"],
+)
+def test_output_name_that_contradicts_the_format_is_refused(run_cli, tmp_path, args, message):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_option_value_exits_2(run_cli):

@@ -457,19 +457,36 @@ def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_pa
     [
         (
             ["--as-of", "June", "--iso3", "TST"],
-            "--as-of: 'June' is not a month — write it as YYYY-MM, e.g. 2024-06\n",
+            "--as-of: 'June' is not a month or a date — write it as YYYY-MM or YYYY-MM-DD, "
+            "e.g. 2024-06\n",
+        ),
+        (
+            ["--as-of", "2024-02-30", "--iso3", "TST"],
+            "--as-of: '2024-02-30' is not a month or a date — write it as YYYY-MM or "
+            "YYYY-MM-DD, e.g. 2024-06\n",
         ),
         (
             ["--as-of", "2024-06", "--iso3", "TS"],
             "--iso3: 'TS' is not a three-letter code — e.g. TUN for Tunisia\n",
         ),
     ],
-    ids=["as-of", "iso3"],
+    ids=["as-of", "as-of-no-such-day", "iso3"],
 )
 def test_new_profile_bad_options(run_cli, args, message):
     result = run_cli("new-profile", "Testland", *args)
     assert result.exit_code == 2
     assert result.stderr == message
+
+
+def test_new_profile_takes_a_day_as_the_schema_does(run_cli, tmp_path):
+    result = run_cli("new-profile", "Mali", "--as-of", "2024-06-15", "--iso3", "MLI")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "wrote profiles/mali/2024-06-15.yaml; "
+        "check it with: ssa-risk validate profiles/mali/2024-06-15.yaml\n"
+    )
+    assert 'as_of: "2024-06-15"\n' in (tmp_path / "profiles/mali/2024-06-15.yaml").read_text()
+    assert run_cli("validate", "profiles/mali/2024-06-15.yaml").exit_code == 0
 
 
 def test_skeleton_in_the_checkout_names_its_schema_relative_to_the_new_file():
