@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import click
 from ssa_risk import __version__, api
 from ssa_risk.base.errors import EngineError, InputError
 from ssa_risk.base.files import os_problem
-from ssa_risk.reports.output import shown_path, write_atomic
+from ssa_risk.reports.output import write_atomic
 
 EXIT_INPUT = 2
 EXIT_BUG = 1
@@ -50,6 +52,12 @@ class Group(click.Group):
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except OSError as exc:
+            # Every file SSA Risk reads or writes is checked where it is used and named in its
+            # message; an OSError without a file name comes from writing the output itself.
+            if exc.filename is not None:
+                raise
+            _output_failed(exc)
         # Without standalone mode click returns ctx.exit()'s code instead of exiting.
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -77,6 +85,27 @@ class Group(click.Group):
                 f"internal error: {type(exc).__name__}: {exc} — this is a bug; rerun with "
                 "--debug for the traceback and report it",
             )
+
+
+def _output_failed(exc: OSError) -> None:
+    """Exit on a failed write to the standard output: one line, or nothing when the reader
+    went away (`ssa-risk rules list | head -1`)."""
+    try:
+        # The unwritten rest would fail again, with a traceback, when Python exits.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout, as under a test runner
+        pass
+    if exc.errno == errno.EPIPE:
+        sys.exit(1)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free some space or write elsewhere"
+    else:
+        fix = "check where the output is redirected to"
+    reason = exc.strerror or str(exc)
+    click.echo(f"ssa-risk: cannot write the output: {reason} — {fix}", err=True)
+    sys.exit(EXIT_INPUT)
 
 
 def _bug(ctx: click.Context, message: str) -> None:
@@ -168,7 +197,14 @@ def assess(
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
     """
+    _check_output_format(output, fmt, api.FORMATS)
     paths = api.profile_paths(profiles)
+    if output is not None and not profiles:
+        whose = "of the project" if api.project().file is not None else "bundled with ssa-risk"
+        raise UserError(
+            f"-o names one report file but no profile was given, so every profile {whose} "
+            f"({len(paths)}) would be assessed — pass one profile with -o, or use --out-dir"
+        )
     if output is not None and len(paths) != 1:
         raise UserError(
             f"-o names one report file but {len(paths)} profiles were given — "
@@ -204,9 +240,19 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
         sys.exit(EXIT_INPUT)
 
 
+def _is_as_of(text: str) -> bool:
+    """A month (YYYY-MM) or a day of the calendar (YYYY-MM-DD), as the profile schema takes."""
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        return True
+    try:
+        return len(text) == 10 and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
 @main.command("new-profile", short_help="Write a commented profile skeleton.")
 @click.argument("country")
-@click.option("--as-of", required=True, help="Date the profile describes, YYYY-MM.")
+@click.option("--as-of", required=True, help="Date the profile describes: YYYY-MM, or YYYY-MM-DD.")
 @click.option("--iso3", required=True, help="ISO 3166-1 alpha-3 code, e.g. TUN.")
 @click.option("--author", "authors", multiple=True, help="An author (repeat for several).")
 @click.option(
@@ -220,18 +266,20 @@ def new_profile(
     country: str, as_of: str, iso3: str, authors: tuple[str, ...], output: Path | None
 ) -> None:
     """Write a commented profile skeleton for COUNTRY that validates as written."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", as_of):
-        raise UserError(f"--as-of: '{as_of}' is not a month — write it as YYYY-MM, e.g. 2024-06")
+    if not _is_as_of(as_of):
+        raise UserError(
+            f"--as-of: '{as_of}' is not a month or a date — write it as YYYY-MM or YYYY-MM-DD, "
+            "e.g. 2024-06"
+        )
     if not re.fullmatch(r"[A-Za-z]{3}", iso3):
         raise UserError(f"--iso3: '{iso3}' is not a three-letter code — e.g. TUN for Tunisia")
     target, text = api.new_profile(country, iso3.upper(), as_of, authors, output)
+    shown = api.terminal_path(target)
     if os.path.lexists(target):
         raise UserError(
-            f"{shown_path(target)}: already exists — choose another --as-of or -o, "
-            "or remove the file first"
+            f"{shown}: already exists — choose another --as-of or -o, or remove the file first"
         )
     write_atomic(target, text)
-    shown = api.display_path(target)
     click.echo(f"wrote {shown}; check it with: ssa-risk validate {shown}")
 
 
@@ -245,6 +293,23 @@ def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) 
     if hit:
         click.echo(f"ssa-risk: --fail-on {option}: the change crosses this line", err=True)
         sys.exit(EXIT_FAIL_ON)
+
+
+_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def _check_output_format(output: Path | None, fmt: str, formats: tuple[str, ...]) -> None:
+    """Refuse an -o file whose name says another format than --format: a .md file holding
+    JSON would mislead every program that opens it."""
+    named = _SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    if output is None or named is None or named == fmt:
+        return
+    fix = (
+        f"give --format {named}, or name a .{fmt} file"
+        if named in formats
+        else (f"name a .{fmt} file")
+    )
+    raise UserError(f"{output}: -o names a {output.suffix} file but --format is {fmt} — {fix}")
 
 
 def _emit(text: str, output: Path | None, fmt: str) -> None:
@@ -303,6 +368,7 @@ def diff(
     Each is a saved assessment (.json), a profile (as it is now), or REV:path (a profile or
     .json as it was at a git revision, e.g. HEAD:profiles/tunisia/2020.yaml).
     """
+    _check_output_format(output, fmt, api.FORMATS)
     result = api.diff(before, after, rules_before, rules_after, templates, verify)
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
@@ -348,6 +414,7 @@ def impact(
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: every profile of the project)
     and list what flips."""
+    _check_output_format(output, fmt, api.IMPACT_FORMATS)
     result = api.impact_of(before_spec, after_spec, profiles, templates, verify)
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
@@ -432,11 +499,14 @@ def explain(profile: Path, rule_id: str | None, rules: Path | None) -> None:
 
 
 def _rule(ruleset: api.RuleSet, rule_id: str) -> api.Rule:
+    """The rule of this id, in any case (cmr-02 is CMR-02), as people type ids."""
     ids = [r.id for r in ruleset.rules]
-    if rule_id not in ids:
+    by_case = {i.casefold(): i for i in ids}
+    found = rule_id if rule_id in ids else by_case.get(rule_id.casefold())
+    if found is None:
         hint = api.did_you_mean(rule_id.upper(), ids, "see 'ssa-risk rules list'")
         raise UserError(f"unknown rule '{rule_id}' — {hint}")
-    return ruleset.rule(rule_id)
+    return ruleset.rule(found)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json, validation_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.comparison.diff import Diff, diff_assessments
@@ -32,7 +32,7 @@ from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
-from ssa_risk.profile.reader import Profile, check_profile
+from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.batch import Report, reports
@@ -95,6 +95,7 @@ __all__ = [
     "render",
     "run_examples",
     "show_rule",
+    "terminal_path",
     "validate",
     "validation_json",
     "write_reports",
@@ -178,8 +179,10 @@ def write_reports(written: Sequence[Report], fmt: str) -> None:
 
 
 def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
-    """Each profile as shown, with every problem in it (none: valid)."""
-    return [(display_path(p), check_profile(p, display_path(p))) for p in paths]
+    """Each profile as shown, with every problem in it (none: valid). A folder stands for its
+    snapshots (a profiles folder for every country folder in it), which must be of one
+    country."""
+    return check_paths(paths)
 
 
 def new_profile(

@@ -1,4 +1,5 @@
-"""Assess what a person names: profile files one by one, a country folder as one timeline."""
+"""Assess what a person names: profile files one by one, a country folder as one timeline,
+a profiles folder (of country folders) as one timeline per country."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ssa_risk.assessment.timeline import Timeline, build_timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.profile.snapshots import folder_snapshots
+from ssa_risk.profile.snapshots import country_folders, folder_snapshots
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,16 @@ def assess_paths(assessor: Assessor, paths: Sequence[Path]) -> list[Assessed]:
     results: list[Assessed] = []
     for path in paths:
         if is_folder(path, display_path(path)):
-            snapshots = folder_snapshots(path, display_path(path))
-            assessed = assess_all(snapshots)
-            if len(assessed) == len(snapshots):
-                results.append(Assessed(path, build_timeline(assessed)))
+            # A country folder gives one timeline; a profiles folder one per country in it.
+            for country in country_folders(path, display_path(path)):
+                snapshots = folder_snapshots(country, display_path(country))
+                assessed = assess_all(snapshots)
+                if len(assessed) != len(snapshots):
+                    continue
+                try:
+                    results.append(Assessed(country, build_timeline(assessed)))
+                except InputError as exc:
+                    problems.extend(exc.problems)
             continue
         results.extend(Assessed(path, a) for a in assess_all([path]))
     if problems:

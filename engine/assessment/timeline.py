@@ -7,7 +7,8 @@ from itertools import pairwise
 
 from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
 from ssa_risk.assessment.model import Assessment
-from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.errors import InputError
+from ssa_risk.profile.snapshots import country_mismatch
 
 
 @dataclass(frozen=True)
@@ -58,22 +59,9 @@ class Timeline:
 
 def build_timeline(assessments: list[Assessment]) -> Timeline:
     """Snapshots ordered by as_of, with the changes between consecutive ones."""
-    countries = {a.iso3 for a in assessments}
-    if len(countries) > 1:
-        first = assessments[0]
-        other = next(a for a in assessments if a.iso3 != first.iso3)
-        raise InputError(
-            [
-                Problem(
-                    other.profile_path,
-                    None,
-                    None,
-                    f"is a snapshot of {other.country}, but {first.profile_path} is of "
-                    f"{first.country}",
-                    "keep one country's snapshots per folder",
-                )
-            ]
-        )
+    mismatch = country_mismatch([(a.profile_path, a.country, a.iso3) for a in assessments])
+    if mismatch is not None:
+        raise InputError([mismatch])
     ordered = tuple(sorted(assessments, key=lambda a: a.as_of))
     changes = tuple(_change(a, b) for a, b in pairwise(ordered))
     return Timeline(ordered[-1].country, ordered, changes)

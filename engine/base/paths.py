@@ -32,12 +32,15 @@ def project_root(start: Path | None = None) -> Path | None:
 
 
 def display_path(path: Path) -> str:
-    """How a path is shown to people and in reports.
+    """How a path is shown in reports and in the problems found in input files.
 
     Bundled data as `<bundled>/rules/...`; otherwise relative to the project root when inside
-    the project, else relative to the working folder when inside it, else as given — so that
-    a report does not depend on the folder it was run from, nor on where the package is
-    installed.
+    the project, else relative to the working folder when inside it, else as given (an
+    absolute path stays absolute). So a report of a project's profiles does not depend on the
+    folder it was run from, nor on where the package is installed; only a profile outside any
+    project and outside the working folder is shown as given, absolute if so given.
+
+    A path a person is told to use on the command line is `terminal_path`'s instead.
     """
     try:
         absolute = Path(os.path.abspath(path))
@@ -57,3 +60,19 @@ def display_path(path: Path) -> str:
         if resolved.is_relative_to(root):
             return resolved.relative_to(root).as_posix()
     return str(path)
+
+
+def terminal_path(path: Path) -> str:
+    """A path as a person can type it in the working folder: relative to it when inside it,
+    else absolute (display_path's project-relative form fails in a sub-folder)."""
+    try:
+        here = Path.cwd()
+        absolute = Path(os.path.abspath(path))
+        if absolute.is_relative_to(here):
+            return absolute.relative_to(here).as_posix()
+        resolved = path.resolve()
+        if resolved.is_relative_to(here.resolve()):
+            return resolved.relative_to(here.resolve()).as_posix()
+    except (OSError, RuntimeError):  # the working folder was removed, or a symlink loop
+        return str(path)
+    return str(absolute)

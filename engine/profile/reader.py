@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -14,12 +14,19 @@ from typing import Any
 import jsonschema
 
 from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import error_path, error_problems, schema_validator
-from ssa_risk.profile.snapshots import all_duplicate_ids, load_snapshot
+from ssa_risk.profile.snapshots import (
+    all_duplicate_ids,
+    country_folders,
+    country_mismatch,
+    folder_snapshots,
+    load_snapshot,
+)
 
 SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
 
@@ -65,6 +72,58 @@ def check_profile(path: Path, label: str | None = None, today: date | None = Non
     except InputError as exc:
         return list(exc.problems)
     return []
+
+
+def check_paths(
+    paths: Sequence[Path], today: date | None = None
+) -> list[tuple[str, list[Problem]]]:
+    """Each profile named, as shown, with every problem in it (none: valid).
+
+    A folder stands for its snapshots (a profiles folder for those of each country folder in
+    it): each is checked on its own, and against the others of its folder, which must all be
+    of one country, as a timeline needs.
+    """
+    results: list[tuple[str, list[Problem]]] = []
+    for path in paths:
+        shown = display_path(path)
+        if not _is_folder(path, shown):
+            results.append((shown, check_profile(path, shown, today)))
+            continue
+        try:
+            folders = country_folders(path, shown)
+        except InputError as exc:
+            results.append((shown, list(exc.problems)))
+            continue
+        for folder in folders:
+            results.extend(_check_folder(folder, today))
+    return results
+
+
+def _is_folder(path: Path, shown: str) -> bool:
+    try:
+        return is_folder(path, shown)
+    except InputError:  # reading it as a file says, in a file's words, why it cannot be read
+        return False
+
+
+def _check_folder(folder: Path, today: date | None) -> list[tuple[str, list[Problem]]]:
+    checked: list[tuple[str, list[Problem]]] = []
+    countries: list[tuple[str, str, str]] = []
+    for snapshot in folder_snapshots(folder, display_path(folder)):
+        shown = display_path(snapshot)
+        try:
+            profile = load_profile(snapshot, shown, today)
+        except InputError as exc:
+            checked.append((shown, list(exc.problems)))
+            continue
+        checked.append((shown, []))
+        countries.append((shown, profile.country, str(profile.data["iso3"])))
+    mismatch = country_mismatch(countries)
+    if mismatch is not None:
+        for shown, problems in checked:
+            if shown == mismatch.file:
+                problems.append(mismatch)
+    return checked
 
 
 @cache

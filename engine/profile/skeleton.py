@@ -40,7 +40,7 @@ def profile_skeleton(
         f"# {' '.join(country.split())} as of {as_of}. Fill in what your sources say and cite them"
         " by id; leave",
         "# out what they do not say. Uncomment a section to use it. Check the file with:",
-        f"#   ssa-risk validate {target.as_posix()}",
+        f"#   ssa-risk validate {display_path(target)}",
         f"schema_version: {SCHEMA_VERSION}",
         f"country: {_quote(country)}",
         f"iso3: {_quote(iso3)}",

@@ -12,13 +12,13 @@ snapshot that actually says it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.base.files import is_regular_file, list_folder, resolved
+from ssa_risk.base.files import is_folder, is_regular_file, list_folder, resolved
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, Location, YamlPath, format_path, load_yaml
 
@@ -37,6 +37,18 @@ def load_snapshot(
     if refused is not None:
         raise InputError([refused])
     doc = load_yaml(path, shown, lenient=True)
+    if _is_rule_file(doc):
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "is a rule file, not a profile",
+                    "check it with 'ssa-risk rules lint'",
+                )
+            ]
+        )
     chain = [doc]
     seen = {resolved(path)}
     current, current_path = doc, path
@@ -153,6 +165,18 @@ def _not_a_profile(path: Path, shown: str) -> Problem | None:
         "is not a profile: profiles are .yaml files",
         "name a .yaml snapshot, e.g. profiles/tunisia/2020.yaml",
     )
+
+
+# Top-level keys of rule files (a lens's rules, scoring.yaml, references.yaml), and of profiles.
+_RULE_KEYS = frozenset({"lens", "rules", "lenses", "references"})
+_PROFILE_KEYS = frozenset({"schema_version", "country", "iso3", "as_of"})
+
+
+def _is_rule_file(doc: Document) -> bool:
+    """Whether a file named as a profile is a rule file: one line then says so, rather than
+    the schema's complaints about every key of it."""
+    keys = set(doc.data) if isinstance(doc.data, dict) else set()
+    return bool(keys & _RULE_KEYS) and not keys & _PROFILE_KEYS
 
 
 def merge_documents(base: Document, over: Document) -> Document:
@@ -316,18 +340,56 @@ def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Prob
 
 
 def folder_snapshots(folder: Path, shown: str) -> list[Path]:
-    """The `.yaml` snapshots of a country folder, in order; InputError if it holds none."""
-    snapshots = list_folder(folder, ".yaml", shown)
-    if not snapshots:
+    """The `.yaml` snapshots of a country folder, in order, or of every country folder in a
+    folder of them (a profiles folder); InputError if it holds none."""
+    return [s for country in country_folders(folder, shown) for s in _snapshots_in(country)]
+
+
+def country_folders(folder: Path, shown: str) -> list[Path]:
+    """The folder itself when it holds `.yaml` snapshots, else the folders in it that do (a
+    profiles folder: one folder per country), by name; InputError if there is neither."""
+    if list_folder(folder, ".yaml", shown):
+        return [folder]
+    countries = [
+        entry
+        for entry in list_folder(folder, "", shown)
+        # Hidden folders (.git, editor state) hold no profiles.
+        if not entry.name.startswith(".")
+        and is_folder(entry, f"{shown}/{entry.name}")
+        and _snapshots_in(entry)
+    ]
+    if not countries:
         raise InputError(
             [
                 Problem(
                     shown,
                     None,
                     None,
-                    "no .yaml snapshots in this folder",
-                    "name a folder of profiles, e.g. profiles/tunisia",
+                    "no .yaml snapshots in this folder, nor in a country folder inside it",
+                    "name a country folder of profiles, e.g. profiles/tunisia",
                 )
             ]
         )
-    return snapshots
+    return countries
+
+
+def _snapshots_in(folder: Path) -> list[Path]:
+    return list_folder(folder, ".yaml", display_path(folder))
+
+
+def country_mismatch(snapshots: Sequence[tuple[str, str, str]]) -> Problem | None:
+    """For the snapshots of one folder, each as (path shown, country, iso3): the first that
+    is of another country than the first snapshot, or None when all are of one country."""
+    if not snapshots:
+        return None
+    first_path, first_country, first_iso3 = snapshots[0]
+    for path, country, iso3 in snapshots[1:]:
+        if iso3 != first_iso3:
+            return Problem(
+                path,
+                None,
+                None,
+                f"is a snapshot of {country}, but {first_path} is of {first_country}",
+                "keep one country's snapshots per folder",
+            )
+    return None

@@ -9,7 +9,7 @@ from pathlib import Path
 from ssa_risk.assessment.batch import Assessed
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import terminal_path
 from ssa_risk.comparison.diff import Diff
 from ssa_risk.comparison.impact import Impact
 from ssa_risk.reports.render import render_diff, render_impact, render_report, render_timeline
@@ -25,8 +25,9 @@ class Report:
 
     @property
     def line(self) -> str:
-        """`Tunisia 2020-01: high (12 findings) → reports/tunisia-2020.md`."""
-        return f"{self.summary} → {display_path(self.target)}"
+        """`Tunisia 2020-01: high (12 findings) → reports/tunisia-2020.md`, the file named
+        from the working folder."""
+        return f"{self.summary} → {terminal_path(self.target)}"
 
 
 def render(result: Assessment | Timeline | Diff | Impact, templates: Path, fmt: str = "md") -> str:

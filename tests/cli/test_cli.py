@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from ssa_risk import __version__
@@ -117,6 +123,52 @@ def test_output_flag_with_several_profiles_is_a_user_error(run_cli):
     )
 
 
+def test_output_flag_without_profiles_says_every_profile_would_be_assessed(run_cli, tmp_path):
+    result = run_cli("assess", "-o", "x.md")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "-o names one report file but no profile was given, so every profile bundled with "
+        "ssa-risk (4) would be assessed — pass one profile with -o, or use --out-dir\n"
+    )
+    shutil.copytree(TUNISIA_2020.parent, tmp_path / "profiles" / "tunisia")
+    (tmp_path / "ssa-risk.toml").write_text('profiles = "profiles"\n', encoding="utf-8")
+    in_project = run_cli("assess", "-o", "x.md")
+    assert in_project.exit_code == 2
+    assert in_project.stderr == (
+        "-o names one report file but no profile was given, so every profile of the project "
+        "(4) would be assessed — pass one profile with -o, or use --out-dir\n"
+    )
+    assert not (tmp_path / "x.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("assess", str(TUNISIA_2020), "--format", "json", "-o", "x.md"),
+            "x.md: -o names a .md file but --format is json — give --format md, "
+            "or name a .json file\n",
+        ),
+        (
+            ("diff", str(TUNISIA_2020), str(TUNISIA_2020), "-o", "x.JSON"),
+            "x.JSON: -o names a .JSON file but --format is md — give --format json, "
+            "or name a .md file\n",
+        ),
+        (
+            ("impact", "--before", "rules", "-o", "x.html"),
+            "x.html: -o names a .html file but --format is md — name a .md file\n",
+        ),
+    ],
+    ids=["assess", "diff", "impact-no-html"],
+)
+def test_output_name_that_contradicts_the_format_is_refused(run_cli, tmp_path, args, message):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_option_value_exits_2(run_cli):
     result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
     assert result.exit_code == 2
@@ -193,3 +245,49 @@ def test_saved_assessment_or_timeline_passed_as_a_profile_is_one_line_each(run_c
         f"tl.json: is a saved timeline (a country folder's report), not a profile — {fix}",
     ]
     assert not (tmp_path / "out").exists()
+
+
+FULL_DISK = (
+    "ssa-risk: cannot write the output: No space left on device — "
+    "free some space or write elsewhere\n"
+)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("rules", "list"),
+        ("validate", str(TUNISIA_2020)),
+        ("diff", str(TUNISIA_2020), str(TUNISIA_2020)),
+        ("--help",),
+    ],
+    ids=["rules-list", "validate", "diff", "help"],
+)
+def test_output_to_a_full_disk_is_one_line_and_exit_2(tmp_path, args):
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ssa_risk.console.cli", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == FULL_DISK
+
+
+def test_output_write_failure_is_one_line_and_exit_2(run_cli, monkeypatch):
+    real_echo = click.echo
+
+    def echo(message: object = None, nl: bool = True, err: bool = False) -> None:
+        if not err:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_echo(message, nl=nl, err=err)
+
+    monkeypatch.setattr(click, "echo", echo)
+    result = run_cli("rules", "list")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == FULL_DISK

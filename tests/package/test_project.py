@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.paths import bundled_root, display_path
+from ssa_risk.base.paths import bundled_root, display_path, terminal_path
 from ssa_risk.base.project import bundled_project, find_project
 from tests.helpers import (
     DEFAULT_PROFILES,
@@ -206,3 +206,41 @@ def test_empty_profiles_folder_is_an_input_error_not_silence(run_cli, tmp_path):
         result = run_cli(*args)
         assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)
     assert not (tmp_path / "reports").exists()
+
+
+def test_terminal_path_is_relative_to_the_working_folder_else_absolute(tmp_path, monkeypatch):
+    _project(tmp_path, "")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert terminal_path(tmp_path / "sub" / "reports" / "a.md") == "reports/a.md"
+    assert terminal_path(Path("reports/a.md")) == "reports/a.md"
+    assert terminal_path(tmp_path / "profiles" / "a.yaml") == str(tmp_path / "profiles/a.yaml")
+    # Reports and problems stay relative to the project root, whatever the working folder.
+    assert display_path(Path("reports/a.md")) == "sub/reports/a.md"
+
+
+def test_paths_printed_in_a_project_sub_folder_work_from_there(run_cli, tmp_path, monkeypatch):
+    _project(tmp_path, "")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    created = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
+    target = tmp_path / "profiles" / "mali" / "2024-06.yaml"
+    assert created.exit_code == 0, created.stderr
+    assert created.stdout == f"wrote {target}; check it with: ssa-risk validate {target}\n"
+    # The comment in the file names it from the project root, wherever it was written from.
+    assert "#   ssa-risk validate profiles/mali/2024-06.yaml\n" in target.read_text("utf-8")
+    again = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
+    assert again.exit_code == 2
+    assert again.stderr == (
+        f"{target}: already exists — choose another --as-of or -o, or remove the file first\n"
+    )
+    assert run_cli("validate", str(target)).stdout == "profiles/mali/2024-06.yaml: valid\n"
+    shutil.copytree(TUNISIA_2020.parent, tmp_path / "sub" / "tunisia")
+    assessed = run_cli("assess", "tunisia/2020.yaml")
+    assert assessed.exit_code == 0, assessed.stderr
+    assert assessed.stdout == (
+        "Tunisia 2020-07: high risk — conditions required (25 findings) → reports/tunisia-2020.md\n"
+    )
+    # The report names the profile from the project root, as it would from anywhere in it.
+    report = (tmp_path / "sub" / "reports" / "tunisia-2020.md").read_text("utf-8")
+    assert "(sub/tunisia/2020.yaml:22)" in report

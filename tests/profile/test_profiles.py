@@ -324,6 +324,95 @@ def test_validate_all_bundled_profiles_exits_0(run_cli):
     assert result.stdout.count(": valid\n") == 4
 
 
+def _two_countries(root: Path) -> Path:
+    """A profiles folder: Tunisia's four snapshots, and one of Mali."""
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", root / "profiles" / "tunisia")
+    (root / "profiles" / "mali").mkdir()
+    mali = (root / "profiles" / "tunisia" / "2010.yaml").read_text(encoding="utf-8")
+    mali = mali.replace("country: Tunisia", "country: Mali").replace("iso3: TUN", "iso3: MLI")
+    (root / "profiles" / "mali" / "2010.yaml").write_text(mali, encoding="utf-8")
+    return root / "profiles"
+
+
+def test_validate_a_profiles_folder_checks_every_country_folder_in_it(run_cli, tmp_path):
+    _two_countries(tmp_path)
+    result = run_cli("validate", "profiles")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines() == [
+        "profiles/mali/2010.yaml: valid",
+        *(f"profiles/tunisia/{year}.yaml: valid" for year in (2010, 2013, 2016, 2020)),
+    ]
+
+
+def test_validate_a_folder_finds_snapshots_of_another_country_as_assess_does(run_cli, tmp_path):
+    profiles = _two_countries(tmp_path)
+    shutil.copy(profiles / "mali" / "2010.yaml", profiles / "tunisia" / "2011.yaml")
+    (profiles / "tunisia" / "2020.yaml").write_text("- a list\n", encoding="utf-8")
+    mixed = (
+        "profiles/tunisia/2011.yaml: is a snapshot of Mali, but profiles/tunisia/2010.yaml is of "
+        "Tunisia — keep one country's snapshots per folder"
+    )
+    result = run_cli("validate", "profiles/tunisia")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "profiles/tunisia/2010.yaml: valid",
+        mixed,
+        "profiles/tunisia/2013.yaml: valid",
+        "profiles/tunisia/2016.yaml: valid",
+        "profiles/tunisia/2020.yaml:1:1: a profile must be a mapping of fields, but this file "
+        "holds a list — start the file with 'schema_version: 1' and the profile's fields",
+        "2 problem(s) in 2 of 5 profile(s)",
+    ]
+    (profiles / "tunisia" / "2020.yaml").unlink()
+    assessed = run_cli("assess", "profiles/tunisia")
+    assert assessed.exit_code == 2
+    assert assessed.stderr == mixed + "\n"
+
+
+def test_validate_a_folder_without_snapshots_is_one_problem(run_cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("validate", "empty")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "empty: no .yaml snapshots in this folder, nor in a country folder inside it — name a "
+        "country folder of profiles, e.g. profiles/tunisia",
+        "1 problem(s) in 1 of 1 profile(s)",
+    ]
+
+
+def test_assess_a_profiles_folder_gives_one_timeline_per_country(run_cli, tmp_path):
+    _two_countries(tmp_path)
+    result = run_cli("assess", "profiles")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Mali 2010-12 to 2010-12 (1 snapshot): high risk — conditions required → "
+        "reports/mali-timeline.md",
+        "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required → "
+        "reports/tunisia-timeline.md",
+    ]
+
+
+RULE_FILE = "is a rule file, not a profile — check it with 'ssa-risk rules lint'"
+
+
+def test_a_rule_file_named_as_a_profile_is_one_line(run_in_checkout):
+    names = ("rules/civil_military.yaml", "rules/scoring.yaml", "rules/references.yaml")
+    result = run_in_checkout("validate", *names)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        *(f"{name}: {RULE_FILE}" for name in names),
+        "3 problem(s) in 3 of 3 profile(s)",
+    ]
+    for args in (
+        ("diff", "profiles/tunisia/2020.yaml", "rules/scoring.yaml"),
+        ("explain", "rules/civil_military.yaml"),
+    ):
+        refused = run_in_checkout(*args)
+        assert refused.exit_code == 2
+        assert refused.stdout == ""
+        assert refused.stderr == f"{args[-1]}: {RULE_FILE}\n"
+
+
 def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_path):
     result = run_cli(
         "new-profile",
@@ -368,19 +457,36 @@ def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_pa
     [
         (
             ["--as-of", "June", "--iso3", "TST"],
-            "--as-of: 'June' is not a month — write it as YYYY-MM, e.g. 2024-06\n",
+            "--as-of: 'June' is not a month or a date — write it as YYYY-MM or YYYY-MM-DD, "
+            "e.g. 2024-06\n",
+        ),
+        (
+            ["--as-of", "2024-02-30", "--iso3", "TST"],
+            "--as-of: '2024-02-30' is not a month or a date — write it as YYYY-MM or "
+            "YYYY-MM-DD, e.g. 2024-06\n",
         ),
         (
             ["--as-of", "2024-06", "--iso3", "TS"],
             "--iso3: 'TS' is not a three-letter code — e.g. TUN for Tunisia\n",
         ),
     ],
-    ids=["as-of", "iso3"],
+    ids=["as-of", "as-of-no-such-day", "iso3"],
 )
 def test_new_profile_bad_options(run_cli, args, message):
     result = run_cli("new-profile", "Testland", *args)
     assert result.exit_code == 2
     assert result.stderr == message
+
+
+def test_new_profile_takes_a_day_as_the_schema_does(run_cli, tmp_path):
+    result = run_cli("new-profile", "Mali", "--as-of", "2024-06-15", "--iso3", "MLI")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "wrote profiles/mali/2024-06-15.yaml; "
+        "check it with: ssa-risk validate profiles/mali/2024-06-15.yaml\n"
+    )
+    assert 'as_of: "2024-06-15"\n' in (tmp_path / "profiles/mali/2024-06-15.yaml").read_text()
+    assert run_cli("validate", "profiles/mali/2024-06-15.yaml").exit_code == 0
 
 
 def test_skeleton_in_the_checkout_names_its_schema_relative_to_the_new_file():

@@ -56,8 +56,8 @@ def test_folder_without_snapshots_is_a_user_error(run_cli, tmp_path):
     result = run_cli("assess", "empty")
     assert result.exit_code == 2
     assert result.stderr == (
-        "empty: no .yaml snapshots in this folder"
-        " — name a folder of profiles, e.g. profiles/tunisia\n"
+        "empty: no .yaml snapshots in this folder, nor in a country folder inside it"
+        " — name a country folder of profiles, e.g. profiles/tunisia\n"
     )
 
 

@@ -122,6 +122,17 @@ def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
     assert explained.stdout.startswith("LEV-95 fired: Any signal at all\nMatched:\n  signal ")
 
 
+def test_rule_ids_match_in_any_case(run_cli):
+    shown = run_cli("rules", "show", "cmr-02")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith("CMR-02: Public support for military rule")
+    explained = run_cli("explain", str(TUNISIA_2020), "--rule", "cmr-02")
+    assert explained.exit_code == 0, explained.stderr
+    assert explained.stdout.startswith(
+        "CMR-02 fired: Public support for military rule alongside an elevated military\n"
+    )
+
+
 def test_rules_show_unknown_id_suggests(run_cli):
     result = run_cli("rules", "show", "cmr-4")
     assert result.exit_code == 2
