@@ -42,7 +42,8 @@ class Group(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "ssa-risk"
-            click.echo(f"{command}: {exc.format_message()} — see '{command} --help'", err=True)
+            message = exc.format_message().rstrip(".")  # click ends its sentences with '.'
+            click.echo(f"{command}: {message} — see '{command} --help'", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
             exc.show()

@@ -173,8 +173,16 @@ def test_unknown_option_value_exits_2(run_cli):
     result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
     assert result.exit_code == 2
     assert result.stderr == (
-        "ssa-risk assess: Invalid value for '--format': 'pdf' is not one of 'md', 'html', 'json'."
+        "ssa-risk assess: Invalid value for '--format': 'pdf' is not one of 'md', 'html', 'json'"
         " — see 'ssa-risk assess --help'\n"
+    )
+
+
+def test_missing_argument_is_one_sentence(run_cli):
+    result = run_cli("validate")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "ssa-risk validate: Missing argument 'PROFILES...' — see 'ssa-risk validate --help'\n",
     )
 
 
