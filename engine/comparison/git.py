@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import sys
 import tempfile
@@ -101,18 +102,23 @@ def _folders_next_to(path: Path) -> list[str]:
     return [name if parent == Path() else (parent / name).as_posix() for name in names]
 
 
-def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> list[str]:
-    """Write the .yaml files of folder `path` at `rev` into `target`; their names."""
-    label = f"{rev}:{path}"
+def _export_yaml(
+    spec: str,
+    rev: str,
+    path: str,
+    repo: Path,
+    target: Path,
+    fix: str = "name the rules folder as it was in that revision, e.g. REV:rules",
+) -> list[str]:
+    """Write the .yaml files of folder `path` ("" for the top of the repository) at `rev`
+    into `target`; their names."""
+    prefix = f"{rev}:{path}/" if path else f"{rev}:"
     # --full-tree: from a sub-folder, ls-tree would otherwise list only names under it;
     # -z: names exactly as stored (not quoted, whatever their characters); -l: blob sizes.
+    # `REV:` (an empty path) is the top-level tree.
     listing = _git(repo, "ls-tree", "--full-tree", "-z", "-l", f"{rev}:{path}")
     if listing.returncode != 0:
-        raise _fail(
-            spec,
-            f"'{path}' is not a folder in revision {rev}",
-            "name the rules folder as it was in that revision, e.g. REV:rules",
-        )
+        raise _fail(spec, f"'{path}' is not a folder in revision {rev}", fix)
     blobs = []
     problems = []
     for entry in listing.stdout.split(b"\0"):
@@ -125,7 +131,7 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
         if size > MAX_BYTES:
             problems.append(
                 Problem(
-                    f"{label}/{name}",
+                    f"{prefix}{name}",
                     None,
                     None,
                     f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
@@ -139,9 +145,30 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
     for name, sha in blobs:
         shown = _git(repo, "cat-file", "blob", sha)
         if shown.returncode != 0:
-            raise _fail(f"{label}/{name}", "cannot be read from git", "check the repository")
+            raise _fail(f"{prefix}{name}", "cannot be read from git", "check the repository")
         (target / name).write_bytes(shown.stdout)
     return [name for name, _ in blobs]
+
+
+def _top_path(spec: str, path: str, repo: Path) -> str:
+    """`path` of `REV:path` from the top of the repository ("" for the top itself).
+
+    As with git, a path starting with ./ or ../ is relative to the working folder; any other
+    is relative to the top.
+    """
+    if path not in (".", "..") and not path.startswith(("./", "../")):
+        return path.strip("/")
+    where = _git(repo, "rev-parse", "--show-prefix")
+    prefix = os.fsdecode(where.stdout.strip()) if where.returncode == 0 else ""
+    joined = posixpath.normpath(posixpath.join(prefix, path))
+    if joined == ".." or joined.startswith("../"):
+        raise _fail(
+            spec,
+            f"'{path}' leads outside the repository",
+            "name a path inside it, from its top (e.g. REV:profiles/x/2020.yaml) or from here"
+            " with ./",
+        )
+    return "" if joined == "." else joined
 
 
 def project_revision(spec: str, rules: Path, repo: Path) -> str:
@@ -168,8 +195,8 @@ def export_rules(spec: str, repo: Path, target: Path, option: str | None = None)
 
     `option` names the command-line option `spec` was given with, for messages."""
     rev, _, path = spec.partition(":")
-    path = path.strip("/") or DEFAULT_RULES_PATH
     _check_revision(spec, rev, repo, option=option)
+    path = _top_path(spec, path, repo) if path.strip("/") else DEFAULT_RULES_PATH
     if not _export_yaml(spec, rev, path, repo, target):
         raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
     return f"{rev}:{path}"
@@ -179,7 +206,7 @@ def _file_at(spec: str, repo: Path, what: str) -> tuple[str, str]:
     """(REV, path) of `spec` (`REV:path`), checked to name a file at that revision."""
     rev, _, path = spec.partition(":")
     _check_revision(spec, rev, repo, f"a {what}")
-    path = path.strip("/")
+    path = _top_path(spec, path, repo)
     kind = _git(repo, "cat-file", "-t", f"{rev}:{path}") if path else None
     if kind is None or kind.returncode != 0 or kind.stdout.strip() != b"blob":
         raise _fail(
@@ -200,7 +227,14 @@ def export_profile(spec: str, repo: Path, target: Path) -> tuple[Path, Callable[
         raise _fail(
             spec, "is not a profile (.yaml) file", "name a profile, e.g. REV:profiles/x/2020.yaml"
         )
-    _export_yaml(spec, rev, folder or ".", repo, target)
+    _export_yaml(
+        spec,
+        rev,
+        folder,
+        repo,
+        target,
+        f"name the profile as it was in that revision (see 'git ls-tree -r --name-only {rev}')",
+    )
     prefix = f"{rev}:{folder}/" if folder else f"{rev}:"
     return target / name, lambda copy: prefix + copy.name
 

@@ -373,3 +373,59 @@ def test_mistyped_rules_folder_is_named_as_written(run_cli, repo):
     result = run_cli("impact", "tunisia", "--before", "v1")
     assert result.exit_code == 0, result.stderr
     assert "v1:rules" in result.stdout
+
+
+def _commit_all(root: Path) -> None:
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_rev_path_of_a_profile_at_the_top_of_the_repository(run_cli, tmp_path, monkeypatch):
+    root = tmp_path / "snapshots"
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", root)
+    _commit_all(root)
+    monkeypatch.chdir(root)
+    diff = _json(run_cli("diff", "HEAD:2016.yaml", "HEAD:2020.yaml", "--format", "json"))
+    assert diff["before"].startswith("HEAD:2016.yaml under ")
+    assert diff["after"].startswith("HEAD:2020.yaml under ")
+    assert diff["as_of"] == ["2016-12", "2020-07"]
+
+
+def test_dot_slash_is_relative_to_the_working_folder_as_in_git(run_cli, repo, monkeypatch):
+    edit_file(repo / "tunisia/2016.yaml", "status: stalled", "status: progressing")
+    monkeypatch.chdir(repo / "tunisia")
+    diff = _json(run_cli("diff", "HEAD:./2016.yaml", "2016.yaml", "--format", "json"))
+    assert diff["before"].startswith("HEAD:tunisia/2016.yaml under ")
+    assert diff["profile_changes"] == ["reform.status: stalled → progressing (2016.yaml:33)"]
+    rules = _json(
+        run_cli(
+            "diff", "2016.yaml", "2016.yaml", "--rules-before", "v1:../rules",
+            "--rules-after", "../rules", "--format", "json",
+        )
+    )  # fmt: skip
+    assert rules["before"] == "2016.yaml under v1:rules"
+
+
+@pytest.mark.parametrize(
+    ("before", "message"),
+    [
+        (
+            "HEAD:./2099.yaml",
+            "HEAD:./2099.yaml: 'tunisia/2099.yaml' is not a file in revision HEAD"
+            " — name the profile as it was in that revision"
+            " (see 'git ls-tree -r --name-only HEAD')\n",
+        ),
+        (
+            "HEAD:../../x.yaml",
+            "HEAD:../../x.yaml: '../../x.yaml' leads outside the repository"
+            " — name a path inside it, from its top (e.g. REV:profiles/x/2020.yaml)"
+            " or from here with ./\n",
+        ),
+    ],
+    ids=["missing", "outside"],
+)
+def test_dot_slash_mistakes_are_one_line(run_cli, repo, monkeypatch, before, message):
+    monkeypatch.chdir(repo / "tunisia")
+    result = run_cli("diff", before, "2020.yaml")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
