@@ -14,6 +14,8 @@ from pathlib import Path
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.interrupts import cleanup_on_signals
+from ssa_risk.base.paths import PROJECT_FILE
+from ssa_risk.base.project import Project
 from ssa_risk.base.source import MAX_BYTES
 from ssa_risk.base.suggest import did_you_mean
 
@@ -171,12 +173,14 @@ def _top_path(spec: str, path: str, repo: Path) -> str:
     return "" if joined == "." else joined
 
 
-def project_revision(spec: str, rules: Path, repo: Path) -> str:
+def project_revision(spec: str, found: Project, repo: Path, option: str, counterpart: str) -> str:
     """A bare revision (`main`, `v1.0`) names the project's own rules folder at that revision.
 
-    `REV:path`, a folder that exists, rules outside the repository, and a word that is no
-    revision (a mistyped folder, reported as the user wrote it) are left as given (a bare
-    revision then means `REV:rules`).
+    `REV:path`, a folder that exists, a word that is no revision (a mistyped folder, reported
+    as the user wrote it), and anything outside a repository are left as given. A bare
+    revision when the project's rules (the bundled ones, without a project file naming them)
+    are outside the repository is refused: no folder of the repository is theirs to read at
+    that revision. `option` gave `spec`; `counterpart` is the other side's, for the fix.
     """
     if ":" in spec or not spec.strip() or _exists(Path(spec)):
         return spec
@@ -184,9 +188,25 @@ def project_revision(spec: str, rules: Path, repo: Path) -> str:
     if top.returncode != 0 or not _is_revision(spec, repo):
         return spec
     try:
-        inside = rules.resolve().relative_to(Path(top.stdout.decode().strip()).resolve())
-    except (ValueError, OSError):
-        return spec
+        inside = found.rules.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+    except (ValueError, OSError, RuntimeError):
+        if "rules" in found.named:
+            which = f"those {PROJECT_FILE} names"
+            instead = f"name a rules folder inside the repository in {PROJECT_FILE}"
+        else:
+            which = "the bundled ones"
+            instead = (
+                f"add an {PROJECT_FILE} naming your rules folder"
+                if found.file is None
+                else f"name your rules folder in {PROJECT_FILE} (e.g. {DEFAULT_RULES_PATH} ="
+                f' "{DEFAULT_RULES_PATH}")'
+            )
+        raise _fail(
+            option,
+            f"'{spec}' names a revision, but the rules in use are {which}, outside this repository",
+            f"write {option} {spec}:{DEFAULT_RULES_PATH} {counterpart} {DEFAULT_RULES_PATH},"
+            f" or {instead}",
+        ) from None
     return f"{spec}:{inside.as_posix()}"
 
 

@@ -43,7 +43,7 @@ def test_a_profile_value_and_a_rule_threshold_both_reported(run_cli, repo):
     diff = _json(
         run_cli(
             "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
     change = _change(diff, "CMR-02")
@@ -86,7 +86,7 @@ def test_both_causes_in_markdown(run_cli, repo):
     )
     result = run_cli(
         "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-        "--rules-before", "v1", "--rules-after", "rules",
+        "--rules-before", "v1:rules", "--rules-after", "rules",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert (
@@ -313,7 +313,7 @@ def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(
     diff = _json(
         run_cli(
             "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
     assert diff["changes"] == [] and diff["profile_changes"] == []
@@ -324,7 +324,7 @@ def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(
     as_it_was = _json(
         run_cli(
             "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
     assert as_it_was["notes"] == []
@@ -428,4 +428,53 @@ def test_dot_slash_is_relative_to_the_working_folder_as_in_git(run_cli, repo, mo
 def test_dot_slash_mistakes_are_one_line(run_cli, repo, monkeypatch, before, message):
     monkeypatch.chdir(repo / "tunisia")
     result = run_cli("diff", before, "2020.yaml")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+_NO_BARE = "names a revision, but the rules in use are"
+
+
+@pytest.mark.parametrize(
+    ("toml", "args", "message"),
+    [
+        (
+            None,
+            ["impact", "tunisia", "--before", "HEAD"],
+            f"--before: 'HEAD' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --before HEAD:rules --after rules,"
+            " or add an ssa-risk.toml naming your rules folder\n",
+        ),
+        (
+            None,
+            ["diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v1"],
+            f"--rules-before: 'v1' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --rules-before v1:rules --rules-after rules,"
+            " or add an ssa-risk.toml naming your rules folder\n",
+        ),
+        (
+            'profiles = "tunisia"\n',
+            ["impact", "tunisia", "--after", "v1", "--before", "rules"],
+            f"--after: 'v1' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --after v1:rules --before rules,"
+            ' or name your rules folder in ssa-risk.toml (e.g. rules = "rules")\n',
+        ),
+        (
+            'rules = "../elsewhere"\n',
+            ["impact", "tunisia", "--before", "v1"],
+            f"--before: 'v1' {_NO_BARE} those ssa-risk.toml names, outside this repository"
+            " — write --before v1:rules --after rules,"
+            " or name a rules folder inside the repository in ssa-risk.toml\n",
+        ),
+    ],
+    ids=["impact-bundled", "diff-bundled", "project-file-without-rules", "rules-elsewhere"],
+)
+def test_a_bare_revision_is_refused_when_the_rules_are_outside_the_repository(
+    run_cli, repo, toml, args, message
+):
+    # Without it, `--before HEAD` compared HEAD:rules with the bundled rules, two unrelated
+    # rule sets, and reported whatever differed between them.
+    if toml is not None:
+        shutil.copytree(DEFAULT_RULES, repo.parent / "elsewhere")
+        (repo / "ssa-risk.toml").write_text(toml, encoding="utf-8")
+    result = run_cli(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
