@@ -7,7 +7,7 @@ import posixpath
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -276,19 +276,21 @@ def read_at_revision(spec: str, repo: Path, limit: int) -> tuple[bytes, str]:
     return shown.stdout, label
 
 
-def changed_since(rev: str, profile: Path, repo: Path) -> str | None:
-    """`REV:path` of a profile whose folder (its snapshots) in the working tree is not as it
-    was at `rev`; None when it is the same, or git cannot tell (not in the repository)."""
+def changed_since(rev: str, profile: Path, chain: Sequence[Path], repo: Path) -> str | None:
+    """`REV:path` of `profile` when it, or a snapshot of the `chain` it extends, is in the
+    working tree not as it was at `rev`; None when they are the same, or git cannot tell (not
+    in the repository). Other files of its folder do not count: the profile does not read
+    them."""
     top = _git(repo, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         return None
+    root = Path(os.fsdecode(top.stdout.strip())).resolve()
     try:
-        relative = profile.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+        relative = [p.resolve().relative_to(root).as_posix() for p in (profile, *chain)]
     except (OSError, ValueError, RuntimeError):
         return None
-    folder = relative.parent.as_posix()
-    same = _git(repo, "diff", "--quiet", rev, "--", f":(top){folder}")
-    return f"{rev}:{relative.as_posix()}" if same.returncode == 1 else None
+    same = _git(repo, "diff", "--quiet", rev, "--", *(f":(top,literal){p}" for p in relative))
+    return f"{rev}:{relative[0]}" if same.returncode == 1 else None
 
 
 class RulesSource:

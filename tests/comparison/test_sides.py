@@ -478,3 +478,25 @@ def test_a_bare_revision_is_refused_when_the_rules_are_outside_the_repository(
         (repo / "ssa-risk.toml").write_text(toml, encoding="utf-8")
     result = run_cli(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def _notes_of_working_copy(run_cli, profile: str) -> list[str]:
+    diff = _json(
+        run_cli(
+            "diff", profile, profile, "--rules-before", "v1:rules", "--rules-after", "rules",
+            "--format", "json",
+        )
+    )  # fmt: skip
+    notes: list[str] = diff["notes"]
+    return notes
+
+
+def test_the_working_copy_note_looks_only_at_the_profile_and_what_it_extends(run_cli, repo):
+    # 2020.yaml extends 2016.yaml (which extends 2013 and 2010); 2016.yaml reads no 2020.yaml.
+    edit_file(repo / "tunisia/2020.yaml", "status: stalled", "status: progressing")
+    assert _notes_of_working_copy(run_cli, "tunisia/2016.yaml") == []
+    edit_file(repo / "tunisia/2010.yaml", "country: Tunisia", "country: Tunisia  # edited")
+    assert _notes_of_working_copy(run_cli, "tunisia/2016.yaml") == [
+        "tunisia/2016.yaml is the working copy, which differs from v1"
+        " (write v1:tunisia/2016.yaml to compare it as it was at v1)"
+    ]
