@@ -206,3 +206,28 @@ def test_empty_profiles_folder_is_an_input_error_not_silence(run_cli, tmp_path):
         result = run_cli(*args)
         assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_folder_that_is_a_file(tmp_path, monkeypatch):
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", tmp_path / "p" / "profiles" / "tunisia")
+    root = _project(
+        tmp_path / "p",
+        'templates = "profiles/tunisia/2020.yaml"\nrules = "profiles/tunisia/2020.yaml"\n',
+    )
+    assert _problems(root, monkeypatch) == [
+        "ssa-risk.toml:1: templates folder 'profiles/tunisia/2020.yaml' is a file, not a folder"
+        " — name the folder that holds the templates (relative to this file)",
+        "ssa-risk.toml:2: rules folder 'profiles/tunisia/2020.yaml' is a file, not a folder"
+        " — name the folder that holds the rule files (relative to this file)",
+    ]
+
+
+def test_a_rules_folder_that_is_no_rule_set_is_one_line(run_cli, tmp_path):
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", tmp_path / "profiles" / "tunisia")
+    _project(tmp_path, 'rules = "profiles"\n')
+    result = run_cli("assess", "profiles/tunisia/2020.yaml")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "profiles: not a rules folder (no scoring.yaml or references.yaml in it)"
+        " — name the folder that holds the rule files\n"
+    )
