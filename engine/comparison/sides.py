@@ -85,7 +85,7 @@ def diff_sides(
         new, new_label, new_hint = _side(after, rules_after, repo, assessor)
     diff = diff_assessments(old, new, (old_label, new_label))
     hints = tuple(dict.fromkeys(h for h in (old_hint, new_hint) if h))
-    return replace(diff, notes=diff.notes + hints) if hints else diff
+    return replace(diff, hints=hints) if hints else diff
 
 
 def _side(

@@ -317,23 +317,37 @@ def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(
         )
     )  # fmt: skip
     assert diff["changes"] == [] and diff["profile_changes"] == []
-    assert diff["notes"] == [
+    assert diff["hints"] == [
         "tunisia/2020.yaml is the working copy, which differs from v1"
         " (write v1:tunisia/2020.yaml to compare it as it was at v1)"
     ]
+    assert diff["notes"] == []  # the working copy is no change between the two sides
+    for form, note in [
+        ("md", "\n\nNote: tunisia/2020.yaml is the working copy, which differs from v1"),
+        ("html", "<p>Note: tunisia/2020.yaml is the working copy, which differs from v1"),
+    ]:
+        shown = run_cli(
+            "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", form,
+        )  # fmt: skip
+        assert shown.exit_code == 0, shown.stderr
+        assert note + " (write v1:tunisia/2020.yaml to compare it as it was at v1).\n" in (
+            shown.stdout.replace("</p>", "\n")
+        )
+        assert "Also changed" not in shown.stdout
     as_it_was = _json(
         run_cli(
             "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
             "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
-    assert as_it_was["notes"] == []
+    assert as_it_was["hints"] == []
     assert [c["rule_id"] for c in as_it_was["changes"]] == ["CMR-02"]
 
 
 def test_no_note_when_the_working_copy_is_as_it_was(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json")
-    assert json.loads(result.stdout)["notes"] == []
+    assert json.loads(result.stdout)["hints"] == []
 
 
 def test_a_bare_revision_names_the_project_rules_folder_at_that_revision(
@@ -487,7 +501,7 @@ def _notes_of_working_copy(run_cli, profile: str) -> list[str]:
             "--format", "json",
         )
     )  # fmt: skip
-    notes: list[str] = diff["notes"]
+    notes: list[str] = diff["hints"]
     return notes
 
 
