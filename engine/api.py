@@ -262,15 +262,15 @@ def diff(
     """
     found, repo = project(), Path.cwd()
 
-    def rules(spec: str | None, option: str) -> Rules:
+    def rules(spec: str | None, option: str, counterpart: str) -> Rules:
         chosen = str(found.rules) if spec is None else spec
-        return Rules(project_revision(chosen, found.rules, repo), option)
+        return Rules(project_revision(chosen, found, repo, option, counterpart), option)
 
     return diff_sides(
         before,
         after,
-        rules(rules_before, "--rules-before"),
-        rules(rules_after, "--rules-after"),
+        rules(rules_before, "--rules-before", "--rules-after"),
+        rules(rules_after, "--rules-after", "--rules-before"),
         templates or found.templates,
         repo,
         verify,
@@ -288,10 +288,11 @@ def impact_of(
     project's rules folder at that revision) against the new (default: the project's) over
     `paths` (default: every profile of the project)."""
     found, repo = project(), Path.cwd()
+    chosen = str(found.rules) if after is None else after
     return impact_of_rules(
         profile_paths(paths),
-        project_revision(before, found.rules, repo),
-        project_revision(str(found.rules) if after is None else after, found.rules, repo),
+        project_revision(before, found, repo, "--before", "--after"),
+        project_revision(chosen, found, repo, "--after", "--before"),
         templates or found.templates,
         repo,
         verify,

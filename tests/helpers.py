@@ -27,7 +27,7 @@ SAME_PROFILE_V1_VS_NOW = (
     "tunisia/2020.yaml",
     "tunisia/2020.yaml",
     "--rules-before",
-    "v1",
+    "v1:rules",
     "--rules-after",
     "rules",
 )

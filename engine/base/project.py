@@ -14,7 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.base.files import is_folder, read_utf8
+from ssa_risk.base.files import is_folder, is_regular_file, read_utf8
 from ssa_risk.base.paths import PROJECT_FILE, bundled_root, display_path, project_root
 from ssa_risk.base.suggest import did_you_mean
 
@@ -22,6 +22,7 @@ from ssa_risk.base.suggest import did_you_mean
 SCHEMA_DIR = Path(str(files("ssa_risk").joinpath("schemas")))
 
 FOLDERS = ("profiles", "rules", "templates")
+_HOLDS = {"profiles": "the profiles", "rules": "the rule files", "templates": "the templates"}
 PROJECT_MAX_BYTES = 64 * 1024
 _EXAMPLE = 'rules = "rules"'
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
@@ -99,15 +100,17 @@ def read_project(file: Path) -> Project:
             continue
         folder = file.parent / value
         if not is_folder(folder, display_path(folder)):
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    None,
+            if is_regular_file(folder):
+                problem = (
+                    f"{key} folder '{value}' is a file, not a folder",
+                    f"name the folder that holds {_HOLDS[key]} (relative to this file)",
+                )
+            else:
+                problem = (
                     f"{key} folder '{value}' not found next to {PROJECT_FILE}",
                     "create it, or correct the path (it is relative to this file)",
                 )
-            )
+            problems.append(Problem(shown, line, None, *problem))
             continue
         folders[key] = folder
     if problems:

@@ -59,6 +59,9 @@ class Diff:
     rule_changes: tuple[RuleChange, ...] = ()
     profile_changes: tuple[str, ...] = ()  # every profile value changed: "path: old → new (at)"
     notes: tuple[str, ...] = ()  # changes outside findings, rules and profile
+    # How a side was read, not a change: e.g. a working copy that differs from the revision
+    # its rules come from.
+    hints: tuple[str, ...] = ()
 
     @property
     def lenses(self) -> tuple[tuple[str, str, str], ...]:

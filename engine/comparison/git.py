@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.interrupts import cleanup_on_signals
+from ssa_risk.base.paths import PROJECT_FILE
+from ssa_risk.base.project import Project
 from ssa_risk.base.source import MAX_BYTES
 from ssa_risk.base.suggest import did_you_mean
 
@@ -101,18 +104,23 @@ def _folders_next_to(path: Path) -> list[str]:
     return [name if parent == Path() else (parent / name).as_posix() for name in names]
 
 
-def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> list[str]:
-    """Write the .yaml files of folder `path` at `rev` into `target`; their names."""
-    label = f"{rev}:{path}"
+def _export_yaml(
+    spec: str,
+    rev: str,
+    path: str,
+    repo: Path,
+    target: Path,
+    fix: str = "name the rules folder as it was in that revision, e.g. REV:rules",
+) -> list[str]:
+    """Write the .yaml files of folder `path` ("" for the top of the repository) at `rev`
+    into `target`; their names."""
+    prefix = f"{rev}:{path}/" if path else f"{rev}:"
     # --full-tree: from a sub-folder, ls-tree would otherwise list only names under it;
     # -z: names exactly as stored (not quoted, whatever their characters); -l: blob sizes.
+    # `REV:` (an empty path) is the top-level tree.
     listing = _git(repo, "ls-tree", "--full-tree", "-z", "-l", f"{rev}:{path}")
     if listing.returncode != 0:
-        raise _fail(
-            spec,
-            f"'{path}' is not a folder in revision {rev}",
-            "name the rules folder as it was in that revision, e.g. REV:rules",
-        )
+        raise _fail(spec, f"'{path}' is not a folder in revision {rev}", fix)
     blobs = []
     problems = []
     for entry in listing.stdout.split(b"\0"):
@@ -125,7 +133,7 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
         if size > MAX_BYTES:
             problems.append(
                 Problem(
-                    f"{label}/{name}",
+                    f"{prefix}{name}",
                     None,
                     None,
                     f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
@@ -139,17 +147,40 @@ def _export_yaml(spec: str, rev: str, path: str, repo: Path, target: Path) -> li
     for name, sha in blobs:
         shown = _git(repo, "cat-file", "blob", sha)
         if shown.returncode != 0:
-            raise _fail(f"{label}/{name}", "cannot be read from git", "check the repository")
+            raise _fail(f"{prefix}{name}", "cannot be read from git", "check the repository")
         (target / name).write_bytes(shown.stdout)
     return [name for name, _ in blobs]
 
 
-def project_revision(spec: str, rules: Path, repo: Path) -> str:
+def _top_path(spec: str, path: str, repo: Path) -> str:
+    """`path` of `REV:path` from the top of the repository ("" for the top itself).
+
+    As with git, a path starting with ./ or ../ is relative to the working folder; any other
+    is relative to the top.
+    """
+    if path not in (".", "..") and not path.startswith(("./", "../")):
+        return path.strip("/")
+    where = _git(repo, "rev-parse", "--show-prefix")
+    prefix = os.fsdecode(where.stdout.strip()) if where.returncode == 0 else ""
+    joined = posixpath.normpath(posixpath.join(prefix, path))
+    if joined == ".." or joined.startswith("../"):
+        raise _fail(
+            spec,
+            f"'{path}' leads outside the repository",
+            "name a path inside it, from its top (e.g. REV:profiles/x/2020.yaml) or from here"
+            " with ./",
+        )
+    return "" if joined == "." else joined
+
+
+def project_revision(spec: str, found: Project, repo: Path, option: str, counterpart: str) -> str:
     """A bare revision (`main`, `v1.0`) names the project's own rules folder at that revision.
 
-    `REV:path`, a folder that exists, rules outside the repository, and a word that is no
-    revision (a mistyped folder, reported as the user wrote it) are left as given (a bare
-    revision then means `REV:rules`).
+    `REV:path`, a folder that exists, a word that is no revision (a mistyped folder, reported
+    as the user wrote it), and anything outside a repository are left as given. A bare
+    revision when the project's rules (the bundled ones, without a project file naming them)
+    are outside the repository is refused: no folder of the repository is theirs to read at
+    that revision. `option` gave `spec`; `counterpart` is the other side's, for the fix.
     """
     if ":" in spec or not spec.strip() or _exists(Path(spec)):
         return spec
@@ -157,9 +188,25 @@ def project_revision(spec: str, rules: Path, repo: Path) -> str:
     if top.returncode != 0 or not _is_revision(spec, repo):
         return spec
     try:
-        inside = rules.resolve().relative_to(Path(top.stdout.decode().strip()).resolve())
-    except (ValueError, OSError):
-        return spec
+        inside = found.rules.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+    except (ValueError, OSError, RuntimeError):
+        if "rules" in found.named:
+            which = f"those {PROJECT_FILE} names"
+            instead = f"name a rules folder inside the repository in {PROJECT_FILE}"
+        else:
+            which = "the bundled ones"
+            instead = (
+                f"add an {PROJECT_FILE} naming your rules folder"
+                if found.file is None
+                else f"name your rules folder in {PROJECT_FILE} (e.g. {DEFAULT_RULES_PATH} ="
+                f' "{DEFAULT_RULES_PATH}")'
+            )
+        raise _fail(
+            option,
+            f"'{spec}' names a revision, but the rules in use are {which}, outside this repository",
+            f"write {option} {spec}:{DEFAULT_RULES_PATH} {counterpart} {DEFAULT_RULES_PATH},"
+            f" or {instead}",
+        ) from None
     return f"{spec}:{inside.as_posix()}"
 
 
@@ -168,8 +215,8 @@ def export_rules(spec: str, repo: Path, target: Path, option: str | None = None)
 
     `option` names the command-line option `spec` was given with, for messages."""
     rev, _, path = spec.partition(":")
-    path = path.strip("/") or DEFAULT_RULES_PATH
     _check_revision(spec, rev, repo, option=option)
+    path = _top_path(spec, path, repo) if path.strip("/") else DEFAULT_RULES_PATH
     if not _export_yaml(spec, rev, path, repo, target):
         raise _fail(spec, f"no rule files in '{path}' at revision {rev}", "name the rules folder")
     return f"{rev}:{path}"
@@ -179,7 +226,7 @@ def _file_at(spec: str, repo: Path, what: str) -> tuple[str, str]:
     """(REV, path) of `spec` (`REV:path`), checked to name a file at that revision."""
     rev, _, path = spec.partition(":")
     _check_revision(spec, rev, repo, f"a {what}")
-    path = path.strip("/")
+    path = _top_path(spec, path, repo)
     kind = _git(repo, "cat-file", "-t", f"{rev}:{path}") if path else None
     if kind is None or kind.returncode != 0 or kind.stdout.strip() != b"blob":
         raise _fail(
@@ -200,7 +247,14 @@ def export_profile(spec: str, repo: Path, target: Path) -> tuple[Path, Callable[
         raise _fail(
             spec, "is not a profile (.yaml) file", "name a profile, e.g. REV:profiles/x/2020.yaml"
         )
-    _export_yaml(spec, rev, folder or ".", repo, target)
+    _export_yaml(
+        spec,
+        rev,
+        folder,
+        repo,
+        target,
+        f"name the profile as it was in that revision (see 'git ls-tree -r --name-only {rev}')",
+    )
     prefix = f"{rev}:{folder}/" if folder else f"{rev}:"
     return target / name, lambda copy: prefix + copy.name
 
@@ -222,19 +276,21 @@ def read_at_revision(spec: str, repo: Path, limit: int) -> tuple[bytes, str]:
     return shown.stdout, label
 
 
-def changed_since(rev: str, profile: Path, repo: Path) -> str | None:
-    """`REV:path` of a profile whose folder (its snapshots) in the working tree is not as it
-    was at `rev`; None when it is the same, or git cannot tell (not in the repository)."""
+def changed_since(rev: str, profile: Path, chain: Sequence[Path], repo: Path) -> str | None:
+    """`REV:path` of `profile` when it, or a snapshot of the `chain` it extends, is in the
+    working tree not as it was at `rev`; None when they are the same, or git cannot tell (not
+    in the repository). Other files of its folder do not count: the profile does not read
+    them."""
     top = _git(repo, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         return None
+    root = Path(os.fsdecode(top.stdout.strip())).resolve()
     try:
-        relative = profile.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+        relative = [p.resolve().relative_to(root).as_posix() for p in (profile, *chain)]
     except (OSError, ValueError, RuntimeError):
         return None
-    folder = relative.parent.as_posix()
-    same = _git(repo, "diff", "--quiet", rev, "--", f":(top){folder}")
-    return f"{rev}:{relative.as_posix()}" if same.returncode == 1 else None
+    same = _git(repo, "diff", "--quiet", rev, "--", *(f":(top,literal){p}" for p in relative))
+    return f"{rev}:{relative[0]}" if same.returncode == 1 else None
 
 
 class RulesSource:

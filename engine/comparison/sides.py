@@ -85,7 +85,7 @@ def diff_sides(
         new, new_label, new_hint = _side(after, rules_after, repo, assessor)
     diff = diff_assessments(old, new, (old_label, new_label))
     hints = tuple(dict.fromkeys(h for h in (old_hint, new_hint) if h))
-    return replace(diff, notes=diff.notes + hints) if hints else diff
+    return replace(diff, hints=hints) if hints else diff
 
 
 def _side(
@@ -121,14 +121,19 @@ def _side(
         shown = display_path(Path(spec))
         profile = load_profile(Path(spec), shown)
         if loaded.revision is not None:
-            hint = _working_copy_hint(Path(spec), shown, loaded.revision, repo)
+            hint = _working_copy_hint(Path(spec), profile, shown, loaded.revision, repo)
     return loaded.assessor.assess_profile(profile), f"{shown} under {loaded.shown}", hint
 
 
-def _working_copy_hint(path: Path, shown: str, revision: str, repo: Path) -> str | None:
+def _working_copy_hint(
+    path: Path, profile: Profile, shown: str, revision: str, repo: Path
+) -> str | None:
     """A plain path is the working copy even when its rules come from a revision: say so when
-    the profile's folder is not as it was at that revision, and how to compare it as it was."""
-    at_revision = changed_since(revision, path, repo)
+    the profile, or a snapshot it extends, is not as it was at that revision, and how to
+    compare it as it was."""
+    # The snapshots of a chain are all in the profile's folder (extends: names no folder).
+    chain = [path.parent / Path(label).name for label, _ in profile.doc.texts]
+    at_revision = changed_since(revision, path, chain, repo)
     if at_revision is None:
         return None
     return (

@@ -5,6 +5,7 @@ Every problem in every file is collected in one pass and reported with file:line
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
@@ -38,6 +39,10 @@ __all__ = [
 ]
 
 
+# A rule set's own files: a folder with neither is some other folder, not a broken rule set.
+_OWN_FILES = ("scoring.yaml", "references.yaml")
+
+
 def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     """Load and check every file of a rule set; raise InputError listing all problems.
 
@@ -47,6 +52,19 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     shown = label or display_path(directory)
     if not is_folder(directory, shown):
         raise InputError([Problem(shown, None, None, "rules folder not found", "check the path")])
+    if not any(os.path.lexists(directory / name) for name in _OWN_FILES):
+        # Some other folder (profiles, an empty one): one line, not one per missing file.
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "not a rules folder (no scoring.yaml or references.yaml in it)",
+                    "name the folder that holds the rule files",
+                )
+            ]
+        )
     problems: list[Problem] = []
     files: list[tuple[str, str]] = []
 

@@ -407,7 +407,9 @@ def test_rules_from_git_are_named_by_revision_and_non_ascii_names_are_read(run_c
     from_folder = run_cli(
         "diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "rules"
     )
-    from_git = run_cli("diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v2")
+    from_git = run_cli(
+        "diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v2:rules"
+    )
     assert from_folder.exit_code == from_git.exit_code == 2
     assert from_git.stderr == from_folder.stderr.replace("rules/", "v2:rules/")
     # The unreadable file may be the one that defines the leverage lens: no claim it is missing.
@@ -420,7 +422,7 @@ def test_rules_from_git_are_named_by_revision_and_non_ascii_names_are_read(run_c
 
 @pytest.mark.parametrize("option", ["--before", "--after"])
 def test_an_empty_rules_option_is_refused(run_cli, repo, option):
-    args = {"--before": "v1", "--after": "rules", option: ""}
+    args = {"--before": "v1:rules", "--after": "rules", option: ""}
     result = run_cli("impact", "--before", args["--before"], "--after", args["--after"])
     assert result.exit_code == 2
     assert result.stderr == (
@@ -441,7 +443,7 @@ def test_rules_exported_from_git_are_removed_when_the_run_is_stopped(
 
     monkeypatch.setattr(Assessor, "load", stop)
     with sigterm_raises(), pytest.raises(Stopped):
-        run_cli("impact", "--before", "v1", "tunisia/2020.yaml")
+        run_cli("impact", "--before", "v1:rules", "--after", "rules", "tunisia/2020.yaml")
     assert list(scratch.iterdir()) == []
 
 
@@ -451,10 +453,12 @@ def test_rules_exported_from_git_are_removed_when_the_run_is_stopped(
 def test_impact_reports_every_bad_profile_and_accepts_a_folder(run_cli, repo):
     (repo / "a.yaml").write_text("schema_version: 1\ncountry: [\n", encoding="utf-8")
     (repo / "b.yaml").write_text("schema_version: 1\ncountry: [\n", encoding="utf-8")
-    result = run_cli("impact", "--before", "v1", "a.yaml", "b.yaml")
+    result = run_cli("impact", "--before", "v1:rules", "--after", "rules", "a.yaml", "b.yaml")
     assert result.exit_code == 2
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["a.yaml", "b.yaml"]
-    result = run_cli("impact", "--before", "v1", "tunisia", "--format", "json")
+    result = run_cli(
+        "impact", "--before", "v1:rules", "--after", "rules", "tunisia", "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     assert '"profile": "tunisia/2010.yaml"' in result.stdout
     assert '"profile": "tunisia/2020.yaml"' in result.stdout

@@ -253,7 +253,7 @@ def test_impact_lists_flips_per_profile(run_cli, repo):
     result = run_cli(
         "impact",
         "--before",
-        "v1",
+        "v1:rules",
         "--after",
         "rules",
         *(f"tunisia/{y}.yaml" for y in ("2010", "2013", "2016", "2020")),
@@ -270,7 +270,14 @@ def test_impact_lists_flips_per_profile(run_cli, repo):
         " cause: rule edited"
     ) in lines
     fail = run_cli(
-        "impact", "--before", "v1", "--after", "rules", "tunisia/2020.yaml", "--fail-on", "any"
+        "impact",
+        "--before",
+        "v1:rules",
+        "--after",
+        "rules",
+        "tunisia/2020.yaml",
+        "--fail-on",
+        "any",
     )
     assert fail.exit_code == 3
 
@@ -312,7 +319,7 @@ def test_overall_flip_from_a_scoring_change_counts_as_a_change(run_cli, repo):
     old = "when: {lenses_at_least: high, count_at_least: 3}"
     assert old in text
     path.write_text(text.replace(old, "when: {lenses_at_least: high, count_at_least: 20}"))
-    args = ["impact", "--before", "v1", "--after", "rules", "tunisia/2013.yaml"]
+    args = ["impact", "--before", "v1:rules", "--after", "rules", "tunisia/2013.yaml"]
     result = run_cli(*args, "--fail-on", "any")
     assert result.exit_code == 3
     assert (

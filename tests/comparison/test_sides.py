@@ -43,7 +43,7 @@ def test_a_profile_value_and_a_rule_threshold_both_reported(run_cli, repo):
     diff = _json(
         run_cli(
             "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
     change = _change(diff, "CMR-02")
@@ -86,7 +86,7 @@ def test_both_causes_in_markdown(run_cli, repo):
     )
     result = run_cli(
         "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-        "--rules-before", "v1", "--rules-after", "rules",
+        "--rules-before", "v1:rules", "--rules-after", "rules",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert (
@@ -313,27 +313,41 @@ def test_a_plain_path_is_the_working_copy_whatever_revision_the_rules_come_from(
     diff = _json(
         run_cli(
             "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
     assert diff["changes"] == [] and diff["profile_changes"] == []
-    assert diff["notes"] == [
+    assert diff["hints"] == [
         "tunisia/2020.yaml is the working copy, which differs from v1"
         " (write v1:tunisia/2020.yaml to compare it as it was at v1)"
     ]
+    assert diff["notes"] == []  # the working copy is no change between the two sides
+    for form, note in [
+        ("md", "\n\nNote: tunisia/2020.yaml is the working copy, which differs from v1"),
+        ("html", "<p>Note: tunisia/2020.yaml is the working copy, which differs from v1"),
+    ]:
+        shown = run_cli(
+            "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", form,
+        )  # fmt: skip
+        assert shown.exit_code == 0, shown.stderr
+        assert note + " (write v1:tunisia/2020.yaml to compare it as it was at v1).\n" in (
+            shown.stdout.replace("</p>", "\n")
+        )
+        assert "Also changed" not in shown.stdout
     as_it_was = _json(
         run_cli(
             "diff", "v1:tunisia/2020.yaml", "tunisia/2020.yaml",
-            "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+            "--rules-before", "v1:rules", "--rules-after", "rules", "--format", "json",
         )
     )  # fmt: skip
-    assert as_it_was["notes"] == []
+    assert as_it_was["hints"] == []
     assert [c["rule_id"] for c in as_it_was["changes"]] == ["CMR-02"]
 
 
 def test_no_note_when_the_working_copy_is_as_it_was(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json")
-    assert json.loads(result.stdout)["notes"] == []
+    assert json.loads(result.stdout)["hints"] == []
 
 
 def test_a_bare_revision_names_the_project_rules_folder_at_that_revision(
@@ -373,3 +387,130 @@ def test_mistyped_rules_folder_is_named_as_written(run_cli, repo):
     result = run_cli("impact", "tunisia", "--before", "v1")
     assert result.exit_code == 0, result.stderr
     assert "v1:rules" in result.stdout
+
+
+def _commit_all(root: Path) -> None:
+    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_rev_path_of_a_profile_at_the_top_of_the_repository(run_cli, tmp_path, monkeypatch):
+    root = tmp_path / "snapshots"
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", root)
+    _commit_all(root)
+    monkeypatch.chdir(root)
+    diff = _json(run_cli("diff", "HEAD:2016.yaml", "HEAD:2020.yaml", "--format", "json"))
+    assert diff["before"].startswith("HEAD:2016.yaml under ")
+    assert diff["after"].startswith("HEAD:2020.yaml under ")
+    assert diff["as_of"] == ["2016-12", "2020-07"]
+
+
+def test_dot_slash_is_relative_to_the_working_folder_as_in_git(run_cli, repo, monkeypatch):
+    edit_file(repo / "tunisia/2016.yaml", "status: stalled", "status: progressing")
+    monkeypatch.chdir(repo / "tunisia")
+    diff = _json(run_cli("diff", "HEAD:./2016.yaml", "2016.yaml", "--format", "json"))
+    assert diff["before"].startswith("HEAD:tunisia/2016.yaml under ")
+    assert diff["profile_changes"] == ["reform.status: stalled → progressing (2016.yaml:33)"]
+    rules = _json(
+        run_cli(
+            "diff", "2016.yaml", "2016.yaml", "--rules-before", "v1:../rules",
+            "--rules-after", "../rules", "--format", "json",
+        )
+    )  # fmt: skip
+    assert rules["before"] == "2016.yaml under v1:rules"
+
+
+@pytest.mark.parametrize(
+    ("before", "message"),
+    [
+        (
+            "HEAD:./2099.yaml",
+            "HEAD:./2099.yaml: 'tunisia/2099.yaml' is not a file in revision HEAD"
+            " — name the profile as it was in that revision"
+            " (see 'git ls-tree -r --name-only HEAD')\n",
+        ),
+        (
+            "HEAD:../../x.yaml",
+            "HEAD:../../x.yaml: '../../x.yaml' leads outside the repository"
+            " — name a path inside it, from its top (e.g. REV:profiles/x/2020.yaml)"
+            " or from here with ./\n",
+        ),
+    ],
+    ids=["missing", "outside"],
+)
+def test_dot_slash_mistakes_are_one_line(run_cli, repo, monkeypatch, before, message):
+    monkeypatch.chdir(repo / "tunisia")
+    result = run_cli("diff", before, "2020.yaml")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+_NO_BARE = "names a revision, but the rules in use are"
+
+
+@pytest.mark.parametrize(
+    ("toml", "args", "message"),
+    [
+        (
+            None,
+            ["impact", "tunisia", "--before", "HEAD"],
+            f"--before: 'HEAD' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --before HEAD:rules --after rules,"
+            " or add an ssa-risk.toml naming your rules folder\n",
+        ),
+        (
+            None,
+            ["diff", "tunisia/2020.yaml", "tunisia/2020.yaml", "--rules-before", "v1"],
+            f"--rules-before: 'v1' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --rules-before v1:rules --rules-after rules,"
+            " or add an ssa-risk.toml naming your rules folder\n",
+        ),
+        (
+            'profiles = "tunisia"\n',
+            ["impact", "tunisia", "--after", "v1", "--before", "rules"],
+            f"--after: 'v1' {_NO_BARE} the bundled ones, outside this repository"
+            " — write --after v1:rules --before rules,"
+            ' or name your rules folder in ssa-risk.toml (e.g. rules = "rules")\n',
+        ),
+        (
+            'rules = "../elsewhere"\n',
+            ["impact", "tunisia", "--before", "v1"],
+            f"--before: 'v1' {_NO_BARE} those ssa-risk.toml names, outside this repository"
+            " — write --before v1:rules --after rules,"
+            " or name a rules folder inside the repository in ssa-risk.toml\n",
+        ),
+    ],
+    ids=["impact-bundled", "diff-bundled", "project-file-without-rules", "rules-elsewhere"],
+)
+def test_a_bare_revision_is_refused_when_the_rules_are_outside_the_repository(
+    run_cli, repo, toml, args, message
+):
+    # Without it, `--before HEAD` compared HEAD:rules with the bundled rules, two unrelated
+    # rule sets, and reported whatever differed between them.
+    if toml is not None:
+        shutil.copytree(DEFAULT_RULES, repo.parent / "elsewhere")
+        (repo / "ssa-risk.toml").write_text(toml, encoding="utf-8")
+    result = run_cli(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def _notes_of_working_copy(run_cli, profile: str) -> list[str]:
+    diff = _json(
+        run_cli(
+            "diff", profile, profile, "--rules-before", "v1:rules", "--rules-after", "rules",
+            "--format", "json",
+        )
+    )  # fmt: skip
+    notes: list[str] = diff["hints"]
+    return notes
+
+
+def test_the_working_copy_note_looks_only_at_the_profile_and_what_it_extends(run_cli, repo):
+    # 2020.yaml extends 2016.yaml (which extends 2013 and 2010); 2016.yaml reads no 2020.yaml.
+    edit_file(repo / "tunisia/2020.yaml", "status: stalled", "status: progressing")
+    assert _notes_of_working_copy(run_cli, "tunisia/2016.yaml") == []
+    edit_file(repo / "tunisia/2010.yaml", "country: Tunisia", "country: Tunisia  # edited")
+    assert _notes_of_working_copy(run_cli, "tunisia/2016.yaml") == [
+        "tunisia/2016.yaml is the working copy, which differs from v1"
+        " (write v1:tunisia/2016.yaml to compare it as it was at v1)"
+    ]

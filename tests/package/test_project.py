@@ -244,3 +244,28 @@ def test_paths_printed_in_a_project_sub_folder_work_from_there(run_cli, tmp_path
     # The report names the profile from the project root, as it would from anywhere in it.
     report = (tmp_path / "sub" / "reports" / "tunisia-2020.md").read_text("utf-8")
     assert "(sub/tunisia/2020.yaml:22)" in report
+
+
+def test_a_folder_that_is_a_file(tmp_path, monkeypatch):
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", tmp_path / "p" / "profiles" / "tunisia")
+    root = _project(
+        tmp_path / "p",
+        'templates = "profiles/tunisia/2020.yaml"\nrules = "profiles/tunisia/2020.yaml"\n',
+    )
+    assert _problems(root, monkeypatch) == [
+        "ssa-risk.toml:1: templates folder 'profiles/tunisia/2020.yaml' is a file, not a folder"
+        " — name the folder that holds the templates (relative to this file)",
+        "ssa-risk.toml:2: rules folder 'profiles/tunisia/2020.yaml' is a file, not a folder"
+        " — name the folder that holds the rule files (relative to this file)",
+    ]
+
+
+def test_a_rules_folder_that_is_no_rule_set_is_one_line(run_cli, tmp_path):
+    shutil.copytree(DEFAULT_PROFILES / "tunisia", tmp_path / "profiles" / "tunisia")
+    _project(tmp_path, 'rules = "profiles"\n')
+    result = run_cli("assess", "profiles/tunisia/2020.yaml")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "profiles: not a rules folder (no scoring.yaml or references.yaml in it)"
+        " — name the folder that holds the rule files\n"
+    )

@@ -16,7 +16,7 @@ from ssa_risk.rules.scoring import SCHEMA_PATH as SCORING_SCHEMA_PATH
 from ssa_risk.rules.scoring import load_scoring
 from ssa_risk.rules.validation import RULES_SCHEMA_PATH
 from ssa_risk.toolkit.examples import run_example
-from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rules"
@@ -280,3 +280,28 @@ def test_broken_lens_is_not_also_reported_as_a_lens_without_a_file(rules_copy, m
     assert problems == [
         "rules/civil_military.yaml:2:1: lens: missing required field 'id' — add 'id:'"
     ]
+
+
+_NOT_RULES = (
+    ": not a rules folder (no scoring.yaml or references.yaml in it)"
+    " — name the folder that holds the rule files\n"
+)
+
+
+@pytest.mark.parametrize("folder", ["emptyr", "profiles"])
+def test_a_folder_without_a_rule_set_is_one_line(run_cli, tmp_path, folder):
+    # Not one "file not found" line for each of scoring.yaml and references.yaml.
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "2020.yaml").write_text("country: Tunisia\n", encoding="utf-8")
+    lint = run_cli("rules", "lint", folder)
+    assert (lint.exit_code, lint.stdout) == (2, folder + _NOT_RULES + "1 error(s), 0 warning(s)\n")
+    profile = str(DEFAULT_PROFILES / "tunisia/2020.yaml")
+    diff = run_cli("diff", profile, profile, "--rules-before", folder)
+    assert (diff.exit_code, diff.stdout, diff.stderr) == (2, "", folder + _NOT_RULES)
+
+
+def test_a_rule_set_missing_one_file_still_names_it(rules_copy):
+    (rules_copy / "references.yaml").unlink()
+    with pytest.raises(InputError) as info:
+        load_rules(rules_copy)
+    assert [p.message for p in info.value.problems] == ["file not found"]
