@@ -262,15 +262,17 @@ def diff(
     """
     found, repo = project(), Path.cwd()
 
-    def rules(spec: str | None, option: str, counterpart: str) -> Rules:
+    def rules(spec: str | None, option: str, other: str | None, counterpart: str) -> Rules:
         chosen = str(found.rules) if spec is None else spec
-        return Rules(project_revision(chosen, found, repo, option, counterpart), option)
+        in_use = _folder(other)
+        resolved = project_revision(chosen, found, repo, option, counterpart, in_use)
+        return Rules(resolved, option)
 
     return diff_sides(
         before,
         after,
-        rules(rules_before, "--rules-before", "--rules-after"),
-        rules(rules_after, "--rules-after", "--rules-before"),
+        rules(rules_before, "--rules-before", rules_after, "--rules-after"),
+        rules(rules_after, "--rules-after", rules_before, "--rules-before"),
         templates or found.templates,
         repo,
         verify,
@@ -291,9 +293,14 @@ def impact_of(
     chosen = str(found.rules) if after is None else after
     return impact_of_rules(
         profile_paths(paths),
-        project_revision(before, found, repo, "--before", "--after"),
+        project_revision(before, found, repo, "--before", "--after", _folder(after)),
         project_revision(chosen, found, repo, "--after", "--before"),
         templates or found.templates,
         repo,
         verify,
     )
+
+
+def _folder(spec: str | None) -> Path | None:
+    """The folder a rules option names, when it names one that exists (not a revision)."""
+    return Path(spec) if spec and Path(spec).is_dir() else None

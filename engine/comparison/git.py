@@ -173,7 +173,14 @@ def _top_path(spec: str, path: str, repo: Path) -> str:
     return "" if joined == "." else joined
 
 
-def project_revision(spec: str, found: Project, repo: Path, option: str, counterpart: str) -> str:
+def project_revision(
+    spec: str,
+    found: Project,
+    repo: Path,
+    option: str,
+    counterpart: str,
+    rules: Path | None = None,
+) -> str:
     """A bare revision (`main`, `v1.0`) names the project's own rules folder at that revision.
 
     `REV:path`, a folder that exists, a word that is no revision (a mistyped folder, reported
@@ -181,6 +188,8 @@ def project_revision(spec: str, found: Project, repo: Path, option: str, counter
     revision when the project's rules (the bundled ones, without a project file naming them)
     are outside the repository is refused: no folder of the repository is theirs to read at
     that revision. `option` gave `spec`; `counterpart` is the other side's, for the fix.
+    `rules` is the folder in use on the other side when it names one (`--after rules`), else
+    the project's: the bare revision means that folder as it was.
     """
     if ":" in spec or not spec.strip() or _exists(Path(spec)):
         return spec
@@ -188,7 +197,8 @@ def project_revision(spec: str, found: Project, repo: Path, option: str, counter
     if top.returncode != 0 or not _is_revision(spec, repo):
         return spec
     try:
-        inside = found.rules.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
+        folder = rules or found.rules
+        inside = folder.resolve().relative_to(Path(os.fsdecode(top.stdout.strip())).resolve())
     except (ValueError, OSError, RuntimeError):
         if "rules" in found.named:
             which = f"those {PROJECT_FILE} names"

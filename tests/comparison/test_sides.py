@@ -514,3 +514,19 @@ def test_the_working_copy_note_looks_only_at_the_profile_and_what_it_extends(run
         "tunisia/2016.yaml is the working copy, which differs from v1"
         " (write v1:tunisia/2016.yaml to compare it as it was at v1)"
     ]
+
+
+def test_a_bare_revision_means_the_other_sides_rules_folder_at_that_revision(run_cli, repo):
+    # No ssa-risk.toml here: `--after rules` names the folder in use, so `--before v1` is
+    # v1:rules (the same folder as it was), not refused.
+    impact = run_cli(
+        "impact", "tunisia/2020.yaml", "--before", "v1", "--after", "rules", "--format", "json"
+    )
+    assert impact.exit_code == 0, impact.stderr
+    assert json.loads(impact.stdout)["before"] == "v1:rules"
+    diff = run_cli(
+        "diff", "tunisia/2020.yaml", "tunisia/2020.yaml",
+        "--rules-before", "v1", "--rules-after", "rules", "--format", "json",
+    )  # fmt: skip
+    assert diff.exit_code == 0, diff.stderr
+    assert json.loads(diff.stdout)["before"].endswith("under v1:rules")
