@@ -4,6 +4,7 @@ diff, with one way of showing a lens that was not assessed."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -103,3 +104,18 @@ def test_timeline_and_diff_compare_lenses_alike(tunisia):
         "-",
         "low",
     )
+
+
+def test_a_pair_cut_short_is_a_problem_not_a_crash(tunisia):
+    # Found by fuzzing: a (fiscal year, amount) pair missing its amount crashed the reader.
+    fresh = tunisia[1]
+    text = assessment_json(fresh)
+    data = json.loads(text)
+    data["portfolio"]["programmes"][14]["by_year"][0] = [2011]
+    data["portfolio"]["by_recipient"][0] = ["armed_forces"]
+    with pytest.raises(InputError) as info:
+        assessment_from_json(json.dumps(data, indent=2), "a.json")
+    assert [p.message for p in info.value.problems] == [
+        "portfolio.programmes[14].by_year[0]: 1 entries, fewer than 2",
+        "portfolio.by_recipient[0]: 1 entries, fewer than 2",
+    ]
