@@ -412,6 +412,19 @@ class FileChecker:
                     f"use {listing(on_lists)}: VALUE to ask whether the list holds a value",
                 )
                 continue
+            if schema and schema.get("type") != "array" and operator.applies_to == "list":
+                numeric = schema.get("type") in ("number", "integer")
+                scalar = [
+                    o.name
+                    for o in REGISTRY.values()
+                    if o.applies_to == "scalar" and (numeric or not o.operand.numeric)
+                ]
+                self._p(
+                    (*path, op),
+                    f"{kind}.{field_name} holds one value, not a list: '{op}' cannot test it",
+                    f"use {listing(scalar)}",
+                )
+                continue
             if isinstance(value, Ref) and not operator.joins:
                 # durable_rules crashes on ordered comparisons with a joined field that some
                 # facts lack, so joins test equality only.
