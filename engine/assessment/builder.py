@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from ssa_risk import __version__
@@ -48,8 +47,9 @@ def build_assessment(
 ) -> Assessment:
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
-    findings: dict[tuple[str, str], Finding] = {}
-    merged_evidence: dict[tuple[str, str], set[Evidence]] = {}
+    # Every firing of a rule about one subject, in engine order: the finding speaks of the
+    # most significant (the most recent, then the largest amount), and its evidence lists all.
+    matches: dict[tuple[str, str], list[tuple[Rule, dict[str, Fact], tuple[Evidence, ...]]]] = {}
     signals: dict[tuple[str, tuple[Evidence, ...]], SignalTrace] = {}
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
@@ -60,13 +60,14 @@ def build_assessment(
             signals[(rule.conclude, evidence)] = trace
         if rule.severity is None:
             continue
-        subject = _subject(rule, bound, profile)
-        key = (rule.id, subject)
-        if key in findings:
-            merged_evidence[key].update(evidence)
-            continue
-        merged_evidence[key] = set(evidence)
-        findings[key] = Finding(
+        key = (rule.id, _subject(rule, bound, profile))
+        matches.setdefault(key, []).append((rule, bound, evidence))
+    findings: dict[tuple[str, str], Finding] = {}
+    for (_, subject), found in matches.items():
+        rule, bound, _ = max(found, key=lambda match: _significance(match[1]))
+        cited = {e for _, _, each in found for e in each}
+        assert rule.severity is not None  # only rules with a severity were kept
+        findings[(rule.id, subject)] = Finding(
             rule_id=rule.id,
             title=rule.title,
             lens=rule.lens,
@@ -79,17 +80,13 @@ def build_assessment(
             citations=tuple(
                 c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite
             ),
-            evidence=evidence,
+            evidence=tuple(sorted(cited, key=_ev_order)),
             signals_used=tuple(
                 sorted({str(f.fields["name"]) for f in bound.values() if f.kind == "signal"})
             ),
             rule_file=rule.file,
             rule_line=rule.line,
         )
-    for key, evidence_set in merged_evidence.items():
-        if len(evidence_set) > len(findings[key].evidence):
-            merged = tuple(sorted(evidence_set, key=_ev_order))
-            findings[key] = replace(findings[key], evidence=merged)
     lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
     band = ruleset.scoring.overall(
@@ -324,3 +321,22 @@ def profile_hash(profile: Profile) -> str:
     return sha256_text(
         [(posixpath.relpath(name, folder or "."), text) for name, text in profile.doc.texts]
     )
+
+
+def _significance(bound: Mapping[str, Fact]) -> tuple[int, float]:
+    """How much a firing's facts weigh for a report made as of the profile's date: the latest
+    year they hold, then the largest amount in US dollars. `max` keeps the first (engine
+    order) of equals."""
+    amounts = [
+        float(v)
+        for fact in bound.values()
+        for k, v in fact.fields.items()
+        if k.endswith("_usd") and isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+    years = [
+        int(v)
+        for fact in bound.values()
+        for k, v in fact.fields.items()
+        if k in ("year", "to_fy") and isinstance(v, int) and not isinstance(v, bool)
+    ]
+    return (max(years, default=0), max(amounts, default=0.0))
