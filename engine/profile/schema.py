@@ -348,6 +348,12 @@ HUMAN_RIGHTS = obj(
                         "Kind of abuse.",
                         torture="torture or ill-treatment",
                         extrajudicial_killing="unlawful killings",
+                        enforced_disappearance=(
+                            "causing the disappearance of persons by abduction and clandestine "
+                            "detention"
+                        ),
+                        rape="rape or other sexual violence by members of the force",
+                        prolonged_detention="prolonged detention without charges and trial",
                         arbitrary_targeting="arbitrary arrest or targeting",
                         abuses_in_operations="abuses during security operations",
                         repression_of_dissent="repression of protest or dissent",
