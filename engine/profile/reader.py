@@ -310,6 +310,17 @@ def _date_problems(doc: Document, data: dict[str, Any], today: date) -> list[Pro
     dated: list[tuple[YamlPath, object]] = []
     for i, coup in _dicts(_section(data, "civil_military").get("coups")):
         dated.append((("civil_military", "coups", i, "year"), coup.get("year")))
+        restored = ("civil_military", "coups", i, "elected_government_since")
+        dated.append((restored, coup.get("elected_government_since")))
+        since, then = coup.get("elected_government_since"), coup.get("year")
+        if isinstance(since, int) and isinstance(then, int) and since < then:
+            out.append(
+                doc.problem(
+                    restored,
+                    f"{format_path(restored)}: {since} is before the coup ({then})",
+                    "give the year an elected government took office after the coup",
+                )
+            )
     for i, programme in _dicts(_section(data, "assistance").get("programmes")):
         dated.append((("assistance", "programmes", i, "from_fy"), programme.get("from_fy")))
     for path, value in dated:

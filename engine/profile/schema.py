@@ -194,6 +194,11 @@ CIVIL_MILITARY = obj(
                         none="no part",
                     ),
                     "elected_government_deposed": FLAG,
+                    "elected_government_since": described(
+                        YEAR,
+                        "Year a democratically elected government took office after the coup "
+                        "(when coup restrictions on assistance to the government lift).",
+                    ),
                     "note": PROSE,
                 },
                 ("year", "kind"),
