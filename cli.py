@@ -143,15 +143,6 @@ def _dir_option(
     )
 
 
-# diff and impact take their folders resolved at parse time: the project's, else bundled.
-def _project_rules() -> str:
-    return str(api.project().rules)
-
-
-def _project_templates() -> Path:
-    return api.project().templates
-
-
 _VERIFY_HELP = (
     "Cross-check the rules engine with an independent evaluation of the same rules; "
     "stop with an error if they disagree."
@@ -326,14 +317,14 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
 @click.argument("after")
 @click.option(
     "--rules-before",
-    default=_project_rules,
+    default=None,
     show_default=_FROM_PROJECT,
     help="Rules for BEFORE when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
 )
 @click.option(
     "--rules-after",
-    default=_project_rules,
+    default=None,
     show_default=_FROM_PROJECT,
     help="Rules for AFTER when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
@@ -351,17 +342,17 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
     help="Exit 3 if the overall or a lens rating got worse, a high or critical finding "
     "appeared, or anything changed.",
 )
-@_dir_option("--templates", "Templates folder.", _project_templates)
+@_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def diff(
     before: str,
     after: str,
-    rules_before: str,
-    rules_after: str,
+    rules_before: str | None,
+    rules_after: str | None,
     fmt: str,
     output: Path | None,
     fail_on: str | None,
-    templates: Path,
+    templates: Path | None,
     verify: bool,
 ) -> None:
     """What changed between BEFORE and AFTER, and why.
@@ -387,7 +378,7 @@ def diff(
 @click.option(
     "--after",
     "after_spec",
-    default=_project_rules,
+    default=None,
     show_default=_FROM_PROJECT,
     help="The new rules: a folder (or a git revision).",
 )
@@ -401,16 +392,16 @@ def diff(
     help="Write the report to this file instead of printing it.",
 )
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
-@_dir_option("--templates", "Templates folder.", _project_templates)
+@_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
 def impact(
     profiles: tuple[Path, ...],
     before_spec: str,
-    after_spec: str,
+    after_spec: str | None,
     fmt: str,
     output: Path | None,
     fail_on: str | None,
-    templates: Path,
+    templates: Path | None,
     verify: bool,
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: every profile of the project)
