@@ -19,7 +19,7 @@ from pathlib import Path
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json, validation_json
+from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.paths import display_path, terminal_path
@@ -38,6 +38,7 @@ from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
 from ssa_risk.reports.output import write_all
+from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules

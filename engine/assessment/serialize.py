@@ -12,7 +12,6 @@ import json
 import re
 import types
 import typing
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -259,34 +258,3 @@ def _value(hint: Any, value: Any) -> Any:
         [inner] = [a for a in typing.get_args(hint) if a is not type(None)]
         return _value(inner, value)
     return frozen(value)
-
-
-VALIDATION_FORMAT_VERSION = 1
-
-
-def validation_json(results: Sequence[tuple[str, Sequence[Problem]]]) -> str:
-    """`ssa-risk validate --format json`: one entry per profile, every problem in it."""
-    return json.dumps(
-        {
-            "format_version": VALIDATION_FORMAT_VERSION,
-            "profiles": [
-                {
-                    "path": path,
-                    "valid": not problems,
-                    "problems": [
-                        {
-                            "file": p.file,
-                            "line": p.line,
-                            "column": p.column,
-                            "message": p.message,
-                            "fix": p.fix,
-                        }
-                        for p in problems
-                    ],
-                }
-                for path, problems in results
-            ],
-        },
-        indent=2,
-        ensure_ascii=False,
-    )

@@ -33,6 +33,10 @@ class Problem:
         # One line per problem, even when it quotes a value that holds a line break.
         return f"{where}: {marker}{self.message} — {self.fix}".translate(_ONE_LINE)
 
+    def as_json(self, *fields: str) -> dict[str, object]:
+        """The named fields, in that order, for the JSON outputs (`validate`, `rules lint`)."""
+        return {name: getattr(self, name) for name in fields}
+
 
 class InputError(Exception):
     """Bad input from a user: one or more problems, all found in one pass."""

@@ -152,15 +152,7 @@ def lint_json(result: LintResult) -> str:
         {
             "format_version": 1,
             "problems": [
-                {
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "level": p.level,
-                    "rule": p.rule,
-                    "message": p.message,
-                    "fix": p.fix,
-                }
+                p.as_json("file", "line", "column", "level", "rule", "message", "fix")
                 for p in problems
             ],
         },
