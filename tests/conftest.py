@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from ssa_risk.console import cli
-from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020, commit_tagged
 
 
 @pytest.fixture
@@ -57,9 +56,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(DEFAULT_RULES, root / "rules")
     shutil.copytree(TUNISIA_2020.parent, root / "tunisia")
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_tagged(root)
     monkeypatch.chdir(root)
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,12 @@ def diff_json(run_cli, *extra: str):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--format", "json", *extra)
     assert result.exit_code in (0, 3), result.stderr
     return json.loads(result.stdout)
+
+
+GIT_USER = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
+
+
+def commit_tagged(root: Path, tag: str = "v1") -> None:
+    """Make `root` a git repository whose one commit holds everything in it, tagged `tag`."""
+    for args in (["init", "-q"], ["add", "."], [*GIT_USER, "commit", "-qm", tag], ["tag", tag]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)

@@ -21,7 +21,7 @@ from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.files import read_limited
 from ssa_risk.reports import output
-from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, GIT_USER, REPO_ROOT, TUNISIA_2020
 
 LONG = "a" * 300
 TOO_LONG = (
@@ -394,8 +394,7 @@ def test_an_os_error_that_slips_through_is_still_one_line_and_exit_2(run_cli, mo
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", *GIT_USER, *args], cwd=repo, check=True, capture_output=True)
 
 
 def test_rules_from_git_are_named_by_revision_and_non_ascii_names_are_read(run_cli, repo):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
@@ -12,6 +11,7 @@ from tests.helpers import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
     SAME_PROFILE_V1_VS_NOW,
+    commit_tagged,
     diff_json,
     edit_file,
 )
@@ -352,9 +352,7 @@ def test_a_signal_tested_as_a_fact_names_the_rule_that_concludes_it(run_cli, tmp
         "{gte: 40}\n        - signal: military_elevated\n",
         "{gte: 40}\n        - fact: signal\n          where: {name: military_elevated}\n",
     )
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_tagged(root)
     edit_file(
         root / "rules/civil_military.yaml",
         "political_role: {in: [rising, dominant]}",

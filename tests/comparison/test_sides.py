@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, SAME_PROFILE_V1_VS_NOW, edit_file
+from tests.helpers import (
+    DEFAULT_PROFILES,
+    DEFAULT_RULES,
+    SAME_PROFILE_V1_VS_NOW,
+    commit_tagged,
+    edit_file,
+)
 
 
 def _json(result: Result) -> Any:
@@ -359,9 +365,7 @@ def test_a_bare_revision_names_the_project_rules_folder_at_that_revision(
     shutil.copytree(DEFAULT_RULES, team / "policy")
     shutil.copytree(DEFAULT_PROFILES / "tunisia", team / "tunisia")
     (team / "ssa-risk.toml").write_text('rules = "policy"\n', encoding="utf-8")
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=team.parent, check=True, capture_output=True)
+    commit_tagged(team.parent)
     edit_file(
         team / "policy" / "civil_military.yaml",
         "support_for_military_rule_pct: {gte: 40}",
@@ -390,9 +394,7 @@ def test_mistyped_rules_folder_is_named_as_written(run_cli, repo):
 
 
 def _commit_all(root: Path) -> None:
-    env = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid"]
-    for args in (["init", "-q"], ["add", "."], [*env, "commit", "-qm", "v1"], ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    commit_tagged(root)
 
 
 def test_rev_path_of_a_profile_at_the_top_of_the_repository(run_cli, tmp_path, monkeypatch):
