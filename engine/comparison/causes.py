@@ -93,6 +93,7 @@ class RuleSets:
         self.before = {r.id: r for r in before}
         self.after = {r.id: r for r in after}
         self._parsed: dict[str, dict[str, Any]] = {}
+        self._changes: tuple[RuleChange, ...] | None = None
         later = self._conclude_map(self.after)
         earlier = self._conclude_map(self.before)
         self._concluders = later | {k: v for k, v in earlier.items() if k not in later}
@@ -113,6 +114,12 @@ class RuleSets:
         return out
 
     def changes(self) -> tuple[RuleChange, ...]:
+        """Every rule added, removed, edited or reworded, by id (worked out once)."""
+        if self._changes is None:
+            self._changes = self._compute()
+        return self._changes
+
+    def _compute(self) -> tuple[RuleChange, ...]:
         out = []
         for rid in sorted(set(self.before) | set(self.after)):
             a, b = self.before.get(rid), self.after.get(rid)
