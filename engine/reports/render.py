@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
-from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError, Problem
@@ -52,6 +52,7 @@ def _environment(directory: Path) -> LimitedSandbox:
     )
     env.filters["usd"] = usd
     env.filters["cell"] = markdown_cell
+    env.filters["score"] = score_text
     env.globals["RATINGS"] = RATINGS
     return env
 

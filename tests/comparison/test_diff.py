@@ -228,7 +228,7 @@ def test_json_that_is_not_an_assessment_or_of_another_version(run_cli, repo):
     result = run_cli("diff", "y.json", "tunisia/2020.yaml")
     assert result.stderr == (
         "y.json: is an assessment of schema_version 9; this version of ssa-risk reads"
-        " schema_version 1 — re-run 'ssa-risk assess --format json' with this version of"
+        " schema_version 2 — re-run 'ssa-risk assess --format json' with this version of"
         " ssa-risk, or compare with the version that writes schema_version 9\n"
     )
 

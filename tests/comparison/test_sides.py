@@ -236,13 +236,15 @@ def test_rating_worse_follows_the_scoring_table_not_band_names(run_cli, tmp_path
     for path in renamed.glob("*.yaml"):  # no rule file names a band
         rules_text = path.read_text(encoding="utf-8")
         assert not any(f": {name}\n" in rules_text for name in _BANDS), path
-    # A laxer table: three high lenses no longer call for conditions. Lens ratings are the same.
+    # A laxer table: a high overall score or a critical lens no longer calls for conditions.
+    # Lens ratings are the same.
     lax = tmp_path / "lax"
     shutil.copytree(renamed, lax)
+    edit_file(lax / "scoring.yaml", "when: {score_at_least: 45}", "when: {score_at_least: 95}")
     edit_file(
         lax / "scoring.yaml",
-        "when: {lenses_at_least: high, count_at_least: 3}",
-        "when: {lenses_at_least: high, count_at_least: 20}",
+        "when: {lenses_at_least: critical}",
+        "when: {lenses_at_least: critical, count_at_least: 20}",
     )
     profile = str(DEFAULT_PROFILES / "tunisia/2013.yaml")
 
@@ -270,23 +272,12 @@ def test_rating_worse_follows_the_scoring_table_not_band_names(run_cli, tmp_path
 def test_ratings_that_no_scoring_table_orders_count_as_worse(run_cli, tmp_path):
     renamed = tmp_path / "renamed"
     shutil.copytree(DEFAULT_RULES, renamed)
-    edit_file(
-        renamed / "scoring.yaml",
-        "  - rating: high risk — conditions required\n    when: {unit_gates_at_least: 1}",
-        "  - rating: Proceed only under conditions\n    when: {unit_gates_at_least: 1}",
-    )
-    edit_file(
-        renamed / "scoring.yaml",
-        "  - rating: high risk — conditions required\n    when: {lenses_at_least: critical}",
-        "  - rating: Proceed only under conditions\n    when: {lenses_at_least: critical}",
-    )
-    edit_file(
-        renamed / "scoring.yaml",
-        "  - rating: high risk — conditions required\n"
-        "    when: {lenses_at_least: high, count_at_least: 3}",
-        "  - rating: Proceed only under conditions\n"
-        "    when: {lenses_at_least: high, count_at_least: 3}",
-    )
+    for when in ("{score_at_least: 45}", "{lenses_at_least: critical}"):
+        edit_file(
+            renamed / "scoring.yaml",
+            f"  - rating: high risk — conditions required\n    when: {when}",
+            f"  - rating: Proceed only under conditions\n    when: {when}",
+        )
     profile = str(DEFAULT_PROFILES / "tunisia/2020.yaml")
     result = run_cli(
         "diff", profile, profile, "--rules-after", str(renamed), "--fail-on", "rating-worse",

@@ -223,18 +223,18 @@ def test_paths_printed_in_a_project_sub_folder_work_from_there(run_cli, tmp_path
     _project(tmp_path, "")
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
-    created = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
-    target = tmp_path / "profiles" / "mali" / "2024-06.yaml"
+    created = run_cli("new-profile", "Jordan", "--as-of", "2024-06", "--iso3", "JOR")
+    target = tmp_path / "profiles" / "jordan" / "2024-06.yaml"
     assert created.exit_code == 0, created.stderr
     assert created.stdout == f"wrote {target}; check it with: ssa-risk validate {target}\n"
     # The comment in the file names it from the project root, wherever it was written from.
-    assert "#   ssa-risk validate profiles/mali/2024-06.yaml\n" in target.read_text("utf-8")
-    again = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
+    assert "#   ssa-risk validate profiles/jordan/2024-06.yaml\n" in target.read_text("utf-8")
+    again = run_cli("new-profile", "Jordan", "--as-of", "2024-06", "--iso3", "JOR")
     assert again.exit_code == 2
     assert again.stderr == (
         f"{target}: already exists — choose another --as-of or -o, or remove the file first\n"
     )
-    assert run_cli("validate", str(target)).stdout == "profiles/mali/2024-06.yaml: valid\n"
+    assert run_cli("validate", str(target)).stdout == "profiles/jordan/2024-06.yaml: valid\n"
     shutil.copytree(TUNISIA_2020.parent, tmp_path / "sub" / "tunisia")
     assessed = run_cli("assess", "tunisia/2020.yaml")
     assert assessed.exit_code == 0, assessed.stderr

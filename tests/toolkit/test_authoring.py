@@ -53,12 +53,12 @@ def test_rules_list_table_and_json(run_in_checkout):
     result = run_in_checkout("rules", "list", "--lens", "leverage")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "ID      LENS      SEVERITY    TITLE",
-        "LEV-01  leverage  moderate    A customer rather than a grantee",
-        "LEV-02  leverage  high        Assistance treated as an entitlement",
-        "LEV-03  leverage  moderate    Large assistance without agreed benchmarks",
-        "LEV-04  leverage  moderate    Several competing donors",
-        "LEV-M1  leverage  mitigation  A fresh start in the partnership",
+        "ID      LENS      SEVERITY          TITLE",
+        "LEV-01  leverage  moderate          A customer rather than a grantee",
+        "LEV-02  leverage  high              Assistance treated as an entitlement",
+        "LEV-03  leverage  moderate          Large assistance without agreed benchmarks",
+        "LEV-04  leverage  moderate          Several competing donors",
+        "LEV-M1  leverage  mitigation (low)  A fresh start in the partnership",
     ]
     import json
 
