@@ -88,24 +88,57 @@ def test_timeline_and_diff_compare_lenses_alike(tunisia):
         after, lenses=tuple(x for x in after.lenses if x.id != "threat_environment")
     )
     expected = (
-        LensChange("human_rights", "Human rights and repression", "high", "critical", True),
+        LensChange(
+            "civil_military",
+            "Civil-military relations and coup risk",
+            "low",
+            "high",
+            True,
+            15.8,
+            44.9,
+        ),
+        LensChange(
+            "governance_reform",
+            "Security governance and reform",
+            "critical",
+            "critical",
+            False,
+            66.0,
+            83.5,
+        ),
+        LensChange(
+            "human_rights", "Human rights and repression", "high", "critical", True, 40.8, 89.6
+        ),
         LensChange(
             "political_context",
             "Political context and transition fragility",
+            "low",
             "moderate",
-            "high",
             True,
+            12.5,
+            26.9,
         ),
-        LensChange("leverage", "Leverage and relationship", NOT_ASSESSED, "low", False),
-        LensChange("threat_environment", "Threat environment", "high", NOT_ASSESSED, False),
+        LensChange(
+            "assistance_design",
+            "Assistance design and planning",
+            "moderate",
+            "low",
+            False,
+            27.2,
+            0.0,
+        ),
+        LensChange("leverage", "Leverage and relationship", NOT_ASSESSED, "not assessed", False),
+        LensChange(
+            "threat_environment", "Threat environment", "critical", NOT_ASSESSED, False, 78.2, None
+        ),
     )
     assert lens_changes(before, after) == expected
     assert build_timeline([after, before]).changes[0].lens_changes == expected
     assert diff_assessments(before, after, ("a", "b")).lens_changes == expected
-    assert build_timeline([before, after]).changes[0].lenses[2] == (
+    assert build_timeline([before, after]).changes[0].lenses[5] == (
         "Leverage and relationship",
         "-",
-        "low",
+        "not assessed",
     )
 
 
