@@ -107,7 +107,7 @@ def test_timeline_and_diff_compare_lenses_alike(tunisia):
             83.5,
         ),
         LensChange(
-            "human_rights", "Human rights and repression", "high", "critical", True, 40.8, 89.6
+            "human_rights", "Human rights and repression", "high", "critical", True, 40.8, 98.4
         ),
         LensChange(
             "political_context",

@@ -67,7 +67,7 @@ def test_new_rule(run_cli, repo):
     path.write_text(
         text[:start]
         + """\
-  - id: LEV-07
+  - id: LEV-08
     title: An established partnership
     severity: low
     when:
@@ -79,15 +79,15 @@ def test_new_rule(run_cli, repo):
     cite: [{ref: sam2020}]
 """,
         encoding="utf-8",
-    )  # LEV-07 added (LEV-M1, cut off with it, does not fire for 2020 either way)
+    )  # LEV-08 added (LEV-M1, cut off with it, does not fire for 2020 either way)
     diff = diff_json(run_cli)
-    assert _change(diff, "LEV-07")["causes"] == [
+    assert _change(diff, "LEV-08")["causes"] == [
         {
             "kind": "rule added",
-            "details": ["LEV-07 is new in this rule set"],
+            "details": ["LEV-08 is new in this rule set"],
         }
     ]
-    assert _change(diff, "LEV-07")["status"] == "added"
+    assert _change(diff, "LEV-08")["status"] == "added"
 
 
 def test_removed_rule(run_cli, repo):
@@ -155,7 +155,7 @@ def test_markdown_diff_counts_unchanged_findings_and_is_deterministic(run_cli, r
     assert text.startswith("# What changed: Tunisia\n\nBefore: tunisia/2020.yaml under v1:rules")
     assert "## Findings removed (1)\n\n### CMR-02: Public support for military rule" in text
     assert "- when.all[0].where.support_for_military_rule_pct.gte: 40 → 50\n" in text
-    assert text.endswith("33 finding(s) unchanged.\n")
+    assert text.endswith("34 finding(s) unchanged.\n")
 
 
 def test_diff_of_saved_assessments(run_cli, repo):
@@ -171,7 +171,7 @@ def test_diff_of_saved_assessments(run_cli, repo):
         "after": "critical",
         "worse": True,
         "score_before": 40.8,
-        "score_after": 89.6,
+        "score_after": 98.4,
     } in diff["lens_changes"]
     assert _change(diff, "CMR-02")["causes"][0]["details"] == [
         "civil_military.support_for_military_rule_pct: (absent) → 47 (tunisia/2020.yaml:22)"
@@ -196,7 +196,7 @@ def test_fail_on_exit_codes(run_cli, repo, fail_on, code):
 def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--fail-on", "any")
     assert result.exit_code == 0
-    assert result.stdout.endswith("34 finding(s) unchanged.\n")
+    assert result.stdout.endswith("35 finding(s) unchanged.\n")
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ def test_rules_list_table_and_json(run_in_checkout):
         "LEV-04  leverage  moderate          Several competing donors",
         "LEV-05  leverage  low               A major non-NATO ally",
         "LEV-06  leverage  moderate          Another state keeps forces in the country",
+        "LEV-07  leverage  moderate          Another donor gives on a patron's scale",
         "LEV-M1  leverage  mitigation (low)  A fresh start in the partnership",
     ]
     import json
@@ -450,7 +451,7 @@ def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
     result = run_cli("explain", str(TUNISIA_2020))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "Tunisia 2020-07: 32 rules fired"
+    assert lines[0] == "Tunisia 2020-07: 33 rules fired"
     assert "  CMR-02   Public support for military rule alongside an elevated military" in lines
     assert (
         "  CMR-08   A military that has ruled before, with public support for its return:"
