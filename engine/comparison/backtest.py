@@ -21,6 +21,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, list_folder
 from ssa_risk.base.paths import display_path
+from ssa_risk.base.source import Document
 from ssa_risk.comparison.outcome import Outcome, load_outcome
 from ssa_risk.profile.reader import load_profile
 from ssa_risk.rules.scoring import RATINGS
@@ -204,17 +205,20 @@ def run_backtests(
         except InputError as exc:
             problems.extend(exc.problems)
             profile = None
-        outcomes = []
+        outcomes, docs = [], []
         for assessor in assessors:
             try:
-                outcomes.append(
-                    load_outcome(case.outcome, display_path(case.outcome), assessor.ruleset)[0]
+                outcome, doc = load_outcome(
+                    case.outcome, display_path(case.outcome), assessor.ruleset
                 )
             except InputError as exc:
                 problems.extend(exc.problems)
+                continue
+            outcomes.append(outcome)
+            docs.append(doc)
         if profile is None or len(outcomes) != len(assessors):
             continue
-        date_problem = _date_problem(profile.as_of, outcomes[0], case)
+        date_problem = _date_problem(profile.as_of, outcomes[0], docs[0], case)
         if date_problem is not None:
             problems.append(date_problem)
             continue
@@ -234,18 +238,16 @@ def run_backtests(
     return out
 
 
-def _date_problem(as_of: str, outcome: Outcome, case: Case) -> Problem | None:
+def _date_problem(as_of: str, outcome: Outcome, doc: Document, case: Case) -> Problem | None:
     """A profile must describe the country before the outcome's date (at the precision both
     give: a profile of 2014-05 may precede an event of 2014-05-22)."""
     common = min(len(as_of), len(outcome.date))
     if as_of[:common] > outcome.date[:common] or (
         len(as_of) == len(outcome.date) and as_of >= outcome.date
     ):
-        return Problem(
-            outcome.file,
-            None,
-            None,
-            f"date {outcome.date} is not after the profile's as_of {as_of}",
+        return doc.problem(
+            ("date",),
+            f"date: {outcome.date} is not after the profile's as_of ({as_of})",
             "a case's profile describes the country before the outcome: correct the date, "
             f"or the as_of of {display_path(case.profile)}",
         )

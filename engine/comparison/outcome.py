@@ -66,8 +66,8 @@ def outcome_schema_definition() -> Node:
                 "type": "string",
                 "pattern": DATE_PATTERN,
                 "description": (
-                    "The event's date; for a control, the end of the period watched: YYYY-MM "
-                    "or YYYY-MM-DD, after the profile's as_of."
+                    "The event's date (for a control, the end of the period watched), "
+                    "YYYY-MM or YYYY-MM-DD."
                 ),
             },
             "lens": described(_LENS, "The lens that should foresee this kind of event."),
