@@ -106,12 +106,31 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass(frozen=True)
+class LensFlags:
+    """Every case's lenses against its outcome's `flag` list, added up."""
+
+    expected: int  # lenses the outcomes name
+    met: int  # of those, rated at or above flag_at
+    unexpected: int  # lenses rated at or above flag_at that the outcomes do not name
+
+
+def lens_flags(results: Sequence[CaseResult]) -> LensFlags:
+    checks = [c for r in results for c in r.lenses]
+    return LensFlags(
+        sum(1 for c in checks if c.expected),
+        sum(1 for c in checks if c.expected and c.flagged),
+        sum(1 for c in checks if c.flagged and not c.expected),
+    )
+
+
+@dataclass(frozen=True)
 class Backtest:
     cases_dir: str  # as display_path shows it
     rules: str  # the rules folder (or git revision) the cases were assessed with
     flag_at: str
     results: tuple[CaseResult, ...]  # by folder name
     confusion: Confusion
+    flags: LensFlags
 
 
 @dataclass(frozen=True)
@@ -233,7 +252,14 @@ def run_backtests(
         label = labels[i] if i < len(labels) else None
         rows = tuple(results[i])
         out.append(
-            Backtest(shown, label or assessor.ruleset.directory, flag_at, rows, confusion(rows))
+            Backtest(
+                shown,
+                label or assessor.ruleset.directory,
+                flag_at,
+                rows,
+                confusion(rows),
+                lens_flags(rows),
+            )
         )
     return out
 

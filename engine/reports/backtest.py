@@ -5,6 +5,8 @@ JSON keys (stable; documented in the README):
     cases_dir, rules, flag_at
     confusion: cases, hits, misses, false_alarms, correct_rejections,
                hit_rate, false_alarm_rate (a fraction rounded to 4 places, or null)
+    lens_flags: expected (lenses the outcomes' flag lists name), met (of those, rated
+               flag_at or above), unexpected (rated flag_at or above, named by none)
     cases[]:   case (folder name), title, as_of, date, happened, lens, rating, flagged,
                outcome (hit | miss | false alarm | correct rejection),
                missed_flags, unexpected_flags,
@@ -28,6 +30,11 @@ def backtest_json(backtest: Backtest) -> str:
         "rules": backtest.rules,
         "flag_at": backtest.flag_at,
         "confusion": confusion_dict(backtest.confusion),
+        "lens_flags": {
+            "expected": backtest.flags.expected,
+            "met": backtest.flags.met,
+            "unexpected": backtest.flags.unexpected,
+        },
         "cases": [_case_dict(r) for r in backtest.results],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -112,6 +119,14 @@ def _lenses_note(r: CaseResult, flag_at: str) -> str:
     return "; ".join(parts) or "as expected"
 
 
+def _flags_text(backtest: Backtest) -> str:
+    f = backtest.flags
+    return (
+        f"Lens flags: {f.met} of the {f.expected} lens(es) the outcomes name were rated "
+        f"{backtest.flag_at} or above; {f.unexpected} other lens(es) were"
+    )
+
+
 def backtest_text(backtest: Backtest) -> str:
     """The confusion table, the rates, and one line per case, then each case's lenses."""
     c = backtest.confusion
@@ -124,6 +139,7 @@ def backtest_text(backtest: Backtest) -> str:
         *confusion_table(c),
         "",
         *rates_text(c),
+        _flags_text(backtest),
         "",
         "Cases",
     ]

@@ -24,6 +24,7 @@ Did not happen  false alarms: 1  correct rejections: 1
 
 Hit rate: 50% (1 of the 2 case(s) where the event happened were flagged)
 False-alarm rate: 50% (1 of the 2 case(s) where it did not happen were flagged)
+Lens flags: 3 of the 4 lens(es) the outcomes name were rated high or above; 1 other lens(es) were
 
 Cases
 CASE          AS OF    EVENT DATE  HAPPENED  LENS            RATING    FLAGGED  RESULT
@@ -96,7 +97,8 @@ def test_json_has_stable_keys(run_cli, project):
     result = run_cli("backtest", "cases", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["cases_dir", "rules", "flag_at", "confusion", "cases"]
+    assert list(data) == ["cases_dir", "rules", "flag_at", "confusion", "lens_flags", "cases"]
+    assert data["lens_flags"] == {"expected": 4, "met": 3, "unexpected": 1}
     assert data["confusion"] == {
         "cases": 4,
         "hits": 1,

@@ -97,6 +97,7 @@ def test_backtest_of_the_fixture_cases(workdir):
     c = result.confusion
     assert (c.hits, c.misses, c.false_alarms, c.correct_rejections, c.cases) == (1, 1, 1, 1, 4)
     assert (c.hit_rate, c.false_alarm_rate) == (0.5, 0.5)
+    assert (result.flags.expected, result.flags.met, result.flags.unexpected) == (4, 3, 1)
     by_case = {r.case: r for r in result.results}
     assert by_case["alpha-coup"].missed_flags == ()
     assert by_case["alpha-coup"].unexpected_flags == ()
