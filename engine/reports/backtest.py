@@ -158,6 +158,10 @@ def backtest_text(backtest: Backtest) -> str:
             )
         )
     lines += _table(rows)
+    if any(not r.happened for r in backtest.results):
+        lines.append(
+            "(Where the event did not happen, EVENT DATE is the end of the period watched.)"
+        )
     lines += [
         "",
         f"Lenses against the outcome's flag list (flagged: rated {backtest.flag_at} or above)",

@@ -32,6 +32,7 @@ alpha-coup    2013-06  2014-05-22  yes       civil_military  high      yes      
 bravo-coup    2016-01  2017-11-15  yes       civil_military  moderate  no       miss
 charlie-calm  2018-01  2020-12     no        civil_military  low       no       correct rejection
 delta-calm    2018-01  2020-12     no        civil_military  high      yes      false alarm
+(Where the event did not happen, EVENT DATE is the end of the period watched.)
 
 Lenses against the outcome's flag list (flagged: rated high or above)
 alpha-coup: as expected
