@@ -427,17 +427,6 @@ def _stated(
     return dates.get(file, "")
 
 
-def _confidence(profile: Profile, fact: Fact, field: str | None) -> str:
-    """The confidence the profile records for a value: the field's own, else its object's."""
-    value: Any = profile.data
-    for part in fact.path:
-        value = value[part]
-    per_field = value.get("field_confidence")
-    if field and isinstance(per_field, dict) and isinstance(per_field.get(field), str):
-        return str(per_field[field])
-    return str(value.get("confidence", ""))
-
-
 def _evidence(
     profile: Profile,
     rule: Rule,
@@ -467,7 +456,7 @@ def _evidence(
                     loc.line if loc else None,
                     fact.sources,
                     stated=_stated(fact, file, dates),
-                    confidence=_confidence(profile, fact, None),
+                    confidence=fact.confidence or "",
                 )
             )
         for test in pattern.tests:
@@ -488,7 +477,7 @@ def _evidence(
                     fact.sources_for(test.field),
                     derived,
                     stated=_stated(fact, file, dates, test.field, derived),
-                    confidence=_confidence(profile, fact, test.field),
+                    confidence=fact.confidence_for(test.field) or "",
                 )
             )
     for pattern in rule.none:

@@ -23,7 +23,8 @@ lenses:
 points: {low: 10, moderate: 25, high: 45, critical: 70}
 lens_score: {further_findings: 0.5, protective: 1, mitigation: 1}
 lens_bands: {moderate: 20, high: 40, critical: 65}
-evidence: {stale_after_years: 5, stale_weight: 0.5, low_confidence_weight: 0.6, portfolio_gap_years: 3}
+evidence:
+  {stale_after_years: 5, stale_weight: 0.5, low_confidence_weight: 0.6, portfolio_gap_years: 3}
 insufficient_evidence:
   minimum_assessed_lenses: 1
   rating: insufficient evidence to assess
