@@ -12,8 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# "Recent" assistance: the latest this many fiscal years with recorded amounts.
+# "Recent" assistance: the this many fiscal years ending at the profile's as_of year, years
+# with no money counted as zero (never "the latest years with recorded amounts", which would
+# call money spent a decade before as_of recent).
 RECENT_YEARS = 3
+
+# Programmes that are grants to buy equipment (FMF) and sales to the partner (FMS).
+_GRANT_CODES = ("FMF",)
+_GRANT_KINDS = ("financing_grant",)
+_SALE_KINDS = ("sale",)
+# Coups that happened (an attempt was made), as opposed to plots foiled or alleged.
+_COUP_HAPPENED = ("succeeded", "failed")
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class Derived:
     compute: Callable[[Mapping[str, Any], int], Any]
     conditional: bool = False  # None is possible: the field may be missing
     range: tuple[int, int] | None = None  # the values it can really take, when the type allows more
+    # The profile fields it is computed from, as (fact kind, field): a rule that reads this
+    # field reads them (`rules test --coverage`).
+    reads: tuple[tuple[str, str], ...] = ()
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -46,30 +58,75 @@ def _amount(programme: Mapping[str, Any]) -> int:
     return sum(programme.get("by_year", ()))
 
 
+def _yearly(programme: Mapping[str, Any]) -> dict[int, float]:
+    """A programme's money per fiscal year: by_year where given, else the total spread evenly
+    over its years."""
+    start, end = programme["from_fy"], programme["to_fy"]
+    amounts = programme.get("by_year")
+    if amounts is None:
+        if "total_usd" not in programme or end < start:
+            return {}
+        amounts = [programme["total_usd"] / (end - start + 1)] * (end - start + 1)
+    return dict(zip(range(start, end + 1), amounts, strict=False))
+
+
+def _window(year: int) -> range:
+    """The RECENT_YEARS fiscal years ending at the as_of year."""
+    return range(year - RECENT_YEARS + 1, year + 1)
+
+
+def _in_window(programme: Mapping[str, Any], year: int) -> float:
+    yearly = _yearly(programme)
+    return sum(yearly.get(fy, 0) for fy in _window(year))
+
+
 def _recent_annual(value: Mapping[str, Any], year: int) -> int:
-    by_year: dict[int, float] = {}
-    for p in value.get("programmes", []):
-        start, end = p["from_fy"], p["to_fy"]
-        amounts = p.get("by_year")
-        if amounts is None:
-            if "total_usd" not in p:
-                continue
-            amounts = [p["total_usd"] / (end - start + 1)] * (end - start + 1)
-        for fy, amount in zip(range(start, end + 1), amounts, strict=False):
-            by_year[fy] = by_year.get(fy, 0) + amount
-    latest = sorted(fy for fy in by_year if fy <= year)[-RECENT_YEARS:]
-    return round(sum(by_year[fy] for fy in latest) / len(latest)) if latest else 0
+    total = sum(_in_window(p, year) for p in value.get("programmes", []))
+    return round(total / RECENT_YEARS)
 
 
 def _total(value: Mapping[str, Any], year: int) -> int:
     return sum(_amount(p) for p in value.get("programmes", []))
 
 
-def _operational_share(value: Mapping[str, Any], year: int) -> int:
+def _operational_share(value: Mapping[str, Any], year: int) -> int | None:
     programmes = value.get("programmes", [])
-    total = sum(_amount(p) for p in programmes)
-    operational = sum(_amount(p) for p in programmes if p.get("focus") == "operational")
-    return round(100 * operational / total) if total else 0
+    total = sum(_in_window(p, year) for p in programmes)
+    operational = sum(_in_window(p, year) for p in programmes if p.get("focus") == "operational")
+    return round(100 * operational / total) if total else None
+
+
+def _last_programme_fy(value: Mapping[str, Any], year: int) -> int | None:
+    ends = [p["to_fy"] for p in value.get("programmes", []) if isinstance(p.get("to_fy"), int)]
+    return max(ends) if ends else None
+
+
+def _portfolio_gap(value: Mapping[str, Any], year: int) -> int | None:
+    last = _last_programme_fy(value, year)
+    return max(0, year - last) if last is not None else None
+
+
+def _is_grant(programme: Mapping[str, Any]) -> bool:
+    return programme.get("code") in _GRANT_CODES or programme.get("kind") in _GRANT_KINDS
+
+
+def _programme_sum(
+    value: Mapping[str, Any], which: Callable[[Mapping[str, Any]], bool]
+) -> int | None:
+    chosen = [p for p in value.get("programmes", []) if which(p)]
+    return sum(_amount(p) for p in chosen) if chosen else None
+
+
+def _grants(value: Mapping[str, Any], year: int) -> int | None:
+    declared = value.get("fmf_usd")
+    return declared if isinstance(declared, int) else _programme_sum(value, _is_grant)
+
+
+def _sales(value: Mapping[str, Any], year: int) -> int | None:
+    declared = value.get("fms_usd")
+    if isinstance(declared, int):
+        return declared
+    return _programme_sum(value, lambda p: p.get("kind") in _SALE_KINDS)
 
 
 def _years_since_created(value: Mapping[str, Any], year: int) -> int | None:
@@ -84,14 +141,55 @@ def _emergency_powers_years(value: Mapping[str, Any], year: int) -> int | None:
     return None
 
 
+def _years_to_elections(value: Mapping[str, Any], year: int) -> int | None:
+    due = value.get("elections_due")
+    return due - year if isinstance(due, int) else None
+
+
+def _years_since(name: str) -> Callable[[Mapping[str, Any], int], int | None]:
+    def compute(value: Mapping[str, Any], year: int) -> int | None:
+        since = value.get(name)
+        return year - since if isinstance(since, int) else None
+
+    return compute
+
+
 def _sales_exceed_grants(value: Mapping[str, Any], year: int) -> bool | None:
-    fms, fmf = value.get("fms_usd"), value.get("fmf_usd")
-    if isinstance(fms, int) and isinstance(fmf, int):
+    fms, fmf = _sales(value, year), _grants(value, year)
+    if fms is not None and fmf is not None:
         return fms > fmf
     return None
 
 
+def _coups_that_happened(value: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
+        c
+        for c in value.get("coups", [])
+        if isinstance(c, Mapping)
+        and c.get("outcome", "succeeded") in _COUP_HAPPENED
+        and isinstance(c.get("year"), int)
+    ]
+
+
+def _coup_count(value: Mapping[str, Any], year: int) -> int | None:
+    if "coups" not in value:
+        return None
+    return len(_coups_that_happened(value))
+
+
+def _last_coup_years_ago(value: Mapping[str, Any], year: int) -> int | None:
+    years = [int(c["year"]) for c in _coups_that_happened(value)]
+    return year - max(years) if years else None
+
+
 YEARS = (-300, 300)
+
+_MONEY = (
+    ("programme", "from_fy"),
+    ("programme", "to_fy"),
+    ("programme", "by_year"),
+    ("programme", "total_usd"),
+)
 
 # In the order their values are added to a fact (reports list fields in this order).
 DERIVED: tuple[Derived, ...] = (
@@ -102,6 +200,37 @@ DERIVED: tuple[Derived, ...] = (
         "years between the coup and the profile's as_of date",
         lambda value, year: year - int(value["year"]),
         range=YEARS,
+        reads=(("coup", "year"),),
+    ),
+    Derived(
+        "neighbour_coup",
+        "years_ago",
+        "integer",
+        "years between the neighbour's coup and the profile's as_of date",
+        lambda value, year: year - int(value["year"]),
+        range=YEARS,
+        reads=(("neighbour_coup", "year"),),
+    ),
+    Derived(
+        "civil_military",
+        "coup_count",
+        "integer",
+        "coups that happened, succeeded or failed (not plots foiled or alleged; a coup with no "
+        "outcome counts), when coups are listed",
+        _coup_count,
+        conditional=True,
+        range=(0, 100),
+        reads=(("coup", "outcome"), ("coup", "year")),
+    ),
+    Derived(
+        "civil_military",
+        "last_coup_years_ago",
+        "integer",
+        "years between the latest coup that happened (succeeded or failed) and as_of",
+        _last_coup_years_ago,
+        conditional=True,
+        range=YEARS,
+        reads=(("coup", "outcome"), ("coup", "year")),
     ),
     Derived(
         "programme",
@@ -110,6 +239,17 @@ DERIVED: tuple[Derived, ...] = (
         "years between the programme's last fiscal year and as_of",
         lambda value, year: year - int(value["to_fy"]),
         range=YEARS,
+        reads=(("programme", "to_fy"),),
+    ),
+    Derived(
+        "abuse",
+        "years_ago",
+        "integer",
+        "years between since (when given) and as_of",
+        _years_since("since"),
+        conditional=True,
+        range=YEARS,
+        reads=(("abuse", "since"),),
     ),
     Derived(
         "rivalry",
@@ -117,6 +257,7 @@ DERIVED: tuple[Derived, ...] = (
         "string",
         "first institution in 'between'",
         lambda value, year: value["between"][0],
+        reads=(("rivalry", "between"),),
     ),
     Derived(
         "rivalry",
@@ -124,6 +265,7 @@ DERIVED: tuple[Derived, ...] = (
         "string",
         "second institution",
         lambda value, year: value["between"][1],
+        reads=(("rivalry", "between"),),
     ),
     Derived(
         "institution",
@@ -133,6 +275,7 @@ DERIVED: tuple[Derived, ...] = (
         _years_since_created,
         conditional=True,
         range=YEARS,
+        reads=(("institution", "new_force_since"),),
     ),
     Derived(
         "political_context",
@@ -142,23 +285,49 @@ DERIVED: tuple[Derived, ...] = (
         _emergency_powers_years,
         conditional=True,
         range=(0, 300),
+        reads=(
+            ("political_context", "emergency_powers_in_force"),
+            ("political_context", "emergency_powers_since"),
+        ),
+    ),
+    Derived(
+        "political_context",
+        "years_to_elections",
+        "integer",
+        "years from as_of to elections_due (when given)",
+        _years_to_elections,
+        conditional=True,
+        range=YEARS,
+        reads=(("political_context", "elections_due"),),
     ),
     Derived(
         "assistance",
         "recent_annual_usd",
         "integer",
-        "yearly average over the latest three fiscal years with recorded amounts, up to "
-        "as_of (by_year where given, else the total spread evenly over the programme's years)",
+        f"yearly average over the {RECENT_YEARS} fiscal years ending at the as_of year, years "
+        "with no money counting as zero (by_year where given, else the total spread evenly over "
+        "the programme's years)",
         _recent_annual,
+        reads=_MONEY,
     ),
-    Derived("assistance", "total_usd", "integer", "sum of all programme totals", _total),
+    Derived(
+        "assistance",
+        "total_usd",
+        "integer",
+        "sum of all programme totals",
+        _total,
+        reads=_MONEY,
+    ),
     Derived(
         "assistance",
         "operational_share_pct",
         "integer",
-        "share of programme money with focus 'operational'",
+        f"share of programme money with focus 'operational' over the {RECENT_YEARS} fiscal "
+        "years ending at the as_of year (when any money falls in them)",
         _operational_share,
+        conditional=True,
         range=(0, 100),
+        reads=(*_MONEY, ("programme", "focus")),
     ),
     Derived(
         "assistance",
@@ -170,11 +339,73 @@ DERIVED: tuple[Derived, ...] = (
     ),
     Derived(
         "assistance",
+        "last_programme_fy",
+        "integer",
+        "the latest fiscal year a programme runs to (when programmes are listed)",
+        _last_programme_fy,
+        conditional=True,
+        range=(1800, 2100),
+        reads=(("programme", "to_fy"),),
+    ),
+    Derived(
+        "assistance",
+        "portfolio_gap_years",
+        "integer",
+        "years between the latest programme fiscal year and as_of (0 when programmes run to "
+        "as_of or later; when programmes are listed)",
+        _portfolio_gap,
+        conditional=True,
+        range=(0, 300),
+        reads=(("programme", "to_fy"),),
+    ),
+    Derived(
+        "assistance",
+        "grants_usd",
+        "integer",
+        "fmf_usd when given, else the sum of the FMF programmes (code FMF or kind "
+        "financing_grant), when there are any",
+        _grants,
+        conditional=True,
+        reads=(
+            ("assistance", "fmf_usd"),
+            ("programme", "code"),
+            ("programme", "kind"),
+            *_MONEY,
+        ),
+    ),
+    Derived(
+        "assistance",
+        "sales_usd",
+        "integer",
+        "fms_usd when given, else the sum of the programmes of kind 'sale', when there are any",
+        _sales,
+        conditional=True,
+        reads=(("assistance", "fms_usd"), ("programme", "kind"), *_MONEY),
+    ),
+    Derived(
+        "assistance",
         "sales_exceed_grants",
         "boolean",
-        "fms_usd is greater than fmf_usd (when both are given)",
+        "sales_usd is greater than grants_usd (when both are known)",
         _sales_exceed_grants,
         conditional=True,
+        reads=(
+            ("assistance", "fms_usd"),
+            ("assistance", "fmf_usd"),
+            ("programme", "code"),
+            ("programme", "kind"),
+            *_MONEY,
+        ),
+    ),
+    Derived(
+        "assistance",
+        "donor_count",
+        "integer",
+        "number of other donors listed (when other_donors is given)",
+        lambda value, year: len(value["other_donors"]) if "other_donors" in value else None,
+        conditional=True,
+        range=(0, 1000),
+        reads=(("donor", "name"),),
     ),
 )
 

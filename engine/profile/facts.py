@@ -22,6 +22,7 @@ FACT_KINDS: dict[tuple[str, ...], str] = {
     (): "profile",
     ("civil_military",): "civil_military",
     ("civil_military", "coups", "*"): "coup",
+    ("civil_military", "neighbour_coups", "*"): "neighbour_coup",
     ("institutions", "*"): "institution",
     ("rivalries", "*"): "rivalry",
     ("reform",): "reform",
@@ -31,9 +32,12 @@ FACT_KINDS: dict[tuple[str, ...], str] = {
     ("human_rights",): "human_rights",
     ("human_rights", "abuses", "*"): "abuse",
     ("assistance",): "assistance",
-    ("assistance", "framework"): "framework",
+    ("assistance", "frameworks", "*"): "framework",
+    ("assistance", "other_donors", "*"): "donor",
     ("assistance", "programmes", "*"): "programme",
     ("assistance", "period_totals", "*"): "period_total",
+    ("indicators",): "indicators",
+    ("foreign_forces", "*"): "foreign_force",
 }
 
 # How one entry of a list is told from the others when two snapshots are compared: by its `id`
@@ -48,9 +52,16 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "abuse": ("unit", "kind"),
     "programme": ("name", "kind", "from_fy"),
     "period_total": ("from_fy", "to_fy"),
+    "neighbour_coup": ("country", "year"),
+    "framework": ("name",),
+    "donor": ("name",),
+    "foreign_force": ("country", "kind"),
 }
 
-_CITATION_KEYS = ("sources", "field_sources")
+# Keys that say where a fact comes from and how far to trust it, not what it is: they are
+# kept beside a fact's fields, never among them, so no rule tests them as facts.
+_CITATION_KEYS = ("sources", "field_sources", "confidence", "field_confidence")
+CONFIDENCE_LEVELS = ("low", "moderate", "high")
 
 # The profile's `id` field is stored as `key`: the engine reserves `id` for fact identity.
 PROFILE_ID_FIELD = "key"
@@ -76,10 +87,17 @@ class Fact:
     fields: Mapping[str, Any]
     sources: tuple[str, ...] = field(default=())
     field_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    confidence: str | None = None  # low | moderate | high, for the object; None: not stated
+    field_confidence: Mapping[str, str] = field(default_factory=dict)
 
     def sources_for(self, name: str) -> tuple[str, ...]:
         """The sources cited for one field: its own if given, else its object's."""
         return self.field_sources.get(name, self.sources)
+
+    def confidence_for(self, name: str) -> str | None:
+        """The confidence stated for one field: its own if given, else its object's, else
+        None (not stated)."""
+        return self.field_confidence.get(name, self.confidence)
 
     @property
     def label(self) -> str:
@@ -89,6 +107,10 @@ class Fact:
             return f"{f['party_a']} vs {f['party_b']}"
         if self.kind == "abuse":
             return f"{f['unit']}: {str(f['kind']).replace('_', ' ')}"
+        if self.kind == "neighbour_coup":
+            return f"{f['country']} {f['year']}"
+        if self.kind == "foreign_force":
+            return f"{f['country']}: {str(f['kind']).replace('_', ' ')}"
         for name in (PROFILE_ID_FIELD, "code", "area", "kind", "name"):
             if name in f:
                 return str(f[name])
@@ -136,7 +158,26 @@ def _collect(
             if isinstance(per_field, dict)
             else {}
         )
-        out.append(Fact(format_path(path) or "profile", kind, path, fields, sources, cited))
+        confidence = value.get("confidence")
+        per_field_confidence = value.get("field_confidence")
+        out.append(
+            Fact(
+                format_path(path) or "profile",
+                kind,
+                path,
+                fields,
+                sources,
+                cited,
+                confidence if confidence in CONFIDENCE_LEVELS else None,
+                {
+                    k: v
+                    for k, v in per_field_confidence.items()
+                    if isinstance(k, str) and v in CONFIDENCE_LEVELS
+                }
+                if isinstance(per_field_confidence, dict)
+                else {},
+            )
+        )
     for k, v in value.items():
         if _is_nested(v) and k not in _CITATION_KEYS:
             _collect(v, (*path, k), sources, year, out)

@@ -234,7 +234,28 @@ def _schema_problems(doc: Document, err: jsonschema.ValidationError) -> list[Pro
                 f"this version of ssa-risk reads schema_version {err.validator_value}",
             )
         ]
-    return [problem for _, problem in error_problems(doc, err)]
+    return [_renamed(doc, at, problem) for at, problem in error_problems(doc, err)]
+
+
+def _renamed(doc: Document, at: YamlPath, problem: Problem) -> Problem:
+    """The schema's problem, or a plainer one where a field's form changed."""
+    if at == ("assistance", "framework"):
+        return doc.problem(
+            at,
+            "assistance.framework: a profile lists its frameworks under 'frameworks:'",
+            "write 'frameworks:' as a list, one entry per framework with its status "
+            "(e.g. frameworks: [{name: Action Plan, signed: 2017, status: active}])",
+        )
+    if at[:2] == ("assistance", "other_donors") and len(at) == 3:
+        donors = _section(doc.data, "assistance").get("other_donors")
+        donor = donors[at[2]] if isinstance(donors, list) and isinstance(at[2], int) else None
+        if isinstance(donor, str):
+            return doc.problem(
+                at,
+                f"{format_path(at)}: '{donor}' is a name, but a donor is written as a mapping",
+                f"write {{name: {donor}}} (add annual_usd and focus where the sources give them)",
+            )
+    return problem
 
 
 def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -288,9 +309,104 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
             hint = did_you_mean(ref, inst_ids, "add it under 'institutions:'")
             add(path, f"unknown institution '{ref}'", hint)
 
+    problems += _parent_problems(doc, institutions)
+    problems += _consistency_problems(doc, data)
     problems += _date_problems(doc, data, today)
     problems += _amount_problems(doc, programmes)
     return problems
+
+
+def _parent_problems(
+    doc: Document, institutions: list[tuple[int, dict[str, Any]]]
+) -> list[Problem]:
+    """Each `parent` names another institution, and following parents never comes back."""
+    out = []
+    parents = {
+        inst["id"]: inst.get("parent")
+        for _, inst in institutions
+        if isinstance(inst.get("id"), str)
+    }
+    reported: set[str] = set()
+    for i, inst in institutions:
+        own, parent = inst.get("id"), inst.get("parent")
+        if not isinstance(parent, str):
+            continue
+        path: YamlPath = ("institutions", i, "parent")
+        if parent == own:
+            out.append(
+                doc.problem(
+                    path,
+                    f"{format_path(path)}: '{parent}' is this institution itself",
+                    "name the institution this unit belongs to, or leave parent out",
+                )
+            )
+            continue
+        if parent not in parents:
+            others = [k for k in parents if k != own]
+            hint = did_you_mean(parent, others, "add it under 'institutions:', or fix the id")
+            out.append(
+                doc.problem(path, f"{format_path(path)}: unknown institution '{parent}'", hint)
+            )
+            continue
+        chain = [own, parent]
+        while isinstance(chain[-1], str) and chain[-1] not in chain[:-1]:
+            chain.append(parents.get(chain[-1]))
+        if chain[-1] == own and own not in reported:
+            reported.update(str(c) for c in chain)
+            out.append(
+                doc.problem(
+                    path,
+                    f"{format_path(path)}: parents go round in a circle "
+                    f"({' → '.join(map(str, chain))})",
+                    "a unit's parents must end at an institution with no parent; remove one "
+                    "of these parents",
+                )
+            )
+    return out
+
+
+def _consistency_problems(doc: Document, data: dict[str, Any]) -> list[Problem]:
+    """Fields that contradict each other within one profile."""
+    out = []
+
+    def add(path: YamlPath, message: str, fix: str) -> None:
+        out.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
+
+    civil = _section(data, "civil_military")
+    for i, coup in _dicts(civil.get("coups")):
+        if coup.get("kind") == "attempt" and coup.get("outcome") == "succeeded":
+            add(
+                ("civil_military", "coups", i, "outcome"),
+                "an attempt (kind: attempt) cannot have succeeded",
+                "write the kind of seizure that succeeded (military, palace or self_coup), or "
+                "the attempt's outcome (failed, foiled or alleged)",
+            )
+    if civil.get("military_held_power") is False and _positive(civil.get("military_rule_years")):
+        add(
+            ("civil_military", "military_rule_years"),
+            f"{civil['military_rule_years']} years of military rule, but military_held_power "
+            "is false",
+            "set military_held_power: true, or correct military_rule_years",
+        )
+    alternations = civil.get("peaceful_alternations")
+    if alternations == 0 and isinstance(civil.get("last_peaceful_alternation"), int):
+        add(
+            ("civil_military", "last_peaceful_alternation"),
+            "a year is given, but peaceful_alternations is 0",
+            "count that alternation in peaceful_alternations, or remove the year",
+        )
+    context = _section(data, "political_context")
+    if context.get("emergency_powers_in_force") is False and "emergency_scope" in context:
+        add(
+            ("political_context", "emergency_scope"),
+            "a scope is given, but emergency_powers_in_force is false",
+            "remove emergency_scope, or set emergency_powers_in_force: true",
+        )
+    return out
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _date_problems(doc: Document, data: dict[str, Any], today: date) -> list[Problem]:
@@ -323,6 +439,25 @@ def _date_problems(doc: Document, data: dict[str, Any], today: date) -> list[Pro
             )
     for i, programme in _dicts(_section(data, "assistance").get("programmes")):
         dated.append((("assistance", "programmes", i, "from_fy"), programme.get("from_fy")))
+    civil = _section(data, "civil_military")
+    for key in ("last_peaceful_alternation", "returned_to_civilian_oversight"):
+        dated.append((("civil_military", key), civil.get(key)))
+    for i, coup in _dicts(civil.get("neighbour_coups")):
+        dated.append((("civil_military", "neighbour_coups", i, "year"), coup.get("year")))
+    for i, force in _dicts(data.get("foreign_forces")):
+        dated.append((("foreign_forces", i, "since"), force.get("since")))
+    for i, abuse in _dicts(_section(data, "human_rights").get("abuses")):
+        dated.append((("human_rights", "abuses", i, "since"), abuse.get("since")))
+    due = _section(data, "political_context").get("elections_due")
+    if isinstance(due, int) and not isinstance(due, bool) and due < year:
+        due_at: YamlPath = ("political_context", "elections_due")
+        out.append(
+            doc.problem(
+                due_at,
+                f"{format_path(due_at)}: {due} is before the profile's as_of date ({as_of})",
+                "give the year of the next elections after as_of, or leave it out",
+            )
+        )
     for path, value in dated:
         if isinstance(value, int) and not isinstance(value, bool) and value > year:
             out.append(

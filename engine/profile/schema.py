@@ -88,6 +88,27 @@ def described(node: Node, description: str) -> Node:
     return {**node, "description": description}
 
 
+# A field no rule reads by design (a name, a note, prose, an id, a year that only labels):
+# `rules test --coverage` does not list it among the fields no rule reads.
+DESCRIPTIVE = "x-descriptive"
+
+
+def descriptive(node: Node, description: str | None = None) -> Node:
+    """`node` marked as descriptive only (see DESCRIPTIVE), with a description if given."""
+    out = {**node, DESCRIPTIVE: True}
+    if description is not None:
+        out["description"] = description
+    return out
+
+
+CONFIDENCE = enum(
+    "How far the sources support the value.",
+    low="a single or weak source, or an estimate",
+    moderate="credible sources, some uncertainty",
+    high="well documented by several credible sources",
+)
+
+
 def obj(description: str, properties: dict[str, Node], required: tuple[str, ...] = ()) -> Node:
     """An object whose facts can cite sources, as a whole or field by field."""
     fields = sorted(k for k, v in properties.items() if not _nested(v))
@@ -103,6 +124,17 @@ def obj(description: str, properties: dict[str, Node], required: tuple[str, ...]
                 "description": "Sources for single fields, where they differ from 'sources'.",
                 "propertyNames": {"enum": fields},
                 "additionalProperties": SOURCE_REFS,
+            },
+            "confidence": described(
+                CONFIDENCE,
+                "How far the sources support the facts in this object as a whole (absent: "
+                "not stated).",
+            ),
+            "field_confidence": {
+                "type": "object",
+                "description": "Confidence in single fields, where it differs from 'confidence'.",
+                "propertyNames": {"enum": fields},
+                "additionalProperties": CONFIDENCE,
             },
         },
     }
@@ -131,6 +163,10 @@ LIST_LIMITS: dict[str, tuple[tuple[str, ...], int]] = {
     "abuses": (("human_rights", "abuses"), 500),
     "programmes": (("assistance", "programmes"), 1000),
     "period_totals": (("assistance", "period_totals"), 100),
+    "neighbour_coups": (("civil_military", "neighbour_coups"), 100),
+    "frameworks": (("assistance", "frameworks"), 20),
+    "other_donors": (("assistance", "other_donors"), 50),
+    "foreign_forces": (("foreign_forces",), 50),
 }
 
 
@@ -172,6 +208,40 @@ CIVIL_MILITARY = obj(
         "support_for_military_rule_pct": described(
             PCT, "Share of the public that supports military rule (survey)."
         ),
+        "military_rule_years": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 300,
+            "description": "Years the armed forces have governed since independence.",
+        },
+        "peaceful_alternations": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "description": (
+                "Peaceful transfers of power to a rival party or leader through elections "
+                "since independence."
+            ),
+        },
+        "last_peaceful_alternation": described(
+            YEAR, "Year of the latest peaceful transfer of power through elections."
+        ),
+        "gained_from_democracy": described(
+            FLAG, "The military's budget, standing or autonomy grew under democratic rule."
+        ),
+        "military_economic_role": level(
+            "The military's business interests (companies, land, contracts)."
+        ),
+        "constitutional_privileges": enum(
+            "Roles and privileges the constitution reserves to the military (guardian role, "
+            "reserved seats, immunity, veto).",
+            none="no reserved role or privilege",
+            limited="a few, narrow privileges",
+            extensive="a guardian role or privileges that shield it from civilian control",
+        ),
+        "army_grievances": level(
+            "Grievances in the ranks: pay, equipment, casualties, blame put on civilians."
+        ),
         "coups": array(
             obj(
                 "A coup or coup attempt.",
@@ -185,7 +255,11 @@ CIVIL_MILITARY = obj(
                         self_coup="the incumbent suspended the constitutional order",
                     ),
                     "outcome": enum(
-                        "Result.", succeeded="power changed hands", failed="the attempt failed"
+                        "Result.",
+                        succeeded="power changed hands",
+                        failed="an attempt was made and failed",
+                        foiled="a plot uncovered before it was carried out",
+                        alleged="a plot claimed by the government or press, not established",
                     ),
                     "military_role": enum(
                         "The military's part in it.",
@@ -199,12 +273,29 @@ CIVIL_MILITARY = obj(
                         "Year a democratically elected government took office after the coup "
                         "(when coup restrictions on assistance to the government lift).",
                     ),
-                    "note": PROSE,
+                    "note": descriptive(PROSE),
                 },
                 ("year", "kind"),
             ),
             "Coups and attempts, with years.",
             "coups",
+        ),
+        "neighbour_coups": array(
+            obj(
+                "A coup or coup attempt in a neighbouring state (contagion).",
+                {
+                    "country": descriptive(LINE, "The neighbouring state."),
+                    "year": YEAR,
+                    "outcome": enum(
+                        "Result.",
+                        succeeded="power changed hands",
+                        failed="an attempt was made and failed",
+                    ),
+                },
+                ("country", "year"),
+            ),
+            "Coups and attempts in neighbouring states, with years.",
+            "neighbour_coups",
         ),
     },
 )
@@ -212,10 +303,15 @@ CIVIL_MILITARY = obj(
 INSTITUTION = obj(
     "A security institution.",
     {
-        "id": described(IDENT, "Short name other sections use to refer to it."),
-        "name": LINE,
+        "id": descriptive(IDENT, "Short name other sections use to refer to it."),
+        "name": descriptive(LINE),
         "kind": INSTITUTION_KIND,
-        "role": described(PROSE, "What it does, in a sentence."),
+        "parent": described(
+            IDENT,
+            "Id of the institution this unit belongs to, for a sub-unit (the Leahy laws name "
+            "units, not whole ministries).",
+        ),
+        "role": descriptive(PROSE, "What it does, in a sentence."),
         "budget_trend": TREND,
         "public_trust": level("Public trust in the institution."),
         "oversight": STATUS,
@@ -229,6 +325,16 @@ INSTITUTION = obj(
         ),
         "receives_assistance": described(FLAG, "Does it receive foreign security assistance?"),
         "new_force_since": described(YEAR, "Year it was created, if recently."),
+        "favoured_by_ruler": described(
+            FLAG,
+            "Better paid, equipped or placed than the regular forces, answering to the ruler "
+            "(counterbalancing).",
+        ),
+        "commanders_trained_by_patron": described(
+            FLAG, "Its senior commanders were trained by the assisting state."
+        ),
+        "factionalism": level("Splits within the force: factions, mutinies, rival commanders."),
+        "battlefield_losses": level("Recent losses in combat."),
     },
     ("id", "name", "kind"),
 )
@@ -311,6 +417,23 @@ POLITICAL_CONTEXT = obj(
         "emergency_powers_since": YEAR,
         "counter_terrorism_law_year": YEAR,
         "satisfaction_with_democracy": level("Public satisfaction with democracy."),
+        "government_origin": enum(
+            "How the government in office came to power.",
+            elected="formed by credible elections",
+            disputed_election="elections widely judged not credible",
+            military="a junta or military-led transition",
+            unelected="a ruler or party not chosen in competitive elections",
+        ),
+        "elections_due": described(YEAR, "Year of the next national elections."),
+        "term_limit_evasion": described(
+            FLAG, "The incumbent extended, removed or evaded term limits (e.g. a third term)."
+        ),
+        "emergency_scope": enum(
+            "Where the emergency powers apply.",
+            national="the whole country",
+            regional="one or more regions",
+            local="a few localities",
+        ),
     },
 )
 
@@ -325,9 +448,15 @@ THREAT = obj(
             organised_crime="organised crime and trafficking",
             foreign_fighters="citizens fighting abroad and returning",
         ),
-        "origin": LINE,
+        "origin": descriptive(LINE, "Where it comes from, as a label."),
         "level": level("Threat level."),
         "trend": TREND,
+        "state_performance": enum(
+            "How the security forces fare against this threat.",
+            gaining="the forces are gaining ground",
+            stalemate="neither side is gaining",
+            losing="the forces are losing ground",
+        ),
         "public_priority_pct": described(
             PCT, "Share of the public naming it the country's top problem (survey)."
         ),
@@ -379,9 +508,15 @@ HUMAN_RIGHTS = obj(
 )
 
 FRAMEWORK = obj(
-    "The joint planning framework for assistance (e.g. a bilateral country action plan).",
+    "A joint planning framework for assistance (e.g. a bilateral country action plan).",
     {
-        "name": LINE,
+        "name": descriptive(LINE),
+        "status": enum(
+            "Whether it is in force at as_of.",
+            active="in force and used",
+            lapsed="expired or no longer used",
+            planned="agreed or announced, not yet in force",
+        ),
         "signed": YEAR,
         "duration_years": {"type": "integer", "minimum": 1, "maximum": 100},
         "joint_objectives": FLAG,
@@ -398,11 +533,18 @@ FRAMEWORK = obj(
     ("name", "signed"),
 )
 
+FOCUS = enum(
+    "What it builds.",
+    operational="operational capability",
+    institutional="institutions and human capital",
+    mixed="both",
+)
+
 PROGRAMME = obj(
     "One assistance programme over a span of fiscal years.",
     {
-        "id": described(IDENT, "Optional short name, so later snapshots can refer to it."),
-        "name": LINE,
+        "id": descriptive(IDENT, "Optional short name, so later snapshots can refer to it."),
+        "name": descriptive(LINE),
         "code": LINE,
         "kind": enum(
             "Kind of programme.",
@@ -419,12 +561,7 @@ PROGRAMME = obj(
             institution_building="defence institution building",
             other="other",
         ),
-        "focus": enum(
-            "What it builds.",
-            operational="operational capability",
-            institutional="institutions and human capital",
-            mixed="both",
-        ),
+        "focus": FOCUS,
         "recipient": described(IDENT, "Institution id (see institutions)."),
         "from_fy": YEAR,
         "to_fy": YEAR,
@@ -438,11 +575,19 @@ ASSISTANCE = obj(
     "The assistance the country receives and how it is planned.",
     {
         "patron": described(LINE, "The patron this profile's programmes come from."),
-        "other_donors": {
-            "type": "array",
-            "items": LINE,
-            "description": "Other countries or bodies providing security assistance.",
-        },
+        "other_donors": array(
+            obj(
+                "Another country or body providing security assistance.",
+                {
+                    "name": descriptive(LINE),
+                    "annual_usd": described(USD, "Its assistance per year, in U.S. dollars."),
+                    "focus": FOCUS,
+                },
+                ("name",),
+            ),
+            "Other countries or bodies providing security assistance.",
+            "other_donors",
+        ),
         "relationship_status": enum(
             "Stage of the partnership.",
             new="just beginning",
@@ -470,14 +615,39 @@ ASSISTANCE = obj(
         "absorptive_capacity": level("Capacity to absorb and sustain what is delivered."),
         "fms_usd": described(USD, "Foreign Military Sales: what the partner buys (a period)."),
         "fmf_usd": described(USD, "Foreign Military Financing: grants received (same period)."),
-        "framework": FRAMEWORK,
+        "frameworks": array(
+            FRAMEWORK, "Joint planning frameworks, each with its status.", "frameworks"
+        ),
+        "resourcing_tied_to_assessment": described(
+            FLAG, "Funding decisions follow the results of assessments."
+        ),
+        "partner_cost_share_pct": described(
+            PCT, "Share of programme costs the partner bears (burden sharing)."
+        ),
+        "partner_ownership": enum(
+            "How far the partner owns the programmes.",
+            none="designed and run by the patron",
+            limited="the partner is consulted",
+            shared="designed and run jointly",
+            partner_led="the partner leads, the patron supports",
+        ),
+        "one_voice": described(
+            FLAG, "The patron's agencies present one coordinated position to the partner."
+        ),
+        "transparency_agreement": described(
+            FLAG, "The partner gives the patron access to security budgets and end use."
+        ),
         "programmes": array(
             PROGRAMME, "Programmes by fiscal years, recipient and amount.", "programmes"
         ),
         "period_totals": array(
             obj(
                 "A declared total for a span of fiscal years, checked against the programmes.",
-                {"from_fy": YEAR, "to_fy": YEAR, "total_usd": USD},
+                {
+                    "from_fy": descriptive(YEAR),
+                    "to_fy": descriptive(YEAR),
+                    "total_usd": descriptive(USD, "Checked by validate against the programmes."),
+                },
                 ("from_fy", "to_fy", "total_usd"),
             ),
             "Totals as published, checked against the sum of the programmes.",
@@ -534,8 +704,24 @@ INDICATORS = obj(
             "maximum": 10,
             "description": "Global Terrorism Index score (0 no impact to 10 highest).",
         },
-        "year": described(YEAR, "Year the scores refer to."),
+        "year": descriptive(YEAR, "Year the scores refer to."),
     },
+)
+
+FOREIGN_FORCE = obj(
+    "Foreign forces in the country.",
+    {
+        "country": descriptive(LINE, "The state (or company's home state) they come from."),
+        "kind": enum(
+            "What they are there for.",
+            base="a permanent or long-term base",
+            training_mission="a training or advisory mission",
+            combat_deployment="forces deployed for combat operations",
+            private_military="a private military company",
+        ),
+        "since": described(YEAR, "Year they arrived."),
+    },
+    ("country", "kind"),
 )
 
 SOURCE = {
@@ -544,21 +730,23 @@ SOURCE = {
     "additionalProperties": False,
     "required": ["id", "title"],
     "properties": {
-        "id": IDENT,
-        "title": LINE,
-        "publisher": LINE,
-        "date": described(LINE, "Publication date as written, e.g. 2020-07."),
-        "kind": enum(
-            "Kind of document.",
-            case_study="a case study",
-            research_brief="a research brief or report",
-            dataset="a dataset or index",
-            news="news reporting",
-            official="an official document",
-            other="other",
+        "id": descriptive(IDENT),
+        "title": descriptive(LINE),
+        "publisher": descriptive(LINE),
+        "date": descriptive(LINE, "Publication date as written, e.g. 2020-07."),
+        "kind": descriptive(
+            enum(
+                "Kind of document.",
+                case_study="a case study",
+                research_brief="a research brief or report",
+                dataset="a dataset or index",
+                news="news reporting",
+                official="an official document",
+                other="other",
+            )
         ),
-        "pages": LINE,
-        "url": LINE,
+        "pages": descriptive(LINE),
+        "url": descriptive(LINE),
     },
 }
 
@@ -578,10 +766,12 @@ def profile_schema_definition() -> Node:
         "required": ["schema_version", "country", "iso3", "as_of", "sources"],
         "properties": {
             "schema_version": {
+                DESCRIPTIVE: True,
                 "const": SCHEMA_VERSION,
                 "description": "Version of this schema the profile is written for.",
             },
             "extends": {
+                DESCRIPTIVE: True,
                 "type": "string",
                 "pattern": "^[^/\\\\]+\\.yaml$",
                 "description": (
@@ -589,19 +779,21 @@ def profile_schema_definition() -> Node:
                     "fields written here replace the inherited ones."
                 ),
             },
-            "country": LINE,
+            "country": descriptive(LINE, "The partner country's name."),
             "iso3": {
+                DESCRIPTIVE: True,
                 "type": "string",
                 "pattern": "^[A-Z]{3}$",
                 "description": "ISO 3166-1 alpha-3 country code, e.g. TUN.",
             },
             "as_of": {
+                DESCRIPTIVE: True,
                 "type": "string",
                 "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$",
                 "description": "Date the profile describes, YYYY-MM or YYYY-MM-DD.",
             },
-            "authors": {"type": "array", "items": LINE},
-            "summary": described(PROSE, "A few sentences on the country at this date."),
+            "authors": descriptive({"type": "array", "items": LINE}, "Who wrote this snapshot."),
+            "summary": descriptive(PROSE, "A few sentences on the country at this date."),
             "sources": {
                 "type": "array",
                 "minItems": 1,
@@ -619,6 +811,11 @@ def profile_schema_definition() -> Node:
             "human_rights": HUMAN_RIGHTS,
             "assistance": ASSISTANCE,
             "indicators": INDICATORS,
+            "foreign_forces": array(
+                FOREIGN_FORCE,
+                "Foreign forces, bases and contractors in the country.",
+                "foreign_forces",
+            ),
         },
         "$defs": {
             "source_refs": {

@@ -201,7 +201,7 @@ def test_absurd_amounts_are_refused_by_the_validator(tmp_path):
         "assistance:\n"
         "  fms_usd: 10000000000000000\n"
         "  fmf_usd: 1000000000000000\n"
-        "  framework: {name: F, signed: 2019, duration_years: 1000}\n"
+        "  frameworks: [{name: F, signed: 2019, duration_years: 1000}]\n"
         "  programmes:\n"
         "    - {name: P, kind: sale, from_fy: 2019, to_fy: 2019, by_year: [2000000000000000]}\n"
         "political_context: {emergency_powers_since: 2101}\n"
@@ -211,7 +211,7 @@ def test_absurd_amounts_are_refused_by_the_validator(tmp_path):
     assert _validate(tmp_path, text) == [
         f"p.yaml:9:3: assistance.fms_usd: 10,000,000,000,000,000 is out of range {most}"
         " 1,000,000,000,000,000",
-        f"p.yaml:11:38: assistance.framework.duration_years: 1000 is out of range {most} 100",
+        f"p.yaml:11:40: assistance.frameworks[0].duration_years: 1000 is out of range {most} 100",
         "p.yaml:13:67: assistance.programmes[0].by_year[0]: 2,000,000,000,000,000 is out of"
         f" range {most} 1,000,000,000,000,000",
         f"p.yaml:14:21: political_context.emergency_powers_since: 2101 is out of range {most} 2100",

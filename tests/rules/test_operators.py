@@ -130,15 +130,15 @@ CASES = {
         "'matches' takes a text pattern — e.g. matches: 'counter*'",
     ),
     "contains": Case(
-        "assistance",
-        "other_donors",
-        "{contains: EU}",
-        {"other_donors": ["UN", "EU"]},
-        {"other_donors": ["UN"]},
-        {"$iany": {"other_donors": {"$i": "EU"}}},
-        "contains EU",
+        "rivalry",
+        "between",
+        "{contains: army}",
+        {"between": ["police", "army"]},
+        {"between": ["police", "navy"]},
+        {"$iany": {"between": {"$i": "army"}}},
+        "contains army",
         "{contains: 3}",
-        "assistance.other_donors holds text, not '3' — compare it with text",
+        "rivalry.between holds text, not '3' — compare it with text",
     ),
 }
 
@@ -247,7 +247,7 @@ def test_evidence_writes_each_operator_with_its_symbol(rules_copy):
     tests = {
         "institution": "kind: {eq: militia, in: [militia]}, new_force_since: {gt: 1, gte: 1, lt: 9,"
         " lte: 9, exists: true}, name: {matches: 'zz*'}",
-        "assistance": "other_donors: {contains: Nobody}",
+        "rivalry": "between: {contains: nobody}",
     }
     _append(
         rules_copy,
@@ -255,10 +255,10 @@ def test_evidence_writes_each_operator_with_its_symbol(rules_copy):
     )
     evidence = _absent_evidence(rules_copy)
     assert evidence == [
-        "no assistance with other_donors contains Nobody",
         "no institution with kind = militia, kind in [militia], new_force_since > 1,"
         " new_force_since >= 1, new_force_since < 9, new_force_since <= 9,"
         " new_force_since exists true, name matches zz*",
+        "no rivalry with between contains nobody",
     ]
     used = {op.symbol for op in REGISTRY.values()}
     assert all(any(f" {symbol} " in e for e in evidence) for symbol in used)

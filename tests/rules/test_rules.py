@@ -178,13 +178,15 @@ EXTRA_RULES = """\
     severity: low
     when:
       all:
+        - fact: rivalry
+          where:
+            between: {contains: internal_security}
         - fact: assistance
           as: aid
           where:
-            other_donors: {contains: Donor B}
             patron: {matches: "United*"}
             relationship_status: {exists: true}
-    because: Another donor is active.
+    because: The interior forces have a rival.
     recommend: [Coordinate.]
     cite: [{ref: rand-epp}]
 """
@@ -194,12 +196,10 @@ def test_contains_matches_and_exists_work_end_to_end(rules_copy, tunisia_copy, m
     monkeypatch.chdir(tunisia_copy.parent)
     with (rules_copy / "leverage.yaml").open("a", encoding="utf-8") as f:
         f.write(EXTRA_RULES)
-    with (tunisia_copy / "2020.yaml").open("a", encoding="utf-8") as f:
-        f.write("  other_donors: [Donor A, Donor B]\n")
     assessment = Assessor.load(rules_copy, DEFAULT_TEMPLATES).assess(tunisia_copy / "2020.yaml")
     [finding] = [f for f in assessment.findings if f.rule_id == "LEV-90"]
     values = {e.path: e.value for e in finding.evidence}
-    assert values["assistance.other_donors"] == ("Donor A", "Donor B")
+    assert values["rivalries[0].between"] == ("armed_forces", "internal_security")
     assert values["assistance.patron"] == "United States"
 
 

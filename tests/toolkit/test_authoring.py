@@ -423,8 +423,8 @@ def test_explain_an_unfired_rule_says_a_missing_field_is_missing(run_in_checkout
 def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_in_checkout):
     result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
-        "  FAIL none: assistance.framework matches, which must be absent"
-        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:98)"
+        "  FAIL none: assistance.frameworks[0] matches, which must be absent"
+        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:99)"
     )
 
 
@@ -440,7 +440,7 @@ def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
     result = run_cli("explain", str(TUNISIA_2020))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "Tunisia 2020-07: 24 rules fired"
+    assert lines[0] == "Tunisia 2020-07: 23 rules fired"
     assert "  CMR-02   Public support for military rule alongside an elevated military" in lines
     assert (
         "  CMR-08   A military that has ruled before, with public support for its return:"
