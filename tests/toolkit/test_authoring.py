@@ -12,8 +12,16 @@ from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
+from ssa_risk.rules.loader import load_rules
+from ssa_risk.toolkit.authoring import unread_fields
 from ssa_risk.toolkit.examples import example_document
-from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
+from tests.helpers import (
+    DEFAULT_PROFILES,
+    DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
+    TUNISIA_2020,
+    edit_file,
+)
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
@@ -355,8 +363,27 @@ def test_rules_test_coverage(run_cli):
     assert "RULE     EXAMPLE  PROFILES" in lines
     assert "CMR-02   yes      2020" in lines
     assert "CMR-03   yes      -" in lines  # no bundled snapshot has a recent coup
-    assert "Profile fields no rule reads:" in lines
-    assert "  institution.role" in lines
+    heading = "Profile fields no rule reads and the schema does not mark descriptive ("
+    [at] = [i for i, line in enumerate(lines) if line.startswith(heading)]
+    listed = lines[at + 1 : -1]  # up to the closing count of rules fired
+    assert lines[-1].endswith("fire in a profile of the project")
+    assert "  civil_military.military_origin" in listed  # collected, read by no rule
+    assert "  institution.role" not in listed  # prose, marked descriptive
+    assert "  coup.year" not in listed  # read through coup.years_ago
+    assert "  assistance.recent_annual_usd" not in listed  # derived, not collected
+    assert lines[at] == f"{heading}{len(listed)}):"
+
+
+def test_a_field_a_rule_reads_leaves_the_unread_list(rules_copy):
+    before = unread_fields(load_rules(rules_copy))
+    assert "threat.state_performance" in before
+    edit_file(
+        rules_copy / "threat_environment.yaml",
+        "          as: threat\n          where:\n",
+        "          as: threat\n          where:\n            state_performance: {exists: true}\n",
+    )
+    after = unread_fields(load_rules(rules_copy))
+    assert set(before) - set(after) == {"threat.state_performance"}
 
 
 def test_rules_test_pattern_matching_nothing(run_cli):
