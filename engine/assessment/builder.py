@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,12 +30,17 @@ from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
-from ssa_risk.profile.facts import Fact, engine_field, rule_field
+from ssa_risk.profile.facts import ITEM_KEYS, Fact, engine_field, rule_field
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
 from ssa_risk.rules.operators import show
-from ssa_risk.rules.scoring import RATINGS
+from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring
+
+# Facts that record a dated event (a coup in 1987, a programme over FY2011-13): their date is
+# their own, so their age is the rules' business (years_ago), not the snapshot's.
+EVENT_KINDS = frozenset({"profile", "coup", "neighbour_coup", "programme", "period_total"})
+IDENTITY_FIELDS = frozenset({"id", "name", "kind", "code"})
 
 
 def build_assessment(
@@ -47,6 +54,7 @@ def build_assessment(
 ) -> Assessment:
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
+    dates = _stated_dates(profile)
     # Every firing of a rule about one subject, in engine order: the finding speaks of the
     # most significant (the most recent, then the largest amount), and its evidence lists all.
     matches: dict[tuple[str, str], list[tuple[Rule, dict[str, Fact], tuple[Evidence, ...]]]] = {}
@@ -54,7 +62,7 @@ def build_assessment(
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        evidence = _evidence(profile, rule, bound)
+        evidence = _evidence(profile, rule, bound, dates)
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -62,11 +70,17 @@ def build_assessment(
             continue
         key = (rule.id, _subject(rule, bound, profile))
         matches.setdefault(key, []).append((rule, bound, evidence))
+    scoring = ruleset.scoring
+    signal_ages = _signal_ages(signals.values(), profile.as_of)
     findings: dict[tuple[str, str], Finding] = {}
     for (_, subject), found in matches.items():
         rule, bound, _ = max(found, key=lambda match: _significance(match[1]))
-        cited = {e for _, _, each in found for e in each}
+        cited = tuple(sorted({e for _, _, each in found for e in each}, key=_ev_order))
         assert rule.severity is not None  # only rules with a severity were kept
+        age = _age_years(cited, profile.as_of, signal_ages)
+        stale = age is not None and age > scoring.stale_after_years
+        low = any(e.confidence == "low" for e in cited)
+        points = 0.0 if rule.effect == "gate" else scoring.points[rule.severity]
         findings[(rule.id, subject)] = Finding(
             rule_id=rule.id,
             title=rule.title,
@@ -80,20 +94,43 @@ def build_assessment(
             citations=tuple(
                 c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite
             ),
-            evidence=tuple(sorted(cited, key=_ev_order)),
+            evidence=cited,
             signals_used=tuple(
                 sorted({str(f.fields["name"]) for f in bound.values() if f.kind == "signal"})
             ),
             rule_file=rule.file,
             rule_line=rule.line,
+            points=round(points * scoring.weight(stale, "low" if low else None), 1),
+            age_years=age,
+            stale=stale,
+            low_confidence=low,
+            others=len(found) - 1,
         )
-    lenses = tuple(_lens(ruleset, lens.id, findings.values()) for lens in ruleset.lenses)
+    lenses = tuple(_lens(ruleset, lens.id, findings.values(), facts) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
-    band = ruleset.scoring.overall(
-        {lens.id: lens.residual for lens in lenses},
-        sum(1 for g in gates if g.scope == "country"),
-        sum(1 for g in gates if g.scope == "unit"),
+    weighed = [lens for lens in lenses if lens.weight > 0 and not lens.context]
+    assessed = [lens for lens in weighed if lens.score is not None]
+    total_weight = sum(lens.weight for lens in assessed)
+    score = (
+        round(sum(lens.weight * (lens.score or 0.0) for lens in assessed) / total_weight, 1)
+        if assessed
+        else None
     )
+    band = scoring.overall(
+        {lens.id: lens.residual for lens in weighed},
+        score,
+        sum(1 for g in gates if g.scope == "country"),
+        len(assessed),
+    )
+    explanation = band.explanation
+    unassessed = [lens for lens in weighed if lens.score is None]
+    if unassessed:
+        explanation += (
+            f" {len(unassessed)} of {len(weighed)} lenses could not be assessed for lack of "
+            f"evidence: {', '.join(lens.title for lens in unassessed)}."
+        )
+    risks = [f for f in findings.values() if f.effect == "risk"]
+    stale_share = sum(1 for f in risks if f.stale) / len(risks) if risks else 0.0
     data = profile.data
     return Assessment(
         country=profile.country,
@@ -101,7 +138,7 @@ def build_assessment(
         as_of=profile.as_of,
         profile_path=profile.path,
         overall=band.rating,
-        overall_explanation=band.explanation,
+        overall_explanation=explanation,
         gates=gates,
         lenses=lenses,
         signals=tuple(sorted(signals.values(), key=_signal_order)),
@@ -114,6 +151,9 @@ def build_assessment(
             for r in sorted(ruleset.rules, key=lambda r: r.id)
         ),
         facts=_fact_values(profile, facts),
+        score=score,
+        confidence=scoring.confidence_of(len(unassessed), stale_share),
+        warnings=_warnings(profile, scoring, risks),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),
@@ -125,17 +165,122 @@ def build_assessment(
     )
 
 
-def _lens(ruleset: RuleSet, lens_id: str, findings: Any) -> LensResult:
+def _lens(ruleset: RuleSet, lens_id: str, findings: Any, facts: list[Fact]) -> LensResult:
     lens = ruleset.lens(lens_id)
+    policy = ruleset.scoring.policy(lens_id)
     mine = sorted((f for f in findings if f.lens == lens_id), key=_order)
     risks = tuple(f for f in mine if f.effect in ("risk", "gate"))
+    protective = tuple(f for f in mine if f.effect == "protective")
     mitigations = tuple(f for f in mine if f.effect == "mitigation")
+    missing = policy.missing(facts)
+    unscored = LensResult(
+        lens.id,
+        lens.title,
+        lens.question,
+        NOT_ASSESSED,
+        NOT_ASSESSED,
+        risks,
+        mitigations,
+        protective,
+        weight=policy.weight,
+        context=policy.context,
+        missing=missing,
+    )
+    if missing:
+        return unscored
     scoring = ruleset.scoring
-    inherent = max((f.severity for f in risks), key=RATINGS.index, default=scoring.empty_lens)
-    residual = inherent
-    if risks and mitigations:
-        residual = scoring.lower(inherent, scoring.mitigation_steps * len(mitigations))
-    return LensResult(lens.id, lens.title, lens.question, inherent, residual, risks, mitigations)
+    inherent, residual = scoring.lens_score(
+        (f.points for f in risks),
+        (f.points for f in protective),
+        (f.points for f in mitigations),
+    )
+    return dataclasses.replace(
+        unscored,
+        inherent=scoring.band_of(inherent),
+        residual=scoring.band_of(residual),
+        inherent_score=inherent,
+        score=residual,
+    )
+
+
+def _stated_dates(profile: Profile) -> dict[str, str]:
+    """Each snapshot file of the profile → the as_of it states (a snapshot that extends
+    another states its own date)."""
+    out = {}
+    for name, text in profile.doc.texts:
+        found = _AS_OF.search(text)
+        if found:
+            out[name] = found.group(1)
+    return out
+
+
+_AS_OF = re.compile(r"""^as_of:[ \t]*["']?([0-9]{4}(?:-[0-9]{2})?)""", re.MULTILINE)
+
+
+def _months(date: str) -> int:
+    """Months since year 0 of a YYYY, YYYY-MM or YYYY-MM-DD date (a bare year counts as its
+    December: a 2019 index describes 2019 as a whole)."""
+    parts = date.split("-")
+    return int(parts[0]) * 12 + (int(parts[1]) if len(parts) > 1 else 12)
+
+
+def _age(stated: str, as_of: str) -> int:
+    """Whole years between a statement's date and as_of (never negative)."""
+    return max(0, _months(as_of) - _months(stated)) // 12
+
+
+def _signal_ages(traces: Any, as_of: str) -> dict[str, int | None]:
+    """The age of what each signal rests on: of each conclusion its oldest dated evidence;
+    of the signal, its freshest conclusion."""
+    ages: dict[str, list[int | None]] = {}
+    for trace in traces:
+        dated = [_age(e.stated, as_of) for e in trace.evidence if e.stated]
+        ages.setdefault(trace.name, []).append(max(dated) if dated else None)
+    # An undated conclusion is the freshest: nothing it rests on is old.
+    return {
+        name: None if None in each else min(a for a in each if a is not None)
+        for name, each in ages.items()
+    }
+
+
+def _age_years(
+    evidence: tuple[Evidence, ...], as_of: str, signal_ages: Mapping[str, int | None]
+) -> int | None:
+    """The age of a finding's oldest dated evidence, signals included; None when nothing it
+    rests on is dated."""
+    ages = [_age(e.stated, as_of) for e in evidence if e.stated]
+    ages += [
+        age
+        for e in evidence
+        if e.fact_kind == "signal"
+        for age in (signal_ages.get(str(e.value)),)
+        if age is not None
+    ]
+    return max(ages) if ages else None
+
+
+def _warnings(profile: Profile, scoring: Scoring, risks: list[Finding]) -> tuple[str, ...]:
+    """What a reader must know about the evidence before trusting the ratings."""
+    out = []
+    stale = [f for f in risks if f.stale]
+    if stale:
+        out.append(
+            f"{len(stale)} of {len(risks)} risk findings rest on facts stated more than "
+            f"{scoring.stale_after_years} years before {profile.as_of}; they are marked stale "
+            f"and count for {scoring.stale_weight:g} of their points. Restate the facts that "
+            "still hold in a newer snapshot."
+        )
+    programmes = (profile.data.get("assistance") or {}).get("programmes") or []
+    if programmes:
+        last = max(int(p["to_fy"]) for p in programmes)
+        gap = profile.as_of_year - last
+        if gap > scoring.portfolio_gap_years:
+            out.append(
+                f"The recorded assistance ends in FY{last}, {gap} years before {profile.as_of}: "
+                "findings about current assistance rest on old programmes. Record the "
+                f"programmes since FY{last}, or state that there were none."
+            )
+    return tuple(out)
 
 
 def _order(f: Finding) -> tuple[int, str, str]:
@@ -216,18 +361,31 @@ def methodology(ruleset: RuleSet) -> Methodology:
         parts = []
         if band.gates_at_least:
             parts.append(f"at least {band.gates_at_least} country gate(s)")
-        if band.unit_gates_at_least:
-            parts.append(f"at least {band.unit_gates_at_least} unit gate(s)")
+        if band.score_at_least is not None:
+            parts.append(f"overall score at least {band.score_at_least:g}")
         if band.lenses_at_least:
             parts.append(
                 f"at least {band.count_at_least} lens(es) rated {band.lenses_at_least} or worse"
             )
         bands.append(ScoringBand(band.rating, "; ".join(parts) or "otherwise", band.explanation))
+    insufficient = scoring.insufficient
+    bands.append(
+        ScoringBand(
+            insufficient.rating,
+            f"fewer than {scoring.minimum_assessed_lenses} weighted lenses assessed "
+            "(unless a country gate applies)",
+            insufficient.explanation,
+        )
+    )
     return Methodology(
         severities=RATINGS,
-        empty_lens=scoring.empty_lens,
-        mitigation_steps=scoring.mitigation_steps,
-        residual_floor=scoring.residual_floor,
+        points=tuple((r, scoring.points[r]) for r in RATINGS),
+        further_findings=scoring.further_findings,
+        cutoffs=tuple((r, scoring.cutoffs[r]) for r in RATINGS[1:]),
+        stale_after_years=scoring.stale_after_years,
+        stale_weight=scoring.stale_weight,
+        low_confidence_weight=scoring.low_confidence_weight,
+        minimum_assessed_lenses=scoring.minimum_assessed_lenses,
         bands=tuple(bands),
         rule_count=len(ruleset.rules),
     )
@@ -250,10 +408,30 @@ def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
     return profile.country
 
 
+def _stated(
+    fact: Fact,
+    file: str,
+    dates: Mapping[str, str],
+    field: str | None = None,
+    derived: bool = False,
+) -> str:
+    """When the value was stated: its indicator year, else its snapshot's as_of; "" for events,
+    derived values and the fields that only say which entry it is (an institution's id and
+    kind do not age), whose dates are their own or do not matter."""
+    if derived or fact.kind in EVENT_KINDS:
+        return ""
+    if field is not None and (field in IDENTITY_FIELDS or field in ITEM_KEYS.get(fact.kind, ())):
+        return ""
+    if fact.kind == "indicators" and isinstance(fact.fields.get("year"), int):
+        return str(fact.fields["year"])
+    return dates.get(file, "")
+
+
 def _evidence(
     profile: Profile,
     rule: Rule,
     bound: Mapping[str, Fact],
+    dates: Mapping[str, str],
 ) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     for pattern in rule.all + rule.any:
@@ -267,15 +445,18 @@ def _evidence(
         if not pattern.tests:
             # Matched on presence alone: the fact itself is the evidence.
             loc = profile.doc.location(fact.path)
+            file = loc.file if loc else profile.path
             out.append(
                 Evidence(
                     pattern.name,
                     fact.kind,
                     format_path(fact.path) or fact.kind,
                     "present",
-                    loc.file if loc else profile.path,
+                    file,
                     loc.line if loc else None,
                     fact.sources,
+                    stated=_stated(fact, file, dates),
+                    confidence=fact.confidence or "",
                 )
             )
         for test in pattern.tests:
@@ -284,16 +465,19 @@ def _evidence(
             derived = is_derived(fact.kind, test.field)
             # A derived value has no line of its own: point at the object it is computed from.
             loc = profile.doc.location(fact.path if derived else path)
+            file = loc.file if loc else profile.path
             out.append(
                 Evidence(
                     pattern.name,
                     fact.kind,
                     format_path(path),
                     frozen(fact.fields.get(field)),
-                    loc.file if loc else profile.path,
+                    file,
                     loc.line if loc else None,
                     fact.sources_for(test.field),
                     derived,
+                    stated=_stated(fact, file, dates, test.field, derived),
+                    confidence=fact.confidence_for(test.field) or "",
                 )
             )
     for pattern in rule.none:

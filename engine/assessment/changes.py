@@ -14,25 +14,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ssa_risk.assessment.model import Assessment, Methodology
+from ssa_risk.assessment.model import Assessment, Methodology, score_text
 
 NOT_ASSESSED = "-"
 
 
 @dataclass(frozen=True)
 class LensChange:
-    """A lens whose residual rating differs between two assessments."""
+    """A lens whose residual rating or score differs between two assessments."""
 
     lens: str  # lens id
     title: str
-    before: str  # a rating, or NOT_ASSESSED
+    before: str  # a rating, "not assessed", or NOT_ASSESSED (no such lens)
     after: str
-    worse: bool  # rated in both, and higher after
+    worse: bool  # rated in both, and a higher band after
+    score_before: float | None = None
+    score_after: float | None = None
 
     @property
     def row(self) -> tuple[str, str, str]:
-        """(title, before, after), as reports list it."""
-        return (self.title, self.before, self.after)
+        """(title, before, after), as reports list it: band and score."""
+        return (
+            self.title,
+            _shown(self.before, self.score_before),
+            _shown(self.after, self.score_after),
+        )
+
+
+def _shown(rating: str, score: float | None) -> str:
+    return rating if score is None else f"{rating} ({score_text(score)})"
 
 
 def lens_changes(before: Assessment, after: Assessment) -> tuple[LensChange, ...]:
@@ -45,7 +55,9 @@ def lens_changes(before: Assessment, after: Assessment) -> tuple[LensChange, ...
         a, b = old.get(lens_id), new.get(lens_id)
         rating_a = a.residual if a else NOT_ASSESSED
         rating_b = b.residual if b else NOT_ASSESSED
-        if rating_a == rating_b:
+        score_a = a.score if a else None
+        score_b = b.score if b else None
+        if rating_a == rating_b and score_text(score_a) == score_text(score_b):
             continue
         lens = b or a
         assert lens is not None  # the id came from one of them
@@ -54,7 +66,7 @@ def lens_changes(before: Assessment, after: Assessment) -> tuple[LensChange, ...
             and rating_b in severities
             and severities.index(rating_b) > severities.index(rating_a)
         )
-        out.append(LensChange(lens_id, lens.title, rating_a, rating_b, worse))
+        out.append(LensChange(lens_id, lens.title, rating_a, rating_b, worse, score_a, score_b))
     return tuple(out)
 
 

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def score_text(score: float | None) -> str:
+    """A 0-100 score as reports show it: a whole number (halves round up), or 'not assessed'."""
+    return "not assessed" if score is None else str(int(score + 0.5))
+
+
 def frozen(value: Any) -> Any:
     """Lists become tuples, so that values in an Assessment can be compared and hashed."""
     return tuple(frozen(v) for v in value) if isinstance(value, list) else value
 
 
-# Profile sections the rules read; a report names those a profile leaves out, since a lens
-# without data is rated low for lack of evidence, not because the risk is low.
+# Profile sections the rules read; a report names those a profile leaves out.
 ASSESSED_SECTIONS = (
     "civil_military",
     "institutions",
@@ -38,6 +42,8 @@ class Evidence:
     line: int | None
     sources: tuple[str, ...]
     derived: bool = False
+    stated: str = ""  # as_of of the snapshot that states it; "" for events, derived values
+    confidence: str = ""  # low / moderate / high as the profile records it; "" when not stated
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,11 @@ class Finding:
     signals_used: tuple[str, ...]
     rule_file: str
     rule_line: int
+    points: float = 0.0  # what it adds to (or, protective or mitigation, takes from) its lens
+    age_years: int | None = None  # age of its oldest dated evidence at as_of
+    stale: bool = False  # rests on facts older than scoring.yaml's stale_after_years
+    low_confidence: bool = False  # rests on a value recorded with low confidence
+    others: int = 0  # further matches of the same rule about the same subject
 
 
 @dataclass(frozen=True)
@@ -72,10 +83,20 @@ class LensResult:
     id: str
     title: str
     question: str
-    inherent: str
-    residual: str
+    inherent: str  # band of the inherent score, or "not assessed"
+    residual: str  # band of the residual score (after mitigations), or "not assessed"
     findings: tuple[Finding, ...]
     mitigations: tuple[Finding, ...]
+    protective: tuple[Finding, ...] = ()
+    inherent_score: float | None = None  # None: not assessed
+    score: float | None = None  # residual score; None: not assessed
+    weight: float = 1.0
+    context: bool = False  # shown beside the overall, never averaged into it
+    missing: tuple[str, ...] = ()  # evidence it requires that the profile does not hold
+
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
 
 
 @dataclass(frozen=True)
@@ -125,9 +146,13 @@ class Methodology:
     """The scoring table this assessment used, for the report's appendix."""
 
     severities: tuple[str, ...]
-    empty_lens: str
-    mitigation_steps: int
-    residual_floor: str
+    points: tuple[tuple[str, float], ...]  # severity → points
+    further_findings: float
+    cutoffs: tuple[tuple[str, float], ...]  # band → starting score
+    stale_after_years: int
+    stale_weight: float
+    low_confidence_weight: float
+    minimum_assessed_lenses: int
     bands: tuple[ScoringBand, ...]
     rule_count: int
 
@@ -183,7 +208,16 @@ class Assessment:
     missing_sections: tuple[str, ...] = ()
     rules: tuple[RuleDigest, ...] = ()
     facts: tuple[FactValue, ...] = ()
+    score: float | None = None  # weighted mean of assessed lenses' residual scores
+    confidence: str = "low"  # low / moderate / high: evidence coverage and age
+    warnings: tuple[str, ...] = ()  # what the evidence lacks: stale facts, a portfolio gap
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for lens in self.lenses for f in lens.findings + lens.mitigations)
+        return tuple(
+            f for lens in self.lenses for f in lens.findings + lens.protective + lens.mitigations
+        )
+
+    @property
+    def not_assessed(self) -> tuple[LensResult, ...]:
+        return tuple(lens for lens in self.lenses if not lens.assessed)

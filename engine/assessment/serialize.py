@@ -24,7 +24,7 @@ from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, line_column, parse_yaml
 from ssa_risk.base.validator import error_problems, schema_validator
 
-ASSESSMENT_SCHEMA_VERSION = 1
+ASSESSMENT_SCHEMA_VERSION = 2
 ASSESSMENT_SCHEMA_PATH = SCHEMA_DIR / "assessment.schema.json"
 # A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
 MAX_JSON_BYTES = 64 * 1024 * 1024

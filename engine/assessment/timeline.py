@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
-from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.base.errors import InputError
 from ssa_risk.profile.snapshots import country_mismatch
 
@@ -46,13 +46,16 @@ class Timeline:
     def latest(self) -> Assessment:
         return self.snapshots[-1]
 
-    def rating_rows(self) -> list[tuple[str, list[str]]]:
-        """Per lens: its residual rating in each snapshot, oldest first (NOT_ASSESSED where a
-        snapshot's rule set had no such lens)."""
+    def score_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Per lens: (band, score as shown) in each snapshot, oldest first; NOT_ASSESSED for
+        both where a snapshot's rule set had no such lens."""
         titles = [(lens.id, lens.title) for lens in self.latest.lenses]
-        by_year = [{lens.id: lens.residual for lens in a.lenses} for a in self.snapshots]
+        by_year = [
+            {lens.id: (lens.residual, score_text(lens.score)) for lens in a.lenses}
+            for a in self.snapshots
+        ]
         return [
-            (title, [year.get(lens_id, NOT_ASSESSED) for year in by_year])
+            (title, [year.get(lens_id, (NOT_ASSESSED, NOT_ASSESSED)) for year in by_year])
             for lens_id, title in titles
         ]
 

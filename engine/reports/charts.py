@@ -12,7 +12,6 @@ from typing import Any
 
 from ssa_risk.assessment.model import Assessment, Portfolio
 from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.rules.scoring import RATINGS
 
 _COLOURS = {"low": "#4c9a5f", "moderate": "#e0b040", "high": "#d9763a", "critical": "#b3262b"}
 
@@ -46,44 +45,47 @@ def _svg(fig: Any, plt: Any) -> str:
 
 
 def lens_chart(assessment: Assessment) -> str:
-    """Horizontal bars: each lens's inherent and residual rating."""
+    """Horizontal bars: each lens's inherent and residual score (0-100); a lens not assessed
+    has no bar, and says so."""
     plt = _pyplot()
     lenses = list(reversed(assessment.lenses))
     fig, ax = plt.subplots(figsize=(7, 0.38 * len(lenses) + 0.8))
     labels = [lens.title for lens in lenses]
-    inherent = [RATINGS.index(lens.inherent) + 1 for lens in lenses]
-    residual = [RATINGS.index(lens.residual) + 1 for lens in lenses]
-    ax.barh(labels, inherent, color="#dddddd", label="inherent")
+    ax.barh(
+        labels, [lens.inherent_score or 0 for lens in lenses], color="#dddddd", label="inherent"
+    )
     ax.barh(
         labels,
-        residual,
+        [lens.score or 0 for lens in lenses],
         height=0.5,
-        color=[_COLOURS[lens.residual] for lens in lenses],
+        color=[_COLOURS.get(lens.residual, "#777777") for lens in lenses],
         label="residual (after mitigation)",
     )
-    ax.set_xlim(0, len(RATINGS))
-    ax.set_xticks(range(1, len(RATINGS) + 1), RATINGS)
-    ax.set_title("Lens ratings")
+    for y, lens in enumerate(lenses):
+        if not lens.assessed:
+            ax.text(1, y, "not assessed", va="center", fontsize=7, color="#555555")
+    ax.set_xlim(0, 100)
+    ax.set_title("Lens scores (0-100)")
     ax.legend(loc="lower right", fontsize=7, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, plt)
 
 
 def timeline_chart(timeline: Timeline) -> str:
-    """A grid: lenses down, snapshots across, each cell coloured by its residual rating."""
+    """A grid: lenses down, snapshots across, each cell its residual score, coloured by band."""
     plt = _pyplot()
-    rows = timeline.rating_rows()
+    rows = timeline.score_rows()
     years = [a.as_of for a in timeline.snapshots]
     fig, ax = plt.subplots(figsize=(1.1 * len(years) + 3.5, 0.38 * len(rows) + 0.9))
-    for y, (_, ratings) in enumerate(reversed(rows)):
-        for x, rating in enumerate(ratings):
+    for y, (_, cells) in enumerate(reversed(rows)):
+        for x, (rating, score) in enumerate(cells):
             ax.add_patch(plt.Rectangle((x, y), 0.95, 0.9, color=_COLOURS.get(rating, "#ffffff")))
-            ax.text(x + 0.47, y + 0.45, rating, ha="center", va="center", fontsize=7)
+            ax.text(x + 0.47, y + 0.45, score, ha="center", va="center", fontsize=7)
     ax.set_xlim(0, len(years))
     ax.set_ylim(0, len(rows))
     ax.set_xticks([x + 0.47 for x in range(len(years))], years)
     ax.set_yticks([y + 0.45 for y in range(len(rows))], [t for t, _ in reversed(rows)])
-    ax.set_title("Residual lens ratings by snapshot")
+    ax.set_title("Residual lens scores by snapshot")
     ax.tick_params(length=0)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)

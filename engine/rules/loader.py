@@ -223,7 +223,7 @@ def _check_set(
                 problems.append(
                     _located(
                         scoring_doc,
-                        ("lenses", i),
+                        ("lenses", i, "id"),
                         f"{shown}/scoring.yaml",
                         f"lens '{lens_id}' has no rule file",
                         did_you_mean(

@@ -13,7 +13,7 @@ from ssa_risk.rules.operators import Operator, operator
 from ssa_risk.rules.scoring import RATINGS, Scoring
 
 SEVERITIES = RATINGS  # a finding's severity is on the scale its lens is rated on
-EFFECTS = ("risk", "mitigation", "gate")
+EFFECTS = ("risk", "mitigation", "protective", "gate")
 LOGIC_KEYS = ("when", "severity", "effect", "scope", "conclude", "subject")
 WORDING_KEYS = ("title", "because", "recommend", "cite")
 

@@ -38,8 +38,12 @@ _SEVERITY_HELP = {
     "critical": "on its own puts the lens at the top of the scale",
 }
 _EFFECT_HELP = {
-    "risk": "a finding that raises its lens's rating to its severity (the default)",
-    "mitigation": "lowers its lens's residual rating (see scoring.yaml)",
+    "risk": "a finding that raises its lens's score by its severity's points (the default)",
+    "mitigation": "a measure in the assistance's design that lowers its lens's residual score",
+    "protective": (
+        "a condition in the country that lowers its lens's score (civilian oversight "
+        "restored, peaceful alternations of power); severity is its strength"
+    ),
     "gate": "a hard bar on assistance, to the country or to one unit (see 'scope')",
 }
 
@@ -302,40 +306,154 @@ def _rating(description: str) -> Node:
     return {"description": description, "enum": list(RATINGS)}
 
 
+def _share(description: str) -> Node:
+    return {"type": "number", "minimum": 0, "maximum": 1, "description": description}
+
+
+SCORE: Node = {"type": "number", "minimum": 0, "maximum": 100}
+POINTS: Node = {"type": "number", "minimum": 0, "maximum": 100}
+
+
 def scoring_schema_definition() -> Node:
     """The schema of scoring.yaml as a dict."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://ssa-risk.invalid/schemas/scoring.json",
         "title": "SSA Risk scoring table",
-        "description": "How findings become lens ratings and an overall rating.",
+        "description": "How findings become lens scores, bands and an overall rating.",
         "type": "object",
         "additionalProperties": False,
-        "required": ["lenses", "overall"],
+        "required": ["lenses", "points", "lens_bands", "insufficient_evidence", "overall"],
         "properties": {
             "lenses": {
                 "type": "array",
                 "minItems": 1,
-                "uniqueItems": True,
-                "description": "Every lens id, in report order; each needs a rule file.",
+                "description": "Every lens, in report order; each needs a rule file.",
                 "items": {
-                    "type": "string",
-                    "pattern": LENS_ID_PATTERN,
-                    "description": "A lens id (the 'lens: id:' of a rule file).",
+                    "type": "object",
+                    "description": "A lens, its weight in the overall score and the evidence "
+                    "it needs.",
+                    "additionalProperties": False,
+                    "required": ["id", "requires"],
+                    "properties": {
+                        "id": {
+                            "type": "string",
+                            "pattern": LENS_ID_PATTERN,
+                            "description": "A lens id (the 'lens: id:' of a rule file).",
+                        },
+                        "weight": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 100,
+                            "description": "Weight in the overall score (default 1; 0 for a "
+                            "context lens).",
+                        },
+                        "context": {
+                            "type": "boolean",
+                            "description": "Shown as context for the other lenses, never "
+                            "averaged into the overall score (e.g. the threat).",
+                        },
+                        "requires": {
+                            "type": "array",
+                            "minItems": 1,
+                            "description": "Evidence the lens needs, every entry written in the "
+                            "profile, or the lens is 'not assessed'. An entry is a fact kind "
+                            "('reform'), a field ('political_context.transition_phase') or a "
+                            "value ('programme.kind=sale'); 'a or b' accepts either.",
+                            "items": {
+                                "type": "string",
+                                "pattern": "^[a-z][a-z0-9_. =-]*$",
+                                "description": "A fact kind, kind.field or kind.field=value; "
+                                "alternatives joined by ' or '.",
+                            },
+                        },
+                    },
                 },
             },
-            "lens_rating": {
+            "points": {
                 "type": "object",
-                "description": "How each lens is rated from its findings.",
+                "description": "Points a finding of each severity adds to its lens score.",
+                "additionalProperties": False,
+                "required": list(RATINGS),
+                "properties": {
+                    r: described(POINTS, f"Points of a {r} finding (0-100).") for r in RATINGS
+                },
+            },
+            "lens_score": {
+                "type": "object",
+                "description": "How a lens score is built from its findings' points.",
                 "additionalProperties": False,
                 "properties": {
-                    "empty": _rating("Rating of a lens with no finding (default low)."),
-                    "mitigation_steps": described(
-                        COUNT, "Levels each mitigation lowers its lens's rating (default 1)."
+                    "further_findings": _share(
+                        "Share of each risk finding's points added after the heaviest, "
+                        "which counts in full."
                     ),
-                    "residual_floor": _rating(
-                        "Lowest rating mitigations can bring a lens to (default low)."
+                    "protective": _share("Share of protective findings' points subtracted."),
+                    "mitigation": _share("Share of mitigations' points subtracted."),
+                },
+            },
+            "lens_bands": {
+                "type": "object",
+                "description": "The score at which each band starts (low starts at 0).",
+                "additionalProperties": False,
+                "required": list(RATINGS[1:]),
+                "properties": {
+                    r: described(SCORE, f"The score at which a lens is rated {r}.")
+                    for r in RATINGS[1:]
+                },
+            },
+            "evidence": {
+                "type": "object",
+                "description": "How the age and confidence of evidence weigh.",
+                "additionalProperties": False,
+                "properties": {
+                    "stale_after_years": described(
+                        COUNT, "A fact stated more than this many years before as_of is stale."
                     ),
+                    "stale_weight": _share("What a finding resting on stale facts counts for."),
+                    "low_confidence_weight": _share(
+                        "What a finding resting on low-confidence values counts for."
+                    ),
+                    "portfolio_gap_years": described(
+                        COUNT,
+                        "Flag a portfolio whose last programme ends more than this many "
+                        "fiscal years before as_of.",
+                    ),
+                },
+            },
+            "insufficient_evidence": {
+                "type": "object",
+                "description": "The overall result when too few lenses can be assessed.",
+                "additionalProperties": False,
+                "required": ["minimum_assessed_lenses", "rating"],
+                "properties": {
+                    "minimum_assessed_lenses": described(
+                        COUNT, "Fewest weighted lenses that must be assessed for a rating."
+                    ),
+                    "rating": described(TEXT, "The overall result, as reports show it."),
+                    "explanation": described(TEXT, "Why, for the report."),
+                },
+            },
+            "confidence": {
+                "type": "object",
+                "description": "When an assessment earns high or moderate confidence; "
+                "otherwise it is low.",
+                "additionalProperties": False,
+                "properties": {
+                    level: {
+                        "type": "object",
+                        "description": f"What {level} confidence allows.",
+                        "additionalProperties": False,
+                        "properties": {
+                            "not_assessed_at_most": described(
+                                COUNT, "Most weighted lenses that may be not assessed."
+                            ),
+                            "stale_share_at_most": _share(
+                                "Largest share of findings that may rest on stale facts."
+                            ),
+                        },
+                    }
+                    for level in ("high", "moderate")
                 },
             },
             "overall": {
@@ -359,8 +477,8 @@ def scoring_schema_definition() -> Node:
                                 "gates_at_least": described(
                                     COUNT, "At least this many country-wide gates fired."
                                 ),
-                                "unit_gates_at_least": described(
-                                    COUNT, "At least this many unit gates fired."
+                                "score_at_least": described(
+                                    SCORE, "The overall score is at least this."
                                 ),
                                 "lenses_at_least": _rating(
                                     "At least 'count_at_least' lenses are rated this or worse."

@@ -1,20 +1,103 @@
-"""The policy-editable scoring table (`rules/scoring.yaml`) and how an assessment is rated."""
+"""The policy-editable scoring table (`rules/scoring.yaml`): how findings become lens scores,
+bands and an overall rating. The engine holds no numbers; every weight and cut-off is here.
+
+A lens score (0-100) is built from its findings' points: the heaviest risk finding counts in
+full, each further one adds a share of its points; protective factors are subtracted from it
+(the inherent score), then mitigations (the residual score). A finding's points are its
+severity's points weighed down when its evidence is stale or of low confidence. Bands come
+from cut-offs on the score. A lens that lacks the evidence it requires is not assessed.
+The overall score is the weighted mean of the assessed lenses' residual scores; gates are
+counted apart and never averaged.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import jsonschema
 
-from ssa_risk.base.errors import InputError
+from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
+from ssa_risk.profile.derived import is_derived
+from ssa_risk.profile.facts import FACT_KINDS, Fact, field_schemas, rule_field
 
 RATINGS = ("low", "moderate", "high", "critical")
+NOT_ASSESSED = "not assessed"
+CONFIDENCE = ("low", "moderate", "high")
+
+
+@dataclass(frozen=True)
+class Evidenced:
+    """One piece of evidence a lens requires: a fact kind, optionally one of its fields,
+    optionally with a given value (`programme.kind=sale`)."""
+
+    kind: str
+    field: str | None = None
+    value: str | None = None
+
+    @property
+    def text(self) -> str:
+        """As the profile writes it: `civil_military.coups`, `institutions.kind: armed_forces`."""
+        where = next(
+            (
+                ".".join(p for p in path if p != "*")
+                for path, k in FACT_KINDS.items()
+                if k == self.kind
+            ),
+            self.kind,
+        )
+        out = ".".join(p for p in (where, self.field or "") if p)
+        return out + (f": {self.value}" if self.value is not None else "")
+
+    def met(self, facts: Iterable[Fact]) -> bool:
+        """Written in the profile (derived values do not count: they exist for any profile)."""
+        for fact in facts:
+            if fact.kind != self.kind:
+                continue
+            written = {
+                rule_field(k): v for k, v in fact.fields.items() if not is_derived(fact.kind, k)
+            }
+            if self.field is None:
+                if written:
+                    return True
+            elif self.field in written and (
+                self.value is None or _text(written[self.field]) == self.value
+            ):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Alternatives, any of which satisfies the requirement (`a or b`)."""
+
+    alternatives: tuple[Evidenced, ...]
+
+    @property
+    def text(self) -> str:
+        return " or ".join(a.text for a in self.alternatives)
+
+    def met(self, facts: list[Fact]) -> bool:
+        return any(a.met(facts) for a in self.alternatives)
+
+
+@dataclass(frozen=True)
+class LensPolicy:
+    id: str
+    weight: float
+    context: bool
+    requires: tuple[Requirement, ...]
+
+    def missing(self, facts: list[Fact]) -> tuple[str, ...]:
+        """The requirements the facts do not meet, as scoring.yaml writes them."""
+        return tuple(r.text for r in self.requires if not r.met(facts))
 
 
 @dataclass(frozen=True)
@@ -23,37 +106,116 @@ class Band:
 
     rating: str
     gates_at_least: int
-    unit_gates_at_least: int
+    score_at_least: float | None
     lenses_at_least: str | None
     count_at_least: int
     explanation: str
 
 
 @dataclass(frozen=True)
+class ConfidenceLevel:
+    """The most lenses not assessed, and the largest share of stale findings, a confidence
+    level allows."""
+
+    level: str
+    not_assessed_at_most: int
+    stale_share_at_most: float
+
+
+@dataclass(frozen=True)
 class Scoring:
-    lenses: tuple[str, ...]
-    empty_lens: str
-    mitigation_steps: int
-    residual_floor: str
+    lens_policies: tuple[LensPolicy, ...]
+    points: Mapping[str, float]
+    further_findings: float
+    protective_share: float
+    mitigation_share: float
+    cutoffs: Mapping[str, float]  # band → the score at which it starts (low starts at 0)
+    stale_after_years: int
+    stale_weight: float
+    low_confidence_weight: float
+    portfolio_gap_years: int
+    minimum_assessed_lenses: int
+    insufficient: Band
+    confidence: tuple[ConfidenceLevel, ...]
     bands: tuple[Band, ...]
     text: str
 
-    def lower(self, rating: str, steps: int) -> str:
-        """`rating` lowered by `steps` levels, never below the residual floor."""
-        floor = RATINGS.index(self.residual_floor)
-        return RATINGS[max(floor, RATINGS.index(rating) - steps)]
+    @property
+    def lenses(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.lens_policies)
 
-    def overall(self, lens_ratings: dict[str, str], gates: int, unit_gates: int = 0) -> Band:
+    def policy(self, lens_id: str) -> LensPolicy:
+        for p in self.lens_policies:
+            if p.id == lens_id:
+                return p
+        raise KeyError(lens_id)
+
+    def band_of(self, score: float) -> str:
+        """The lens band a score falls in."""
+        band = RATINGS[0]
+        for rating in RATINGS[1:]:
+            if score >= self.cutoffs[rating]:
+                band = rating
+        return band
+
+    def weight(self, stale: bool, confidence: str | None) -> float:
+        """How much a finding's points count, given the age and confidence of its evidence."""
+        w = self.stale_weight if stale else 1.0
+        return w * (self.low_confidence_weight if confidence == "low" else 1.0)
+
+    def lens_score(
+        self, risks: Iterable[float], protective: Iterable[float], mitigations: Iterable[float]
+    ) -> tuple[float, float]:
+        """(inherent, residual) score of a lens from its findings' weighted points."""
+        heaviest = sorted(risks, reverse=True)
+        raw = (heaviest[0] if heaviest else 0.0) + self.further_findings * sum(heaviest[1:])
+        inherent = _clamp(raw - self.protective_share * sum(protective))
+        residual = _clamp(inherent - self.mitigation_share * sum(mitigations))
+        return round(inherent, 1), round(residual, 1)
+
+    def overall(
+        self,
+        lens_ratings: Mapping[str, str],
+        score: float | None,
+        gates: int,
+        assessed: int,
+    ) -> Band:
+        """The overall band: a gate band applies whatever the evidence; otherwise too few
+        assessed lenses give the insufficient-evidence rating; otherwise the first band whose
+        condition holds."""
+        enough = assessed >= self.minimum_assessed_lenses
         for band in self.bands:
-            if gates < band.gates_at_least or unit_gates < band.unit_gates_at_least:
+            if gates < band.gates_at_least:
+                continue
+            if not enough and not band.gates_at_least:
+                return self.insufficient
+            if band.score_at_least is not None and (score is None or score < band.score_at_least):
                 continue
             if band.lenses_at_least is not None:
                 level = RATINGS.index(band.lenses_at_least)
-                hits = sum(1 for r in lens_ratings.values() if RATINGS.index(r) >= level)
+                hits = sum(
+                    1 for r in lens_ratings.values() if r in RATINGS and RATINGS.index(r) >= level
+                )
                 if hits < band.count_at_least:
                     continue
             return band
         raise ValueError("scoring.yaml has no catch-all band")  # load_scoring requires one
+
+    def confidence_of(self, not_assessed: int, stale_share: float) -> str:
+        for c in self.confidence:
+            if not_assessed <= c.not_assessed_at_most and stale_share <= c.stale_share_at_most:
+                return c.level
+        return "low"
+
+
+def _clamp(score: float) -> float:
+    return max(0.0, min(100.0, score))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 SCHEMA_PATH = SCHEMA_DIR / "scoring.schema.json"  # from schema.py
@@ -67,7 +229,8 @@ def _validator() -> jsonschema.Draft202012Validator:
 def load_scoring(doc: Document) -> Scoring:
     """Read scoring.yaml, checked against its schema; raise InputError listing every problem."""
     problems = [problem for _, problem in schema_problems(doc, _validator())]
-    bands_raw = doc.data.get("overall") if isinstance(doc.data, dict) else None
+    data = doc.data if isinstance(doc.data, dict) else {}
+    bands_raw = data.get("overall")
     # Which band applies is decided in order, so only the last can be the catch-all; a
     # schema cannot say anything about the last entry of a list.
     if isinstance(bands_raw, list) and bands_raw and _when(bands_raw[-1]):
@@ -78,31 +241,141 @@ def load_scoring(doc: Document) -> Scoring:
                 "end the list with a band whose 'when' is {}",
             )
         )
+    cutoffs = data.get("lens_bands")
+    if isinstance(cutoffs, dict):
+        starts = [cutoffs.get(r) for r in RATINGS[1:]]
+        numbers = [float(s) for s in starts if isinstance(s, int | float)]
+        if len(numbers) == len(starts) and numbers != sorted(numbers):
+            problems.append(
+                doc.problem(
+                    ("lens_bands",),
+                    "band cut-offs must rise from moderate to high to critical",
+                    "give each band a higher starting score than the one before",
+                )
+            )
+    requirements: dict[str, tuple[Requirement, ...]] = {}
+    lenses_raw = data.get("lenses")
+    if isinstance(lenses_raw, list):
+        first: dict[str, int] = {}
+        for i, lens in enumerate(lenses_raw):
+            lens_id = lens.get("id") if isinstance(lens, dict) else None
+            if isinstance(lens_id, str) and lens_id in first:
+                problems.append(
+                    doc.problem(
+                        ("lenses", i, "id"),
+                        f"lens '{lens_id}' is listed twice (also entry {first[lens_id]})",
+                        "list each lens once",
+                    )
+                )
+            elif isinstance(lens_id, str):
+                first[lens_id] = i
+            if isinstance(lens, dict) and isinstance(lens.get("requires"), list):
+                requirements[str(lens.get("id"))] = _requirements(
+                    doc, lens["requires"], ("lenses", i, "requires"), problems
+                )
     if problems:
         raise InputError(problems)
-    data: dict[str, Any] = doc.data
-    lens_rating = data.get("lens_rating", {})
-    bands = []
-    for band in data["overall"]:
-        when = band.get("when", {})
-        bands.append(
-            Band(
-                band["rating"],
-                when.get("gates_at_least", 0),
-                when.get("unit_gates_at_least", 0),
-                when.get("lenses_at_least"),
-                when.get("count_at_least", 1),
-                " ".join(band.get("explanation", "").split()),
-            )
+    lens_score = data.get("lens_score", {})
+    evidence = data.get("evidence", {})
+    insufficient = data["insufficient_evidence"]
+    policies = tuple(
+        LensPolicy(
+            lens["id"],
+            float(lens.get("weight", 1)),
+            bool(lens.get("context", False)),
+            requirements.get(lens["id"], ()),
         )
-    return Scoring(
-        tuple(data["lenses"]),
-        lens_rating.get("empty", "low"),
-        lens_rating.get("mitigation_steps", 1),
-        lens_rating.get("residual_floor", "low"),
-        tuple(bands),
-        doc.text,
+        for lens in data["lenses"]
     )
+    return Scoring(
+        lens_policies=policies,
+        points={r: float(data["points"][r]) for r in RATINGS},
+        further_findings=float(lens_score.get("further_findings", 0.0)),
+        protective_share=float(lens_score.get("protective", 1.0)),
+        mitigation_share=float(lens_score.get("mitigation", 1.0)),
+        cutoffs={r: float(data["lens_bands"][r]) for r in RATINGS[1:]},
+        stale_after_years=int(evidence.get("stale_after_years", 5)),
+        stale_weight=float(evidence.get("stale_weight", 1.0)),
+        low_confidence_weight=float(evidence.get("low_confidence_weight", 1.0)),
+        portfolio_gap_years=int(evidence.get("portfolio_gap_years", 3)),
+        minimum_assessed_lenses=int(insufficient["minimum_assessed_lenses"]),
+        insufficient=Band(
+            insufficient["rating"], 0, None, None, 1, _prose(insufficient.get("explanation"))
+        ),
+        confidence=tuple(
+            ConfidenceLevel(
+                level,
+                int(rule.get("not_assessed_at_most", 0)),
+                float(rule.get("stale_share_at_most", 0.0)),
+            )
+            for level, rule in sorted(
+                data.get("confidence", {}).items(), key=lambda kv: -CONFIDENCE.index(kv[0])
+            )
+        ),
+        bands=tuple(_band(band) for band in data["overall"]),
+        text=doc.text,
+    )
+
+
+def _band(band: Mapping[str, Any]) -> Band:
+    when = band.get("when", {})
+    return Band(
+        band["rating"],
+        when.get("gates_at_least", 0),
+        when.get("score_at_least"),
+        when.get("lenses_at_least"),
+        when.get("count_at_least", 1),
+        _prose(band.get("explanation")),
+    )
+
+
+def _prose(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _requirements(
+    doc: Document, entries: list[Any], path: tuple[str | int, ...], problems: list[Problem]
+) -> tuple[Requirement, ...]:
+    """Parse `requires:` entries (`kind`, `kind.field`, `kind.field=value`, joined by ` or `),
+    each checked against the fact kinds and fields profiles have."""
+    kinds = field_schemas()
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            continue  # the schema reports it
+        alternatives = []
+        for part in entry.split(" or "):
+            text, equals, value = part.strip().partition("=")
+            kind, _, name = text.partition(".")
+            if kind not in kinds or kind == "signal":
+                problems.append(
+                    doc.problem(
+                        (*path, i),
+                        f"'{kind}' is not a kind of profile fact",
+                        did_you_mean(
+                            kind,
+                            sorted(k for k in kinds if k != "signal"),
+                            "write a fact kind, e.g. civil_military, institution or programme",
+                        ),
+                    )
+                )
+                continue
+            if name and name not in kinds[kind]:
+                problems.append(
+                    doc.problem(
+                        (*path, i),
+                        f"'{kind}' facts have no field '{name}'",
+                        did_you_mean(
+                            name,
+                            sorted(kinds[kind]),
+                            f"write one of: {', '.join(sorted(kinds[kind]))}",
+                        ),
+                    )
+                )
+                continue
+            alternatives.append(Evidenced(kind, name or None, value if equals else None))
+        out.append(Requirement(tuple(alternatives)))
+    return tuple(out)
 
 
 def _when(band: Any) -> bool:

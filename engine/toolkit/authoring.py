@@ -83,8 +83,8 @@ def rules_json(ruleset: RuleSet, lens: str | None) -> str:
 def _severity(rule: Rule) -> str:
     if rule.severity is None:
         return f"signal {rule.conclude}"
-    if rule.effect == "mitigation":
-        return "mitigation"
+    if rule.effect in ("mitigation", "protective"):
+        return f"{rule.effect} ({rule.severity})"
     if rule.effect == "gate":
         return f"gate ({rule.scope})"
     return rule.severity

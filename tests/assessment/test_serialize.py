@@ -41,19 +41,20 @@ def test_schema_problems_name_the_file_and_where(tunisia):
     # Every problem, each at its line, worded as in profiles and rule files.
     assert [str(p) for p in info.value.problems] == [
         "a.json:8:3: overall: expected text, got a number (7) — write text",
-        "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, country, facts, gates, iso3,"
-        " kind, lenses, methodology, missing_sections, overall, overall_explanation, portfolio,"
-        " profile_path, provenance, rules, schema_version, signals, sources",
+        "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, confidence, country, facts,"
+        " gates, iso3, kind, lenses, methodology, missing_sections, overall,"
+        " overall_explanation, portfolio, profile_path, provenance, rules, schema_version,"
+        " score, signals, sources, warnings",
     ]
 
 
 def test_missing_schema_version_and_a_timeline_are_named(tunisia):
-    text = assessment_json(tunisia[1]).replace('"schema_version": 1,', "", 1)
+    text = assessment_json(tunisia[1]).replace('"schema_version": 2,', "", 1)
     with pytest.raises(InputError) as info:
         assessment_from_json(text, "a.json")
     assert str(info.value) == (
         "a.json: is an assessment without 'schema_version' — write it again with"
-        " 'ssa-risk assess --format json' (it writes schema_version 1)"
+        " 'ssa-risk assess --format json' (it writes schema_version 2)"
     )
     timeline = build_timeline(list(tunisia))
     with pytest.raises(InputError) as info:
@@ -65,13 +66,15 @@ def test_missing_schema_version_and_a_timeline_are_named(tunisia):
 
 
 def test_another_schema_version_names_both_versions(tunisia):
-    text = assessment_json(tunisia[1]).replace('"schema_version": 1', '"schema_version": 2', 1)
+    # Version 1 rated lenses by their worst finding, without scores: read as version 2 it
+    # would be wrong, so it is refused, naming both versions.
+    text = assessment_json(tunisia[1]).replace('"schema_version": 2', '"schema_version": 1', 1)
     with pytest.raises(InputError) as info:
         assessment_from_json(text, "old.json")
     assert [str(p) for p in info.value.problems] == [
-        "old.json: is an assessment of schema_version 2; this version of ssa-risk reads"
-        " schema_version 1 — re-run 'ssa-risk assess --format json' with this version of"
-        " ssa-risk, or compare with the version that writes schema_version 2"
+        "old.json: is an assessment of schema_version 1; this version of ssa-risk reads"
+        " schema_version 2 — re-run 'ssa-risk assess --format json' with this version of"
+        " ssa-risk, or compare with the version that writes schema_version 1"
     ]
 
 

@@ -152,7 +152,7 @@ def test_markdown_diff_counts_unchanged_findings_and_is_deterministic(run_cli, r
     assert text.startswith("# What changed: Tunisia\n\nBefore: tunisia/2020.yaml under v1:rules")
     assert "## Findings removed (1)\n\n### CMR-02: Public support for military rule" in text
     assert "- when.all[0].where.support_for_military_rule_pct.gte: 40 → 50\n" in text
-    assert text.endswith("23 finding(s) unchanged.\n")
+    assert text.endswith("22 finding(s) unchanged.\n")
 
 
 def test_diff_of_saved_assessments(run_cli, repo):
@@ -191,7 +191,7 @@ def test_fail_on_exit_codes(run_cli, repo, fail_on, code):
 def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--fail-on", "any")
     assert result.exit_code == 0
-    assert result.stdout.endswith("24 finding(s) unchanged.\n")
+    assert result.stdout.endswith("23 finding(s) unchanged.\n")
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_json_that_is_not_an_assessment_or_of_another_version(run_cli, repo):
     result = run_cli("diff", "y.json", "tunisia/2020.yaml")
     assert result.stderr == (
         "y.json: is an assessment of schema_version 9; this version of ssa-risk reads"
-        " schema_version 1 — re-run 'ssa-risk assess --format json' with this version of"
+        " schema_version 2 — re-run 'ssa-risk assess --format json' with this version of"
         " ssa-risk, or compare with the version that writes schema_version 9\n"
     )
 

@@ -649,11 +649,25 @@ RULE_MUTATIONS: dict[str, Callable[[dict[str, Any], Draw], None]] = {
 
 def _m_scoring(data: bytes, draw: Draw) -> bytes:
     doc = yaml.safe_load(data)
-    value = draw(st.sampled_from([-1, 0, 99, 10**20, "high", None, [], "critical"]))
-    key = draw(st.sampled_from(["mitigation_steps", "residual_floor", "empty"]))
-    doc["lens_rating"][key] = value
+    value = draw(st.sampled_from([-1, 0, 0.5, 99, 10**20, "high", None, [], "critical"]))
+    section, key = draw(
+        st.sampled_from(
+            [
+                ("points", "high"),
+                ("lens_bands", "moderate"),
+                ("lens_score", "further_findings"),
+                ("evidence", "stale_weight"),
+                ("insufficient_evidence", "minimum_assessed_lenses"),
+            ]
+        )
+    )
+    doc[section][key] = value
     if draw(st.booleans()):
-        doc["lenses"] = draw(st.lists(st.sampled_from(doc["lenses"] + ["nope"]), max_size=12))
+        requires = draw(st.sampled_from(["nope", "coup.nope", "programme.kind=sale", "", 3]))
+        doc["lenses"][0]["requires"] = [requires]
+    if draw(st.booleans()):
+        entries = doc["lenses"] + [{"id": "nope", "requires": ["coup"]}]
+        doc["lenses"] = draw(st.lists(st.sampled_from(entries), max_size=12))
     return yaml.safe_dump(doc, sort_keys=False).encode("utf-8", "surrogateescape")
 
 

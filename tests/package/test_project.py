@@ -81,7 +81,7 @@ def test_bad_project_file_names_each_line_and_the_fix(tmp_path, monkeypatch):
         "ssa-risk.toml:2: rules folder 'rulez' not found next to ssa-risk.toml — create it, or "
         "correct the path (it is relative to this file)",
         "ssa-risk.toml:3: unknown key 'profile' — did you mean 'profiles'? the keys are "
-        "profiles, rules, templates, each a folder path",
+        "profiles, rules, templates, cases, each a folder path",
         "ssa-risk.toml:4: 'templates' must be a folder path in quotes, not a number — write it "
         'as templates = "templates"',
         "ssa-risk.toml:5: 'profiles' must be a folder path in quotes, not an empty string — "
@@ -223,23 +223,23 @@ def test_paths_printed_in_a_project_sub_folder_work_from_there(run_cli, tmp_path
     _project(tmp_path, "")
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
-    created = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
-    target = tmp_path / "profiles" / "mali" / "2024-06.yaml"
+    created = run_cli("new-profile", "Jordan", "--as-of", "2024-06", "--iso3", "JOR")
+    target = tmp_path / "profiles" / "jordan" / "2024-06.yaml"
     assert created.exit_code == 0, created.stderr
     assert created.stdout == f"wrote {target}; check it with: ssa-risk validate {target}\n"
     # The comment in the file names it from the project root, wherever it was written from.
-    assert "#   ssa-risk validate profiles/mali/2024-06.yaml\n" in target.read_text("utf-8")
-    again = run_cli("new-profile", "Mali", "--as-of", "2024-06", "--iso3", "MLI")
+    assert "#   ssa-risk validate profiles/jordan/2024-06.yaml\n" in target.read_text("utf-8")
+    again = run_cli("new-profile", "Jordan", "--as-of", "2024-06", "--iso3", "JOR")
     assert again.exit_code == 2
     assert again.stderr == (
         f"{target}: already exists — choose another --as-of or -o, or remove the file first\n"
     )
-    assert run_cli("validate", str(target)).stdout == "profiles/mali/2024-06.yaml: valid\n"
+    assert run_cli("validate", str(target)).stdout == "profiles/jordan/2024-06.yaml: valid\n"
     shutil.copytree(TUNISIA_2020.parent, tmp_path / "sub" / "tunisia")
     assessed = run_cli("assess", "tunisia/2020.yaml")
     assert assessed.exit_code == 0, assessed.stderr
     assert assessed.stdout == (
-        "Tunisia 2020-07: high risk — conditions required (24 findings) → reports/tunisia-2020.md\n"
+        "Tunisia 2020-07: high risk — conditions required (23 findings) → reports/tunisia-2020.md\n"
     )
     # The report names the profile from the project root, as it would from anywhere in it.
     report = (tmp_path / "sub" / "reports" / "tunisia-2020.md").read_text("utf-8")

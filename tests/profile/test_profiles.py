@@ -325,12 +325,12 @@ def test_validate_all_bundled_profiles_exits_0(run_cli):
 
 
 def _two_countries(root: Path) -> Path:
-    """A profiles folder: Tunisia's four snapshots, and one of Mali."""
+    """A profiles folder: Tunisia's four snapshots, and one of Jordan."""
     shutil.copytree(DEFAULT_PROFILES / "tunisia", root / "profiles" / "tunisia")
-    (root / "profiles" / "mali").mkdir()
-    mali = (root / "profiles" / "tunisia" / "2010.yaml").read_text(encoding="utf-8")
-    mali = mali.replace("country: Tunisia", "country: Mali").replace("iso3: TUN", "iso3: MLI")
-    (root / "profiles" / "mali" / "2010.yaml").write_text(mali, encoding="utf-8")
+    (root / "profiles" / "jordan").mkdir()
+    jordan = (root / "profiles" / "tunisia" / "2010.yaml").read_text(encoding="utf-8")
+    jordan = jordan.replace("country: Tunisia", "country: Jordan").replace("iso3: TUN", "iso3: JOR")
+    (root / "profiles" / "jordan" / "2010.yaml").write_text(jordan, encoding="utf-8")
     return root / "profiles"
 
 
@@ -339,17 +339,17 @@ def test_validate_a_profiles_folder_checks_every_country_folder_in_it(run_cli, t
     result = run_cli("validate", "profiles")
     assert result.exit_code == 0, result.stdout
     assert result.stdout.splitlines() == [
-        "profiles/mali/2010.yaml: valid",
+        "profiles/jordan/2010.yaml: valid",
         *(f"profiles/tunisia/{year}.yaml: valid" for year in (2010, 2013, 2016, 2020)),
     ]
 
 
 def test_validate_a_folder_finds_snapshots_of_another_country_as_assess_does(run_cli, tmp_path):
     profiles = _two_countries(tmp_path)
-    shutil.copy(profiles / "mali" / "2010.yaml", profiles / "tunisia" / "2011.yaml")
+    shutil.copy(profiles / "jordan" / "2010.yaml", profiles / "tunisia" / "2011.yaml")
     (profiles / "tunisia" / "2020.yaml").write_text("- a list\n", encoding="utf-8")
     mixed = (
-        "profiles/tunisia/2011.yaml: is a snapshot of Mali, but profiles/tunisia/2010.yaml is of "
+        "profiles/tunisia/2011.yaml: is a snapshot of Jordan, but profiles/tunisia/2010.yaml is of "
         "Tunisia — keep one country's snapshots per folder"
     )
     result = run_cli("validate", "profiles/tunisia")
@@ -385,8 +385,8 @@ def test_assess_a_profiles_folder_gives_one_timeline_per_country(run_cli, tmp_pa
     result = run_cli("assess", "profiles")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Mali 2010-12 to 2010-12 (1 snapshot): high risk — conditions required → "
-        "reports/mali-timeline.md",
+        "Jordan 2010-12 to 2010-12 (1 snapshot): high risk — conditions required → "
+        "reports/jordan-timeline.md",
         "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required → "
         "reports/tunisia-timeline.md",
     ]
@@ -491,14 +491,14 @@ def test_new_profile_bad_options(run_cli, args, message):
 
 
 def test_new_profile_takes_a_day_as_the_schema_does(run_cli, tmp_path):
-    result = run_cli("new-profile", "Mali", "--as-of", "2024-06-15", "--iso3", "MLI")
+    result = run_cli("new-profile", "Jordan", "--as-of", "2024-06-15", "--iso3", "JOR")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        "wrote profiles/mali/2024-06-15.yaml; "
-        "check it with: ssa-risk validate profiles/mali/2024-06-15.yaml\n"
+        "wrote profiles/jordan/2024-06-15.yaml; "
+        "check it with: ssa-risk validate profiles/jordan/2024-06-15.yaml\n"
     )
-    assert 'as_of: "2024-06-15"\n' in (tmp_path / "profiles/mali/2024-06-15.yaml").read_text()
-    assert run_cli("validate", "profiles/mali/2024-06-15.yaml").exit_code == 0
+    assert 'as_of: "2024-06-15"\n' in (tmp_path / "profiles/jordan/2024-06-15.yaml").read_text()
+    assert run_cli("validate", "profiles/jordan/2024-06-15.yaml").exit_code == 0
 
 
 def test_skeleton_in_the_checkout_names_its_schema_relative_to_the_new_file():

@@ -72,7 +72,7 @@ def test_report_loads_without_console_errors_and_shows_its_charts(
     dom = result.stdout
     assert dom.count("<svg") == 3
     assert "Security assistance suitability over time: Tunisia" in dom
-    assert "Ratings by snapshot" in dom
+    assert "Scores by snapshot" in dom
 
 
 def test_report_screenshot_and_pdf(chromium, tmp_path, timeline_html):

@@ -18,13 +18,13 @@ from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import Evaluator, expected_text
 from ssa_risk.profile.facts import Fact, profile_fields
 from ssa_risk.rules import validation
+from ssa_risk.rules.loader import load_rules
 from ssa_risk.rules.model import Rule, RuleSet
 from ssa_risk.rules.operators import REGISTRY, VALUE, Limits, Operator
 from ssa_risk.rules.parser import FileChecker
 from ssa_risk.rules.schema import rules_schema_definition
-from ssa_risk.rules.scoring import Scoring
 from ssa_risk.rules.validation import rule_file_problems
-from tests.helpers import DEFAULT_TEMPLATES, TUNISIA_2020, make_compiled
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020, make_compiled
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,7 @@ def _fired(rule: Rule, fields: dict[str, Any]) -> tuple[bool, bool]:
     """Whether the engine and the independent evaluator fire `rule` on one fact."""
     facts = [Fact("f", rule.all[0].fact, ("f",), fields)]
     firings, _ = evaluate(make_compiled(rule), facts)
-    scoring = Scoring((), "low", 1, "low", (), "")
-    ruleset = RuleSet("t", {}, (), (rule,), scoring, ())
+    ruleset = RuleSet("t", {}, (), (rule,), load_rules(DEFAULT_RULES).scoring, ())
     return bool(firings), rule.id in Evaluator(ruleset, facts).fired
 
 

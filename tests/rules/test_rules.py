@@ -22,7 +22,14 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rules"
 # The rule set a lens-file fixture is loaded in: the bundled references, and a scoring table
 # that lists the fixture's lens (`lens: {id: fixture}`).
-FIXTURE_SCORING = "lenses: [fixture]\noverall:\n  - {rating: suitable, when: {}}\n"
+FIXTURE_SCORING = """\
+lenses: [{id: fixture, requires: [profile]}]
+points: {low: 10, moderate: 25, high: 45, critical: 70}
+lens_bands: {moderate: 20, high: 40, critical: 65}
+insufficient_evidence: {minimum_assessed_lenses: 1, rating: insufficient evidence}
+overall:
+  - {rating: suitable, when: {}}
+"""
 
 
 def _expected(path: Path) -> list[str]:
@@ -83,7 +90,7 @@ def test_a_misspelt_lens_id_names_the_lens_it_was_meant_to_be(rules_copy, monkey
     assert [str(p) for p in info.value.problems] == [
         "leverage.yaml:3:3: lens 'leverag' is not listed in scoring.yaml — did you mean"
         " 'leverage'?",
-        "scoring.yaml:20:5: lens 'leverage' has no rule file — did you mean 'leverag'?",
+        "scoring.yaml:42:5: lens 'leverage' has no rule file — did you mean 'leverag'?",
     ]
 
 
@@ -94,7 +101,7 @@ def test_a_rule_file_ending_in_yml_is_named_not_ignored(rules_copy, monkeypatch)
         load_rules(Path("."))
     assert [str(p) for p in info.value.problems] == [
         "leverage.yml: rule files end in .yaml: this file is not read — rename it to leverage.yaml",
-        "scoring.yaml:20:5: lens 'leverage' has no rule file — add leverage.yaml or remove it"
+        "scoring.yaml:42:5: lens 'leverage' has no rule file — add leverage.yaml or remove it"
         " from 'lenses:'",
     ]
 

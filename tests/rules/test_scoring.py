@@ -1,78 +1,117 @@
-"""Scoring, table-driven: lens ratings, mitigations and the overall bands of scoring.yaml."""
+"""Scoring, table-driven: lens scores, bands, evidence weights, sufficiency and the overall
+bands of the bundled scoring.yaml."""
 
 from __future__ import annotations
 
 import pytest
 
+from ssa_risk.profile.facts import Fact
 from ssa_risk.rules.loader import load_rules
 from tests.helpers import DEFAULT_RULES
 
 SCORING = load_rules(DEFAULT_RULES).scoring
-NINE = list(SCORING.lenses)
+WEIGHED = [p.id for p in SCORING.lens_policies if p.weight > 0 and not p.context]
 
 
 def _ratings(**given: str) -> dict[str, str]:
-    return {lens: given.get(lens, "low") for lens in NINE}
+    return {lens: given.get(lens, "low") for lens in WEIGHED}
 
 
 @pytest.mark.parametrize(
-    ("rating", "steps", "expected"),
+    ("risks", "protective", "mitigations", "expected"),
     [
-        ("critical", 1, "high"),
-        ("high", 1, "moderate"),
-        ("moderate", 1, "low"),
-        ("low", 1, "low"),  # never below the floor
-        ("critical", 2, "moderate"),
-        ("critical", 9, "low"),
-        ("high", 0, "high"),
+        ([], [], [], (0.0, 0.0)),
+        ([25.0], [], [], (25.0, 25.0)),
+        # The heaviest counts in full, each further one for 0.35 of its points.
+        ([25.0, 45.0], [], [], (53.8, 53.8)),
+        ([45.0, 45.0, 45.0], [], [], (76.5, 76.5)),
+        # Protective factors lower the inherent score, mitigations the residual.
+        ([45.0], [25.0], [], (20.0, 20.0)),
+        ([45.0], [], [10.0], (45.0, 35.0)),
+        ([45.0], [25.0], [10.0], (20.0, 10.0)),
+        # Never below 0, never above 100.
+        ([10.0], [45.0], [10.0], (0.0, 0.0)),
+        ([70.0] * 5, [], [], (100.0, 100.0)),
     ],
 )
-def test_mitigation_lowers_a_rating_by_steps_down_to_the_floor(rating, steps, expected):
-    assert SCORING.lower(rating, steps) == expected
+def test_lens_score(risks, protective, mitigations, expected):
+    assert SCORING.lens_score(risks, protective, mitigations) == expected
 
 
 @pytest.mark.parametrize(
-    ("ratings", "gates", "unit_gates", "expected"),
+    ("score", "band"),
+    [(0, "low"), (19.9, "low"), (20, "moderate"), (39.9, "moderate"), (40, "high"),
+     (64.9, "high"), (65, "critical"), (100, "critical")],
+)  # fmt: skip
+def test_bands_start_at_their_cut_offs(score, band):
+    assert SCORING.band_of(score) == band
+
+
+@pytest.mark.parametrize(
+    ("stale", "confidence", "weight"),
+    [(False, None, 1.0), (True, None, 0.5), (False, "low", 0.6), (True, "low", 0.3),
+     (False, "moderate", 1.0), (False, "high", 1.0)],
+)  # fmt: skip
+def test_stale_and_low_confidence_evidence_weigh_less(stale, confidence, weight):
+    assert SCORING.weight(stale, confidence) == pytest.approx(weight)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "score", "gates", "assessed", "expected"),
     [
-        (_ratings(), 0, 0, "suitable"),
-        (_ratings(leverage="moderate", political_context="moderate"), 0, 0, "suitable"),
-        (
-            _ratings(leverage="moderate", political_context="moderate", human_rights="moderate"),
-            0,
-            0,
-            "suitable with safeguards",
-        ),
-        (_ratings(human_rights="high"), 0, 0, "suitable with safeguards"),
-        (
-            _ratings(human_rights="high", civil_military="high"),
-            0,
-            0,
-            "suitable with safeguards",
-        ),
-        (
-            _ratings(human_rights="high", civil_military="high", leverage="high"),
-            0,
-            0,
-            "high risk — conditions required",
-        ),
-        (_ratings(human_rights="critical"), 0, 0, "high risk — conditions required"),
-        (_ratings(), 0, 1, "high risk — conditions required"),
-        # A gate is never averaged away: every lens low, still not suitable.
-        (_ratings(), 1, 0, "not suitable at this time"),
-        (_ratings(human_rights="critical"), 1, 2, "not suitable at this time"),
+        (_ratings(), 10.0, 0, 8, "suitable"),
+        (_ratings(human_rights="high"), 20.0, 0, 8, "suitable with safeguards"),
+        (_ratings(), 25.0, 0, 8, "suitable with safeguards"),
+        (_ratings(), 45.0, 0, 8, "high risk — conditions required"),
+        # One critical lens is never averaged away into a low mean.
+        (_ratings(human_rights="critical"), 15.0, 0, 8, "high risk — conditions required"),
+        # A country gate holds whatever the scores and the evidence.
+        (_ratings(), 0.0, 1, 8, "not suitable at this time"),
+        (_ratings(), None, 1, 0, "not suitable at this time"),
+        # Too few lenses assessed: no rating at all, however high the few scores.
+        (_ratings(), 80.0, 0, 3, "insufficient evidence to assess"),
+        (_ratings(), None, 0, 0, "insufficient evidence to assess"),
+        (_ratings(), 10.0, 0, 4, "suitable"),
     ],
     ids=[
-        "all-low",
-        "two-moderate",
-        "three-moderate",
-        "one-high",
-        "two-high",
-        "three-high",
+        "low",
+        "one-high-lens",
+        "moderate-score",
+        "high-score",
         "one-critical",
-        "unit-gate",
-        "country-gate-all-low",
-        "country-gate-wins",
+        "country-gate",
+        "country-gate-no-evidence",
+        "three-assessed",
+        "none-assessed",
+        "four-assessed",
     ],
 )
-def test_overall_bands(ratings, gates, unit_gates, expected):
-    assert SCORING.overall(ratings, gates, unit_gates).rating == expected
+def test_overall_bands(ratings, score, gates, assessed, expected):
+    assert SCORING.overall(ratings, score, gates, assessed).rating == expected
+
+
+@pytest.mark.parametrize(
+    ("not_assessed", "stale_share", "level"),
+    [(0, 0.0, "high"), (0, 0.1, "high"), (0, 0.2, "moderate"), (2, 0.5, "moderate"),
+     (3, 0.0, "low"), (0, 0.6, "low")],
+)  # fmt: skip
+def test_confidence(not_assessed, stale_share, level):
+    assert SCORING.confidence_of(not_assessed, stale_share) == level
+
+
+def _fact(fact_kind: str, **fields: object) -> Fact:
+    return Fact(f"{fact_kind}-1", fact_kind, (fact_kind,), fields)
+
+
+def test_a_lens_names_the_evidence_it_lacks_as_the_profile_writes_it():
+    leverage = SCORING.policy("leverage")
+    assert leverage.missing([]) == ("assistance.fms_usd or assistance.programmes.kind: sale",)
+    assert leverage.missing([_fact("programme", kind="sale", total_usd=5)]) == ()
+    assert leverage.missing([_fact("programme", kind="financing_grant")]) != ()
+
+
+def test_derived_values_are_no_evidence():
+    # Every assistance fact has a derived total; only what the profile writes counts.
+    leverage = SCORING.policy("leverage")
+    assert leverage.missing([_fact("assistance", total_usd=0, programme_count=0)]) != ()
+    assert leverage.missing([_fact("assistance", fms_usd=1_000_000)]) == ()
