@@ -413,6 +413,54 @@ def impact(
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
+_BACKTEST_SUFFIXES = {".json": "json", ".txt": "text"}
+
+
+@main.command(short_help="Run the rules on historical cases and score them.")
+@click.argument("cases_dir", type=click.Path(path_type=Path))
+@_dir_option("--rules", "Rule set folder.")
+@click.option(
+    "--flag-at",
+    type=click.Choice(api.RATINGS),
+    default=api.DEFAULT_FLAG_AT,
+    show_default=True,
+    help="A case is flagged when its outcome's lens is rated this or above.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(api.BACKTEST_FORMATS),
+    default="text",
+    show_default=True,
+    help="text (tables to read) or json.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of printing it.",
+)
+def backtest(
+    cases_dir: Path, rules: Path | None, flag_at: str, fmt: str, output: Path | None
+) -> None:
+    """Assess every case in CASES_DIR (one folder per case, holding profile.yaml and
+    outcome.yaml) and compare with what happened: a confusion table (hits, misses, false
+    alarms, correct rejections) and each case's lenses against its outcome's flag list."""
+    named = _BACKTEST_SUFFIXES.get(output.suffix.lower()) if output is not None else None
+    if output is not None and named is not None and named != fmt:
+        other = ".txt" if fmt == "text" else ".json"
+        raise UserError(
+            f"{output}: -o names a {output.suffix} file but --format is {fmt} — "
+            f"give --format {named}, or name a {other} file"
+        )
+    result = api.backtest(cases_dir, rules, flag_at)
+    text = api.backtest_text(result, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text, "json" if fmt == "json" else "txt")
+
+
 @main.group()
 def rules() -> None:
     """Inspect, lint and test rule sets."""

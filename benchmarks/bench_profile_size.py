@@ -87,7 +87,13 @@ def _entry(name: str, k: int, items: list[Any]) -> Any:
         return {"year": 1960 + k % 60, "kind": "attempt", "outcome": "failed"}
     if name == "period_totals":
         return {"from_fy": 1900 + k, "to_fy": 1900 + k, "total_usd": 0}
-    # rivalries, threats, abuses, reform areas: copies of the first bundled entry
+    if name == "neighbour_coups":
+        return {"country": f"Neighbour {k}", "year": 1960 + k % 60, "outcome": "succeeded"}
+    if name == "other_donors":
+        return {"name": f"Donor {k}", "annual_usd": 1_000_000 + k, "focus": "operational"}
+    if name == "foreign_forces":
+        return {"country": f"State {k}", "kind": "training_mission", "since": 2000 + k % 20}
+    # rivalries, threats, abuses, reform areas, frameworks: copies of the first bundled entry
     return copy.deepcopy(items[0])
 
 

@@ -25,6 +25,7 @@ from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
+from ssa_risk.comparison.backtest import DEFAULT_FLAG_AT, Backtest, run_backtest
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
@@ -35,6 +36,7 @@ from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
 from ssa_risk.reports.output import write_all
@@ -42,6 +44,7 @@ from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
+from ssa_risk.rules.scoring import RATINGS
 from ssa_risk.toolkit.authoring import (
     coverage_text,
     explain_profile_text,
@@ -55,11 +58,15 @@ from ssa_risk.toolkit.authoring import (
 from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
 
 __all__ = [
+    "BACKTEST_FORMATS",
+    "DEFAULT_FLAG_AT",
     "FORMATS",
     "IMPACT_FORMATS",
+    "RATINGS",
     "Assessed",
     "Assessment",
     "Assessor",
+    "Backtest",
     "Diff",
     "EngineError",
     "Impact",
@@ -76,6 +83,8 @@ __all__ = [
     "assess_profile",
     "assessment_dict",
     "assessment_from_json",
+    "backtest",
+    "backtest_text",
     "did_you_mean",
     "diff",
     "diff_assessments",
@@ -232,6 +241,9 @@ def run_examples(
     text = test_report(run)
     if coverage and run.results:
         text += "\n\n" + coverage_text(ruleset, compiled, run, profile_paths())
+        cases = project().cases
+        if cases is not None:
+            text += "\n" + backtest_summary(backtest(cases, rules))
     return text, len(run.results), sum(1 for r in run.results if not r.passed)
 
 
@@ -299,7 +311,27 @@ def impact_of(
         templates or found.templates,
         repo,
         verify,
+        found.cases,
     )
+
+
+def backtest(
+    cases: Path,
+    rules: Path | None = None,
+    flag_at: str = DEFAULT_FLAG_AT,
+    templates: Path | None = None,
+) -> Backtest:
+    """Run the rules (default: the project's) on every case in `cases` (a folder of case
+    folders, each with profile.yaml and outcome.yaml) and compare with the outcomes: a case is
+    flagged when its outcome's lens is rated `flag_at` or above. InputError lists every
+    problem of every case."""
+    assessor = load_assessor(rules, templates)
+    return run_backtest(cases, assessor, flag_at, display_path(rules or project().rules))
+
+
+def backtest_text(result: Backtest, fmt: str = "text") -> str:
+    """The backtest as text (a confusion table and a table of cases) or JSON."""
+    return render_backtest(result, fmt)
 
 
 def _folder(spec: str | None) -> Path | None:

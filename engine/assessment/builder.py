@@ -30,7 +30,7 @@ from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
-from ssa_risk.profile.facts import Fact, engine_field, rule_field
+from ssa_risk.profile.facts import ITEM_KEYS, Fact, engine_field, rule_field
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
@@ -40,6 +40,7 @@ from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring
 # Facts that record a dated event (a coup in 1987, a programme over FY2011-13): their date is
 # their own, so their age is the rules' business (years_ago), not the snapshot's.
 EVENT_KINDS = frozenset({"profile", "coup", "neighbour_coup", "programme", "period_total"})
+IDENTITY_FIELDS = frozenset({"id", "name", "kind", "code"})
 
 
 def build_assessment(
@@ -407,25 +408,23 @@ def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
     return profile.country
 
 
-def _stated(fact: Fact, file: str, dates: Mapping[str, str], derived: bool = False) -> str:
-    """When the value was stated: its indicator year, else its snapshot's as_of; "" for events
-    and derived values, whose dates are their own."""
+def _stated(
+    fact: Fact,
+    file: str,
+    dates: Mapping[str, str],
+    field: str | None = None,
+    derived: bool = False,
+) -> str:
+    """When the value was stated: its indicator year, else its snapshot's as_of; "" for events,
+    derived values and the fields that only say which entry it is (an institution's id and
+    kind do not age), whose dates are their own or do not matter."""
     if derived or fact.kind in EVENT_KINDS:
+        return ""
+    if field is not None and (field in IDENTITY_FIELDS or field in ITEM_KEYS.get(fact.kind, ())):
         return ""
     if fact.kind == "indicators" and isinstance(fact.fields.get("year"), int):
         return str(fact.fields["year"])
     return dates.get(file, "")
-
-
-def _confidence(profile: Profile, fact: Fact, field: str | None) -> str:
-    """The confidence the profile records for a value: the field's own, else its object's."""
-    value: Any = profile.data
-    for part in fact.path:
-        value = value[part]
-    per_field = value.get("field_confidence")
-    if field and isinstance(per_field, dict) and isinstance(per_field.get(field), str):
-        return str(per_field[field])
-    return str(value.get("confidence", ""))
 
 
 def _evidence(
@@ -457,7 +456,7 @@ def _evidence(
                     loc.line if loc else None,
                     fact.sources,
                     stated=_stated(fact, file, dates),
-                    confidence=_confidence(profile, fact, None),
+                    confidence=fact.confidence or "",
                 )
             )
         for test in pattern.tests:
@@ -477,8 +476,8 @@ def _evidence(
                     loc.line if loc else None,
                     fact.sources_for(test.field),
                     derived,
-                    stated=_stated(fact, file, dates, derived),
-                    confidence=_confidence(profile, fact, test.field),
+                    stated=_stated(fact, file, dates, test.field, derived),
+                    confidence=fact.confidence_for(test.field) or "",
                 )
             )
     for pattern in rule.none:

@@ -2,7 +2,9 @@
 
 A project file is found like mkdocs.yml or .pre-commit-config.yaml: from the working folder
 upwards. It names the folders relative to itself; a folder it leaves out, and every folder
-when there is no project file, is the one bundled with the package.
+when there is no project file, is the one bundled with the package. The backtest cases are
+the exception: none are bundled, and a project that does not name them uses the `cases`
+folder next to its project file when there is one.
 """
 
 from __future__ import annotations
@@ -21,8 +23,14 @@ from ssa_risk.base.suggest import did_you_mean
 # The published JSON Schemas ship inside the package.
 SCHEMA_DIR = Path(str(files("ssa_risk").joinpath("schemas")))
 
-FOLDERS = ("profiles", "rules", "templates")
-_HOLDS = {"profiles": "the profiles", "rules": "the rule files", "templates": "the templates"}
+FOLDERS = ("profiles", "rules", "templates", "cases")
+_HOLDS = {
+    "profiles": "the profiles",
+    "rules": "the rule files",
+    "templates": "the templates",
+    "cases": "the backtest cases",
+}
+CASES = "cases"
 PROJECT_MAX_BYTES = 64 * 1024
 _EXAMPLE = 'rules = "rules"'
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
@@ -37,6 +45,7 @@ class Project:
     profiles: Path
     templates: Path
     named: frozenset[str] = frozenset()  # the folders the project file names (others: bundled)
+    cases: Path | None = None  # the backtest cases, when the project has them
 
     @property
     def root(self) -> Path | None:
@@ -116,7 +125,11 @@ def read_project(file: Path) -> Project:
     if problems:
         raise InputError(problems)
     named = frozenset(k for k in FOLDERS if k in data)
-    return Project(file, folders["rules"], folders["profiles"], folders["templates"], named)
+    cases = folders.get(CASES, file.parent / CASES)
+    found_cases = cases if is_folder(cases, display_path(cases)) else None
+    return Project(
+        file, folders["rules"], folders["profiles"], folders["templates"], named, found_cases
+    )
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, text: str, shown: str) -> Problem:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path
+from ssa_risk.comparison.backtest import BacktestChange, backtest_change, run_backtests
 from ssa_risk.comparison.causes import RuleChange
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import RulesSource
@@ -33,6 +34,7 @@ class Impact:
     after: str
     profiles: tuple[ProfileImpact, ...]
     rule_changes: tuple[RuleChange, ...] = ()  # the same for every profile
+    backtest: BacktestChange | None = None  # when the project has cases
 
     @property
     def rating_worse(self) -> bool:
@@ -79,9 +81,11 @@ def impact_of_rules(
     templates: Path,
     repo: Path,
     verify: bool = False,
+    cases: Path | None = None,
 ) -> Impact:
     """`impact` of the rules `before` against `after` (each a folder, or a git `REV` or
-    `REV:path` read in `repo`), each loaded and compiled once."""
+    `REV:path` read in `repo`), each loaded and compiled once; with `cases`, the backtest
+    under both rule sets too."""
     with (
         RulesSource(before, repo, "--before") as old,
         RulesSource(after, repo, "--after") as new,
@@ -92,7 +96,11 @@ def impact_of_rules(
             old.label or display_path(old.directory),
             new.label or display_path(new.directory),
         )
-        return impact(paths, assess_old, assess_new, labels)
+        result = impact(paths, assess_old, assess_new, labels)
+        if cases is None:
+            return result
+        old_run, new_run = run_backtests(cases, (assess_old, assess_new), labels=labels)
+        return replace(result, backtest=backtest_change(old_run, new_run))
 
 
 def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:

@@ -16,6 +16,7 @@ from typing import Any
 from ssa_risk.base.source import YamlPath, format_path
 from ssa_risk.profile.derived import derived_of, derived_values
 from ssa_risk.profile.reader import Profile, profile_schema
+from ssa_risk.profile.schema import DESCRIPTIVE
 
 # YAML path pattern ("*" = any list index) → fact kind.
 FACT_KINDS: dict[tuple[str, ...], str] = {
@@ -213,6 +214,16 @@ def field_schemas() -> dict[str, dict[str, Mapping[str, Any]]]:
             out[kind][derived.name] = derived.schema
     out["signal"] = {"name": {"type": "string"}, "by": {"type": "string"}}
     return out
+
+
+@cache
+def descriptive_fields() -> dict[str, set[str]]:
+    """Per fact kind, the fields the schema marks descriptive only (no rule reads them by
+    design: names, notes, ids, labels)."""
+    return {
+        kind: {k for k, v in fields.items() if v.get(DESCRIPTIVE) is True}
+        for kind, fields in field_schemas().items()
+    }
 
 
 def profile_fields() -> dict[str, set[str]]:

@@ -574,7 +574,7 @@ PROGRAMME = obj(
 ASSISTANCE = obj(
     "The assistance the country receives and how it is planned.",
     {
-        "patron": described(LINE, "The patron this profile's programmes come from."),
+        "patron": descriptive(LINE, "The patron this profile's programmes come from."),
         "other_donors": array(
             obj(
                 "Another country or body providing security assistance.",

@@ -22,6 +22,8 @@ from ssa_risk.profile.reader import SCHEMA_PATH, validate_document
 from ssa_risk.profile.schema import SCHEMA_VERSION, profile_schema_definition
 
 _REQUIRED = ("schema_version", "country", "iso3", "as_of", "authors", "sources")
+# Per-field citations and confidence: explained once at the top, not repeated in every object.
+_PER_FIELD = ("field_sources", "field_confidence")
 
 
 def slug(country: str) -> str:
@@ -49,6 +51,8 @@ def profile_skeleton(
         "",
         "# The documents this profile draws on. Every fact cites them by id, either for a",
         "# whole object (sources: [id]) or for single fields (field_sources: {field: [id]}).",
+        "# How far the sources support a value: confidence: low, moderate or high for an",
+        "# object, field_confidence: {field: low} for single fields; leave out: not stated.",
         "sources:",
         "  - id: source-1",
         "    title: Replace with the title of the first source you cite",
@@ -95,7 +99,7 @@ def _commented(name: str, node: dict[str, Any], depth: int, item: bool = False) 
         items = node["items"]
         if items.get("type") == "object":
             out = [f"# {pad}{dash}{name}:"]
-            fields = [(k, v) for k, v in items["properties"].items() if k != "field_sources"]
+            fields = [(k, v) for k, v in items["properties"].items() if k not in _PER_FIELD]
             for i, (key, child) in enumerate(fields):
                 out.extend(_commented(key, child, depth + 1 + (i > 0), item=(i == 0)))
             return out
@@ -103,7 +107,7 @@ def _commented(name: str, node: dict[str, Any], depth: int, item: bool = False) 
     if node.get("type") == "object" and "properties" in node:
         out = [f"# {pad}{dash}{name}:"]
         for key, child in node["properties"].items():
-            if key != "field_sources":
+            if key not in _PER_FIELD:
                 out.extend(_commented(key, child, depth + 1))
         return out
     return [f"# {pad}{dash}{name}:{_hint(node)}"]

@@ -17,6 +17,7 @@ from ssa_risk.base.paths import display_path
 from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
 from ssa_risk.comparison.diff import Diff
 from ssa_risk.comparison.impact import Impact
+from ssa_risk.reports.backtest import change_lines
 from ssa_risk.reports.charts import assistance_chart, lens_chart, timeline_chart
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
@@ -122,7 +123,11 @@ def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
         raise ValueError(f"an impact is written as {' or '.join(IMPACT_FORMATS)}, not {fmt}")
     if fmt == "json":
         return json.dumps(dataclasses.asdict(impact), indent=2, ensure_ascii=False) + "\n"
-    return _render(directory, f"impact.{fmt}.j2", i=impact)
+    text = _render(directory, f"impact.{fmt}.j2", i=impact)
+    if impact.backtest is None:
+        return text
+    # Written here, not in the template, so that a project's own impact template shows it too.
+    return text + "\n" + "\n".join(change_lines(impact.backtest)) + "\n"
 
 
 def _template_problem(where: str, line: int | None, message: str, fix: str) -> InputError:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2 import TemplateError
+
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.evaluation.compiler import CompiledRuleset
@@ -25,9 +27,16 @@ from ssa_risk.evaluation.explain import (
     signal_chain,
     where,
 )
-from ssa_risk.profile.facts import PROFILE_ID_FIELD, Fact, profile_facts
+from ssa_risk.profile.derived import DERIVED, is_derived
+from ssa_risk.profile.facts import (
+    Fact,
+    descriptive_fields,
+    field_schemas,
+    profile_facts,
+)
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.loader import Rule, RuleSet
+from ssa_risk.rules.narrative import narrative_references
 from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.toolkit.examples import (
     ExampleResult,
@@ -210,30 +219,23 @@ def coverage_text(
     no rule reads."""
     in_examples = {r.rule_id for r in run.results if r.fired}
     in_profiles: dict[str, list[str]] = {}
-    seen_fields: dict[str, set[str]] = {}
     for path in profiles:
         profile = load_profile(path)
         facts = profile_facts(profile)
         firings, _ = evaluate(compiled, facts)
         for firing in firings:
             in_profiles.setdefault(firing.rule_id, []).append(path.stem)
-        for fact in facts:
-            seen_fields.setdefault(fact.kind, set()).update(fact.fields)
     width = max(len(r.id) for r in ruleset.rules)
     lines = [f"{'RULE'.ljust(width)}  EXAMPLE  PROFILES"]
     for rule in ruleset.rules:
         example = "yes" if rule.id in in_examples else "no"
         where_fired = ", ".join(sorted(set(in_profiles.get(rule.id, [])))) or "-"
         lines.append(f"{rule.id.ljust(width)}  {example.ljust(7)}  {where_fired}")
-    read = {(p.fact, t.field) for r in ruleset.rules for p in r.patterns for t in p.tests}
-    read |= {(p.fact, "*") for r in ruleset.rules for p in r.patterns if not p.tests}
-    unread = sorted(
-        f"{kind}.{field}"
-        for kind, fields in seen_fields.items()
-        for field in fields
-        if (kind, field) not in read and field not in (PROFILE_ID_FIELD, "name")
-    )
-    lines += ["", "Profile fields no rule reads:"]
+    unread = unread_fields(ruleset)
+    lines += [
+        "",
+        f"Profile fields no rule reads and the schema does not mark descriptive ({len(unread)}):",
+    ]
     lines += [f"  {name}" for name in unread] or ["  (none)"]
     fired_somewhere = sum(1 for r in ruleset.rules if r.id in in_examples or r.id in in_profiles)
     lines.append(
@@ -241,6 +243,40 @@ def coverage_text(
         f"{len(in_profiles)} fire in a profile of the project"
     )
     return "\n".join(lines)
+
+
+def fields_read(ruleset: RuleSet) -> set[tuple[str, str]]:
+    """(fact kind, field) pairs the rules read: in their conditions, in their narratives, and
+    through the derived fields they read (a derived field reads what it is computed from)."""
+    read: set[tuple[str, str]] = set()
+    for rule in ruleset.rules:
+        kinds = {p.name: p.fact for p in rule.patterns}
+        read |= {(p.fact, t.field) for p in rule.patterns for t in p.tests}
+        try:
+            _, attributes = narrative_references(rule.because)
+        except TemplateError:  # rules lint reports it; coverage reads what it can
+            attributes = set()
+        read |= {(kinds[name], attr) for name, attr in attributes if name in kinds}
+    for derived in DERIVED:
+        if (derived.kind, derived.name) in read:
+            read |= set(derived.reads)
+    return read
+
+
+def unread_fields(ruleset: RuleSet) -> list[str]:
+    """Every field a profile collects (`kind.field`; derived fields are computed, not
+    collected) that no rule reads and that the schema does not mark descriptive only, sorted."""
+    read = fields_read(ruleset)
+    descriptive = descriptive_fields()
+    return sorted(
+        f"{kind}.{name}"
+        for kind, fields in field_schemas().items()
+        if kind != "signal"
+        for name in fields
+        if (kind, name) not in read
+        and name not in descriptive.get(kind, set())
+        and not is_derived(kind, name)
+    )
 
 
 # --- explain --------------------------------------------------------------------------------

@@ -37,9 +37,10 @@ def test_object_without_own_sources_cites_nothing_rather_than_the_bibliography(t
     path = _edit(
         tunisia_copy,
         "2010.yaml",
-        "    receives_assistance: true              # FMF, IMET and Section 1206 programmes\n"
+        "    commanders_trained_by_patron: true     # a significant share of senior officers"
+        " trained in the U.S. (IMET)\n"
         "    sources: [sam2020]\n",
-        "    receives_assistance: true\n",
+        "    commanders_trained_by_patron: true\n",
     )
     assessment = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess(path)
     evidence = [

@@ -103,7 +103,7 @@ def test_profile_with_several_problems_reports_all_in_one_pass(run_cli, tunisia_
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "tunisia/2020.yaml:11:1: colour: unknown key 'colour' — did you mean 'country'?",
-        "tunisia/2020.yaml:55:3: political_context.satisfaction_with_democracy: 'meh' is not"
+        "tunisia/2020.yaml:80:3: political_context.satisfaction_with_democracy: 'meh' is not"
         " an allowed value — use one of: none, low, moderate, high, severe",
     ]
     assert not (tunisia_copy.parent / "out.md").exists()

@@ -81,7 +81,7 @@ def test_bad_project_file_names_each_line_and_the_fix(tmp_path, monkeypatch):
         "ssa-risk.toml:2: rules folder 'rulez' not found next to ssa-risk.toml — create it, or "
         "correct the path (it is relative to this file)",
         "ssa-risk.toml:3: unknown key 'profile' — did you mean 'profiles'? the keys are "
-        "profiles, rules, templates, each a folder path",
+        "profiles, rules, templates, cases, each a folder path",
         "ssa-risk.toml:4: 'templates' must be a folder path in quotes, not a number — write it "
         'as templates = "templates"',
         "ssa-risk.toml:5: 'profiles' must be a folder path in quotes, not an empty string — "

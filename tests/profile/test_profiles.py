@@ -434,6 +434,18 @@ def test_new_profile_writes_a_skeleton_that_validates_as_written(run_cli, tmp_pa
     text = path.read_text(encoding="utf-8")
     assert 'country: "Côte d\'Ivoire"' in text
     assert "#     kind:  # one of armed_forces, interior_forces" in text
+    # The sections for coup-prone states, sub-units and several frameworks are there too.
+    for line in (
+        "#   neighbour_coups:",
+        "#     parent:  # Id of the institution this unit belongs to, for a sub-unit (the Leahy"
+        " laws name units, not whole ministries)",
+        "#   frameworks:",
+        "#       status:  # one of active, lapsed, planned",
+        "# foreign_forces:",
+        "#     confidence:  # one of low, moderate, high",
+    ):
+        assert line in text.splitlines()
+    assert "field_confidence:  #" not in text  # explained once at the top
     assert check_profile(path) == []
     # Outside a checkout of ssa-risk the schema is in the installed package: no path to it.
     assert text.splitlines()[:4] == [

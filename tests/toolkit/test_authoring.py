@@ -12,8 +12,16 @@ from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
+from ssa_risk.rules.loader import load_rules
+from ssa_risk.toolkit.authoring import unread_fields
 from ssa_risk.toolkit.examples import example_document
-from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
+from tests.helpers import (
+    DEFAULT_PROFILES,
+    DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
+    TUNISIA_2020,
+    edit_file,
+)
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
@@ -366,8 +374,27 @@ def test_rules_test_coverage(run_cli):
     assert "RULE     EXAMPLE  PROFILES" in lines
     assert "CMR-02   yes      2020" in lines
     assert "CMR-03   yes      -" in lines  # no bundled snapshot has a recent coup
-    assert "Profile fields no rule reads:" in lines
-    assert "  institution.role" in lines
+    heading = "Profile fields no rule reads and the schema does not mark descriptive ("
+    [at] = [i for i, line in enumerate(lines) if line.startswith(heading)]
+    listed = lines[at + 1 : -1]  # up to the closing count of rules fired
+    assert lines[-1].endswith("fire in a profile of the project")
+    assert "  civil_military.military_origin" in listed  # collected, read by no rule
+    assert "  institution.role" not in listed  # prose, marked descriptive
+    assert "  coup.year" not in listed  # read through coup.years_ago
+    assert "  assistance.recent_annual_usd" not in listed  # derived, not collected
+    assert lines[at] == f"{heading}{len(listed)}):"
+
+
+def test_a_field_a_rule_reads_leaves_the_unread_list(rules_copy):
+    before = unread_fields(load_rules(rules_copy))
+    assert "threat.state_performance" in before
+    edit_file(
+        rules_copy / "threat_environment.yaml",
+        "          as: threat\n          where:\n",
+        "          as: threat\n          where:\n            state_performance: {exists: true}\n",
+    )
+    after = unread_fields(load_rules(rules_copy))
+    assert set(before) - set(after) == {"threat.state_performance"}
 
 
 def test_rules_test_pattern_matching_nothing(run_cli):
@@ -409,10 +436,10 @@ def test_explain_a_fired_rule_shows_matched_facts_and_the_signal_chain(run_in_ch
         "    support_for_military_rule_pct = 47 (profiles/tunisia/2020.yaml:22)\n"
         "Signals it relied on:\n"
         "  military_elevated, concluded by CMR-01 (rules/civil_military.yaml:9) from:\n"
-        "    institutions[0] (profiles/tunisia/2020.yaml:26)\n"
-        "      kind = armed_forces (profiles/tunisia/2010.yaml:57)\n"
-        "      political_role = rising (profiles/tunisia/2020.yaml:28)\n"
-        "      budget_trend = rising (profiles/tunisia/2020.yaml:27)\n"
+        "    institutions[0] (profiles/tunisia/2020.yaml:33)\n"
+        "      kind = armed_forces (profiles/tunisia/2010.yaml:61)\n"
+        "      political_role = rising (profiles/tunisia/2020.yaml:35)\n"
+        "      budget_trend = rising (profiles/tunisia/2020.yaml:34)\n"
     )
 
 
@@ -435,7 +462,7 @@ def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_in_checkout):
     result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
         "  FAIL none: assistance.frameworks[0] matches, which must be absent"
-        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:99)"
+        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:142)"
     )
 
 
