@@ -20,7 +20,6 @@ from tests.helpers import (
     DEFAULT_RULES,
     DEFAULT_TEMPLATES,
     TUNISIA_2020,
-    edit_file,
 )
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
@@ -378,23 +377,23 @@ def test_rules_test_coverage(run_cli):
     [at] = [i for i, line in enumerate(lines) if line.startswith(heading)]
     listed = lines[at + 1 : -1]  # up to the closing count of rules fired
     assert lines[-1].endswith("fire in a profile of the project")
-    assert "  civil_military.military_origin" in listed  # collected, read by no rule
+    assert listed == ["  (none)"]  # every collected field is read or marked descriptive
     assert "  institution.role" not in listed  # prose, marked descriptive
     assert "  coup.year" not in listed  # read through coup.years_ago
     assert "  assistance.recent_annual_usd" not in listed  # derived, not collected
-    assert lines[at] == f"{heading}{len(listed)}):"
+    assert lines[at] == f"{heading}0):"
 
 
-def test_a_field_a_rule_reads_leaves_the_unread_list(rules_copy):
+def test_a_field_no_rule_reads_any_more_joins_the_unread_list(rules_copy):
     before = unread_fields(load_rules(rules_copy))
-    assert "threat.state_performance" in before
-    edit_file(
-        rules_copy / "threat_environment.yaml",
-        "          as: threat\n          where:\n",
-        "          as: threat\n          where:\n            state_performance: {exists: true}\n",
-    )
+    assert "threat.public_priority_pct" not in before
+    # THR-07 is the only rule that reads public_priority_pct (in its condition and narrative).
+    path = rules_copy / "threat_environment.yaml"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("  - id: THR-07\n"), text.index("  - id: THR-08\n")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
     after = unread_fields(load_rules(rules_copy))
-    assert set(before) - set(after) == {"threat.state_performance"}
+    assert set(after) - set(before) == {"threat.public_priority_pct"}
 
 
 def test_rules_test_pattern_matching_nothing(run_cli):
@@ -478,7 +477,7 @@ def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
     result = run_cli("explain", str(TUNISIA_2020))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "Tunisia 2020-07: 33 rules fired"
+    assert lines[0] == "Tunisia 2020-07: 38 rules fired"
     assert "  CMR-02   Public support for military rule alongside an elevated military" in lines
     assert (
         "  CMR-08   A military that has ruled before, with public support for its return:"
