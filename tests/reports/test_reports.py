@@ -45,7 +45,7 @@ def test_timeline_report_shows_ratings_per_year_and_changes(run_cli, tmp_path):
     text = (tmp_path / "t.md").read_text(encoding="utf-8")
     assert "| Lens | 2010-12 | 2013-12 | 2016-12 | 2020-07 |" in text
     assert (
-        "| Civil-military relations and coup risk | 37 moderate | 67 critical | 17 low | 58 high |"
+        "| Civil-military relations and coup risk | 37 moderate | 67 critical | 17 low | 54 high |"
         in text
     )
     assert (
