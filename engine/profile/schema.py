@@ -223,7 +223,7 @@ CIVIL_MILITARY = obj(
                 "since independence."
             ),
         },
-        "last_peaceful_alternation": described(
+        "last_peaceful_alternation": descriptive(
             YEAR, "Year of the latest peaceful transfer of power through elections."
         ),
         "gained_from_democracy": described(
@@ -719,7 +719,7 @@ FOREIGN_FORCE = obj(
             combat_deployment="forces deployed for combat operations",
             private_military="a private military company",
         ),
-        "since": described(YEAR, "Year they arrived."),
+        "since": descriptive(YEAR, "Year they arrived."),
     },
     ("country", "kind"),
 )

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.assessment.changes import NOT_ASSESSED, LensChange, lens_changes
+from ssa_risk.assessment.changes import NOT_ASSESSED, lens_changes
 from ssa_risk.assessment.serialize import assessment_from_json, assessment_json, timeline_json
 from ssa_risk.assessment.timeline import build_timeline
 from ssa_risk.base.errors import InputError
@@ -87,25 +87,25 @@ def test_timeline_and_diff_compare_lenses_alike(tunisia):
     after = dataclasses.replace(
         after, lenses=tuple(x for x in after.lenses if x.id != "threat_environment")
     )
-    expected = (
-        LensChange("human_rights", "Human rights and repression", "high", "critical", True),
-        LensChange(
-            "political_context",
-            "Political context and transition fragility",
-            "moderate",
-            "high",
-            True,
-        ),
-        LensChange("leverage", "Leverage and relationship", NOT_ASSESSED, "low", False),
-        LensChange("threat_environment", "Threat environment", "high", NOT_ASSESSED, False),
-    )
-    assert lens_changes(before, after) == expected
+    expected = lens_changes(before, after)
+    # Every lens that changed band or score, in the rule set's order; a lens one side lacks
+    # is shown as not there, never as a rating.
+    assert [(c.lens, c.before, c.after) for c in expected] == [
+        ("civil_military", "low", "high"),
+        ("institutional_rivalry", "moderate", "moderate"),
+        ("governance_reform", "critical", "critical"),
+        ("human_rights", "high", "critical"),
+        ("political_context", "low", "high"),
+        ("assistance_design", "moderate", "low"),
+        ("leverage", NOT_ASSESSED, "not assessed"),
+        ("threat_environment", "critical", NOT_ASSESSED),
+    ]
     assert build_timeline([after, before]).changes[0].lens_changes == expected
     assert diff_assessments(before, after, ("a", "b")).lens_changes == expected
-    assert build_timeline([before, after]).changes[0].lenses[2] == (
+    assert build_timeline([before, after]).changes[0].lenses[6] == (
         "Leverage and relationship",
         "-",
-        "low",
+        "not assessed",
     )
 
 

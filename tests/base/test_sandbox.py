@@ -55,7 +55,7 @@ LOWEST = "; it fails for the lowest values a profile may have (0, empty lists, f
             "the rule itself; a narrative cannot read other templates",
         ),
         (
-            "{{ aid.fms_usd | random }}",
+            "{{ aid.sales_usd | random }}",
             "its 'because' text fails to render (No filter named 'random'.) — use only names "
             "bound with 'as:', fields those facts have, and Jinja's built-in filters (except "
             "'random') or 'usd'",
@@ -86,7 +86,7 @@ def test_lint_and_assess_report_a_narrative_that_cannot_render(
 
 def test_lint_renders_narratives_on_the_examples_that_fire(run_cli, rules_copy):
     # Renders for the schema's lowest and highest values, but not for the example's 5000000.
-    _set_because(rules_copy, "{{ 1 // (aid.fms_usd - 5000000) }}")
+    _set_because(rules_copy, "{{ 1 // (aid.sales_usd - 5000000) }}")
     result = run_cli("rules", "lint", str(rules_copy))
     assert result.exit_code == 2
     assert result.output.splitlines() == [

@@ -21,17 +21,19 @@ def test_assess_bundled_profile_writes_report_with_expected_findings(run_cli, tm
     result = run_cli("assess", str(TUNISIA_2020), "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        f"Tunisia 2020-07: high risk — conditions required (23 findings) → {out.name}\n"
+        f"Tunisia 2020-07: high risk — conditions required (39 findings) → {out.name}\n"
     )
     report = out.read_text(encoding="utf-8")
-    for rule_id in ("CMR-02", "CMR-04", "RIV-01", "GOV-01", "GOV-02", "HR-01", "HR-02", "EXE-01"):
+    for rule_id in ("CMR-02", "CMR-04", "RIV-01", "GOV-01", "GOV-02", "HR-01", "HR-09", "EXE-01"):
         assert f"### {rule_id}:" in report
     # Rules whose conditions do not hold for Tunisia in 2020 stay silent.
     for rule_id in ("CMR-03", "PLAN-01", "PLAN-02"):
         assert f"### {rule_id}:" not in report
     assert "47% of the public in Tunisia supports military rule" in report
-    # No operational-share finding: FY2018-20 holds no recorded money. The plan still mitigates.
-    assert "Rating: **low**.\n\n### PLAN-M1: Joint action plan" in report
+    # No operational-share finding: FY2018-20 holds no recorded money, and the portfolio
+    # stopping in FY2013 is said. The plan still mitigates.
+    assert "The last programme recorded ends in fiscal year 2013, 7 years before" in report
+    assert "### PLAN-M1: Joint action plan" in report
     assert "The 2017 Bilateral Country Action Plan sets shared objectives" in report
     # Evidence names the profile path and line.
     assert (
@@ -46,10 +48,10 @@ def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_pa
     for year in ("2010", "2013", "2016", "2020"):
         assert (tmp_path / "reports" / f"tunisia-{year}.md").is_file()
     assert result.stdout.splitlines() == [
-        "Tunisia 2010-12: high risk — conditions required (9 findings) → reports/tunisia-2010.md",
-        "Tunisia 2013-12: high risk — conditions required (24 findings) → reports/tunisia-2013.md",
-        "Tunisia 2016-12: high risk — conditions required (19 findings) → reports/tunisia-2016.md",
-        "Tunisia 2020-07: high risk — conditions required (23 findings) → reports/tunisia-2020.md",
+        "Tunisia 2010-12: suitable with safeguards (13 findings) → reports/tunisia-2010.md",
+        "Tunisia 2013-12: high risk — conditions required (32 findings) → reports/tunisia-2013.md",
+        "Tunisia 2016-12: high risk — conditions required (31 findings) → reports/tunisia-2016.md",
+        "Tunisia 2020-07: high risk — conditions required (39 findings) → reports/tunisia-2020.md",
     ]
 
 

@@ -75,13 +75,13 @@ def test_matches_on_a_number_is_refused_when_rules_load(run_cli, rules_copy):
     # The engine rejected the whole rule set (error 102): "the rules engine failed".
     path = rules_copy / "leverage.yaml"
     text = path.read_text(encoding="utf-8")
-    old = "            fms_usd: {exists: true}\n"
-    path.write_text(text.replace(old, "            fms_usd: {matches: '1*'}\n", 1))
+    old = "            sales_usd: {exists: true}\n"
+    path.write_text(text.replace(old, "            sales_usd: {matches: '1*'}\n", 1))
     line = text.splitlines().index(old.rstrip("\n")) + 1
     result = run_cli("rules", "lint", str(rules_copy))
     assert result.exit_code == 2
     assert (
-        f"rules/leverage.yaml:{line}:23: assistance.fms_usd is not text: 'matches' compares text"
+        f"rules/leverage.yaml:{line}:25: assistance.sales_usd is not text: 'matches' compares text"
         " — compare it with eq, in, gt, gte, lt or lte"
     ) in result.output.splitlines()
 

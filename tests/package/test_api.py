@@ -36,7 +36,7 @@ def test_the_readme_example_runs_in_a_folder_with_profiles(tmp_path, monkeypatch
         "Tunisia 2020-07: high risk — conditions required\n"
         "  CMR-02 high: Public support for military rule alongside an elevated military\n"
         "  CMR-04 high: Assistance flows to a military whose political weight is rising\n"
-        "  CMR-07 moderate: Officer training for a military gaining political weight\n"
+        "  CMR-09 moderate: Structural: substantial public support for military rule\n"
     )
     report = (tmp_path / "tunisia-2020.md").read_text(encoding="utf-8")
     assert report.startswith("# Security assistance suitability")
@@ -67,7 +67,7 @@ def test_make_reports_names_and_sums_up_without_writing(tmp_path, monkeypatch):
             "tunisia-timeline.md",
             "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required",
         ),
-        ("tunisia-2020.md", "Tunisia 2020-07: high risk — conditions required (23 findings)"),
+        ("tunisia-2020.md", "Tunisia 2020-07: high risk — conditions required (39 findings)"),
     ]
     assert list(tmp_path.iterdir()) == []
     api.write_reports(reports, "md")

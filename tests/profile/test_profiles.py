@@ -385,7 +385,7 @@ def test_assess_a_profiles_folder_gives_one_timeline_per_country(run_cli, tmp_pa
     result = run_cli("assess", "profiles")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Jordan 2010-12 to 2010-12 (1 snapshot): high risk — conditions required → "
+        "Jordan 2010-12 to 2010-12 (1 snapshot): suitable with safeguards → "
         "reports/jordan-timeline.md",
         "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required → "
         "reports/tunisia-timeline.md",

@@ -44,8 +44,14 @@ def test_timeline_report_shows_ratings_per_year_and_changes(run_cli, tmp_path):
     )
     text = (tmp_path / "t.md").read_text(encoding="utf-8")
     assert "| Lens | 2010-12 | 2013-12 | 2016-12 | 2020-07 |" in text
-    assert "| Civil-military relations and coup risk | low | high | high | high |" in text
-    assert "| Assistance design and planning | moderate | high | low | low |" in text
+    assert (
+        "| Civil-military relations and coup risk | 37 moderate | 67 critical | 17 low | 54 high |"
+        in text
+    )
+    assert (
+        "| Assistance design and planning | 34 moderate | 71 critical | 27 moderate | 0 low |"
+        in text
+    )
     assert "### 2016-12 → 2020-07" in text
     assert "- CMR-02 Public support for military rule alongside an elevated military, high" in text
     assert "# Latest snapshot: 2020-07" in text

@@ -55,8 +55,10 @@ def test_default_rule_set_covers_nine_lenses_with_at_least_forty_cited_rules():
     assert {rule.lens for rule in rules} == {lens.id for lens in ASSESSOR.ruleset.lenses}
     assert all(r.severity in RATINGS for r in rules if r.severity)
     # Layered reasoning, mitigations and gates are all in use.
-    assert {r.effect for r in rules} == {"risk", "mitigation", "gate"}
+    assert {r.effect for r in rules} == {"risk", "mitigation", "gate", "protective"}
     assert {r.conclude for r in rules if r.conclude} == {
+        "coup_prone",
+        "coup_trigger",
         "military_elevated",
         "performance_over_reform",
         "threat_surge",
@@ -65,5 +67,5 @@ def test_default_rule_set_covers_nine_lenses_with_at_least_forty_cited_rules():
 
 def test_a_named_example_carries_its_name_in_its_test_id():
     ids = [case.id for case in CASES]
-    assert "CMR-03[2:silent] coup forty years ago" in ids
+    assert "CMR-03[4:silent] coup forty years ago" in ids
     assert "CMR-03[0:fires]" in ids

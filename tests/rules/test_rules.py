@@ -124,12 +124,13 @@ def test_compiled_form_tests_fact_kind_first_and_anchors_negation():
             ]
         }
     }
-    assert compile_rule(ruleset.rule("CMR-04"))["CMR-04"]["all"][2] == {
+    assert compile_rule(ruleset.rule("CMR-07"))["CMR-07"]["all"][2] == {
         "prog": {
             "$and": [
                 {"fact": "programme"},
+                {"kind": "education_and_training"},
                 {"recipient": {"mil": "key"}},
-                {"$lte": {"years_ago": 10}},
+                {"$lte": {"years_ago": 2}},
             ]
         }
     }
@@ -138,7 +139,7 @@ def test_compiled_form_tests_fact_kind_first_and_anchors_negation():
 def test_each_alternative_of_any_is_its_own_engine_rule():
     # durable_rules' own `any` fires for every combination of facts across alternatives.
     compiled = compile_rule(load_rules(DEFAULT_RULES).rule("RIV-01"))
-    assert sorted(compiled) == ["RIV-01#0", "RIV-01#1"]
+    assert sorted(compiled) == ["RIV-01#0", "RIV-01#1", "RIV-01#2", "RIV-01#3"]
     assert [list(p) for p in compiled["RIV-01#1"]["all"]] == [["riv"], ["to_b"]]
 
 
