@@ -16,6 +16,7 @@ from ssa_risk.rules.loader import FieldTest, Pattern, Rule
 
 # The checkout's own folders (its ssa-risk.toml names them), not the installed package data.
 REPO_ROOT = Path(__file__).resolve().parents[1]
+CASES = REPO_ROOT / "cases"  # the backtest's historical cases
 DEFAULT_RULES = REPO_ROOT / "rules"
 DEFAULT_TEMPLATES = REPO_ROOT / "templates"
 DEFAULT_PROFILES = REPO_ROOT / "profiles"

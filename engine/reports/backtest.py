@@ -123,7 +123,8 @@ def _flags_text(backtest: Backtest) -> str:
     f = backtest.flags
     return (
         f"Lens flags: {f.met} of the {f.expected} lens(es) the outcomes name were rated "
-        f"{backtest.flag_at} or above; {f.unexpected} other lens(es) were"
+        f"{backtest.flag_at} or above;\n"
+        f"            {f.unexpected} lens(es) they do not name were rated so too"
     )
 
 

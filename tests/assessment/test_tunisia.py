@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.serialize import timeline_json
+from ssa_risk.assessment.timeline import build_timeline
+from ssa_risk.reports.render import render_report, render_timeline
 from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
@@ -108,3 +113,30 @@ def test_a_finding_speaks_of_its_most_significant_match_and_cites_them_all():
     # 2013: officer training is named by its largest recent programme, IMET.
     [cmr07] = [f for f in _assess("2013").findings if f.rule_id == "CMR-07"]
     assert cmr07.narrative.startswith("International Military Education and Training trains")
+
+
+def test_the_2020_report_flags_every_finding_that_rests_on_facts_over_five_years_old():
+    report = render_report(_assess("2020"), DEFAULT_TEMPLATES, "md")
+    sections = report.split("\n### ")[1:]
+    old = [s for s in sections if "stated 2010-12" in s or "stated 2013-12" in s]
+    assert old  # the 2020 snapshot still inherits some facts from 2010 and 2013
+    for section in old:
+        assert "**Stale:** rests on facts stated" in section, section.splitlines()[0]
+    assert "6 of 31 risk findings rest on facts stated more than 5 years before 2020-07" in report
+
+
+def test_the_timeline_shows_the_scores_in_the_report_and_in_the_json():
+    timeline = build_timeline([_assess(y) for y in ("2010", "2013", "2016", "2020")])
+    report = render_timeline(timeline, DEFAULT_TEMPLATES, "md")
+    assert (
+        "| Civil-military relations and coup risk | 37 moderate | 67 critical | 17 low | 54 high |"
+    ) in report
+    assert (
+        "| Assistance design and planning | 34 moderate | 71 critical | 27 moderate | 0 low |"
+        in (report)
+    )
+    saved = json.loads(timeline_json(timeline))
+    assert [
+        [lens["score"] for lens in s["lenses"] if lens["id"] == "civil_military"]
+        for s in saved["snapshots"]
+    ] == [[37.2], [66.8], [17.0], [53.6]]

@@ -24,7 +24,8 @@ Did not happen  false alarms: 1  correct rejections: 1
 
 Hit rate: 50% (1 of the 2 case(s) where the event happened were flagged)
 False-alarm rate: 50% (1 of the 2 case(s) where it did not happen were flagged)
-Lens flags: 3 of the 4 lens(es) the outcomes name were rated high or above; 1 other lens(es) were
+Lens flags: 3 of the 4 lens(es) the outcomes name were rated high or above;
+            1 lens(es) they do not name were rated so too
 
 Cases
 CASE          AS OF    EVENT DATE  HAPPENED  LENS            RATING    FLAGGED  RESULT

@@ -78,6 +78,12 @@ def test_lens_missing_from_scoring_is_reported(rules_copy, monkeypatch):
     )
 
 
+def _leverage_line() -> int:
+    """The line of the leverage lens in the bundled scoring.yaml (its `- id:`)."""
+    lines = (DEFAULT_RULES / "scoring.yaml").read_text(encoding="utf-8").splitlines()
+    return lines.index("  - id: leverage") + 1
+
+
 def test_a_misspelt_lens_id_names_the_lens_it_was_meant_to_be(rules_copy, monkeypatch):
     monkeypatch.chdir(rules_copy)
     path = rules_copy / "leverage.yaml"
@@ -90,7 +96,8 @@ def test_a_misspelt_lens_id_names_the_lens_it_was_meant_to_be(rules_copy, monkey
     assert [str(p) for p in info.value.problems] == [
         "leverage.yaml:3:3: lens 'leverag' is not listed in scoring.yaml — did you mean"
         " 'leverage'?",
-        "scoring.yaml:42:5: lens 'leverage' has no rule file — did you mean 'leverag'?",
+        f"scoring.yaml:{_leverage_line()}:5: lens 'leverage' has no rule file — did you mean"
+        " 'leverag'?",
     ]
 
 
@@ -101,8 +108,8 @@ def test_a_rule_file_ending_in_yml_is_named_not_ignored(rules_copy, monkeypatch)
         load_rules(Path("."))
     assert [str(p) for p in info.value.problems] == [
         "leverage.yml: rule files end in .yaml: this file is not read — rename it to leverage.yaml",
-        "scoring.yaml:42:5: lens 'leverage' has no rule file — add leverage.yaml or remove it"
-        " from 'lenses:'",
+        f"scoring.yaml:{_leverage_line()}:5: lens 'leverage' has no rule file — add leverage.yaml"
+        " or remove it from 'lenses:'",
     ]
 
 

@@ -16,6 +16,7 @@ from ssa_risk.rules.loader import load_rules
 from ssa_risk.toolkit.authoring import unread_fields
 from ssa_risk.toolkit.examples import example_document
 from tests.helpers import (
+    CASES,
     DEFAULT_PROFILES,
     DEFAULT_RULES,
     DEFAULT_TEMPLATES,
@@ -23,7 +24,8 @@ from tests.helpers import (
 )
 
 ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
-PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
+# The bundled snapshots and the backtest's cases: both evaluations must agree on all.
+PROFILES = sorted(DEFAULT_PROFILES.glob("*/*.yaml")) + sorted(CASES.glob("*/profile.yaml"))
 
 
 # --- the oracle: two independent evaluations agree --------------------------------------
