@@ -35,12 +35,12 @@ from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
 from ssa_risk.rules.operators import show
-from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring
+from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
 
 # Facts that record a dated event (a coup in 1987, a programme over FY2011-13): their date is
 # their own, so their age is the rules' business (years_ago), not the snapshot's.
 EVENT_KINDS = frozenset({"profile", "coup", "neighbour_coup", "programme", "period_total"})
-IDENTITY_FIELDS = frozenset({"id", "name", "kind", "code"})
+IDENTITY_FIELDS = frozenset({"id", "name", "kind", "code", "parent"})
 
 
 def build_assessment(
@@ -77,8 +77,9 @@ def build_assessment(
         rule, bound, _ = max(found, key=lambda match: _significance(match[1]))
         cited = tuple(sorted({e for _, _, each in found for e in each}, key=_ev_order))
         assert rule.severity is not None  # only rules with a severity were kept
-        age = _age_years(cited, profile.as_of, signal_ages)
-        stale = age is not None and age > scoring.stale_after_years
+        months = _age_months(cited, profile.as_of, signal_ages)
+        age = None if months is None else months // 12
+        stale = months is not None and months > 12 * scoring.stale_after_years
         low = any(e.confidence == "low" for e in cited)
         points = 0.0 if rule.effect == "gate" else scoring.points[rule.severity]
         findings[(rule.id, subject)] = Finding(
@@ -112,7 +113,7 @@ def build_assessment(
     assessed = [lens for lens in weighed if lens.score is not None]
     total_weight = sum(lens.weight for lens in assessed)
     score = (
-        round(sum(lens.weight * (lens.score or 0.0) for lens in assessed) / total_weight, 1)
+        whole(sum(lens.weight * (lens.score or 0.0) for lens in assessed) / total_weight)
         if assessed
         else None
     )
@@ -225,12 +226,12 @@ def _months(date: str) -> int:
 
 
 def _age(stated: str, as_of: str) -> int:
-    """Whole years between a statement's date and as_of (never negative)."""
-    return max(0, _months(as_of) - _months(stated)) // 12
+    """Months between a statement's date and as_of (never negative)."""
+    return max(0, _months(as_of) - _months(stated))
 
 
 def _signal_ages(traces: Any, as_of: str) -> dict[str, int | None]:
-    """The age of what each signal rests on: of each conclusion its oldest dated evidence;
+    """The age in months of what each signal rests on: of each conclusion its oldest dated evidence;
     of the signal, its freshest conclusion."""
     ages: dict[str, list[int | None]] = {}
     for trace in traces:
@@ -243,10 +244,10 @@ def _signal_ages(traces: Any, as_of: str) -> dict[str, int | None]:
     }
 
 
-def _age_years(
+def _age_months(
     evidence: tuple[Evidence, ...], as_of: str, signal_ages: Mapping[str, int | None]
 ) -> int | None:
-    """The age of a finding's oldest dated evidence, signals included; None when nothing it
+    """The age in months of a finding's oldest dated evidence, signals included; None when nothing it
     rests on is dated."""
     ages = [_age(e.stated, as_of) for e in evidence if e.stated]
     ages += [

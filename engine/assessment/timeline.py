@@ -49,7 +49,10 @@ class Timeline:
     def score_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Per lens: (band, score as shown) in each snapshot, oldest first; NOT_ASSESSED for
         both where a snapshot's rule set had no such lens."""
-        titles = [(lens.id, lens.title) for lens in self.latest.lenses]
+        titles = [
+            (lens.id, lens.title + (" (context, not averaged)" if lens.context else ""))
+            for lens in self.latest.lenses
+        ]
         by_year = [
             {lens.id: (lens.residual, score_text(lens.score)) for lens in a.lenses}
             for a in self.snapshots

@@ -386,10 +386,12 @@ def scoring_schema_definition() -> Node:
                 "properties": {
                     "further_findings": _share(
                         "Share of each risk finding's points added after the heaviest, "
-                        "which counts in full."
+                        "which counts in full (default 0.35)."
                     ),
-                    "protective": _share("Share of protective findings' points subtracted."),
-                    "mitigation": _share("Share of mitigations' points subtracted."),
+                    "protective": _share(
+                        "Share of protective findings' points subtracted (default 1)."
+                    ),
+                    "mitigation": _share("Share of mitigations' points subtracted (default 1)."),
                 },
             },
             "lens_bands": {
@@ -408,16 +410,19 @@ def scoring_schema_definition() -> Node:
                 "additionalProperties": False,
                 "properties": {
                     "stale_after_years": described(
-                        COUNT, "A fact stated more than this many years before as_of is stale."
+                        COUNT,
+                        "A fact stated more than this many years before as_of is stale (default 5).",
                     ),
-                    "stale_weight": _share("What a finding resting on stale facts counts for."),
+                    "stale_weight": _share(
+                        "What a finding resting on stale facts counts for (default 0.5)."
+                    ),
                     "low_confidence_weight": _share(
-                        "What a finding resting on low-confidence values counts for."
+                        "What a finding resting on low-confidence values counts for (default 0.6)."
                     ),
                     "portfolio_gap_years": described(
                         COUNT,
                         "Flag a portfolio whose last programme ends more than this many "
-                        "fiscal years before as_of.",
+                        "fiscal years before as_of (default 3).",
                     ),
                 },
             },
@@ -437,7 +442,8 @@ def scoring_schema_definition() -> Node:
             "confidence": {
                 "type": "object",
                 "description": "When an assessment earns high or moderate confidence; "
-                "otherwise it is low.",
+                "otherwise it is low (default: high with no lens not assessed and at most 0.1 "
+                "of findings stale; moderate with at most 2 and 0.5).",
                 "additionalProperties": False,
                 "properties": {
                     level: {

@@ -29,6 +29,12 @@ from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import FACT_KINDS, Fact, field_schemas, rule_field
 
 RATINGS = ("low", "moderate", "high", "critical")
+# When scoring.yaml has no `confidence:`: high with every lens assessed and at most a tenth of
+# the findings stale; moderate with at most two lenses not assessed and half stale.
+DEFAULT_CONFIDENCE = {
+    "high": {"not_assessed_at_most": 0, "stale_share_at_most": 0.1},
+    "moderate": {"not_assessed_at_most": 2, "stale_share_at_most": 0.5},
+}
 NOT_ASSESSED = "not assessed"
 CONFIDENCE = ("low", "moderate", "high")
 
@@ -166,12 +172,13 @@ class Scoring:
     def lens_score(
         self, risks: Iterable[float], protective: Iterable[float], mitigations: Iterable[float]
     ) -> tuple[float, float]:
-        """(inherent, residual) score of a lens from its findings' weighted points."""
+        """(inherent, residual) score of a lens from its findings' weighted points, each a whole
+        number: the score a report shows is the score its band was read from."""
         heaviest = sorted(risks, reverse=True)
         raw = (heaviest[0] if heaviest else 0.0) + self.further_findings * sum(heaviest[1:])
-        inherent = _clamp(raw - self.protective_share * sum(protective))
-        residual = _clamp(inherent - self.mitigation_share * sum(mitigations))
-        return round(inherent, 1), round(residual, 1)
+        inherent = whole(_clamp(raw - self.protective_share * sum(protective)))
+        residual = whole(_clamp(inherent - self.mitigation_share * sum(mitigations)))
+        return inherent, residual
 
     def overall(
         self,
@@ -206,6 +213,11 @@ class Scoring:
             if not_assessed <= c.not_assessed_at_most and stale_share <= c.stale_share_at_most:
                 return c.level
         return "low"
+
+
+def whole(score: float) -> float:
+    """A score rounded to a whole number, halves up (as reports show it)."""
+    return float(int(score + 0.5))
 
 
 def _clamp(score: float) -> float:
@@ -263,12 +275,27 @@ def load_scoring(doc: Document) -> Scoring:
                 problems.append(
                     doc.problem(
                         ("lenses", i, "id"),
-                        f"lens '{lens_id}' is listed twice (also entry {first[lens_id]})",
+                        f"lens '{lens_id}' is listed twice (also line {first[lens_id]})",
                         "list each lens once",
                     )
                 )
             elif isinstance(lens_id, str):
-                first[lens_id] = i
+                where = doc.location(("lenses", i, "id"))
+                first[lens_id] = where.line if where and where.line else i + 1
+            if (
+                isinstance(lens, dict)
+                and lens.get("weight") == 0
+                and not lens.get("context")
+                and isinstance(lens_id, str)
+            ):
+                problems.append(
+                    doc.problem(
+                        ("lenses", i, "weight"),
+                        f"lens '{lens_id}' has weight 0 but is not a context lens: its score "
+                        "would count nowhere",
+                        "give it a weight above 0, or add 'context: true' to show it as context",
+                    )
+                )
             if isinstance(lens, dict) and isinstance(lens.get("requires"), list):
                 requirements[str(lens.get("id"))] = _requirements(
                     doc, lens["requires"], ("lenses", i, "requires"), problems
@@ -290,13 +317,13 @@ def load_scoring(doc: Document) -> Scoring:
     return Scoring(
         lens_policies=policies,
         points={r: float(data["points"][r]) for r in RATINGS},
-        further_findings=float(lens_score.get("further_findings", 0.0)),
+        further_findings=float(lens_score.get("further_findings", 0.35)),
         protective_share=float(lens_score.get("protective", 1.0)),
         mitigation_share=float(lens_score.get("mitigation", 1.0)),
         cutoffs={r: float(data["lens_bands"][r]) for r in RATINGS[1:]},
         stale_after_years=int(evidence.get("stale_after_years", 5)),
-        stale_weight=float(evidence.get("stale_weight", 1.0)),
-        low_confidence_weight=float(evidence.get("low_confidence_weight", 1.0)),
+        stale_weight=float(evidence.get("stale_weight", 0.5)),
+        low_confidence_weight=float(evidence.get("low_confidence_weight", 0.6)),
         portfolio_gap_years=int(evidence.get("portfolio_gap_years", 3)),
         minimum_assessed_lenses=int(insufficient["minimum_assessed_lenses"]),
         insufficient=Band(
@@ -309,7 +336,8 @@ def load_scoring(doc: Document) -> Scoring:
                 float(rule.get("stale_share_at_most", 0.0)),
             )
             for level, rule in sorted(
-                data.get("confidence", {}).items(), key=lambda kv: -CONFIDENCE.index(kv[0])
+                (data.get("confidence") or DEFAULT_CONFIDENCE).items(),
+                key=lambda kv: -CONFIDENCE.index(kv[0]),
             )
         ),
         bands=tuple(_band(band) for band in data["overall"]),
@@ -345,8 +373,8 @@ def _requirements(
             continue  # the schema reports it
         alternatives = []
         for part in entry.split(" or "):
-            text, equals, value = part.strip().partition("=")
-            kind, _, name = text.partition(".")
+            text, equals, value = (p.strip() for p in part.strip().partition("="))
+            kind, _, name = (p.strip() for p in text.partition("."))
             if kind not in kinds or kind == "signal":
                 problems.append(
                     doc.problem(
@@ -370,6 +398,17 @@ def _requirements(
                             sorted(kinds[kind]),
                             f"write one of: {', '.join(sorted(kinds[kind]))}",
                         ),
+                    )
+                )
+                continue
+            allowed = kinds[kind].get(name, {}).get("enum") if name else None
+            if equals and isinstance(allowed, list) and value not in map(_text, allowed):
+                shown = [_text(a) for a in allowed]
+                problems.append(
+                    doc.problem(
+                        (*path, i),
+                        f"'{value}' is not a value of {kind}.{name}",
+                        did_you_mean(value, shown, f"write one of: {', '.join(shown)}"),
                     )
                 )
                 continue

@@ -199,12 +199,12 @@ def test_scores_add_up_and_protective_factors_lower_them(assess):
     )
     a = assess(body)
     alpha = _lens(a, "alpha")
-    assert alpha.inherent_score == alpha.score == 57.5  # 45 + 0.5 × 25
-    assert (a.score, a.overall) == (38.3, "safeguards")  # (2 × 57.5 + 0) / 3
+    assert alpha.inherent_score == alpha.score == 58.0  # 45 + 0.5 × 25 = 57.5, halves up
+    assert (a.score, a.overall) == (39.0, "safeguards")  # (2 × 58 + 0) / 3 = 38.7
     protected = assess(body.replace("  coups:", "  returned_to_civilian_oversight: 2016\n  coups:"))
     alpha = _lens(protected, "alpha")
     assert [f.rule_id for f in alpha.protective] == ["A-P1"]
-    assert alpha.score == 32.5  # 57.5 - 25
+    assert alpha.score == 33.0  # 57.5 - 25 = 32.5, halves up
     assert alpha.residual == "moderate"
 
 

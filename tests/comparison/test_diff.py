@@ -170,7 +170,7 @@ def test_diff_of_saved_assessments(run_cli, repo):
         "before": "high",
         "after": "critical",
         "worse": True,
-        "score_before": 40.8,
+        "score_before": 41.0,
         "score_after": 100.0,
     } in diff["lens_changes"]
     assert _change(diff, "CMR-02")["causes"][0]["details"] == [

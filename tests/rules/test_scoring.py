@@ -23,8 +23,8 @@ def _ratings(**given: str) -> dict[str, str]:
         ([], [], [], (0.0, 0.0)),
         ([25.0], [], [], (25.0, 25.0)),
         # The heaviest counts in full, each further one for 0.35 of its points.
-        ([25.0, 45.0], [], [], (53.8, 53.8)),
-        ([45.0, 45.0, 45.0], [], [], (76.5, 76.5)),
+        ([25.0, 45.0], [], [], (54.0, 54.0)),  # 53.75, shown and banded as 54
+        ([45.0, 45.0, 45.0], [], [], (77.0, 77.0)),  # 76.5: halves round up
         # Protective factors lower the inherent score, mitigations the residual.
         ([45.0], [25.0], [], (20.0, 20.0)),
         ([45.0], [], [10.0], (45.0, 35.0)),
