@@ -247,8 +247,8 @@ def _signal_ages(traces: Any, as_of: str) -> dict[str, int | None]:
 def _age_months(
     evidence: tuple[Evidence, ...], as_of: str, signal_ages: Mapping[str, int | None]
 ) -> int | None:
-    """The age in months of a finding's oldest dated evidence, signals included; None when nothing it
-    rests on is dated."""
+    """The age in months of a finding's oldest dated evidence, signals included; None when
+    nothing it rests on is dated."""
     ages = [_age(e.stated, as_of) for e in evidence if e.stated]
     ages += [
         age
