@@ -411,7 +411,7 @@ def scoring_schema_definition() -> Node:
                 "properties": {
                     "stale_after_years": described(
                         COUNT,
-                        "A fact stated more than this many years before as_of is stale (default 5).",
+                        "Years before as_of after which a stated fact is stale (default 5).",
                     ),
                     "stale_weight": _share(
                         "What a finding resting on stale facts counts for (default 0.5)."
