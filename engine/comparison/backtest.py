@@ -52,6 +52,7 @@ class LensCheck:
     rating: str
     flagged: bool
     expected: bool  # named in the outcome's `flag` list
+    score: float | None = None  # the lens's residual score; None: not assessed
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class CaseResult:
     lenses: tuple[LensCheck, ...]  # every lens, in the rule set's order
     missed_flags: tuple[str, ...]  # in `flag`, but rated below flag_at
     unexpected_flags: tuple[str, ...]  # rated at or above flag_at, but not in `flag`
+    overall: str = ""  # the assessment's overall rating
+    score: float | None = None  # its overall score; None: no lens assessed
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,10 @@ class Case:
     outcome: Path
 
 
-def case_folders(cases_dir: Path) -> list[Case]:
-    """The cases in `cases_dir` (every folder in it not starting with '.'), by folder name;
-    InputError names every folder that lacks a file, or a CASES_DIR with no case."""
+def case_folders(cases_dir: Path) -> list[Case | Problem]:
+    """The cases in `cases_dir` (every folder in it not starting with '.'), by folder name,
+    each a Case, or a Problem naming what its folder lacks; InputError for a CASES_DIR that
+    is not a folder or holds no case folder."""
     shown = display_path(cases_dir)
     if not is_folder(cases_dir, shown):
         what = "is a file, not a folder" if is_regular_file(cases_dir) else "not found"
@@ -159,15 +163,14 @@ def case_folders(cases_dir: Path) -> list[Case]:
                 )
             ]
         )
-    cases: list[Case] = []
-    problems: list[Problem] = []
+    cases: list[Case | Problem] = []
     for entry in list_folder(cases_dir, "", shown):
         if entry.name.startswith(".") or not is_folder(entry, display_path(entry)):
             continue
         profile, outcome = entry / PROFILE_FILE, entry / OUTCOME_FILE
         lacking = [p.name for p in (profile, outcome) if not is_regular_file(p)]
         if lacking:
-            problems.append(
+            cases.append(
                 Problem(
                     display_path(entry),
                     None,
@@ -179,8 +182,6 @@ def case_folders(cases_dir: Path) -> list[Case]:
             )
             continue
         cases.append(Case(entry, entry.name, profile, outcome))
-    if problems:
-        raise InputError(problems)
     if not cases:
         raise InputError(
             [
@@ -212,13 +213,19 @@ def run_backtests(
     flag_at: str = DEFAULT_FLAG_AT,
     labels: Sequence[str | None] = (),
 ) -> list[Backtest]:
-    """The backtest under each rule set (for `impact`: old and new), each case read once."""
+    """The backtest under each rule set (for `impact`: old and new), each case read once.
+
+    Every problem of every case folder (a missing file, the profile, the outcome, their
+    dates) is reported in one pass, folder by folder.
+    """
     if flag_at not in RATINGS:
         raise ValueError(f"flag_at must be one of {', '.join(RATINGS)}, not {flag_at}")
-    cases = case_folders(cases_dir)
     problems: list[Problem] = []
     results: list[list[CaseResult]] = [[] for _ in assessors]
-    for case in cases:
+    for case in case_folders(cases_dir):
+        if isinstance(case, Problem):
+            problems.append(case)
+            continue
         try:
             profile = load_profile(case.profile, display_path(case.profile))
         except InputError as exc:
@@ -230,8 +237,8 @@ def run_backtests(
                 outcome, doc = load_outcome(
                     case.outcome, display_path(case.outcome), assessor.ruleset
                 )
-            except InputError as exc:
-                problems.extend(exc.problems)
+            except InputError as exc:  # under two rule sets, the file's own problems once
+                problems.extend(p for p in exc.problems if p not in problems)
                 continue
             outcomes.append(outcome)
             docs.append(doc)
@@ -289,6 +296,7 @@ def case_result(name: str, assessment: Assessment, outcome: Outcome, flag_at: st
             lens.residual,
             is_flagged(lens.residual, flag_at),
             lens.id in expected,
+            lens.score,
         )
         for lens in assessment.lenses
     )
@@ -308,6 +316,8 @@ def case_result(name: str, assessment: Assessment, outcome: Outcome, flag_at: st
         checks,
         tuple(c.lens for c in checks if c.expected and not c.flagged),
         tuple(c.lens for c in checks if c.flagged and not c.expected),
+        assessment.overall,
+        assessment.score,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ssa_risk.assessment.changes import LensChange, lens_changes, overall_worse
-from ssa_risk.assessment.model import Assessment, Finding
+from ssa_risk.assessment.model import Assessment, Finding, score_text
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.comparison.causes import Cause, ProfileChanges, RuleChange, RuleSets, causes_of
 from ssa_risk.rules.scoring import RATINGS
@@ -52,6 +52,7 @@ class Diff:
     after: str
     as_of: tuple[str, str]
     overall: tuple[str, str]
+    overall_score: tuple[float | None, float | None]  # None: no lens assessed
     overall_worse: bool | None  # None: the two scoring tables do not order the two ratings
     lens_changes: tuple[LensChange, ...]  # changed lenses only
     changes: tuple[FindingChange, ...]
@@ -69,8 +70,29 @@ class Diff:
         return tuple(c.row for c in self.lens_changes)
 
     @property
+    def scores(self) -> str:
+        """The overall score as reports show it: "35 → 61", or once when unchanged ("35",
+        "not assessed")."""
+        old, new = (score_text(s) for s in self.overall_score)
+        return f"{old} → {new}" if self.score_changed else new
+
+    @property
+    def score_text(self) -> str:
+        """ "score 35 → 61", "score 35", "score not assessed"."""
+        return f"score {self.scores}"
+
+    @property
+    def score_changed(self) -> bool:
+        """The overall score changed as reports show it (a whole number)."""
+        return score_text(self.overall_score[0]) != score_text(self.overall_score[1])
+
+    @property
     def any_change(self) -> bool:
-        return bool(self.changes or self.lens_changes) or self.overall[0] != self.overall[1]
+        return (
+            bool(self.changes or self.lens_changes)
+            or self.overall[0] != self.overall[1]
+            or self.score_changed
+        )
 
     @property
     def rating_worse(self) -> bool:
@@ -146,6 +168,7 @@ def diff_assessments(before: Assessment, after: Assessment, labels: tuple[str, s
         labels[1],
         (before.as_of, after.as_of),
         (before.overall, after.overall),
+        (before.score, after.score),
         worse,
         lens_changes(before, after),
         tuple(changes),

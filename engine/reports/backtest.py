@@ -7,10 +7,13 @@ JSON keys (stable; documented in the README):
                hit_rate, false_alarm_rate (a fraction rounded to 4 places, or null)
     lens_flags: expected (lenses the outcomes' flag lists name), met (of those, rated
                flag_at or above), unexpected (rated flag_at or above, named by none)
-    cases[]:   case (folder name), title, as_of, date, happened, lens, rating, flagged,
+    cases[]:   case (folder name), title, as_of, date, happened,
+               overall (the overall rating), score (the overall score, 0-100, or null),
+               lens, rating, flagged,
                outcome (hit | miss | false alarm | correct rejection),
                missed_flags, unexpected_flags,
-               lenses[]: lens, rating, flagged, expected
+               lenses[]: lens, rating, score (0-100, or null when not assessed), flagged,
+               expected
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def _case_dict(r: CaseResult) -> dict[str, Any]:
         "as_of": r.as_of,
         "date": r.date,
         "happened": r.happened,
+        "overall": r.overall,
+        "score": r.score,
         "lens": r.lens,
         "rating": r.rating,
         "flagged": r.flagged,
@@ -66,7 +71,13 @@ def _case_dict(r: CaseResult) -> dict[str, Any]:
         "missed_flags": list(r.missed_flags),
         "unexpected_flags": list(r.unexpected_flags),
         "lenses": [
-            {"lens": c.lens, "rating": c.rating, "flagged": c.flagged, "expected": c.expected}
+            {
+                "lens": c.lens,
+                "rating": c.rating,
+                "score": c.score,
+                "flagged": c.flagged,
+                "expected": c.expected,
+            }
             for c in r.lenses
         ],
     }

@@ -27,6 +27,7 @@ from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import FACT_KINDS, Fact, field_schemas, rule_field
+from ssa_risk.rules.legacy import legacy_scoring_problem
 
 RATINGS = ("low", "moderate", "high", "critical")
 # When scoring.yaml has no `confidence:`: high with every lens assessed and at most a tenth of
@@ -240,6 +241,8 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def load_scoring(doc: Document) -> Scoring:
     """Read scoring.yaml, checked against its schema; raise InputError listing every problem."""
+    if (legacy := legacy_scoring_problem(doc)) is not None:
+        raise InputError([legacy])
     problems = [problem for _, problem in schema_problems(doc, _validator())]
     data = doc.data if isinstance(doc.data, dict) else {}
     bands_raw = data.get("overall")

@@ -123,6 +123,8 @@ def test_json_has_stable_keys(run_cli, project):
         "as_of": "2016-01",
         "date": "2017-11-15",
         "happened": True,
+        "overall": "suitable",
+        "score": 8.0,
         "lens": "civil_military",
         "rating": "moderate",
         "flagged": False,
@@ -130,9 +132,27 @@ def test_json_has_stable_keys(run_cli, project):
         "missed_flags": ["civil_military"],
         "unexpected_flags": [],
         "lenses": [
-            {"lens": "civil_military", "rating": "moderate", "flagged": False, "expected": True},
-            {"lens": "political_context", "rating": "low", "flagged": False, "expected": False},
-            {"lens": "human_rights", "rating": "low", "flagged": False, "expected": False},
+            {
+                "lens": "civil_military",
+                "rating": "moderate",
+                "score": 25.0,
+                "flagged": False,
+                "expected": True,
+            },
+            {
+                "lens": "political_context",
+                "rating": "low",
+                "score": 0.0,
+                "flagged": False,
+                "expected": False,
+            },
+            {
+                "lens": "human_rights",
+                "rating": "low",
+                "score": 0.0,
+                "flagged": False,
+                "expected": False,
+            },
         ],
     }
 
@@ -206,6 +226,25 @@ def test_case_folder_without_its_files(run_cli, project):
         "(the country as of a date before the outcome) and outcome.yaml (what happened); add "
         "it, or move the folder out\n"
     )
+
+
+def test_every_case_folder_is_reported_in_one_pass(run_cli, project):
+    Path("cases/alpha-coup/profile.yaml").unlink()
+    edit_file(Path("cases/delta-calm/outcome.yaml"), "happened: false", "happened: maybe")
+    edit_file(Path("cases/delta-calm/outcome.yaml"), "lens: civil_military", "lens: civil_militry")
+    result = run_cli("backtest", "cases", "-o", "backtest.txt")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "cases/alpha-coup: case folder has no profile.yaml — a case folder holds profile.yaml "
+        "(the country as of a date before the outcome) and outcome.yaml (what happened); add "
+        "it, or move the folder out\n"
+        "cases/delta-calm/outcome.yaml:3:1: happened: expected true or false, got text "
+        "('maybe') — write true or false\n"
+        "cases/delta-calm/outcome.yaml:7:1: lens: 'civil_militry' is not a lens of the rules "
+        "in rules — did you mean 'civil_military'?\n"
+    )
+    assert not Path("backtest.txt").exists()
 
 
 def test_missing_argument_and_bad_flag_at(run_cli):

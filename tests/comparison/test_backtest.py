@@ -17,10 +17,12 @@ from ssa_risk.comparison.backtest import (
     FALSE_ALARM,
     HIT,
     MISS,
+    Backtest,
     backtest_change,
     case_result,
     confusion,
     is_flagged,
+    lens_flags,
     outcome_class,
     run_backtest,
 )
@@ -30,6 +32,7 @@ from ssa_risk.comparison.outcome import (
     outcome_schema_definition,
     outcome_schema_json,
 )
+from ssa_risk.reports.backtest import backtest_json
 from tests.helpers import DEFAULT_TEMPLATES, REPO_ROOT
 
 FIXTURE_CASES = REPO_ROOT / "tests" / "fixtures" / "cases"
@@ -131,6 +134,25 @@ def test_a_lens_the_assessment_does_not_rate_counts_as_not_flagged(workdir):
     assert (result.rating, result.flagged, result.outcome) == ("not assessed", False, MISS)
 
 
+def test_a_lens_not_assessed_has_no_score_in_the_json(workdir):
+    assessor = _assessor()
+    assessment = assessor.assess(Path("cases/alpha-coup/profile.yaml"))
+    outcome, _ = load_outcome(Path("cases/alpha-coup/outcome.yaml"), "o.yaml", assessor.ruleset)
+    lenses = tuple(
+        replace(x, residual="not assessed", score=None) if x.id == "human_rights" else x
+        for x in assessment.lenses
+    )
+    result = case_result("alpha-coup", replace(assessment, lenses=lenses), outcome, "high")
+    backtest = Backtest("cases", "rules", "high", (result,), confusion((result,)), lens_flags(()))
+    case = json.loads(backtest_json(backtest))["cases"][0]
+    assert (case["overall"], case["score"]) == ("high risk", 30.0)
+    assert [(x["lens"], x["rating"], x["score"]) for x in case["lenses"]] == [
+        ("civil_military", "high", 45.0),
+        ("political_context", "high", 45.0),
+        ("human_rights", "not assessed", None),
+    ]
+
+
 def test_backtest_change_lists_the_cases_whose_result_moved(workdir):
     shutil.copytree("rules", "rules-new")
     path = Path("rules-new/civil_military.yaml")
@@ -226,6 +248,35 @@ def test_every_problem_of_every_case_in_one_pass(workdir):
         "not an allowed value — did you mean 'dominant'? (one of: none, marginal, stable, "
         "rising, dominant, declining)"
     )
+
+
+def test_a_folder_lacking_a_file_does_not_hide_the_problems_of_the_other_cases(workdir):
+    Path("cases/alpha-coup/profile.yaml").unlink()
+    Path("cases/bravo-coup/outcome.yaml").write_text(BAD_OUTCOME, encoding="utf-8")
+    edit = Path("cases/delta-calm/outcome.yaml")
+    edit.write_text(
+        edit.read_text(encoding="utf-8").replace("date: 2020-12", "date: 2017-06"),
+        encoding="utf-8",
+    )
+    outcome = "cases/bravo-coup/outcome.yaml"
+    assert _problems() == [
+        f"cases/alpha-coup: case folder has no profile.yaml — {_FIX_FOLDER}",
+        f"{outcome}:1:1: (top level): missing required field 'sources' — add 'sources:'",
+        f"{outcome}:2:1: happened: expected true or false, got text ('yes') — write true or false",
+        f"{outcome}:5:1: date: '2017-13' is not in the expected form — The event's date (for a "
+        "control, the end of the period watched), YYYY-MM or YYYY-MM-DD",
+        f"{outcome}:6:1: lens: 'civil_militry' is not a lens of the rules in rules — did you "
+        "mean 'civil_military'?",
+        f"{outcome}:7:24: flag[1]: 'politcal_context' is not a lens of the rules in rules — "
+        "did you mean 'political_context'?",
+        f"{outcome}:7:42: flag[2]: 'civil_military' is listed twice (also entry 0) — list each "
+        "entry once",
+        f"{outcome}:8:1: summary: unknown key 'summary' — allowed keys: case, date, event, "
+        "flag, happened, lens, notes, sources",
+        "cases/delta-calm/outcome.yaml:6:1: date: 2017-06 is not after the profile's as_of "
+        "(2018-01) — a case's profile describes the country before the outcome: correct the "
+        "date, or the as_of of cases/delta-calm/profile.yaml",
+    ]
 
 
 def test_an_unknown_lens_without_a_close_one_lists_the_lenses(workdir):

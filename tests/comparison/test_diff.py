@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
+from ssa_risk.comparison.diff import Diff
 from tests.helpers import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
@@ -164,6 +166,16 @@ def test_diff_of_saved_assessments(run_cli, repo):
     result = run_cli("diff", "a.json", "b.json", "--format", "json")
     diff = json.loads(result.stdout)
     assert diff["overall"] == ["high risk — conditions required", "high risk — conditions required"]
+    assert diff["overall_score"] == [35.0, 61.0]
+    markdown = run_cli("diff", "a.json", "b.json").stdout.splitlines()
+    assert markdown[4] == (
+        "Overall rating unchanged: high risk — conditions required (score 35 → 61)."
+    )
+    html = run_cli("diff", "a.json", "b.json", "--format", "html").stdout.splitlines()
+    assert (
+        '<p class="overall">Overall rating unchanged: high risk — conditions required '
+        "(score 35 → 61).</p>"
+    ) in html
     assert {
         "lens": "human_rights",
         "title": "Human rights and repression",
@@ -196,6 +208,9 @@ def test_fail_on_exit_codes(run_cli, repo, fail_on, code):
 def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     result = run_cli(*SAME_PROFILE_V1_VS_NOW, "--fail-on", "any")
     assert result.exit_code == 0
+    assert "\nOverall rating unchanged: high risk — conditions required (score 61).\n" in (
+        result.stdout
+    )
     assert result.stdout.endswith("39 finding(s) unchanged.\n")
 
 
@@ -266,10 +281,28 @@ def test_impact_lists_flips_per_profile(run_cli, repo):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[2] == "Before: v1:rules. After: rules. 4 profile(s)."
-    assert (
+    assert lines[4:10] == [
+        "| Profile | Before | After | Score | Added | Removed | Changed |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+        "| tunisia/2010.yaml | suitable with safeguards | suitable with safeguards"
+        " | 43 | 0 | 0 | 0 |",
+        "| tunisia/2013.yaml | high risk — conditions required | high risk — conditions required"
+        " | 61 | 0 | 0 | 0 |",
+        "| tunisia/2016.yaml | high risk — conditions required | high risk — conditions required"
+        " | 35 | 0 | 0 | 0 |",
         "| tunisia/2020.yaml | high risk — conditions required | high risk — conditions required"
-        " | 0 | 1 | 0 |"
-    ) in lines
+        " | 61 → 57 | 0 | 1 | 0 |",
+    ]
+    assert "- overall: high risk — conditions required, unchanged (score 61 → 57)" in lines
+    data = json.loads(
+        run_cli(
+            "impact", "--before", "v1:rules", "--after", "rules", "tunisia/2020.yaml",
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    assert [(p["profile"], p["diff"]["overall_score"]) for p in data["profiles"]] == [
+        ("tunisia/2020.yaml", [61.0, 57.0])
+    ]
     assert (
         "- removed: CMR-02 Public support for military rule alongside an elevated military;"
         " cause: rule edited"
@@ -329,7 +362,7 @@ def test_overall_flip_from_a_scoring_change_counts_as_a_change(run_cli, repo):
     assert result.exit_code == 3
     assert (
         "- overall: high risk — conditions required → insufficient evidence to assess"
-        " (the scoring table (scoring.yaml) changed)"
+        " (score 61; the scoring table (scoring.yaml) changed)"
     ) in result.stdout.splitlines()
     assert "No profile's findings or ratings change." not in result.stdout
 
@@ -374,3 +407,12 @@ def test_a_signal_tested_as_a_fact_names_the_rule_that_concludes_it(run_cli, tmp
             ],
         }
     ]
+
+
+def test_an_overall_score_not_assessed_on_both_sides_is_said_once():
+    same = Diff("X", "a", "b", ("2020", "2020"), ("r", "r"), (None, None), False, (), (), 0)
+    assert (same.score_text, same.any_change) == ("score not assessed", False)
+    one = replace(same, overall_score=(None, 40.5))
+    assert (one.score_text, one.any_change) == ("score not assessed → 41", True)
+    close = replace(same, overall_score=(60.8, 61.1))  # both shown as 61: no change
+    assert (close.score_text, close.any_change) == ("score 61", False)

@@ -257,15 +257,15 @@ def test_rating_worse_follows_the_scoring_table_not_band_names(run_cli, tmp_path
 
     better = diff(renamed, lax)
     assert better.exit_code == 0, better.stderr
-    assert "**Overall rating: Proceed only under conditions → Acceptable with care.**" in (
-        better.stdout
-    )
+    assert (
+        "**Overall rating: Proceed only under conditions → Acceptable with care (score 61).**"
+    ) in (better.stdout)
     assert "No lens rating changed." in better.stdout
     worse = diff(lax, renamed)
     assert worse.exit_code == 3
-    assert "**Overall rating: Acceptable with care → Proceed only under conditions.**" in (
-        worse.stdout
-    )
+    assert (
+        "**Overall rating: Acceptable with care → Proceed only under conditions (score 61).**"
+    ) in (worse.stdout)
     assert worse.stderr == "ssa-risk: --fail-on rating-worse: the change crosses this line\n"
 
 
