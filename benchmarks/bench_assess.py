@@ -159,6 +159,13 @@ def _vary_civil_military(
     ):
         v.vary(cm, key, partial(v.pick, "civil_military", key), 0.1)
     cm["military_held_power"] = v.flag(0.4)
+    if cm["military_held_power"]:
+        v.vary(cm, "military_rule_years", lambda: rng.randint(1, 30), 0.3)
+    else:
+        cm.pop("military_rule_years", None)
+    v.vary(cm, "peaceful_alternations", lambda: rng.randint(0, 4), 0.3)
+    for key in ("military_economic_role", "army_grievances", "constitutional_privileges"):
+        v.vary(cm, key, partial(v.pick, "civil_military", key), 0.4)
     v.vary(cm, "returned_to_civilian_oversight", lambda: rng.randint(1960, year), 0.3)
     v.vary(cm, "support_for_military_rule_pct", lambda: rng.randint(0, 100), 0.1)
     coups: list[dict[str, Any]] = []
@@ -168,6 +175,8 @@ def _vary_civil_military(
             "kind": v.pick("civil_military", "coups", "*", "kind"),
         }
         v.vary(coup, "outcome", lambda: v.pick("civil_military", "coups", "*", "outcome"), 0.1)
+        if coup["kind"] == "attempt" and coup.get("outcome") == "succeeded":
+            coup["outcome"] = "failed"  # an attempt that succeeded is a seizure, not an attempt
         v.vary(
             coup,
             "military_role",
@@ -195,6 +204,8 @@ def _vary_institutions(
         for key in ("budget_trend", "public_trust", "oversight", "political_role"):
             v.vary(inst, key, partial(v.pick, "institutions", "*", key), 0.15)
         v.vary(inst, "receives_assistance", lambda: v.flag(0.6), 0.15)
+        v.vary(inst, "favoured_by_ruler", lambda: v.flag(0.2), 0.5)
+        v.vary(inst, "commanders_trained_by_patron", lambda: v.flag(0.3), 0.5)
         v.vary(inst, "sources", sources, DROP_SOURCES_PROBABILITY)
     institutions[:] = kept
     return [str(i["id"]) for i in kept]
@@ -279,19 +290,22 @@ def _vary_assistance(v: Varier, aid: dict[str, Any], institution_ids: list[str],
         v.vary(aid, key, partial(v.pick, "assistance", key), 0.1)
     v.vary(aid, "shopping_list_behaviour", lambda: v.flag(0.4), 0.1)
     v.vary(aid, "major_non_nato_ally_since", lambda: rng.randint(1990, year), 0.5)
-    framework = aid["framework"]
     if v.maybe(0.2):
-        aid.pop("framework")
+        aid.pop("frameworks")
     else:
-        framework["signed"] = rng.randint(year - 8, year)
-        for key in ("joint_objectives", "sequenced_benchmarks", "assessment_line_of_effort"):
-            v.vary(framework, key, lambda: v.flag(0.6), 0.1)
-        v.vary(
-            framework,
-            "political_buy_in",
-            lambda: v.pick("assistance", "framework", "political_buy_in"),
-            0.1,
-        )
+        for framework in aid["frameworks"]:
+            framework["signed"] = rng.randint(year - 8, year)
+            v.vary(
+                framework, "status", partial(v.pick, "assistance", "frameworks", "*", "status"), 0.1
+            )
+            for key in ("joint_objectives", "sequenced_benchmarks", "assessment_line_of_effort"):
+                v.vary(framework, key, lambda: v.flag(0.6), 0.1)
+            v.vary(
+                framework,
+                "political_buy_in",
+                lambda: v.pick("assistance", "frameworks", "*", "political_buy_in"),
+                0.1,
+            )
     # Shift every programme by the same number of years, so years_ago varies but each
     # programme's by_year list still matches its fiscal years.
     # No programme may start after the profile's as_of year.
