@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssa_risk.assessment.batch import Assessed
-from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.paths import terminal_path
 from ssa_risk.comparison.diff import Diff
@@ -25,7 +25,7 @@ class Report:
 
     @property
     def line(self) -> str:
-        """`Tunisia 2020-01: high (12 findings) → reports/tunisia-2020.md`, the file named
+        """`Tunisia 2020-01: high, score 61 (12 findings) → reports/tunisia-2020.md`, the file named
         from the working folder."""
         return f"{self.summary} → {terminal_path(self.target)}"
 
@@ -58,8 +58,16 @@ def summary(result: Assessment | Timeline) -> str:
         return (
             f"{result.country} {result.snapshots[0].as_of} to {result.latest.as_of}"
             f" ({count} snapshot{'s' if count != 1 else ''}): {result.latest.overall}"
+            + _score(result.latest.score)
         )
-    return f"{result.country} {result.as_of}: {result.overall} ({len(result.findings)} findings)"
+    return (
+        f"{result.country} {result.as_of}: {result.overall}{_score(result.score)}"
+        f" ({len(result.findings)} findings)"
+    )
+
+
+def _score(score: float | None) -> str:
+    return "" if score is None else f", score {score_text(score)}"
 
 
 def reports(

@@ -21,7 +21,7 @@ def test_assess_bundled_profile_writes_report_with_expected_findings(run_cli, tm
     result = run_cli("assess", str(TUNISIA_2020), "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        f"Tunisia 2020-07: high risk — conditions required (39 findings) → {out.name}\n"
+        f"Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → {out.name}\n"
     )
     report = out.read_text(encoding="utf-8")
     for rule_id in ("CMR-02", "CMR-04", "RIV-01", "GOV-01", "GOV-02", "HR-01", "HR-09", "EXE-01"):
@@ -48,10 +48,14 @@ def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_pa
     for year in ("2010", "2013", "2016", "2020"):
         assert (tmp_path / "reports" / f"tunisia-{year}.md").is_file()
     assert result.stdout.splitlines() == [
-        "Tunisia 2010-12: suitable with safeguards (13 findings) → reports/tunisia-2010.md",
-        "Tunisia 2013-12: high risk — conditions required (32 findings) → reports/tunisia-2013.md",
-        "Tunisia 2016-12: high risk — conditions required (31 findings) → reports/tunisia-2016.md",
-        "Tunisia 2020-07: high risk — conditions required (39 findings) → reports/tunisia-2020.md",
+        "Tunisia 2010-12: suitable with safeguards, score 43 (13 findings) → "
+        "reports/tunisia-2010.md",
+        "Tunisia 2013-12: high risk — conditions required, score 61 (32 findings) → "
+        "reports/tunisia-2013.md",
+        "Tunisia 2016-12: high risk — conditions required, score 35 (31 findings) → "
+        "reports/tunisia-2016.md",
+        "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → "
+        "reports/tunisia-2020.md",
     ]
 
 

@@ -65,9 +65,12 @@ def test_make_reports_names_and_sums_up_without_writing(tmp_path, monkeypatch):
     assert [(r.target.name, r.summary) for r in reports] == [
         (
             "tunisia-timeline.md",
-            "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required",
+            "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required, score 61",
         ),
-        ("tunisia-2020.md", "Tunisia 2020-07: high risk — conditions required (39 findings)"),
+        (
+            "tunisia-2020.md",
+            "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings)",
+        ),
     ]
     assert list(tmp_path.iterdir()) == []
     api.write_reports(reports, "md")

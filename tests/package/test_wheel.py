@@ -92,7 +92,8 @@ def test_assess_with_no_project_uses_the_bundled_data_from_any_folder(ssa_risk, 
     result = _run(ssa_risk, "assess", cwd=tmp_path)
     assert result.stderr == ""
     assert result.stdout.splitlines()[-1] == (
-        "Tunisia 2020-07: high risk — conditions required (39 findings) → reports/tunisia-2020.md"
+        "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → "
+        "reports/tunisia-2020.md"
     )
     report = (tmp_path / "reports" / "tunisia-2020.md").read_text(encoding="utf-8")
     assert "| Profile | `<bundled>/profiles/tunisia/2020.yaml` (sha256 " in report

@@ -385,9 +385,9 @@ def test_assess_a_profiles_folder_gives_one_timeline_per_country(run_cli, tmp_pa
     result = run_cli("assess", "profiles")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Jordan 2010-12 to 2010-12 (1 snapshot): suitable with safeguards → "
+        "Jordan 2010-12 to 2010-12 (1 snapshot): suitable with safeguards, score 43 → "
         "reports/jordan-timeline.md",
-        "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required → "
+        "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required, score 61 → "
         "reports/tunisia-timeline.md",
     ]
 

@@ -40,7 +40,8 @@ def test_timeline_report_shows_ratings_per_year_and_changes(run_cli, tmp_path):
     result = run_cli("assess", str(TUNISIA_2020.parent), "-o", "t.md")
     assert result.exit_code == 0
     assert result.stdout == (
-        "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required → t.md\n"
+        "Tunisia 2010-12 to 2020-07 (4 snapshots): high risk — conditions required, score 61 → "
+        "t.md\n"
     )
     text = (tmp_path / "t.md").read_text(encoding="utf-8")
     assert "| Lens | 2010-12 | 2013-12 | 2016-12 | 2020-07 |" in text
