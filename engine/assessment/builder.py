@@ -28,6 +28,7 @@ from ssa_risk.assessment.model import (
 )
 from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
+from ssa_risk.base.words import counted
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import ITEM_KEYS, Fact, engine_field, rule_field
@@ -361,12 +362,13 @@ def methodology(ruleset: RuleSet) -> Methodology:
     for band in scoring.bands:
         parts = []
         if band.gates_at_least:
-            parts.append(f"at least {band.gates_at_least} country gate(s)")
+            parts.append(f"at least {counted(band.gates_at_least, 'country gate')}")
         if band.score_at_least is not None:
             parts.append(f"overall score at least {band.score_at_least:g}")
         if band.lenses_at_least:
             parts.append(
-                f"at least {band.count_at_least} lens(es) rated {band.lenses_at_least} or worse"
+                f"at least {counted(band.count_at_least, 'lens', 'lenses')} rated "
+                f"{band.lenses_at_least} or worse"
             )
         bands.append(ScoringBand(band.rating, "; ".join(parts) or "otherwise", band.explanation))
     insufficient = scoring.insufficient

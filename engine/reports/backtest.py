@@ -22,6 +22,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ssa_risk.base.words import counted
 from ssa_risk.comparison.backtest import Backtest, BacktestChange, CaseResult, Confusion
 
 BACKTEST_FORMATS = ("text", "json")
@@ -90,10 +91,10 @@ def _percent(rate: float | None) -> str:
 def rates_text(c: Confusion) -> list[str]:
     happened, not_happened = c.hits + c.misses, c.false_alarms + c.correct_rejections
     return [
-        f"Hit rate: {_percent(c.hit_rate)} ({c.hits} of the {happened} case(s) where the "
-        "event happened were flagged)",
+        f"Hit rate: {_percent(c.hit_rate)} ({c.hits} of the {counted(happened, 'case')} where "
+        "the event happened were flagged)",
         f"False-alarm rate: {_percent(c.false_alarm_rate)} ({c.false_alarms} of the "
-        f"{not_happened} case(s) where it did not happen were flagged)",
+        f"{counted(not_happened, 'case')} where it did not happen were flagged)",
     ]
 
 
@@ -133,9 +134,9 @@ def _lenses_note(r: CaseResult, flag_at: str) -> str:
 def _flags_text(backtest: Backtest) -> str:
     f = backtest.flags
     return (
-        f"Lens flags: {f.met} of the {f.expected} lens(es) the outcomes name were rated "
-        f"{backtest.flag_at} or above;\n"
-        f"            {f.unexpected} lens(es) they do not name were rated so too"
+        f"Lens flags: {f.met} of the {counted(f.expected, 'lens', 'lenses')} the outcomes name "
+        f"were rated {backtest.flag_at} or above;\n"
+        f"            {counted(f.unexpected, 'lens', 'lenses')} they do not name were rated so too"
     )
 
 
@@ -143,7 +144,7 @@ def backtest_text(backtest: Backtest) -> str:
     """The confusion table, the rates, and one line per case, then each case's lenses."""
     c = backtest.confusion
     lines = [
-        f"Backtest of {c.cases} case(s) in {backtest.cases_dir}",
+        f"Backtest of {counted(c.cases, 'case')} in {backtest.cases_dir}",
         f"Rules: {backtest.rules}",
         f"A case is flagged when the lens that should foresee its event is rated "
         f"{backtest.flag_at} or above.",
@@ -186,9 +187,10 @@ def backtest_summary(backtest: Backtest) -> str:
     """The backtest in one line, for `rules test --coverage`."""
     c = backtest.confusion
     return (
-        f"Backtest ({backtest.cases_dir}, flagged at {backtest.flag_at}): {c.cases} case(s), "
-        f"{c.hits} hit(s), {c.misses} miss(es), {c.false_alarms} false alarm(s), "
-        f"{c.correct_rejections} correct rejection(s); hit rate {_percent(c.hit_rate)}, "
+        f"Backtest ({backtest.cases_dir}, flagged at {backtest.flag_at}): "
+        f"{counted(c.cases, 'case')}, {counted(c.hits, 'hit')}, "
+        f"{counted(c.misses, 'miss', 'misses')}, {counted(c.false_alarms, 'false alarm')}, "
+        f"{counted(c.correct_rejections, 'correct rejection')}; hit rate {_percent(c.hit_rate)}, "
         f"false-alarm rate {_percent(c.false_alarm_rate)}"
     )
 

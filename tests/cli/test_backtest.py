@@ -14,7 +14,7 @@ FIXTURE_CASES = REPO_ROOT / "tests" / "fixtures" / "cases"
 FIXTURE_RULES = REPO_ROOT / "tests" / "fixtures" / "backtest-rules"
 
 TEXT = """\
-Backtest of 4 case(s) in cases
+Backtest of 4 cases in cases
 Rules: rules
 A case is flagged when the lens that should foresee its event is rated high or above.
 
@@ -22,10 +22,10 @@ A case is flagged when the lens that should foresee its event is rated high or a
 Event happened  hits: 1          misses: 1
 Did not happen  false alarms: 1  correct rejections: 1
 
-Hit rate: 50% (1 of the 2 case(s) where the event happened were flagged)
-False-alarm rate: 50% (1 of the 2 case(s) where it did not happen were flagged)
-Lens flags: 3 of the 4 lens(es) the outcomes name were rated high or above;
-            1 lens(es) they do not name were rated so too
+Hit rate: 50% (1 of the 2 cases where the event happened were flagged)
+False-alarm rate: 50% (1 of the 2 cases where it did not happen were flagged)
+Lens flags: 3 of the 4 lenses the outcomes name were rated high or above;
+            1 lens they do not name were rated so too
 
 Cases
 CASE          AS OF    EVENT DATE  HAPPENED  LENS            RATING    FLAGGED  RESULT
@@ -88,7 +88,7 @@ def test_flag_at_moderate_counts_a_moderate_lens(run_cli, project):
         "A case is flagged when the lens that should foresee its event is rated moderate or above."
     )
     assert lines[5] == "Event happened  hits: 2          misses: 0"
-    assert lines[8] == "Hit rate: 100% (2 of the 2 case(s) where the event happened were flagged)"
+    assert lines[8] == "Hit rate: 100% (2 of the 2 cases where the event happened were flagged)"
     assert (
         "bravo-coup    2016-01  2017-11-15  yes       civil_military  moderate  yes      hit"
         in (lines)
@@ -355,8 +355,8 @@ def test_coverage_ends_with_the_backtest_summary(run_cli, project):
     result = run_cli("rules", "test", "--coverage")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1] == (
-        "Backtest (cases, flagged at high): 4 case(s), 1 hit(s), 1 miss(es), 1 false alarm(s), "
-        "1 correct rejection(s); hit rate 50%, false-alarm rate 50%"
+        "Backtest (cases, flagged at high): 4 cases, 1 hit, 1 miss, 1 false alarm, "
+        "1 correct rejection; hit rate 50%, false-alarm rate 50%"
     )
 
 
