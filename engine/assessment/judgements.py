@@ -15,6 +15,7 @@ from ssa_risk.base.words import counted
 from ssa_risk.rules.scoring import RATINGS
 
 MAX_DRIVERS = 5
+MAX_NAMED = 3  # more lenses holding a rating than this are counted, not named
 MAX_LENS_GAPS = 3  # more lenses not assessed than this are named in one line
 
 _SECTION_NAMES = {
@@ -165,22 +166,130 @@ def top_lenses(a: Assessment) -> list[LensResult]:
     return sorted(scored, key=lambda lens: (-lens.weight * (lens.score or 0), order[lens.id]))
 
 
-def _rating_at(
-    bands: tuple[ScoringBand, ...], score: float, gates: int, lens_bands: bool, ratings: list[str]
-) -> str:
-    """The overall rating at `score` with the lens ratings as they are (or, with lens_bands
-    False, as if no lens band condition held); the first band that applies, as the builder
-    chooses it (insufficient evidence is not reached here: the caller has enough lenses)."""
+def _select(bands: tuple[ScoringBand, ...], score: float, ratings: list[str]) -> ScoringBand | None:
+    """The overall band at `score` with these lens ratings and no country gate: the first band
+    that applies, as the builder chooses it (the caller has enough lenses assessed)."""
     for band in bands:
-        if band.insufficient or gates < band.gates_at_least:
+        if band.insufficient or band.gates_at_least:
             continue
         if band.score_at_least is not None and score < band.score_at_least:
             continue
         if band.lenses_at_least is not None and (
-            not lens_bands or _count_at(band.lenses_at_least, ratings) < band.count_at_least
+            _count_at(band.lenses_at_least, ratings) < band.count_at_least
         ):
             continue
-        return band.rating
+        return band
+    return None
+
+
+def _lens_held(band: ScoringBand | None, rating: str) -> bool:
+    return (
+        band is not None
+        and band.rating == rating
+        and band.lenses_at_least is not None
+        and band.score_at_least is None
+    )
+
+
+def _capped(ratings: list[str], level: str) -> list[str]:
+    """The ratings with every lens at `level` or worse put just below it."""
+    below = RATINGS[max(0, RATINGS.index(level) - 1)]
+    return [below if _count_at(level, [r]) else r for r in ratings]
+
+
+def _score_line(
+    bands: tuple[ScoringBand, ...],
+    rating: str,
+    score: float,
+    lenses: list[LensResult],
+    cutoffs: tuple[tuple[str, float], ...],
+) -> tuple[str, ...]:
+    """What would change the overall rating: the score cut-offs either side, the lens bands
+    that hold it, and the lens band that would raise it."""
+    shown = score_text(score)
+    ratings = [lens.residual for lens in lenses]
+    selected = _select(bands, score, ratings)
+    parts = []
+    if _lens_held(selected, rating):
+        conditions, capped = _release(bands, rating, score, lenses, ratings)
+        after = _select(bands, score, capped)
+        if after is not None:
+            parts.append(
+                f"the rating rests on the lenses: were {' and '.join(conditions)}, it would be "
+                f"'{after.rating}'"
+            )
+    elif selected is not None and selected.score_at_least is not None:
+        cut = selected.score_at_least
+        conditions, capped = _release(bands, rating, cut - 1, lenses, ratings)
+        after = _select(bands, cut - 1, capped)
+        if after is not None and after.rating != rating:
+            held = f", with {' and '.join(conditions)}," if conditions else ""
+            parts.append(f"it would need to fall below {cut:g}{held} for '{after.rating}'")
+    above = sorted({b.score_at_least for b in bands if b.score_at_least is not None} - {None})
+    for cut in (c for c in above if c is not None and c > score):
+        band = _select(bands, cut, ratings)
+        if band is not None and band.rating != rating:
+            parts.append(f"from {cut:g} it would be '{band.rating}'")
+            break
+    line = f"The overall score is {shown}; " + ", and ".join(parts) + "." if parts else ""
+    if not parts:
+        line = f"The overall score is {shown}; no score band near it changes the rating."
+    rise = _lens_rise(bands, rating, selected, lenses, cutoffs)
+    return (line, rise) if rise else (line,)
+
+
+def _release(
+    bands: tuple[ScoringBand, ...],
+    rating: str,
+    score: float,
+    lenses: list[LensResult],
+    ratings: list[str],
+) -> tuple[list[str], list[str]]:
+    """The lens conditions that hold `rating` at `score`, in words, and the lens ratings with
+    them lifted."""
+    conditions = []
+    capped = list(ratings)
+    band = _select(bands, score, capped)
+    while _lens_held(band, rating) and band is not None and band.lenses_at_least is not None:
+        level = band.lenses_at_least
+        few = "no lens" if band.count_at_least == 1 else f"fewer than {band.count_at_least} lenses"
+        worse = "" if level == RATINGS[-1] else " or worse"
+        held = [lens for lens in lenses if _count_at(level, [lens.residual])]
+        if len(held) <= MAX_NAMED:
+            which = "now " + _listed([f"{x.title} at {score_text(x.score)}" for x in held])
+        else:
+            which = f"{len(held)} are now"
+        conditions.append(f"{few} rated {level}{worse} ({which})")
+        capped = _capped(capped, level)
+        band = _select(bands, score, capped)
+    return conditions, capped
+
+
+def _lens_rise(
+    bands: tuple[ScoringBand, ...],
+    rating: str,
+    selected: ScoringBand | None,
+    lenses: list[LensResult],
+    cutoffs: tuple[tuple[str, float], ...],
+) -> str:
+    """'A lens rated critical would make it ...; the nearest is X at 61 (critical from 65).'"""
+    if selected is None:
+        return ""
+    for band in bands[: bands.index(selected)]:
+        level = band.lenses_at_least
+        if level is None or band.score_at_least is not None or band.rating == rating:
+            continue
+        if band.insufficient or band.gates_at_least or band.count_at_least != 1:
+            continue
+        start = dict(cutoffs).get(level)
+        below = [x for x in lenses if x.assessed and not _count_at(level, [x.residual])]
+        if start is None or not below:
+            return ""
+        nearest = max(below, key=lambda x: x.score or 0.0)
+        return (
+            f"A lens rated {level} would make it '{band.rating}': the nearest is "
+            f"{nearest.title} at {score_text(nearest.score)} ({level} from {start:g})."
+        )
     return ""
 
 
@@ -210,31 +319,7 @@ def _thresholds(a: Assessment) -> tuple[str, ...]:
             f"assessed; {assessed} {'is' if assessed == 1 else 'are'}. Completing the evidence for "
             f"{counted(need, 'more lens', 'more lenses')} would give a rating.",
         )
-    lines = []
-    score = a.score
-    shown = score_text(score)
-    ratings = [lens.residual for lens in weighed]
-    cuts = sorted({b.score_at_least for b in bands if b.score_at_least is not None})
-    below = [c for c in cuts if c <= score]
-    above = [c for c in cuts if c > score]
-    down = ""
-    for c in reversed(below):
-        plain = _rating_at(bands, c - 1, 0, False, ratings)
-        if plain and plain != a.overall:
-            held = _holding(bands, a.overall, c, ratings)
-            down = f"it would need to fall below {c:g}{held} for '{plain}'"
-            break
-    up = ""
-    for c in above:
-        rating = _rating_at(bands, c, 0, True, ratings)
-        if rating and rating != a.overall:
-            up = f"from {c:g} it would be '{rating}'"
-            break
-    parts = [p for p in (down, up) if p]
-    if parts:
-        lines.append(f"The overall score is {shown}; " + ", and ".join(parts) + ".")
-    else:
-        lines.append(f"The overall score is {shown}; no score band near it changes the rating.")
+    lines = list(_score_line(bands, a.overall, a.score, weighed, m.cutoffs))
     if gate_band is not None:
         lines.append(f"A country gate would make it '{gate_band.rating}' whatever the score.")
     tops = top_lenses(a)
@@ -243,26 +328,6 @@ def _thresholds(a: Assessment) -> tuple[str, ...]:
         marks = _lens_marks(lens, m.cutoffs)
         lines.append(f"{lens.title} is {score_text(lens.score)}: {marks}.")
     return tuple(lines)
-
-
-def _holding(bands: tuple[ScoringBand, ...], rating: str, cut: float, ratings: list[str]) -> str:
-    """', and no lens be rated critical (2 are now)' when a lens band would keep the rating."""
-    conditions = []
-    for band in bands:
-        if band.rating != rating or band.lenses_at_least is None or band.insufficient:
-            continue
-        if band.score_at_least is not None and band.score_at_least >= cut:
-            continue
-        now = _count_at(band.lenses_at_least, ratings)
-        if now < band.count_at_least:
-            continue
-        few = "no lens" if band.count_at_least == 1 else f"fewer than {band.count_at_least} lenses"
-        worse = "" if band.lenses_at_least == RATINGS[-1] else " or worse"
-        conditions.append(
-            f"{few} be rated {band.lenses_at_least}{worse} "
-            f"({now} {'is' if now == 1 else 'are'} now)"
-        )
-    return "".join(f", and {c}" for c in conditions) + ("," if conditions else "")
 
 
 def _lens_marks(lens: LensResult, cutoffs: tuple[tuple[str, float], ...]) -> str:

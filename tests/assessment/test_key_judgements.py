@@ -43,8 +43,9 @@ def test_tunisia_2020(tunisia_2020):
             "Security control drawn into the presidency as checks weaken.",
         ),
         thresholds=(
-            "The overall score is 61; it would need to fall below 45, and no lens be rated "
-            "critical (2 are now), for 'suitable with safeguards'.",
+            "The overall score is 61; it would need to fall below 45, with no lens rated "
+            "critical (now Security governance and reform at 91 and Human rights and "
+            "repression at 100), for 'suitable with safeguards'.",
             "A country gate would make it 'not suitable at this time' whatever the score.",
             "Human rights and repression is 100: critical from 65.",
         ),
@@ -73,9 +74,11 @@ def test_tunisia_2020(tunisia_2020):
 def test_a_score_between_bands_names_the_thresholds_either_side():
     kj = key_judgements(ASSESSOR.assess(DEFAULT_PROFILES / "tunisia" / "2010.yaml"))
     assert kj.thresholds == (
-        "The overall score is 43; it would need to fall below 25, and no lens be rated high "
-        "or worse (4 are now), for 'suitable', and from 45 it would be 'high risk — "
-        "conditions required'.",
+        "The overall score is 43; it would need to fall below 25, with no lens rated high or "
+        "worse (4 are now), for 'suitable', and from 45 it would be 'high risk — conditions "
+        "required'.",
+        "A lens rated critical would make it 'high risk — conditions required': the nearest is "
+        "Human rights and repression at 61 (critical from 65).",
         "A country gate would make it 'not suitable at this time' whatever the score.",
         "Human rights and repression is 61: high from 40, critical from 65.",
     )
@@ -84,6 +87,16 @@ def test_a_score_between_bands_names_the_thresholds_either_side():
         "findings rests on facts stated more than 5 years before 2010-12."
     )
     assert kj.gaps[-1] == "The profile has no rivalries section."
+
+
+def test_a_rating_held_by_a_critical_lens_says_so():
+    kj = key_judgements(ASSESSOR.assess(DEFAULT_PROFILES / "tunisia" / "2016.yaml"))
+    assert kj.thresholds == (
+        "The overall score is 35; the rating rests on the lenses: were no lens rated critical "
+        "(now Security governance and reform at 78), it would be 'suitable with safeguards'.",
+        "A country gate would make it 'not suitable at this time' whatever the score.",
+        "Security governance and reform is 78: critical from 65.",
+    )
 
 
 def test_a_blank_skeleton_is_insufficient_evidence(tmp_path):
