@@ -156,6 +156,8 @@ def build_assessment(
         score=score,
         confidence=scoring.confidence_of(len(unassessed), stale_share),
         warnings=_warnings(profile, scoring, risks),
+        summary=" ".join(str(data.get("summary") or "").split()),
+        authors=tuple(str(a) for a in data.get("authors") or ()),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),
@@ -370,7 +372,17 @@ def methodology(ruleset: RuleSet) -> Methodology:
                 f"at least {counted(band.count_at_least, 'lens', 'lenses')} rated "
                 f"{band.lenses_at_least} or worse"
             )
-        bands.append(ScoringBand(band.rating, "; ".join(parts) or "otherwise", band.explanation))
+        bands.append(
+            ScoringBand(
+                band.rating,
+                "; ".join(parts) or "otherwise",
+                band.explanation,
+                gates_at_least=band.gates_at_least,
+                score_at_least=band.score_at_least,
+                lenses_at_least=band.lenses_at_least,
+                count_at_least=band.count_at_least,
+            )
+        )
     insufficient = scoring.insufficient
     bands.append(
         ScoringBand(
@@ -378,6 +390,7 @@ def methodology(ruleset: RuleSet) -> Methodology:
             f"fewer than {scoring.minimum_assessed_lenses} weighted lenses assessed "
             "(unless a country gate applies)",
             insufficient.explanation,
+            insufficient=True,
         )
     )
     return Methodology(

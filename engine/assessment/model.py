@@ -139,6 +139,12 @@ class ScoringBand:
     rating: str
     condition: str
     explanation: str
+    # The condition as numbers, so that a report can say how far a profile sits from it.
+    gates_at_least: int = 0
+    score_at_least: float | None = None
+    lenses_at_least: str | None = None  # a lens band; with count_at_least lenses at it or worse
+    count_at_least: int = 1
+    insufficient: bool = False  # the rating when too few weighted lenses are assessed
 
 
 @dataclass(frozen=True)
@@ -211,6 +217,8 @@ class Assessment:
     score: float | None = None  # weighted mean of assessed lenses' residual scores
     confidence: str = "low"  # low / moderate / high: evidence coverage and age
     warnings: tuple[str, ...] = ()  # what the evidence lacks: stale facts, a portfolio gap
+    summary: str = ""  # the profile's own summary
+    authors: tuple[str, ...] = ()  # who wrote the profile
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
+from ssa_risk.assessment.judgements import key_judgements
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
@@ -55,6 +56,7 @@ def _environment(directory: Path) -> LimitedSandbox:
     env.filters["cell"] = markdown_cell
     env.filters["score"] = score_text
     env.globals["RATINGS"] = RATINGS
+    env.globals["key_judgements"] = key_judgements
     return env
 
 

@@ -123,3 +123,33 @@ def test_programme_names_with_dollar_signs_render_in_html(run_cli, tunisia_copy)
     result = run_cli("assess", "tunisia/2013.yaml", "--format", "html", "-o", "r.html")
     assert result.exit_code == 0, result.stderr
     assert "FMF $17m and $29m" in (tunisia_copy.parent / "r.html").read_text(encoding="utf-8")
+
+
+def test_every_report_opens_with_the_key_judgements(run_cli, tmp_path):
+    assert run_cli("assess", str(TUNISIA_2020), "-o", "a.md").exit_code == 0
+    md = (tmp_path / "a.md").read_text(encoding="utf-8")
+    assert md.startswith(
+        "# Security assistance suitability: Tunisia (2020-07)\n\n"
+        "## Key judgements\n\n"
+        "**Overall: high risk — conditions required, with a score of 61 of 100.** Confidence: "
+        "moderate. 7 of 8 weighted lenses were assessed, and 5 of 31 risk findings rest on facts "
+        "stated more than 5 years before 2020-07.\n\n"
+        "What drives it:\n\n"
+        "1. Human rights and repression: critical, score 100 (weight 2). Heaviest finding: "
+        "Abuses under emergency powers (internal security: torture).\n"
+    )
+    assert "\n*By SSA Risk maintainers, as of 2020-07.*\n" in md
+    assert md.index("## Key judgements") < md.index("## Rating") < md.index("## Summary")
+    # The evidence warnings are said once, among the data gaps.
+    assert md.count("The recorded assistance ends in FY2013") == 1
+
+    assert run_cli("assess", str(TUNISIA_2020), "--format", "html", "-o", "a.html").exit_code == 0
+    html = (tmp_path / "a.html").read_text(encoding="utf-8")
+    body = html[html.index("<body>") :]
+    assert body.index('<h2 id="key-judgements">Key judgements</h2>') < body.index('id="rating"')
+    assert "<li>Human rights and repression is 100: critical from 65.</li>" in html
+
+    assert run_cli("assess", str(TUNISIA_2020.parent), "-o", "t.md").exit_code == 0
+    timeline = (tmp_path / "t.md").read_text(encoding="utf-8")
+    latest = timeline[timeline.index("# Latest snapshot: 2020-07") :]
+    assert latest.startswith("# Latest snapshot: 2020-07\n\n## Key judgements\n\n**Overall: high")
