@@ -227,7 +227,10 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
         bad = sum(1 for _, problems in results if problems)
         count = sum(len(problems) for _, problems in results)
         if bad:
-            click.echo(f"{count} problem(s) in {bad} of {len(results)} profile(s)")
+            click.echo(
+                f"{api.counted(count, 'problem')} in {bad} of "
+                f"{api.counted(len(results), 'profile')}"
+            )
     if any(problems for _, problems in results):
         sys.exit(EXIT_INPUT)
 

@@ -25,6 +25,7 @@ from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
+from ssa_risk.base.words import counted
 from ssa_risk.comparison.backtest import DEFAULT_FLAG_AT, Backtest, run_backtest
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
@@ -85,6 +86,7 @@ __all__ = [
     "assessment_from_json",
     "backtest",
     "backtest_text",
+    "counted",
     "did_you_mean",
     "diff",
     "diff_assessments",

@@ -16,6 +16,7 @@ from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
+from ssa_risk.base.words import counted
 from ssa_risk.comparison.diff import Diff
 from ssa_risk.comparison.impact import Impact
 from ssa_risk.reports.backtest import change_lines
@@ -55,6 +56,7 @@ def _environment(directory: Path) -> LimitedSandbox:
     env.filters["usd"] = usd
     env.filters["cell"] = markdown_cell
     env.filters["score"] = score_text
+    env.filters["counted"] = counted
     env.globals["RATINGS"] = RATINGS
     env.globals["key_judgements"] = key_judgements
     return env

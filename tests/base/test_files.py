@@ -81,7 +81,7 @@ def test_a_device_is_refused_before_reading(run_cli, tmp_path, device):
     assert result.exit_code == 2
     assert result.stdout == (
         f"{shown}: is a device, not a regular file — name a .yaml file\n"
-        "1 problem(s) in 1 of 1 profile(s)\n"
+        "1 problem in 1 of 1 profile\n"
     )
 
 

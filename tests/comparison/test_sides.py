@@ -171,7 +171,7 @@ def test_saved_json_at_a_revision(run_cli, repo):
     assert result.stdout.startswith(
         "# What changed: Tunisia\n\nBefore: HEAD:a.json (2020-07). After: tunisia/2020.yaml"
     )
-    assert result.stdout.endswith("\n39 finding(s) unchanged.\n")
+    assert result.stdout.endswith("\n39 findings unchanged.\n")
 
 
 @pytest.mark.parametrize(
@@ -214,7 +214,7 @@ def test_a_saved_assessment_and_a_fresh_one_of_the_same_inputs_are_the_same(run_
     result = run_cli("diff", "a.json", "tunisia/2020.yaml", "--fail-on", "any")
     assert result.exit_code == 0, result.stdout
     assert "Also changed" not in result.stdout
-    assert result.stdout.endswith("No lens rating changed.\n\n39 finding(s) unchanged.\n")
+    assert result.stdout.endswith("No lens rating changed.\n\n39 findings unchanged.\n")
 
 
 _BANDS = {

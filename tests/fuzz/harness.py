@@ -23,7 +23,7 @@ ALLOWED_EXITS = {0, 2, 3}
 PROBLEM_LINE = re.compile(r"^\S.*?: .+ — .+$")
 # Commands that list problems on stdout, and the summary line they end with.
 STDOUT_SUMMARY = {
-    "validate": re.compile(r"^\d+ problem\(s\) in \d+ of \d+ profile\(s\)$"),
+    "validate": re.compile(r"^\d+ problems? in \d+ of \d+ profiles?$"),
     "rules lint": re.compile(r"^\d+ error\(s\), \d+ warning\(s\)$"),
 }
 

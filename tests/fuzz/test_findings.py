@@ -20,7 +20,7 @@ def test_flow_nesting_too_deep_for_the_parser_is_located(run_cli, tmp_path):
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "deep.yaml:3:71: nesting deeper than 64 levels — flatten the structure",
-        "1 problem(s) in 1 of 1 profile(s)",
+        "1 problem in 1 of 1 profile",
     ]
 
 

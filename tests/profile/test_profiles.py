@@ -296,7 +296,7 @@ def test_validate_command_reports_valid_and_invalid_profiles(run_cli):
     assert lines[1].endswith(
         "unknown-key.yaml:9:1: countyr: unknown key 'countyr' — did you mean 'country'?"
     )
-    assert lines[2] == "1 problem(s) in 1 of 2 profile(s)"
+    assert lines[2] == "1 problem in 1 of 2 profiles"
 
 
 def test_validate_json_format(run_cli):
@@ -361,7 +361,7 @@ def test_validate_a_folder_finds_snapshots_of_another_country_as_assess_does(run
         "profiles/tunisia/2016.yaml: valid",
         "profiles/tunisia/2020.yaml:1:1: a profile must be a mapping of fields, but this file "
         "holds a list — start the file with 'schema_version: 1' and the profile's fields",
-        "2 problem(s) in 2 of 5 profile(s)",
+        "2 problems in 2 of 5 profiles",
     ]
     (profiles / "tunisia" / "2020.yaml").unlink()
     assessed = run_cli("assess", "profiles/tunisia")
@@ -376,7 +376,7 @@ def test_validate_a_folder_without_snapshots_is_one_problem(run_cli, tmp_path):
     assert result.stdout.splitlines() == [
         "empty: no .yaml snapshots in this folder, nor in a country folder inside it — name a "
         "country folder of profiles, e.g. profiles/tunisia",
-        "1 problem(s) in 1 of 1 profile(s)",
+        "1 problem in 1 of 1 profile",
     ]
 
 
@@ -401,7 +401,7 @@ def test_a_rule_file_named_as_a_profile_is_one_line(run_in_checkout):
     assert result.exit_code == 2
     assert result.stdout.splitlines() == [
         *(f"{name}: {RULE_FILE}" for name in names),
-        "3 problem(s) in 3 of 3 profile(s)",
+        "3 problems in 3 of 3 profiles",
     ]
     for args in (
         ("diff", "profiles/tunisia/2020.yaml", "rules/scoring.yaml"),
