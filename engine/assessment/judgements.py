@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ssa_risk.assessment.model import Assessment, Finding, LensResult, ScoringBand, score_text
 from ssa_risk.base.words import counted
-from ssa_risk.rules.scoring import RATINGS
+from ssa_risk.rules.scoring import RATINGS, band_holds, lenses_at
 
 MAX_DRIVERS = 5
 MAX_NAMED = 3  # more lenses holding a rating than this are counted, not named
@@ -170,15 +170,8 @@ def _select(bands: tuple[ScoringBand, ...], score: float, ratings: list[str]) ->
     """The overall band at `score` with these lens ratings and no country gate: the first band
     that applies, as the builder chooses it (the caller has enough lenses assessed)."""
     for band in bands:
-        if band.insufficient or band.gates_at_least:
-            continue
-        if band.score_at_least is not None and score < band.score_at_least:
-            continue
-        if band.lenses_at_least is not None and (
-            _count_at(band.lenses_at_least, ratings) < band.count_at_least
-        ):
-            continue
-        return band
+        if not band.insufficient and not band.gates_at_least and band_holds(band, score, ratings):
+            return band
     return None
 
 
@@ -194,7 +187,7 @@ def _lens_held(band: ScoringBand | None, rating: str) -> bool:
 def _capped(ratings: list[str], level: str) -> list[str]:
     """The ratings with every lens at `level` or worse put just below it."""
     below = RATINGS[max(0, RATINGS.index(level) - 1)]
-    return [below if _count_at(level, [r]) else r for r in ratings]
+    return [below if lenses_at(level, [r]) else r for r in ratings]
 
 
 def _score_line(
@@ -254,7 +247,7 @@ def _release(
         level = band.lenses_at_least
         few = "no lens" if band.count_at_least == 1 else f"fewer than {band.count_at_least} lenses"
         worse = "" if level == RATINGS[-1] else " or worse"
-        held = [lens for lens in lenses if _count_at(level, [lens.residual])]
+        held = [lens for lens in lenses if lenses_at(level, [lens.residual])]
         if len(held) <= MAX_NAMED:
             which = "now " + _listed([f"{x.title} at {score_text(x.score)}" for x in held])
         else:
@@ -282,7 +275,7 @@ def _lens_rise(
         if band.insufficient or band.gates_at_least or band.count_at_least != 1:
             continue
         start = dict(cutoffs).get(level)
-        below = [x for x in lenses if x.assessed and not _count_at(level, [x.residual])]
+        below = [x for x in lenses if x.assessed and not lenses_at(level, [x.residual])]
         if start is None or not below:
             return ""
         nearest = max(below, key=lambda x: x.score or 0.0)
@@ -291,12 +284,6 @@ def _lens_rise(
             f"{nearest.title} at {score_text(nearest.score)} ({level} from {start:g})."
         )
     return ""
-
-
-def _count_at(level: str, ratings: list[str]) -> int:
-    """How many of the lens ratings are at `level` or worse."""
-    order = list(RATINGS)
-    return sum(1 for r in ratings if r in order and order.index(r) >= order.index(level))
 
 
 def _thresholds(a: Assessment) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema
 
@@ -119,6 +119,33 @@ class Band:
     explanation: str
 
 
+class BandCondition(Protocol):
+    """What an overall band asks of the score and the lens ratings (besides gates)."""
+
+    @property
+    def score_at_least(self) -> float | None: ...
+    @property
+    def lenses_at_least(self) -> str | None: ...
+    @property
+    def count_at_least(self) -> int: ...
+
+
+def lenses_at(level: str, ratings: Iterable[str]) -> int:
+    """How many of the lens ratings are `level` or worse ("not assessed" never counts)."""
+    floor = RATINGS.index(level)
+    return sum(1 for r in ratings if r in RATINGS and RATINGS.index(r) >= floor)
+
+
+def band_holds(band: BandCondition, score: float | None, ratings: Iterable[str]) -> bool:
+    """Whether the overall score and the lens ratings meet a band's condition; the scoring
+    table and the report's "what would change it" read bands alike."""
+    if band.score_at_least is not None and (score is None or score < band.score_at_least):
+        return False
+    return band.lenses_at_least is None or (
+        lenses_at(band.lenses_at_least, ratings) >= band.count_at_least
+    )
+
+
 @dataclass(frozen=True)
 class ConfidenceLevel:
     """The most lenses not assessed, and the largest share of stale findings, a confidence
@@ -197,16 +224,8 @@ class Scoring:
                 continue
             if not enough and not band.gates_at_least:
                 return self.insufficient
-            if band.score_at_least is not None and (score is None or score < band.score_at_least):
-                continue
-            if band.lenses_at_least is not None:
-                level = RATINGS.index(band.lenses_at_least)
-                hits = sum(
-                    1 for r in lens_ratings.values() if r in RATINGS and RATINGS.index(r) >= level
-                )
-                if hits < band.count_at_least:
-                    continue
-            return band
+            if band_holds(band, score, lens_ratings.values()):
+                return band
         raise ValueError("scoring.yaml has no catch-all band")  # load_scoring requires one
 
     def confidence_of(self, not_assessed: int, stale_share: float) -> str:
