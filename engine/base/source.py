@@ -110,6 +110,16 @@ class Document:
             return Problem(self.path, None, None, message, fix, level, rule)
         return Problem(loc.file, loc.line, loc.column, message, fix, level, rule)
 
+    def not_a_mapping(self, what: str, fix: str) -> Problem | None:
+        """The problem of a file that should hold a mapping of fields (`what`: "a profile")
+        but holds a list or a single value; None when it is a mapping."""
+        if isinstance(self.data, dict):
+            return None
+        kind = "a list" if isinstance(self.data, list) else "a single value"
+        return self.problem(
+            (), f"{what} must be a mapping of fields, but this file holds {kind}", fix
+        )
+
 
 def format_path(path: YamlPath) -> str:
     """`('institutions', 0, 'kind')` → `institutions[0].kind`."""

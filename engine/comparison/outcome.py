@@ -136,15 +136,11 @@ class Outcome:
 
 def outcome_problems(doc: Document, ruleset: RuleSet) -> list[Problem]:
     """Every problem in a parsed outcome file: YAML, schema, and lenses the rules lack."""
-    if not isinstance(doc.data, dict):
-        kind = "a list" if isinstance(doc.data, list) else "a single value"
-        return [
-            doc.problem(
-                (),
-                f"an outcome file must be a mapping of fields, but this file holds {kind}",
-                "write the fields case, happened, event, date, lens, flag and sources",
-            )
-        ]
+    shape = doc.not_a_mapping(
+        "an outcome file", "write the fields case, happened, event, date, lens, flag and sources"
+    )
+    if shape is not None:
+        return [shape]
     problems = list(doc.problems)
     read = {(p.file, p.line) for p in doc.problems}
     problems += [

@@ -150,15 +150,11 @@ def load_profile(
 
 def validate_document(doc: Document, today: date) -> list[Problem]:
     """Every problem in a parsed profile: YAML, schema and cross-references alike."""
-    if not isinstance(doc.data, dict):
-        kind = "a list" if isinstance(doc.data, list) else "a single value"
-        return [
-            doc.problem(
-                (),
-                f"a profile must be a mapping of fields, but this file holds {kind}",
-                "start the file with 'schema_version: 1' and the profile's fields",
-            )
-        ]
+    shape = doc.not_a_mapping(
+        "a profile", "start the file with 'schema_version: 1' and the profile's fields"
+    )
+    if shape is not None:
+        return [shape]
     problems = list(doc.problems)
     # A value the YAML reader refused (a huge number, a bad date) was already reported on its
     # line: the schema's complaint about what is left there would say the same thing twice.
