@@ -102,7 +102,7 @@ def build_assessment(
             ),
             rule_file=rule.file,
             rule_line=rule.line,
-            points=round(points * scoring.weight(stale, "low" if low else None), 1),
+            points=round(points * scoring.weight(stale, low), 1),
             age_years=age,
             stale=stale,
             low_confidence=low,

@@ -192,10 +192,10 @@ class Scoring:
                 band = rating
         return band
 
-    def weight(self, stale: bool, confidence: str | None) -> float:
+    def weight(self, stale: bool, low_confidence: bool) -> float:
         """How much a finding's points count, given the age and confidence of its evidence."""
         w = self.stale_weight if stale else 1.0
-        return w * (self.low_confidence_weight if confidence == "low" else 1.0)
+        return w * (self.low_confidence_weight if low_confidence else 1.0)
 
     def lens_score(
         self, risks: Iterable[float], protective: Iterable[float], mitigations: Iterable[float]

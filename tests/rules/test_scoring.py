@@ -48,12 +48,11 @@ def test_bands_start_at_their_cut_offs(score, band):
 
 
 @pytest.mark.parametrize(
-    ("stale", "confidence", "weight"),
-    [(False, None, 1.0), (True, None, 0.5), (False, "low", 0.6), (True, "low", 0.3),
-     (False, "moderate", 1.0), (False, "high", 1.0)],
-)  # fmt: skip
-def test_stale_and_low_confidence_evidence_weigh_less(stale, confidence, weight):
-    assert SCORING.weight(stale, confidence) == pytest.approx(weight)
+    ("stale", "low_confidence", "weight"),
+    [(False, False, 1.0), (True, False, 0.5), (False, True, 0.6), (True, True, 0.3)],
+)
+def test_stale_and_low_confidence_evidence_weigh_less(stale, low_confidence, weight):
+    assert SCORING.weight(stale, low_confidence) == pytest.approx(weight)
 
 
 @pytest.mark.parametrize(
