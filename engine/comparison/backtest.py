@@ -21,8 +21,8 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, list_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.base.source import Document
-from ssa_risk.comparison.outcome import Outcome, load_outcome
+from ssa_risk.base.source import Document, load_yaml
+from ssa_risk.comparison.outcome import Outcome, outcome_of
 from ssa_risk.profile.reader import load_profile
 from ssa_risk.rules.scoring import RATINGS
 
@@ -231,20 +231,20 @@ def run_backtests(
         except InputError as exc:
             problems.extend(exc.problems)
             profile = None
-        outcomes, docs = [], []
-        for assessor in assessors:
+        try:
+            doc = load_yaml(case.outcome, display_path(case.outcome), lenient=True)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        outcomes = []
+        for assessor in assessors:  # read once, checked against each rule set's lenses
             try:
-                outcome, doc = load_outcome(
-                    case.outcome, display_path(case.outcome), assessor.ruleset
-                )
+                outcomes.append(outcome_of(doc, assessor.ruleset))
             except InputError as exc:  # under two rule sets, the file's own problems once
                 problems.extend(p for p in exc.problems if p not in problems)
-                continue
-            outcomes.append(outcome)
-            docs.append(doc)
         if profile is None or len(outcomes) != len(assessors):
             continue
-        date_problem = _date_problem(profile.as_of, outcomes[0], docs[0], case)
+        date_problem = _date_problem(profile.as_of, outcomes[0], doc, case)
         if date_problem is not None:
             problems.append(date_problem)
             continue

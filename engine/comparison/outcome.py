@@ -169,6 +169,12 @@ def outcome_problems(doc: Document, ruleset: RuleSet) -> list[Problem]:
 def load_outcome(path: Path, shown: str, ruleset: RuleSet) -> tuple[Outcome, Document]:
     """Read and check one outcome.yaml; InputError lists every problem in it."""
     doc = load_yaml(path, shown, lenient=True)
+    return outcome_of(doc, ruleset), doc
+
+
+def outcome_of(doc: Document, ruleset: RuleSet) -> Outcome:
+    """The outcome a parsed outcome.yaml holds, checked against `ruleset`'s lenses;
+    InputError lists every problem in it."""
     problems = outcome_problems(doc, ruleset)
     if problems:
         raise InputError(problems)
@@ -177,8 +183,8 @@ def load_outcome(path: Path, shown: str, ruleset: RuleSet) -> tuple[Outcome, Doc
         OutcomeSource(s["title"], s.get("publisher", ""), str(s.get("date", "")), s.get("url", ""))
         for s in data["sources"]
     )
-    outcome = Outcome(
-        shown,
+    return Outcome(
+        doc.path,
         data["case"],
         data["happened"],
         " ".join(data["event"].split()),
@@ -187,4 +193,3 @@ def load_outcome(path: Path, shown: str, ruleset: RuleSet) -> tuple[Outcome, Doc
         tuple(data["flag"]),
         sources,
     )
-    return outcome, doc
