@@ -31,7 +31,14 @@ from ssa_risk.base.source import format_path
 from ssa_risk.base.words import counted
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
-from ssa_risk.profile.facts import ITEM_KEYS, Fact, engine_field, rule_field
+from ssa_risk.profile.facts import (
+    ITEM_KEYS,
+    Fact,
+    engine_field,
+    institution_names,
+    rule_field,
+    words_of,
+)
 from ssa_risk.profile.reader import Profile
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
@@ -56,6 +63,7 @@ def build_assessment(
     """Score firings into an Assessment; the same inputs always give the same result."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
     dates = _stated_dates(profile)
+    names = institution_names(profile.data)
     # Every firing of a rule about one subject, in engine order: the finding speaks of the
     # most significant (the most recent, then the largest amount), and its evidence lists all.
     matches: dict[tuple[str, str], list[tuple[Rule, dict[str, Fact], tuple[Evidence, ...]]]] = {}
@@ -63,7 +71,7 @@ def build_assessment(
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        evidence = _evidence(profile, rule, bound, dates)
+        evidence = _evidence(profile, rule, bound, dates, names)
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -96,6 +104,7 @@ def build_assessment(
             citations=tuple(
                 c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite
             ),
+            cites=rule.cite,
             evidence=cited,
             signals_used=tuple(
                 sorted({str(f.fields["name"]) for f in bound.values() if f.kind == "signal"})
@@ -107,6 +116,8 @@ def build_assessment(
             stale=stale,
             low_confidence=low,
             others=len(found) - 1,
+            subject_name=_subject_name(rule, bound, names),
+            units=_units(rule, bound),
         )
     lenses = tuple(_lens(ruleset, lens.id, findings.values(), facts) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
@@ -144,9 +155,18 @@ def build_assessment(
         gates=gates,
         lenses=lenses,
         signals=tuple(sorted(signals.values(), key=_signal_order)),
-        sources=tuple(Source(s["id"], s["title"], s.get("publisher", "")) for s in data["sources"]),
+        sources=tuple(
+            Source(
+                s["id"],
+                s["title"],
+                s.get("publisher", ""),
+                str(s.get("date", "")),
+                str(s.get("pages", "")),
+            )
+            for s in data["sources"]
+        ),
         missing_sections=tuple(s for s in ASSESSED_SECTIONS if not data.get(s)),
-        portfolio=portfolio(data.get("assistance") or {}),
+        portfolio=portfolio(data.get("assistance") or {}, names),
         methodology=methodology(ruleset),
         rules=tuple(
             RuleDigest(r.id, r.logic_sha256, r.wording_sha256, r.definition)
@@ -158,6 +178,7 @@ def build_assessment(
         warnings=_warnings(profile, scoring, risks),
         summary=" ".join(str(data.get("summary") or "").split()),
         authors=tuple(str(a) for a in data.get("authors") or ()),
+        institutions=tuple(names.items()),
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),
@@ -313,8 +334,9 @@ def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
     return tuple(sorted(out, key=lambda f: f.path))
 
 
-def portfolio(assistance: Mapping[str, Any]) -> Portfolio:
-    """Programmes by year and recipient, totals, and grants against sales."""
+def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfolio:
+    """Programmes by year and recipient (institutions by name, from `names`), totals, and
+    grants against sales."""
     rows = []
     yearly: dict[int, int] = {}
     recipients: dict[str, int] = {}
@@ -325,9 +347,9 @@ def portfolio(assistance: Mapping[str, Any]) -> Portfolio:
         total = p["total_usd"] if "total_usd" in p else sum(a for _, a in by_year)
         for fy, amount in by_year:
             yearly[fy] = yearly.get(fy, 0) + amount
-        recipient = p.get("recipient", "")
-        recipients[recipient or "(not recorded)"] = (
-            recipients.get(recipient or "(not recorded)", 0) + total
+        recipient = names.get(p.get("recipient", ""), words_of(p.get("recipient", "")))
+        recipients[recipient or "not recorded"] = (
+            recipients.get(recipient or "not recorded", 0) + total
         )
         rows.append(
             ProgrammeRow(
@@ -418,6 +440,27 @@ def _ev_order(e: Evidence) -> tuple[str, int, str, str, str]:
     return (e.file, e.line or 0, e.path, e.binding, repr(e.value))
 
 
+def _subject_name(rule: Rule, bound: Mapping[str, Fact], names: Mapping[str, str]) -> str:
+    if rule.subject and rule.subject in bound:
+        return bound[rule.subject].name_in(names)
+    return ""
+
+
+def _units(rule: Rule, bound: Mapping[str, Fact]) -> tuple[str, ...]:
+    """The institutions a finding's subject is about: the institution itself, both parties of a
+    rivalry, the unit of an abuse record."""
+    fact = bound.get(rule.subject) if rule.subject else None
+    if fact is None:
+        return ()
+    f = fact.fields
+    ids = {
+        "institution": (f.get("key"),),
+        "rivalry": (f.get("party_a"), f.get("party_b")),
+        "abuse": (f.get("unit"),),
+    }.get(fact.kind, ())
+    return tuple(str(i) for i in ids if i is not None)
+
+
 def _subject(rule: Rule, bound: Mapping[str, Fact], profile: Profile) -> str:
     if rule.subject and rule.subject in bound:
         return bound[rule.subject].label
@@ -443,11 +486,46 @@ def _stated(
     return dates.get(file, "")
 
 
+# A section of the profile that holds one object, named as a reader would.
+_SECTIONS = {
+    "civil_military": "Civil-military relations",
+    "reform": "Security sector reform",
+    "political_context": "Political context",
+    "human_rights": "Human rights",
+    "assistance": "Assistance",
+    "indicators": "Indicators",
+    "profile": "Profile",
+}
+_FIELD_WORDS = {
+    "pct": "(%)",
+    "usd": "(US$)",
+    "fy": "fiscal year",
+    "fms": "Foreign Military Sales",
+    "fmf": "Foreign Military Financing",
+    "nato": "NATO",
+}
+
+
+def field_words(name: str) -> str:
+    """A field's name in words: 'support_for_military_rule_pct' → 'support for military rule
+    (%)'."""
+    return " ".join(_FIELD_WORDS.get(w, w) for w in name.split("_"))
+
+
+def _entity(fact: Fact, names: Mapping[str, str]) -> str:
+    """What a fact is about, in words: an institution by name, a section by its title."""
+    if fact.kind in _SECTIONS:
+        return _SECTIONS[fact.kind]
+    name = fact.name_in(names)
+    return name[:1].upper() + name[1:]
+
+
 def _evidence(
     profile: Profile,
     rule: Rule,
     bound: Mapping[str, Fact],
     dates: Mapping[str, str],
+    names: Mapping[str, str],
 ) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     for pattern in rule.all + rule.any:
@@ -473,6 +551,7 @@ def _evidence(
                     fact.sources,
                     stated=_stated(fact, file, dates),
                     confidence=fact.confidence or "",
+                    label=_entity(fact, names),
                 )
             )
         for test in pattern.tests:
@@ -494,6 +573,7 @@ def _evidence(
                     derived,
                     stated=_stated(fact, file, dates, test.field, derived),
                     confidence=fact.confidence_for(test.field) or "",
+                    label=f"{_entity(fact, names)}: {field_words(test.field)}",
                 )
             )
     for pattern in rule.none:

@@ -35,6 +35,7 @@ class KeyJudgements:
     result: str  # the overall rating and score
     confidence: str  # the confidence level and why
     drivers: tuple[str, ...]  # ranked: country gates, unit gates, then the heaviest lenses
+    eased: tuple[str, ...]  # lenses that mitigations or protective factors bring down
     thresholds: tuple[str, ...]  # what would change the rating
     summary: str  # the profile's own summary ("" when it has none)
     byline: str  # authors and date
@@ -46,6 +47,7 @@ def key_judgements(a: Assessment) -> KeyJudgements:
         result=_result(a),
         confidence=_confidence(a),
         drivers=_drivers(a),
+        eased=_eased(a),
         thresholds=_thresholds(a),
         summary=a.summary,
         byline=(f"By {_listed(a.authors)}, as of {a.as_of}." if a.authors else f"As of {a.as_of}."),
@@ -133,8 +135,37 @@ def _heaviest(lens: LensResult) -> Finding | None:
     return next((f for f in lens.findings if f.effect == "risk"), None)
 
 
-def _about(f: Finding, a: Assessment) -> str:
-    return f" ({name_of(f.subject)})" if f.subject != a.country else ""
+def _about(f: Finding) -> str:
+    return f" ({f.subject_name})" if f.subject_name else ""
+
+
+def _eased(a: Assessment) -> tuple[str, ...]:
+    """Each assessed lens whose score protective factors or mitigations lower, with them."""
+    out = []
+    for lens in a.lenses:
+        easing = lens.protective + lens.mitigations
+        if not lens.assessed or not easing:
+            continue
+        protective = list(dict.fromkeys(f.title for f in lens.protective))
+        mitigations = list(dict.fromkeys(f.title for f in lens.mitigations))
+        parts = []
+        if protective:
+            parts.append(
+                f"{counted(len(protective), 'protective factor')} ({'; '.join(protective)}) "
+                f"{'counts' if len(protective) == 1 else 'count'} against its risks"
+            )
+        if mitigations:
+            parts.append(
+                f"{counted(len(mitigations), 'mitigation')} ({'; '.join(mitigations)}) "
+                f"{'brings' if len(mitigations) == 1 else 'bring'} "
+                f"it from {score_text(lens.inherent_score)} ({lens.inherent}) to "
+                f"{score_text(lens.score)} ({lens.residual})"
+            )
+        line = f"{lens.title}: {', and '.join(parts)}"
+        if not mitigations:
+            line += f"; it stands at {score_text(lens.score)} ({lens.residual})"
+        out.append(line + ".")
+    return tuple(out)
 
 
 def _drivers(a: Assessment) -> tuple[str, ...]:
@@ -144,8 +175,8 @@ def _drivers(a: Assessment) -> tuple[str, ...]:
         if g.scope != "unit"
     ]
     drivers += [
-        f"Hard gate on {name_of(g.subject)}: {g.title}. Assistance to {name_of(g.subject)} is "
-        "barred; other units are not."
+        f"Hard gate on {g.subject_name or name_of(g.subject)}: {g.title}. Assistance to "
+        f"{g.subject_name or name_of(g.subject)} is barred; other units are not."
         for g in a.gates
         if g.scope == "unit"
     ]
@@ -154,7 +185,7 @@ def _drivers(a: Assessment) -> tuple[str, ...]:
         line += f" (weight {lens.weight:g})."
         heaviest = _heaviest(lens)
         if heaviest is not None:
-            line += f" Heaviest finding: {heaviest.title}{_about(heaviest, a)}."
+            line += f" Heaviest finding: {heaviest.title}{_about(heaviest)}."
         drivers.append(line)
     return tuple(drivers[:MAX_DRIVERS])
 

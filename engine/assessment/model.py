@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ssa_risk.rules.model import Citation
+
 
 def score_text(score: float | None) -> str:
     """A 0-100 score as reports show it: a whole number (halves round up), or 'not assessed'."""
@@ -44,6 +46,7 @@ class Evidence:
     derived: bool = False
     stated: str = ""  # as_of of the snapshot that states it; "" for events, derived values
     confidence: str = ""  # low / moderate / high as the profile records it; "" when not stated
+    label: str = ""  # what the value is, in words: "Tunisian Armed Forces: political role"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Finding:
     stale: bool = False  # rests on facts older than scoring.yaml's stale_after_years
     low_confidence: bool = False  # rests on a value recorded with low confidence
     others: int = 0  # further matches of the same rule about the same subject
+    subject_name: str = ""  # the subject in prose: institutions by name; "" for the country
+    cites: tuple[Citation, ...] = ()  # the works cited, by reference key, with section or page
+    units: tuple[str, ...] = ()  # the institutions (ids) the subject is about
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ class Source:
     id: str
     title: str
     publisher: str
+    date: str = ""  # publication date as the profile writes it
+    pages: str = ""  # the pages the profile draws on, where it gives them
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,11 @@ class Assessment:
     warnings: tuple[str, ...] = ()  # what the evidence lacks: stale facts, a portfolio gap
     summary: str = ""  # the profile's own summary
     authors: tuple[str, ...] = ()  # who wrote the profile
+    institutions: tuple[tuple[str, str], ...] = ()  # (id, name) of each institution
+
+    def name_of(self, unit: str) -> str:
+        """An institution's name, from its id."""
+        return dict(self.institutions).get(unit, unit.replace("_", " "))
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -17,6 +17,8 @@ class FindingRef:
     subject: str
     title: str
     severity: str
+    effect: str = "risk"  # risk, gate, mitigation or protective
+    subject_name: str = ""  # the subject in prose; "" for the country
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def build_timeline(assessments: list[Assessment]) -> Timeline:
 
 def _refs(assessment: Assessment) -> dict[tuple[str, str], FindingRef]:
     return {
-        (f.rule_id, f.subject): FindingRef(f.rule_id, f.subject, f.title, f.severity)
+        (f.rule_id, f.subject): FindingRef(
+            f.rule_id, f.subject, f.title, f.severity, f.effect, f.subject_name
+        )
         for f in assessment.findings
     }
 

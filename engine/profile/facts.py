@@ -117,9 +117,45 @@ class Fact:
                 return str(f[name])
         return self.id
 
+    def name_in(self, names: Mapping[str, str]) -> str:
+        """The fact as prose, institutions by their names: 'Tunisian Armed Forces and Internal
+        security services' where `label` says 'armed_forces vs internal_security'. `names` maps
+        institution ids to names (institution_names)."""
+        f = self.fields
+
+        def named(unit: object) -> str:
+            return names.get(str(unit)) or words_of(unit)
+
+        if self.kind == "rivalry":
+            return f"{named(f['party_a'])} and {named(f['party_b'])}"
+        if self.kind == "abuse":
+            return f"{named(f['unit'])}: {words_of(f['kind'])}"
+        if self.kind == "institution":
+            return named(f.get(PROFILE_ID_FIELD, self.id))
+        if self.kind in ("neighbour_coup", "foreign_force"):
+            return self.label
+        if self.kind == "programme" and f.get("name"):
+            return str(f["name"])
+        return words_of(self.label)
+
     def engine_form(self, sid: str) -> dict[str, Any]:
         """The dict asserted into the engine for session `sid`."""
         return {**self.fields, "id": self.id, "fact": self.kind, "sid": sid}
+
+
+def words_of(value: object) -> str:
+    """An enumeration value or id as words: 'internal_security' → 'internal security'."""
+    return str(value).replace("_", " ")
+
+
+def institution_names(data: Mapping[str, Any]) -> dict[str, str]:
+    """Institution ids → names, for prose; an institution without a name is named by its id
+    in words."""
+    return {
+        str(i["id"]): str(i.get("name") or words_of(i["id"]))
+        for i in data.get("institutions") or ()
+        if isinstance(i, Mapping) and "id" in i
+    }
 
 
 def profile_facts(profile: Profile) -> list[Fact]:

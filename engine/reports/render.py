@@ -9,7 +9,9 @@ from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
-from ssa_risk.assessment.judgements import key_judgements
+from ssa_risk.assessment.conditions import conditions
+from ssa_risk.assessment.digest import digest, source_numbers, value_text
+from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
@@ -59,6 +61,11 @@ def _environment(directory: Path) -> LimitedSandbox:
     env.filters["counted"] = counted
     env.globals["RATINGS"] = RATINGS
     env.globals["key_judgements"] = key_judgements
+    env.globals["digest"] = digest
+    env.globals["conditions"] = conditions
+    env.globals["value_text"] = value_text
+    env.globals["source_numbers"] = source_numbers
+    env.filters["requirement_text"] = requirement_text
     return env
 
 

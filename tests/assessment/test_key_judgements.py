@@ -32,7 +32,8 @@ def test_tunisia_2020(tunisia_2020):
         ),
         drivers=(
             "Human rights and repression: critical, score 100 (weight 2). Heaviest finding: "
-            "Abuses under emergency powers (internal security: torture).",
+            "Abuses under emergency powers (Internal security forces (Ministry of Interior, incl. "
+            "police, National Guard and intelligence): torture).",
             "Security governance and reform: critical, score 91 (weight 2). Heaviest finding: "
             "Performance over reform.",
             "Civil-military relations and coup risk: high, score 54 (weight 3). Heaviest "
@@ -41,6 +42,18 @@ def test_tunisia_2020(tunisia_2020):
             "finding: Disillusion with democracy alongside an elevated military.",
             "Executive centralisation and checks: high, score 54 (weight 1). Heaviest finding: "
             "Security control drawn into the presidency as checks weaken.",
+        ),
+        # The case study's action plan, as the mitigation of planning risk.
+        eased=(
+            "Civil-military relations and coup risk: 2 protective factors (The military "
+            "returned to civilian oversight; The military gained from democracy) count against "
+            "its risks; it stands at 54 (high).",
+            "Assistance design and planning: 4 mitigations (Joint action plan with benchmarks "
+            "and an assessment line of effort; Donors coordinate through a working mechanism; "
+            "Programmes owned or led by the partner; Funding follows assessment results) bring "
+            "it from 10 (low) to 0 (low).",
+            "Threat environment: 1 mitigation (Threat declining) brings it from 34 (moderate) "
+            "to 14 (low).",
         ),
         thresholds=(
             "The overall score is 61; it would need to fall below 45, with no lens rated "
@@ -112,6 +125,7 @@ def test_a_blank_skeleton_is_insufficient_evidence(tmp_path):
             "made, so the age of the evidence does not weigh."
         ),
         drivers=(),
+        eased=(),
         thresholds=(
             "An overall rating needs at least 4 weighted lenses assessed; 0 are. Completing the "
             "evidence for 4 more lenses would give a rating.",
@@ -173,11 +187,14 @@ def test_gates_lead_the_drivers_country_before_unit(tunisia_2020):
     assert kj.drivers[:3] == (
         "Hard gate: Performance over reform. All assistance to the government is barred, "
         "whatever the score.",
-        "Hard gate on internal security: Leahy review required for the units of a force with "
-        "reports of gross violations. Assistance to internal security is barred; other units "
+        "Hard gate on Internal security forces (Ministry of Interior, incl. police, National "
+        "Guard and intelligence): Leahy review required for the units of a force with "
+        "reports of gross violations. Assistance to Internal security forces (Ministry of "
+        "Interior, incl. police, National Guard and intelligence) is barred; other units "
         "are not.",
         "Human rights and repression: critical, score 100 (weight 2). Heaviest finding: "
-        "Abuses under emergency powers (internal security: torture).",
+        "Abuses under emergency powers (Internal security forces (Ministry of Interior, incl. "
+        "police, National Guard and intelligence): torture).",
     )
     assert len(kj.drivers) == 5
     assert kj.thresholds == (
