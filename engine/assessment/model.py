@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ssa_risk.rules.model import Recommendation
+
 
 def score_text(score: float | None) -> str:
     """A 0-100 score as reports show it: a whole number (halves round up), or 'not assessed'."""
@@ -56,7 +58,7 @@ class Finding:
     scope: str
     subject: str
     narrative: str
-    recommend: tuple[str, ...]
+    recommend: tuple[Recommendation, ...]
     citations: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     signals_used: tuple[str, ...]
