@@ -13,6 +13,7 @@ from ssa_risk.base.source import load_yaml
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_rule
 from ssa_risk.profile.facts import Fact
 from ssa_risk.rules.loader import FieldTest, Pattern, Rule
+from ssa_risk.rules.model import Recommendation
 
 # The checkout's own folders (its ssa-risk.toml names them), not the installed package data.
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ def make_rule(rule_id: str, all_: list[Pattern], none: list[Pattern] = (), concl
         conclude=conclude,
         subject=None,
         because="x",
-        recommend=("x",),
+        recommend=(Recommendation("x", "agency", "condition"),),
         cite=(),
         file="t.yaml",
         line=1,

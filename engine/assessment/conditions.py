@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ssa_risk.assessment.model import Assessment, Finding
+from ssa_risk.rules.model import RECOMMEND_STANCES
 from ssa_risk.rules.scoring import RATINGS
 
 # Who acts, in the order the report lists them.
@@ -20,7 +21,7 @@ ACTORS = (
     ("agency", "The assisting agency (decisions to fund, condition, vet or withhold)"),
     ("programme", "The programme team (design, delivery, monitoring and evaluation)"),
 )
-STANCES = ("withhold", "condition", "engage", "monitor")
+STANCES = tuple(RECOMMEND_STANCES)
 
 PRECEDENCE = (
     "Where recommendations conflict, a gate's bar comes first, then a recommendation to "
@@ -78,9 +79,9 @@ def conditions(a: Assessment) -> Conditions:
         (f for f in a.findings if f.effect in ("risk", "gate")), key=lambda f: _rank(f)
     ):
         for r in f.recommend:
-            text = " ".join(getattr(r, "text", r).split())  # SHIM
+            text = " ".join(r.text.split())
             if text not in merged:
-                merged[text] = (getattr(r, "by", "agency"), getattr(r, "stance", "condition"), [])
+                merged[text] = (r.by, r.stance, [])
             merged[text][2].append(f)
     barred = {u for g in a.gates if g.scope == "unit" for u in g.units}
     country_bar = next((g for g in a.gates if g.scope == "country"), None)
@@ -91,41 +92,62 @@ def conditions(a: Assessment) -> Conditions:
         for f in found
         for u in f.units
     }
-    kept: list[tuple[str, str, str, list[Finding]]] = []
-    set_aside: list[SetAside] = []
+    kept = {}
+    aside: list[tuple[str, list[Finding], str, frozenset[str]]] = []
     for text, (by, stance, found) in merged.items():
         units = frozenset(u for f in found for u in f.units)
-        because = ""
-        if stance == "engage":
-            if country_bar is not None:
-                because = f"a gate bars all assistance to the government ({country_bar.title})"
-            elif units & barred:
-                because = f"a gate bars assistance to {_listed(a, units & barred)}"
-            elif units & withheld:
-                because = (
-                    f"another recommendation is to withhold assistance from "
-                    f"{_listed(a, units & withheld)}"
-                )
-        if because:
-            set_aside.append(SetAside(text, tuple(found), because))
+        if stance == "engage" and country_bar is not None:
+            aside.append((text, found, "country", units))
+        elif stance == "engage" and units & barred:
+            aside.append((text, found, "gate", units & barred))
+        elif stance == "engage" and units & withheld:
+            aside.append((text, found, "withhold", units & withheld))
         else:
-            kept.append((text, by, stance, found))
+            kept[text] = (by, stance, found)
     groups = []
-    number = 0
+    numbers: dict[str, int] = {}
     for actor, heading in ACTORS:
+        # What binds first (withhold, then conditions), the heaviest risk first within each.
         mine = sorted(
-            (k for k in kept if k[1] == actor),
-            key=lambda k: (_rank(k[3][0]), STANCES.index(k[2]), k[0]),
+            (text for text, (by, _, _) in kept.items() if by == actor),
+            key=lambda t: (STANCES.index(kept[t][1]), _rank(kept[t][2][0]), t),
         )
-        if not mine:
-            continue
         items = []
-        for text, by, stance, found in mine:
-            number += 1
-            items.append(Condition(number, text, by, stance, found[0].severity, tuple(found)))
-        groups.append((actor, heading, tuple(items)))
+        for text in mine:
+            by, stance, found = kept[text]
+            numbers[text] = len(numbers) + 1
+            items.append(
+                Condition(numbers[text], text, by, stance, found[0].severity, tuple(found))
+            )
+        if items:
+            groups.append((actor, heading, tuple(items)))
+    set_aside = []
+    for text, found, why, units in aside:
+        if why == "country":
+            assert country_bar is not None
+            because = f"a gate bars all assistance to the government ({country_bar.title})"
+        elif why == "gate":
+            because = f"a gate bars assistance to {_listed(a, units)}"
+        else:
+            # The withholding conditions about these units, by number.
+            by_number = sorted(
+                numbers[t]
+                for t, (_, stance, withholding) in kept.items()
+                if stance == "withhold" and units & {u for f in withholding for u in f.units}
+            )
+            which = "condition" if len(by_number) == 1 else "conditions"
+            because = (
+                f"{which} {_and([str(n) for n in by_number])} "
+                f"{'withholds' if len(by_number) == 1 else 'withhold'} assistance from "
+                f"{_listed(a, units)}"
+            )
+        set_aside.append(SetAside(text, tuple(found), because))
     return Conditions(tuple(groups), tuple(set_aside), PRECEDENCE)
 
 
 def _listed(a: Assessment, units: frozenset[str]) -> str:
-    return " and ".join(sorted(a.name_of(u) for u in units))
+    return _and(sorted(a.name_of(u) for u in units))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

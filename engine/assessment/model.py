@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ssa_risk.rules.model import Citation
+from ssa_risk.rules.model import Citation, Recommendation
 
 
 def score_text(score: float | None) -> str:
@@ -59,7 +59,7 @@ class Finding:
     scope: str
     subject: str
     narrative: str
-    recommend: tuple[str, ...]
+    recommend: tuple[Recommendation, ...]
     citations: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     signals_used: tuple[str, ...]

@@ -23,8 +23,12 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, line_column, parse_yaml
 from ssa_risk.base.validator import error_problems, schema_validator
+from ssa_risk.rules.model import DEFAULT_BY, DEFAULT_STANCE, canonical_recommend, wording_digest
 
-ASSESSMENT_SCHEMA_VERSION = 2
+ASSESSMENT_SCHEMA_VERSION = 3
+# Versions read: 2 is 3 without recommendation tags (its recommendations read as by: agency,
+# stance: condition, as plain text in a rule file does).
+READ_VERSIONS = (2, 3)
 ASSESSMENT_SCHEMA_PATH = SCHEMA_DIR / "assessment.schema.json"
 # A saved assessment echoes the facts of a profile of at most 2 MB, with its evidence.
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -149,7 +153,7 @@ def check_assessment(data: Any, label: str, text: str = "") -> dict[str, Any]:
                 )
             ]
         )
-    if version != ASSESSMENT_SCHEMA_VERSION:
+    if version not in READ_VERSIONS or isinstance(version, bool):
         shown = json.dumps(version, ensure_ascii=False)[:40]
         raise InputError(
             [
@@ -158,22 +162,73 @@ def check_assessment(data: Any, label: str, text: str = "") -> dict[str, Any]:
                     None,
                     None,
                     f"is an assessment of schema_version {shown}; this version of ssa-risk "
-                    f"reads schema_version {ASSESSMENT_SCHEMA_VERSION}",
+                    f"reads schema_version {' or '.join(str(v) for v in READ_VERSIONS)}",
                     "re-run 'ssa-risk assess --format json' with this version of ssa-risk, "
                     f"or compare with the version that writes schema_version {shown}",
                 )
             ]
         )
-    errors = list(_validator().iter_errors(data))
+    current: dict[str, Any] = _from_version_2(data) if version == 2 else data
+    errors = list(_validator().iter_errors(current))
     if errors:
-        doc = _located(data, label, text)
+        doc = _located(current, label, text)
         raise InputError(problem for err in errors for _, problem in error_problems(doc, err))
-    problem = _damaged(data)
+    problem = _damaged(current)
     if problem is not None:
         raise InputError(
             [Problem(label, None, None, f"is not a complete assessment ({problem})", _AGAIN)]
         )
-    return data
+    return current
+
+
+def _from_version_2(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 assessment in version 3's form: each recommendation, plain text, becomes
+    {text, by: agency, stance: condition}, in the findings (gates and each lens's findings,
+    mitigations and protective factors) and in the rule definitions (whose wording hashes
+    are computed again, so that an untagged rule reads as unchanged). What is not in the
+    expected shape is left for the schema to report."""
+    out = dict(data, schema_version=3)
+    if isinstance(out.get("gates"), list):
+        out["gates"] = [_tagged_finding(f) for f in out["gates"]]
+    if isinstance(out.get("lenses"), list):
+        out["lenses"] = [_tagged_lens(lens) for lens in out["lenses"]]
+    if isinstance(out.get("rules"), list):
+        out["rules"] = [_tagged_digest(r) for r in out["rules"]]
+    return out
+
+
+def _tagged_lens(lens: Any) -> Any:
+    if not isinstance(lens, dict):
+        return lens
+    out = dict(lens)
+    for key in ("findings", "mitigations", "protective"):
+        if isinstance(out.get(key), list):
+            out[key] = [_tagged_finding(f) for f in out[key]]
+    return out
+
+
+def _tagged_finding(finding: Any) -> Any:
+    if not isinstance(finding, dict) or not isinstance(finding.get("recommend"), list):
+        return finding
+    recommend = [
+        {"text": r, "by": DEFAULT_BY, "stance": DEFAULT_STANCE} if isinstance(r, str) else r
+        for r in finding["recommend"]
+    ]
+    return dict(finding, recommend=recommend)
+
+
+def _tagged_digest(rule: Any) -> Any:
+    if not isinstance(rule, dict) or not isinstance(rule.get("definition"), str):
+        return rule
+    try:
+        definition = json.loads(rule["definition"])
+    except (ValueError, RecursionError):
+        return rule  # reported as damaged
+    if not isinstance(definition, dict) or "recommend" not in definition:
+        return rule
+    definition["recommend"] = canonical_recommend(definition["recommend"])
+    text = json.dumps(definition, sort_keys=True)
+    return dict(rule, definition=text, wording_sha256=wording_digest(text))
 
 
 def _located(data: Any, label: str, text: str) -> Document:

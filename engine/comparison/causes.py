@@ -12,6 +12,7 @@ from typing import Any
 
 from ssa_risk.assessment.model import FactValue, Finding, RuleDigest
 from ssa_risk.profile.facts import ITEM_KEYS
+from ssa_risk.rules.model import canonical_recommend
 
 
 @dataclass(frozen=True)
@@ -223,13 +224,42 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def definition_changes(rule_a: RuleDigest, rule_b: RuleDigest) -> list[str]:
-    old = _flatten(json.loads(rule_a.definition))
-    new = _flatten(json.loads(rule_b.definition))
-    out = []
-    for key in sorted(set(old) | set(new)):
+    before, after = json.loads(rule_a.definition), json.loads(rule_b.definition)
+    changes = _recommend_changes(before.pop("recommend", []), after.pop("recommend", []))
+    old, new = _flatten(before), _flatten(after)
+    for key in set(old) | set(new):
         if old.get(key, _ABSENT) != new.get(key, _ABSENT):
-            out.append(f"{key}: {_show(old.get(key, _ABSENT))} → {_show(new.get(key, _ABSENT))}")
+            changes[key] = f"{key}: {_show(old.get(key, _ABSENT))} → {_show(new.get(key, _ABSENT))}"
+    return [changes[key] for key in sorted(changes)]
+
+
+def _recommend_changes(before: Any, after: Any) -> dict[str, str]:
+    """Each recommendation that changed, by its place: its tags and text, or, when only a tag
+    changed, the text it belongs to and the tags before and after."""
+    old, new = canonical_recommend(before), canonical_recommend(after)
+    if not isinstance(old, list) or not isinstance(new, list):  # not expected: schema-checked
+        return {} if old == new else {"recommend": f"recommend: {_show(old)} → {_show(new)}"}
+    out = {}
+    for i in range(max(len(old), len(new))):
+        a = old[i] if i < len(old) else _ABSENT
+        b = new[i] if i < len(new) else _ABSENT
+        if a == b:
+            continue
+        key = f"recommend[{i}]"
+        if isinstance(a, dict) and isinstance(b, dict) and a.get("do") == b.get("do"):
+            text = _show(a.get("do"))
+            out[key] = f'{key} "{text}": {_tagged(a, False)} → {_tagged(b, False)}'
+        else:
+            out[key] = f"{key}: {_tagged(a)} → {_tagged(b)}"
     return out
+
+
+def _tagged(item: Any, text: bool = True) -> str:
+    """A recommendation as `[agency, withhold] Withhold …`, or its tags alone."""
+    if not isinstance(item, dict):
+        return _show(item)
+    tags = f"[{item.get('by')}, {item.get('stance')}]"
+    return f"{tags} {_show(item.get('do'))}" if text else tags
 
 
 _ABSENT = object()

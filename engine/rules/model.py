@@ -17,11 +17,48 @@ EFFECTS = ("risk", "mitigation", "protective", "gate")
 LOGIC_KEYS = ("when", "severity", "effect", "scope", "conclude", "subject")
 WORDING_KEYS = ("title", "because", "recommend", "cite")
 
+# Who must act on a recommendation, and what kind of action it is (for the report's
+# consolidated conditions and recommendations).
+RECOMMEND_BY = {
+    "partner": "the partner government and its forces must act",
+    "agency": "the assisting government's approving agency: decisions to fund, withhold, "
+    "condition or vet",
+    "programme": "the programme team: design, delivery, training content, monitoring and "
+    "evaluation",
+}
+RECOMMEND_STANCES = {
+    "withhold": "bar, suspend, do not fund, train or equip",
+    "condition": "tie assistance to a benchmark or requirement",
+    "engage": "fund, train, equip, advise or otherwise support someone",
+    "monitor": "track, report, review or assess",
+    "press": "raise with the partner or other donors: dialogue, public statements, coordination",
+}
+# What a recommendation written as plain text (without 'by:' and 'stance:') stands for.
+DEFAULT_BY = "agency"
+DEFAULT_STANCE = "condition"
+
+
+def canonical_recommend(items: Any) -> Any:
+    """A rule's `recommend:` as written, with each plain-text item in the mapping form it
+    stands for, so that a plain string and its mapping with the default tags are the same
+    wording; anything else is returned as it is."""
+    if not isinstance(items, list):
+        return items
+    return [
+        {"do": item, "by": DEFAULT_BY, "stance": DEFAULT_STANCE} if isinstance(item, str) else item
+        for item in items
+    ]
+
 
 def _digest(definition: str, keys: tuple[str, ...]) -> str:
     data = json.loads(definition)
     part = {k: data[k] for k in keys if k in data}
     return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()
+
+
+def wording_digest(definition: str) -> str:
+    """The wording hash of a rule's definition (canonical JSON), as Rule.wording_sha256."""
+    return _digest(definition, WORDING_KEYS)
 
 
 @dataclass(frozen=True)
@@ -84,6 +121,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Recommendation:
+    """One action a finding calls for: its text, who acts and what kind of action it is."""
+
+    text: str
+    by: str  # one of RECOMMEND_BY
+    stance: str  # one of RECOMMEND_STANCES
+
+    @property
+    def tags(self) -> str:
+        """`[agency, withhold]`, as listings show a recommendation's tags."""
+        return f"[{self.by}, {self.stance}]"
+
+
+@dataclass(frozen=True)
 class Example:
     """A small profile fragment and whether the rule should fire on it."""
 
@@ -107,7 +158,7 @@ class Rule:
     conclude: str | None
     subject: str | None
     because: str
-    recommend: tuple[str, ...]
+    recommend: tuple[Recommendation, ...]
     cite: tuple[Citation, ...]
     file: str
     line: int
@@ -123,7 +174,7 @@ class Rule:
     @property
     def wording_sha256(self) -> str:
         """Hash of what the rule says when it fires."""
-        return _digest(self.definition, WORDING_KEYS)
+        return wording_digest(self.definition)
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:

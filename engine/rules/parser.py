@@ -21,8 +21,10 @@ from ssa_risk.rules.model import (
     FieldTest,
     Lens,
     Pattern,
+    Recommendation,
     Ref,
     Rule,
+    canonical_recommend,
 )
 from ssa_risk.rules.narrative import (
     GLOBAL_NAMES,
@@ -200,14 +202,20 @@ class FileChecker:
             conclude=conclude,
             subject=item.get("subject"),
             because=" ".join(because.split()),
-            recommend=tuple(" ".join(r.split()) for r in recommend),
+            recommend=tuple(_recommendation(r) for r in recommend),
             cite=cite,
             file=self.doc.path,
             line=self._line(path),
             examples=examples,
             scope=scope,
             definition=json.dumps(
-                {k: v for k, v in item.items() if k != "examples"}, sort_keys=True, default=str
+                {
+                    k: canonical_recommend(v) if k == "recommend" else v
+                    for k, v in item.items()
+                    if k != "examples"
+                },
+                sort_keys=True,
+                default=str,
             ),
         )
 
@@ -536,6 +544,12 @@ class FileChecker:
         if isinstance(raw, list):
             return tuple(raw)
         return raw
+
+
+def _recommendation(item: str | dict[str, str]) -> Recommendation:
+    """One item of `recommend:` (checked by the schema): plain text, or do/by/stance."""
+    [written] = canonical_recommend([item])
+    return Recommendation(" ".join(written["do"].split()), written["by"], written["stance"])
 
 
 def _text(value: Any) -> str:

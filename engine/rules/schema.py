@@ -14,7 +14,7 @@ import json
 
 from ssa_risk.profile.facts import FACT_KINDS, field_schemas
 from ssa_risk.profile.schema import ONE_LINE_PATTERN, Node, described, enum
-from ssa_risk.rules.model import EFFECTS, SEVERITIES
+from ssa_risk.rules.model import EFFECTS, RECOMMEND_BY, RECOMMEND_STANCES, SEVERITIES
 from ssa_risk.rules.operators import REGISTRY
 from ssa_risk.rules.scoring import RATINGS
 
@@ -45,6 +45,24 @@ _EFFECT_HELP = {
         "restored, peaceful alternations of power); severity is its strength"
     ),
     "gate": "a hard bar on assistance, to the country or to one unit (see 'scope')",
+}
+
+
+# One action: plain text (counted as by: agency, stance: condition, and warned about by
+# `rules lint`), or a mapping that says who acts and what kind of action it is. `pattern`
+# applies to text only, `properties` and `required` to mappings only.
+RECOMMENDATION: Node = {
+    "type": ["string", "object"],
+    "description": "One action: 'do:' (the text), 'by:' (who acts) and 'stance:' (what kind "
+    "of action). Plain text counts as by: agency, stance: condition.",
+    "pattern": "\\S",
+    "additionalProperties": False,
+    "required": ["do", "by", "stance"],
+    "properties": {
+        "do": described(TEXT, "The action, in a sentence."),
+        "by": enum("Who must act.", **RECOMMEND_BY),
+        "stance": enum("What kind of action it is.", **RECOMMEND_STANCES),
+    },
 }
 
 
@@ -234,7 +252,7 @@ RULE: Node = {
         "recommend": {
             "type": "array",
             "description": "What to do about it; a risk with a severity needs at least one.",
-            "items": described(TEXT, "One action."),
+            "items": RECOMMENDATION,
         },
         "cite": {
             "type": "array",

@@ -116,7 +116,7 @@ def rule_text(ruleset: RuleSet, rule: Rule) -> str:
     if rule.because:
         lines += ["", "Because:", f"  {rule.because}"]
     if rule.recommend:
-        lines += ["", "Recommend:"] + [f"  - {r}" for r in rule.recommend]
+        lines += ["", "Recommend:"] + [f"  - {r.tags} {r.text}" for r in rule.recommend]
     lines += ["", "Cites:"] + [f"  - {c.text}" + (f" ({c.at})" if c.at else "") for c in rule.cite]
     if rule.examples:
         lines += ["", "Examples:"]

@@ -11,6 +11,7 @@ nobody cites.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
@@ -19,6 +20,7 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet, load_rules
+from ssa_risk.rules.model import DEFAULT_BY, DEFAULT_STANCE, RECOMMEND_BY, RECOMMEND_STANCES
 from ssa_risk.rules.operators import show
 from ssa_risk.toolkit.examples import run_example
 
@@ -47,6 +49,7 @@ def lint_rules(directory: Path) -> LintResult:
             warnings += _impossible(rule, pattern)
         warnings += _examples(rule)
     warnings += _unused_references(ruleset, directory)
+    warnings += _untagged_recommendations(ruleset)
     return LintResult((), tuple(sorted(set(warnings))), ruleset)
 
 
@@ -126,6 +129,36 @@ def _examples(rule: Rule) -> list[Problem]:
             rule.id,
         )
     ]
+
+
+def _untagged_recommendations(ruleset: RuleSet) -> list[Problem]:
+    """Recommendations written as plain text: they count as by: agency, stance: condition,
+    which the report's consolidated recommendations group and rank them by."""
+    out = []
+    for doc in ruleset.documents.values():
+        items = doc.data.get("rules") if isinstance(doc.data, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("recommend"), list):
+                continue
+            for j, action in enumerate(item["recommend"]):
+                if isinstance(action, str):
+                    out.append(
+                        doc.problem(
+                            ("rules", i, "recommend", j),
+                            f"rule {item.get('id')}: recommendation has no 'by:' or 'stance:'",
+                            f"write it as 'do: ...' with 'by:' ({_or(RECOMMEND_BY)}) and "
+                            f"'stance:' ({_or(RECOMMEND_STANCES)}); until then it counts as "
+                            f"by: {DEFAULT_BY}, stance: {DEFAULT_STANCE}",
+                            "warning",
+                            rule=str(item.get("id")),
+                        )
+                    )
+    return out
+
+
+def _or(names: Iterable[str]) -> str:
+    words = list(names)
+    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _unused_references(ruleset: RuleSet, directory: Path) -> list[Problem]:

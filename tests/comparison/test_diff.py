@@ -8,6 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from ssa_risk.assessment.model import RuleDigest
+from ssa_risk.comparison.causes import definition_changes
 from ssa_risk.comparison.diff import Diff
 from tests.helpers import (
     DEFAULT_PROFILES,
@@ -248,8 +250,8 @@ def test_json_that_is_not_an_assessment_or_of_another_version(run_cli, repo):
     result = run_cli("diff", "y.json", "tunisia/2020.yaml")
     assert result.stderr == (
         "y.json: is an assessment of schema_version 9; this version of ssa-risk reads"
-        " schema_version 2 — re-run 'ssa-risk assess --format json' with this version of"
-        " ssa-risk, or compare with the version that writes schema_version 9\n"
+        " schema_version 2 or 3 — re-run 'ssa-risk assess --format json' with this version"
+        " of ssa-risk, or compare with the version that writes schema_version 9\n"
     )
 
 
@@ -416,3 +418,36 @@ def test_an_overall_score_not_assessed_on_both_sides_is_said_once():
     assert (one.score_text, one.any_change) == ("score not assessed → 41", True)
     close = replace(same, overall_score=(60.8, 61.1))  # both shown as 61: no change
     assert (close.score_text, close.any_change) == ("score 61", False)
+
+
+def _digest(recommend: list[object]) -> RuleDigest:
+    return RuleDigest("R-1", "", "", json.dumps({"severity": "high", "recommend": recommend}))
+
+
+def test_a_changed_recommendation_shows_its_text_and_tags():
+    before = _digest(
+        ["Vet every unit.", {"do": "Fund the committee.", "by": "agency", "stance": "engage"}]
+    )
+    after = _digest(
+        [
+            {"do": "Vet every unit.", "by": "agency", "stance": "condition"},
+            {"do": "Fund the committees.", "by": "agency", "stance": "engage"},
+            {"do": "Track the index.", "by": "programme", "stance": "monitor"},
+        ]
+    )
+    # Plain text and its mapping with the default tags are the same recommendation.
+    assert definition_changes(before, after) == [
+        "recommend[1]: [agency, engage] Fund the committee. → [agency, engage] Fund the"
+        " committees.",
+        "recommend[2]: (absent) → [programme, monitor] Track the index.",
+    ]
+    retagged = _digest(
+        [
+            {"do": "Vet every unit.", "by": "agency", "stance": "withhold"},
+            {"do": "Fund the committee.", "by": "programme", "stance": "engage"},
+        ]
+    )
+    assert definition_changes(before, retagged) == [
+        'recommend[0] "Vet every unit.": [agency, condition] → [agency, withhold]',
+        'recommend[1] "Fund the committee.": [agency, engage] → [programme, engage]',
+    ]

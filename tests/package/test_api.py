@@ -56,7 +56,7 @@ def test_assess_a_folder_gives_a_timeline_and_files_give_assessments(monkeypatch
     ]
     assert isinstance(single.result, api.Assessment)
     assert single.result.provenance.rules_folder == "rules"
-    assert api.render(single.result, "json").startswith('{\n  "schema_version": 2,')
+    assert api.render(single.result, "json").startswith('{\n  "schema_version": 3,')
 
 
 def test_make_reports_names_and_sums_up_without_writing(tmp_path, monkeypatch):

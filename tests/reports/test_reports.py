@@ -18,7 +18,7 @@ def test_json_report_validates_against_the_published_schema(run_cli, tmp_path):
     schema = json.loads(ASSESSMENT_SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(data)) == []
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert data["overall"] == "high risk — conditions required"
     assert data["portfolio"]["total_usd"] == 141_852_685 + 137_308_000
     assert data["portfolio"]["by_fiscal_year"] == [

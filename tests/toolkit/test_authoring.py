@@ -113,6 +113,18 @@ def test_rules_show(run_in_checkout):
     )
 
 
+def test_rules_show_gives_each_recommendation_with_who_acts_and_its_stance(run_in_checkout):
+    result = run_in_checkout("rules", "show", "HR-03")
+    assert result.exit_code == 0
+    assert (
+        "Recommend:\n"
+        "  - [agency, withhold] Exclude crowd-control and surveillance equipment from support"
+        " to this unit.\n"
+        "  - [agency, engage] Fund complaint and accountability mechanisms alongside any"
+        " support.\n"
+    ) in result.stdout
+
+
 def test_rules_show_and_explain_a_condition_on_any_signal(run_cli, rules_copy):
     leverage = rules_copy / "leverage.yaml"
     leverage.write_text(
@@ -177,7 +189,7 @@ LINT_RULES = """\
           where:
             support_for_military_rule_pct: {gte: 50, lt: 30}
     because: x
-    recommend: [x]
+    recommend: [{do: x, by: agency, stance: monitor}]
     cite: [{ref: rand-epp}]
   - id: LEV-82
     title: Impossible values
@@ -188,7 +200,7 @@ LINT_RULES = """\
           where:
             relationship_status: {eq: new, in: [established, entitlement]}
     because: x
-    recommend: [x]
+    recommend: [{do: x, by: agency, stance: monitor}]
     cite: [{ref: rand-epp}]
     examples:
       - expect: fires
@@ -266,6 +278,64 @@ def test_lint_json_gives_each_problem_with_its_level_and_rule(run_cli, rules_cop
         "}",
     ]
     assert run_cli("rules", "lint", str(rules_copy), "--format", "json", "--strict").exit_code == 2
+
+
+def test_lint_warns_of_each_recommendation_written_as_plain_text(run_cli, rules_copy):
+    leverage = rules_copy / "leverage.yaml"
+    original = leverage.read_text(encoding="utf-8")
+    n = len(original.splitlines())
+    leverage.write_text(
+        original
+        + """\
+  - id: LEV-83
+    title: Plain recommendations
+    severity: low
+    when:
+      all:
+        - fact: assistance
+    because: x
+    recommend:
+      - Tie the next tranche to a benchmark.
+      - do: Track the benchmark in every review.
+        by: programme
+        stance: monitor
+      - Fund the oversight committee.
+    cite: [{ref: rand-epp}]
+    examples:
+      - expect: fires
+        profile: {assistance: {relationship_status: new}}
+      - expect: silent
+        profile: {}
+""",
+        encoding="utf-8",
+    )
+    fix = (
+        "write it as 'do: ...' with 'by:' (partner, agency or programme) and 'stance:'"
+        " (withhold, condition, engage, monitor or press); until then it counts as by: agency,"
+        " stance: condition"
+    )
+    result = run_cli("rules", "lint", str(rules_copy))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"rules/leverage.yaml:{n + 9}:9: warning: rule LEV-83: recommendation has no 'by:' or"
+        f" 'stance:' — {fix}",
+        f"rules/leverage.yaml:{n + 13}:9: warning: rule LEV-83: recommendation has no 'by:' or"
+        f" 'stance:' — {fix}",
+        "0 error(s), 2 warning(s)",
+    ]
+    # A plain recommendation is still valid: the rule loads and says what it counts as.
+    shown = run_cli("rules", "show", "LEV-83", "--rules", str(rules_copy))
+    assert (
+        "Recommend:\n"
+        "  - [agency, condition] Tie the next tranche to a benchmark.\n"
+        "  - [programme, monitor] Track the benchmark in every review.\n"
+        "  - [agency, condition] Fund the oversight committee.\n"
+    ) in shown.stdout
+    problems = json.loads(run_cli("rules", "lint", str(rules_copy), "--format", "json").stdout)
+    assert [(p["line"], p["column"], p["rule"]) for p in problems["problems"]] == [
+        (n + 9, 9, "LEV-83"),
+        (n + 13, 9, "LEV-83"),
+    ]
 
 
 def test_lint_json_lists_load_errors_with_the_rule_they_concern(run_cli, rules_copy):
@@ -463,7 +533,7 @@ def test_explain_an_unfired_rule_blocked_by_a_none_condition(run_in_checkout):
     result = run_in_checkout("explain", str(TUNISIA_2020), "--rule", "PLAN-02")
     assert result.stdout.splitlines()[2] == (
         "  FAIL none: assistance.frameworks[0] matches, which must be absent"
-        " (rules/assistance_design.yaml:43; profiles/tunisia/2020.yaml:142)"
+        " (rules/assistance_design.yaml:45; profiles/tunisia/2020.yaml:142)"
     )
 
 
