@@ -442,7 +442,8 @@ def _ev_order(e: Evidence) -> tuple[str, int, str, str, str]:
 
 def _subject_name(rule: Rule, bound: Mapping[str, Fact], names: Mapping[str, str]) -> str:
     if rule.subject and rule.subject in bound:
-        return bound[rule.subject].name_in(names)
+        name = bound[rule.subject].name_in(names)
+        return name[:1].upper() + name[1:]
     return ""
 
 

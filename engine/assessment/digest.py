@@ -57,7 +57,7 @@ class Entry:
     finding: Finding
     annex: int  # its item in the evidence annex
     facts: tuple[Evidence, ...]  # the few facts that carry it
-    more: str  # "and 21 more programmes", or ""
+    more: str  # "21 more programmes", or ""
     cites: tuple[tuple[int, str], ...]  # (reference number, section or page)
 
 
@@ -181,7 +181,7 @@ def _entry(
 def summarised(
     evidence: tuple[Evidence, ...], limit: int = SHOWN_FACTS
 ) -> tuple[tuple[Evidence, ...], str]:
-    """The few facts that carry a finding, and what is left, in words ("and 23 more
+    """The few facts that carry a finding, and what is left, in words ("23 more
     programmes"). One entry of a list is shown, not every programme; all the fields of a shown
     entry may be."""
     shown: list[Evidence] = []
@@ -225,7 +225,7 @@ def _more(rest: list[Evidence], shown_entries: set[str]) -> str:
     parts = [counted(len(entries), f"more {noun}") for noun, entries in sorted(by_noun.items())]
     if loose:
         parts.append(counted(loose, "more fact"))
-    return "and " + " and ".join(parts)
+    return " and ".join(parts)
 
 
 def _key(evidence: tuple[Evidence, ...]) -> frozenset[str]:

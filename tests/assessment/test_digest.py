@@ -59,7 +59,7 @@ def test_a_point_shows_a_few_facts_and_counts_the_rest():
         for p in points
         if p.lead.finding.rule_id == "GOV-07"
     ]
-    assert gov07.more == "and 1 more institution and 13 more programmes"
+    assert gov07.more == "1 more institution and 13 more programmes"
     assert len(gov07.facts) <= 3
     # Which entry a fact is (an id, a kind) is not what carries a finding.
     assert not any(e.path.endswith((".id", ".kind")) for e in gov07.facts)

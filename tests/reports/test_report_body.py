@@ -92,3 +92,25 @@ def test_the_annex_keeps_every_fact_of_every_finding():
                 assert f"- {e.path} in the profile" in annex
             else:
                 assert f"- `{e.path}` = {e.value} (" in annex
+
+
+def _starts(body: str) -> list[str]:
+    """Lines of prose (and list items) that start with a small letter."""
+    out = []
+    for line in body.splitlines():
+        if line.startswith("|"):
+            continue
+        text = re.sub(r"^(?:#+ |- |\d+\. )?", "", line).lstrip("*_ ")
+        if text[:1].islower():
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("profile", SNAPSHOTS, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_every_paragraph_and_list_item_of_the_body_starts_with_a_capital(profile):
+    body = md_body(render_report(assess_profile(profile, ASSESSOR), DEFAULT_TEMPLATES, "md"))
+    assert _starts(body) == []
+    assert _starts("- armed forces compete\n**insurgency.** The threat") == [
+        "- armed forces compete",
+        "**insurgency.** The threat",
+    ]
