@@ -112,6 +112,12 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)) or text
 
 
+def _text_width(text: str) -> float:
+    """About how wide a line of text is at SMALLEST points, in inches (digits and most letters
+    of DejaVu Sans are 0.55 to 0.65 em wide)."""
+    return len(text) * SMALLEST * 0.62 / 72
+
+
 def _bands(cutoffs: Sequence[tuple[str, float]]) -> list[tuple[str, float, float]]:
     """(band, from, to) of each band on the 0-100 scale, lowest first."""
     starts = sorted(cutoffs, key=lambda c: c[1])
@@ -141,18 +147,20 @@ def lens_chart(assessment: Assessment) -> str:
     bands = _bands(assessment.methodology.cutoffs)
     lenses = list(assessment.lenses)
     labels = [_wrap(lens.title + (" (context)" if lens.context else ""), 30) for lens in lenses]
-    rows = len(lenses) + 1  # and the overall score
-    row = 0.4  # inches
+    # A row per lens, as tall as its label needs; then the overall score. y is in inches.
+    heights = [max(0.4, (label.count("\n") + 1) * _LINE + 0.08) for label in labels] + [0.5]
+    middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
     top, bottom, left, right = 0.62, 0.95, 2.2, 0.1
-    fig, ax = _figure(plt, rows * row + top + bottom, left, right, top, bottom)
+    fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
     ax.set_xlim(-2, 112)
-    ax.set_ylim(rows - 0.4, -0.6)
+    ax.set_ylim(sum(heights), 0)
     for band, start, end in bands:
         ax.axvspan(start, end, color=_BAND_TINTS.get(band, "#eeeeee"), lw=0, zorder=0)
         ax.text(
             (start + end) / 2,
-            -0.75,
+            1.02,
             band,
+            transform=ax.get_xaxis_transform(),
             ha="center",
             va="bottom",
             color=BAND_COLOURS.get(band, _MUTED),
@@ -160,12 +168,12 @@ def lens_chart(assessment: Assessment) -> str:
         )
         if start > 0:
             ax.axvline(start, color="#ffffff", lw=1.5, zorder=1)
-    for y, (lens, label) in enumerate(zip(lenses, labels, strict=True)):
+    for y, lens, label in zip(middles, lenses, labels, strict=False):
         ax.text(-4, y, label, ha="right", va="center", fontstyle="italic" if lens.context else None)
-        _lens_row(ax, y, lens)
+        _lens_row(ax, y, lens, 114 / (WIDTH - left - right))
     # The overall score, below a rule.
-    y = len(lenses)
-    ax.axhline(y - 0.5, color="#888888", lw=0.8, xmax=0.91)
+    y = middles[-1]
+    ax.axhline(y - heights[-1] / 2, color="#888888", lw=0.8, xmax=0.91)
     ax.text(-4, y, "Overall score\n(weighted mean)", ha="right", va="center", fontweight="bold")
     if assessment.score is None:
         ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
@@ -215,7 +223,7 @@ def lens_chart(assessment: Assessment) -> str:
     return _svg(fig, plt)
 
 
-def _lens_row(ax: Any, y: int, lens: LensResult) -> None:
+def _lens_row(ax: Any, y: float, lens: LensResult, units_per_inch: float) -> None:
     if lens.score is None:
         ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
         return
@@ -240,8 +248,14 @@ def _lens_row(ax: Any, y: int, lens: LensResult) -> None:
     else:
         text = score_text(residual)
     ax.plot([residual], [y], "o", ms=8, color=colour, mec="white", mew=0.8, zorder=4)
-    right = max(residual, inherent if inherent is not None else residual)
-    ax.text(right + 3, y, text, va="center")
+    low, high = sorted((residual, inherent if inherent is not None else residual))
+    width = _text_width(text) * units_per_inch
+    if high + 3 + width <= 113:  # to the right of the dots
+        ax.text(high + 3, y, text, va="center")
+    elif low - 3 - width >= -2:  # else to their left
+        ax.text(low - 3, y, text, va="center", ha="right")
+    else:  # else above the arrow
+        ax.text((low + high) / 2, y - 0.07, text, va="bottom", ha="center")
 
 
 # --- The timeline: scores by lens over snapshots -----------------------------------------------
@@ -282,7 +296,7 @@ def _spread(labels: list[_EndLabel], low: float, high: float) -> None:
             if label.at < least:
                 label.at, moved = least, True
             floor = label.at + label.height / 2
-        ceiling = max(high, floor)
+        ceiling = high
         for label in reversed(labels):
             most = ceiling - label.height / 2
             if label.at > most:
@@ -310,8 +324,22 @@ def timeline_chart(timeline: Timeline) -> str:
     span = (xs[-1] - xs[0]) or 1.0
     bands = _bands(timeline.latest.methodology.cutoffs)
 
+    # Each lens assessed at least once has a line; the others are named below the chart.
+    lines: list[tuple[LensResult, list[float | None]]] = []
+    never: list[str] = []
+    for lens in timeline.latest.lenses:
+        scores = [_score_of(s, lens.id) for s in snapshots]
+        if all(v is None for v in scores):
+            never.append(lens.title + (" (context)" if lens.context else ""))
+        else:
+            lines.append((lens, scores))
+    texts = [_wrap(lens.title + (" (context)" if lens.context else ""), 30) for lens, _ in lines]
+    label_heights = [(t.count("\n") + 1) * _LINE + 0.07 for t in texts] + [_LINE + 0.07]
+
     top, bottom, left, right = 0.45, 0.75, 1.1, 2.2
-    height = 4.6
+    # Tall enough for the labels at the lines' ends, which may use the margins too.
+    plot_height = max(3.4, sum(label_heights) - (top - 0.05) - (bottom - 0.35))
+    height = plot_height + top + bottom
     fig, ax = _figure(plt, height, left, right, top, bottom)
     ax.set_xlim(xs[0] - 0.04 * span, xs[-1] + 0.04 * span)
     ax.set_ylim(-3, 103)
@@ -336,19 +364,13 @@ def timeline_chart(timeline: Timeline) -> str:
         ax.spines[side].set_visible(False)
     ax.grid(axis="x", color="#ffffff", lw=1.2, zorder=1)
 
-    per_inch = 106 / (height - top - bottom)  # score units per inch of height
+    per_inch = 106 / plot_height  # score units per inch of height
     labels: list[_EndLabel] = []
-    never: list[str] = []
-    drawn = 0
-    for lens in timeline.latest.lenses:
-        scores = [_score_of(s, lens.id) for s in snapshots]
-        title = lens.title + (" (context)" if lens.context else "")
-        if all(v is None for v in scores):
-            never.append(title)
-            continue
-        colour = _LINE_COLOURS[drawn % len(_LINE_COLOURS)]
-        marker = _MARKERS[drawn % len(_MARKERS)]
-        drawn += 1
+    for i, ((lens, scores), text, label_height) in enumerate(
+        zip(lines, texts, label_heights, strict=False)
+    ):
+        colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
+        marker = _MARKERS[i % len(_MARKERS)]
         values = [math.nan if v is None else v for v in scores]
         ax.plot(
             xs,
@@ -360,12 +382,8 @@ def timeline_chart(timeline: Timeline) -> str:
             ms=5,
             zorder=3,
         )
-        text = _wrap(title, 30)
         last, end = _last(scores)
-        lines = text.count("\n") + 1
-        labels.append(
-            _EndLabel(text, xs[last], end, end, (lines * _LINE + 0.07) * per_inch, colour)
-        )
+        labels.append(_EndLabel(text, xs[last], end, end, label_height * per_inch, colour))
     overall = [s.score for s in snapshots]
     if any(v is not None for v in overall):
         ax.plot(
@@ -379,7 +397,9 @@ def timeline_chart(timeline: Timeline) -> str:
         )
         last, end = _last(overall)
         labels.append(
-            _EndLabel("Overall score", xs[last], end, end, (_LINE + 0.07) * per_inch, _INK, "bold")
+            _EndLabel(
+                "Overall score", xs[last], end, end, label_heights[-1] * per_inch, _INK, "bold"
+            )
         )
     _spread(labels, -3 - (bottom - 0.35) * per_inch, 103 + (top - 0.05) * per_inch)
     label_x = xs[-1] + 0.09 * span
@@ -471,24 +491,27 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
     plot_width = WIDTH - left - right
     # Room to the right of the last fiscal year for the amounts written beside the bars.
     per_year = (plot_width - 0.95) / years
+    right_edge = first + plot_width / per_year
     labels = [_wrap(name, 34) for name in order]
-    heights = [max(1, label.count("\n") + 1) * _LINE + 0.12 for label in labels]
+    segments = [_segments(groups[name]) for name in order]
+    amounts = [_amounts(segs, per_year, right_edge) for segs in segments]
+    lines = [
+        max(label.count("\n"), *(t.count("\n") for _, _, t in a)) + 1
+        for label, a in zip(labels, amounts, strict=True)
+    ]
+    heights = [n * _LINE + 0.12 for n in lines]
     total_height = sum(heights)
     fig, ax = _figure(plt, total_height + top + bottom, left, right, top, bottom)
-    ax.set_xlim(first, first + plot_width / per_year)
+    ax.set_xlim(first, right_edge)
     ax.set_ylim(total_height, 0)  # y in inches from the top
     bar = 0.17
     y = 0.0
-    for name, label, h in zip(order, labels, heights, strict=True):
+    for label, segs, placed, h in zip(labels, segments, amounts, heights, strict=True):
         middle = y + h / 2
         ax.text(first - 0.15 / per_year, middle, label, ha="right", va="center")
-        rows = sorted(groups[name], key=lambda r: (min(r.from_fy, r.to_fy), r.to_fy))
-        for i, row in enumerate(rows):
+        for row, start, end in segs:
             c = colour.get(row.recipient, _NO_RECIPIENT)
-            start, end = min(row.from_fy, row.to_fy), max(row.from_fy, row.to_fy) + 1
             if row.by_year:
-                end = max(end, max(fy for fy, _ in row.by_year) + 1)
-                start = min(start, min(fy for fy, _ in row.by_year))
                 for fy, amount in row.by_year:
                     ax.add_patch(
                         Rectangle(
@@ -511,16 +534,8 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
                         lw=0.8,
                     )
                 )
-            text = money(row.total_usd)
-            inside = (end - start) * per_year >= 0.13 + len(text) * 0.075
-            following = rows[i + 1] if i + 1 < len(rows) else None
-            room = (min(following.from_fy, following.to_fy) - end) * per_year if following else 9.0
-            if not row.by_year and inside:
-                ax.text((start + end) / 2, middle, text, ha="center", va="center")
-            elif room >= 0.1 + len(text) * 0.075:
-                ax.text(end + 0.08 / per_year, middle, text, ha="left", va="center")
-            else:  # no room beside it: above the bar
-                ax.text((start + end) / 2, middle - bar / 2, text, ha="center", va="bottom")
+        for x, ha, text in placed:
+            ax.text(x, middle, text, ha=ha, va="center")
         y += h
     stride = max(1, math.ceil(0.42 / per_year))
     ticks = [fy for fy in range(first, last + 1) if (fy - first) % stride == 0]
@@ -574,6 +589,43 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
         handlelength=1.6,
     )
     return _svg(fig, plt)
+
+
+def _segments(rows: Sequence[ProgrammeRow]) -> list[tuple[ProgrammeRow, int, int]]:
+    """A programme's rows in time order, each with the fiscal years it spans: start to end,
+    end excluded."""
+    spans = []
+    for row in rows:
+        years = [row.from_fy, row.to_fy, *(fy for fy, _ in row.by_year)]
+        spans.append((row, min(years), max(years) + 1))
+    return sorted(spans, key=lambda s: (s[1], s[2], s[0].recipient, s[0].total_usd))
+
+
+def _amounts(
+    segments: Sequence[tuple[ProgrammeRow, int, int]], per_year: float, right_edge: float
+) -> list[tuple[float, str, str]]:
+    """Where each bar's amount is written: (x, alignment, text). Inside a pale bar wide enough
+    for it, else just after the bar if there is room before the next one; else after a later
+    bar, with the fiscal years it is for, one amount a line."""
+    placed: list[tuple[float, str, str]] = []
+    pending: list[str] = []  # amounts with no room by their bar, written after a later one
+    for i, (row, start, end) in enumerate(segments):
+        text = money(row.total_usd)
+        when = f"FY{start}" if end - start == 1 else f"FY{start}-{end - 1}"
+        last = i + 1 == len(segments)
+        room = (right_edge if last else segments[i + 1][1]) - end
+        if not row.by_year and (end - start) * per_year >= 0.13 + _text_width(text):
+            placed.append(((start + end) / 2, "center", text))
+        elif pending or (last and room * per_year < 0.1 + _text_width(text)):
+            pending.append(f"{text} ({when})")
+            if last or room * per_year >= 0.1 + max(_text_width(t) for t in pending):
+                placed.append((end + 0.08 / per_year, "left", "\n".join(pending)))
+                pending = []
+        elif room * per_year >= 0.1 + _text_width(text):
+            placed.append((end + 0.08 / per_year, "left", text))
+        else:
+            pending.append(f"{text} ({when})")
+    return placed
 
 
 def _tint(colour: str) -> str:

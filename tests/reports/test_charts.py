@@ -240,3 +240,46 @@ def test_money_and_recipient_names():
     assert recipient_name("") == "recipient not recorded"
     assert recipient_name("Garde Nationale") == "Garde Nationale"
     assert recipient_name("army", {"army": "Tunisian Army"}) == "Tunisian Army"
+
+
+def test_assistance_chart_writes_amounts_with_no_room_by_their_bar_after_a_later_one(tunisia):
+    template = tunisia.portfolio.programmes[0]
+    rows = [
+        dataclasses.replace(
+            template,
+            name="Border Guard Support",
+            recipient="national_guard",
+            from_fy=fy,
+            to_fy=fy,
+            total_usd=amount,
+            by_year=(),
+        )
+        for fy, amount in ((2003, 1_234_000), (2004, 2_000_000))
+    ]
+    portfolio = dataclasses.replace(
+        tunisia.portfolio, programmes=(*tunisia.portfolio.programmes, *rows)
+    )
+    svg = assistance_chart(portfolio, {"national_guard": "Garde Nationale"})
+    text = _text(svg)
+    # Two one-year bars side by side: neither has room for its amount, so both are written,
+    # with their years, after the second.
+    assert "Border Guard Support $1.2m (FY2003) $2.0m (FY2004)" in text
+    assert "Garde Nationale" in text
+    assert min(_font_sizes(svg)) >= 9
+
+
+def test_long_lens_titles_are_wrapped_in_full(tunisia, timeline):
+    long = "Relations between the armed forces, the interior ministry and the presidency"
+    changed = dataclasses.replace(
+        tunisia,
+        lenses=tuple(
+            dataclasses.replace(lens, title=long) if lens.id == "civil_military" else lens
+            for lens in tunisia.lenses
+        ),
+    )
+    for svg in (
+        lens_chart(changed),
+        timeline_chart(build_timeline([*timeline.snapshots[:-1], changed])),
+    ):
+        assert long in _text(svg)
+        assert min(_font_sizes(svg)) >= 9
