@@ -1,19 +1,63 @@
-"""Charts for the HTML report, drawn with matplotlib and embedded as inline SVG.
+"""Charts for the HTML report (and the PDF made from it), drawn with matplotlib as inline SVG.
 
-The SVG is deterministic: a fixed hash salt for element ids, no date in the metadata, and
-text kept as text. matplotlib is imported only when a chart is drawn.
+Each chart shows what its table does not: how far mitigations move each lens and how close it
+sits to a band's cut-off; how each lens moved across snapshots; when each programme ran.
+
+Sized for a printed page: every chart is `WIDTH` inches wide and no text in it is smaller than
+`SMALLEST` points. matplotlib's SVG maps one user unit to one point (its width and height are in
+pt, its viewBox in the same numbers), so a `font-size: 9px` in the SVG prints at 9 pt when the
+chart is shown at its natural size, as it is on an A4 or Letter page with margins of 25 mm or
+less.
+
+The SVG is deterministic: a fixed hash salt for element ids, no date in the metadata, and text
+kept as text. matplotlib is imported only when a chart is drawn.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from ssa_risk.assessment.model import Assessment, Portfolio
+from ssa_risk.assessment.model import Assessment, LensResult, Portfolio, ProgrammeRow, score_text
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.rules.scoring import RATINGS
 
-_COLOURS = {"low": "#4c9a5f", "moderate": "#e0b040", "high": "#d9763a", "critical": "#b3262b"}
+WIDTH = 6.3  # inches: the text width of an A4 page with 25 mm margins is 6.3 in (160 mm)
+SMALLEST = 9  # points: no text in a chart is smaller
+TITLE = 10.5  # points
+_LINE = SMALLEST * 1.3 / 72  # inches: the height of one line of text
+
+# The band colours of the report's rating badges (templates/_style.css.j2), and pale tints of
+# them for the shaded band backgrounds.
+BAND_COLOURS = {"low": "#4c9a5f", "moderate": "#b8860b", "high": "#d9763a", "critical": "#b3262b"}
+_BAND_TINTS = {"low": "#e9f3eb", "moderate": "#f6efdc", "high": "#fbebe0", "critical": "#f5e0e0"}
+_MITIGATION = "#2e6da4"  # the report's colour for mitigations
+_INK = "#222222"
+_MUTED = "#555555"
+# Lines of the timeline chart, one colour per lens, none of them a band colour.
+_LINE_COLOURS = (
+    "#1f5fa0",
+    "#7b4f9d",
+    "#1b7f79",
+    "#c2185b",
+    "#3f51b5",
+    "#5d4037",
+    "#00838f",
+    "#546e7a",
+    "#6a1b9a",
+    "#0d47a1",
+)
+# And a marker shape per lens, so that lines can be told apart in grey too.
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "h")
+# Bars of the assistance chart, one colour per recipient; grey where none is recorded.
+_RECIPIENT_COLOURS = ("#2e6da4", "#7b4f9d", "#1b7f79", "#8c6d31", "#c2185b", "#3f51b5")
+_NO_RECIPIENT = "#8a8a8a"
 
 
 def _pyplot() -> Any:
@@ -25,7 +69,16 @@ def _pyplot() -> Any:
             "svg.hashsalt": "ssa-risk",
             "svg.fonttype": "none",
             "font.family": "sans-serif",
-            "font.size": 9,
+            "font.size": SMALLEST,
+            "axes.titlesize": TITLE,
+            "axes.labelsize": SMALLEST,
+            "xtick.labelsize": SMALLEST,
+            "ytick.labelsize": SMALLEST,
+            "legend.fontsize": SMALLEST,
+            "axes.edgecolor": "#888888",
+            "xtick.color": _MUTED,
+            "ytick.color": _MUTED,
+            "text.color": _INK,
             # Programme names are text, not formulas: "$5m" must not start maths mode.
             "text.parse_math": False,
         }
@@ -37,83 +90,545 @@ def _pyplot() -> Any:
 
 def _svg(fig: Any, plt: Any) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # No bbox_inches="tight": the layout is computed in inches, so that the chart is WIDTH
+    # inches wide and its text prints at the size it was drawn at.
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
     # Drop the XML prolog and doctype: the SVG is embedded in an HTML page.
     return text[text.index("<svg") :]
 
 
+def _figure(plt: Any, height: float, left: float, right: float, top: float, bottom: float) -> Any:
+    """A figure WIDTH inches wide with one axes; the margins are in inches."""
+    fig = plt.figure(figsize=(WIDTH, height))
+    ax = fig.add_axes(
+        (left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height)
+    )
+    return fig, ax
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)) or text
+
+
+def _text_width(text: str) -> float:
+    """About how wide a line of text is at SMALLEST points, in inches (digits and most letters
+    of DejaVu Sans are 0.55 to 0.65 em wide)."""
+    return len(text) * SMALLEST * 0.62 / 72
+
+
+def _bands(cutoffs: Sequence[tuple[str, float]]) -> list[tuple[str, float, float]]:
+    """(band, from, to) of each band on the 0-100 scale, lowest first."""
+    starts = sorted(cutoffs, key=lambda c: c[1])
+    lowest = next((r for r in RATINGS if r not in dict(starts)), RATINGS[0])
+    edges = [(lowest, 0.0), *((band, float(start)) for band, start in starts)]
+    return [
+        (band, start, edges[i + 1][1] if i + 1 < len(edges) else 100.0)
+        for i, (band, start) in enumerate(edges)
+    ]
+
+
+def _band_of(score: float, bands: Sequence[tuple[str, float, float]]) -> str:
+    return next((band for band, start, _ in reversed(bands) if score >= start), bands[0][0])
+
+
+# --- Scores by lens: inherent → residual -------------------------------------------------------
+
+
 def lens_chart(assessment: Assessment) -> str:
-    """Horizontal bars: each lens's inherent and residual score (0-100); a lens not assessed
-    has no bar, and says so."""
+    """Each lens on one line of a 0-100 scale shaded by band: a hollow dot at its inherent
+    score, a dot in its band's colour at its residual score, and an arrow where mitigations
+    lowered it; the overall score below. Lenses not assessed say so."""
     plt = _pyplot()
-    lenses = list(reversed(assessment.lenses))
-    fig, ax = plt.subplots(figsize=(7, 0.38 * len(lenses) + 0.8))
-    labels = [lens.title for lens in lenses]
-    ax.barh(
-        labels, [lens.inherent_score or 0 for lens in lenses], color="#dddddd", label="inherent"
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
+
+    bands = _bands(assessment.methodology.cutoffs)
+    lenses = list(assessment.lenses)
+    labels = [_wrap(lens.title + (" (context)" if lens.context else ""), 30) for lens in lenses]
+    # A row per lens, as tall as its label needs; then the overall score. y is in inches.
+    heights = [max(0.4, (label.count("\n") + 1) * _LINE + 0.08) for label in labels] + [0.5]
+    middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
+    top, bottom, left, right = 0.62, 0.95, 2.2, 0.1
+    fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
+    ax.set_xlim(-2, 112)
+    ax.set_ylim(sum(heights), 0)
+    for band, start, end in bands:
+        ax.axvspan(start, end, color=_BAND_TINTS.get(band, "#eeeeee"), lw=0, zorder=0)
+        ax.text(
+            (start + end) / 2,
+            1.02,
+            band,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            color=BAND_COLOURS.get(band, _MUTED),
+            fontweight="bold",
+        )
+        if start > 0:
+            ax.axvline(start, color="#ffffff", lw=1.5, zorder=1)
+    for y, lens, label in zip(middles, lenses, labels, strict=False):
+        ax.text(-4, y, label, ha="right", va="center", fontstyle="italic" if lens.context else None)
+        _lens_row(ax, y, lens, 114 / (WIDTH - left - right))
+    # The overall score, below a rule.
+    y = middles[-1]
+    ax.axhline(y - heights[-1] / 2, color="#888888", lw=0.8, xmax=0.91)
+    ax.text(-4, y, "Overall score\n(weighted mean)", ha="right", va="center", fontweight="bold")
+    if assessment.score is None:
+        ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
+    else:
+        colour = BAND_COLOURS.get(_band_of(assessment.score, bands), _MUTED)
+        ax.plot([assessment.score], [y], "D", ms=9, color=colour, mec=_INK, mew=0.8, zorder=4)
+        ax.text(assessment.score + 3, y, score_text(assessment.score), va="center", weight="bold")
+    ax.set_yticks([])
+    ticks = [0, *(start for _, start, _ in bands[1:]), 100]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.tick_params(axis="x", length=3)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_bounds(0, 100)
+    fig.text(
+        0.01,
+        1 - 0.08 / fig.get_figheight(),
+        "Scores by lens (0-100): inherent and residual after mitigations",
+        va="top",
+        fontsize=TITLE,
+        fontweight="bold",
     )
-    ax.barh(
-        labels,
-        [lens.score or 0 for lens in lenses],
-        height=0.5,
-        color=[_COLOURS.get(lens.residual, "#777777") for lens in lenses],
-        label="residual (after mitigation)",
+    residual = tuple(
+        Line2D([], [], ls="", marker="o", ms=8, color=BAND_COLOURS.get(b, _MUTED), mec="white")
+        for b, _, _ in bands
     )
-    for y, lens in enumerate(lenses):
-        if not lens.assessed:
-            ax.text(1, y, "not assessed", va="center", fontsize=7, color="#555555")
-    ax.set_xlim(0, 100)
-    ax.set_title("Lens scores (0-100)")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec=_MUTED, mew=1.3),
+        residual,
+        Line2D([], [], color=_MITIGATION, lw=1.6, marker=">", ms=6, markevery=[1]),
+    ]
+    texts = [
+        "inherent score (before mitigations)",
+        "residual score, in its band's colour",
+        "lowered by mitigations (no arrow: unchanged)",
+    ]
+    fig.legend(
+        handles,
+        texts,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0.1)},
+        loc="lower left",
+        bbox_to_anchor=(0.01, 0.0),
+        ncol=1,
+        frameon=False,
+        handlelength=3.2,
+    )
     return _svg(fig, plt)
+
+
+def _lens_row(ax: Any, y: float, lens: LensResult, units_per_inch: float) -> None:
+    if lens.score is None:
+        ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
+        return
+    residual, inherent = lens.score, lens.inherent_score
+    colour = BAND_COLOURS.get(lens.residual, _MUTED)
+    if inherent is not None and abs(inherent - residual) >= 0.5:
+        ax.annotate(
+            "",
+            xy=(residual, y),
+            xytext=(inherent, y),
+            arrowprops={
+                "arrowstyle": "-|>,head_length=0.5,head_width=0.25",
+                "color": _MITIGATION,
+                "lw": 1.6,
+                "shrinkA": 5,
+                "shrinkB": 5,
+            },
+            zorder=2,
+        )
+        ax.plot([inherent], [y], "o", ms=8, mfc="white", mec=_MUTED, mew=1.3, zorder=3)
+        text = f"{score_text(inherent)} → {score_text(residual)}"
+    else:
+        text = score_text(residual)
+    ax.plot([residual], [y], "o", ms=8, color=colour, mec="white", mew=0.8, zorder=4)
+    low, high = sorted((residual, inherent if inherent is not None else residual))
+    width = _text_width(text) * units_per_inch
+    if high + 3 + width <= 113:  # to the right of the dots
+        ax.text(high + 3, y, text, va="center")
+    elif low - 3 - width >= -2:  # else to their left
+        ax.text(low - 3, y, text, va="center", ha="right")
+    else:  # else above the arrow
+        ax.text((low + high) / 2, y - 0.07, text, va="bottom", ha="center")
+
+
+# --- The timeline: scores by lens over snapshots -----------------------------------------------
+
+
+def _date_position(as_of: str) -> float | None:
+    """'2010-12' → the middle of December 2010 as a fractional year; None if not a date."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", as_of)
+    if not match:
+        return None
+    year, month, day = int(match[1]), int(match[2]), int(match[3] or 15)
+    return year + (month - 1) / 12 + (day - 1) / 365
+
+
+@dataclass
+class _EndLabel:
+    text: str
+    x: float  # where its line ends
+    y: float
+    at: float  # where the label is placed
+    height: float  # in data units
+    colour: str
+    weight: str = "normal"
+
+
+def _spread(labels: list[_EndLabel], low: float, high: float) -> None:
+    """Move labels apart so that none overlaps the next, staying as close to their lines' ends
+    as they can, within low..high where there is room."""
+    labels.sort(key=lambda label: (label.y, label.text))
+    for label in labels:
+        label.at = label.y
+    for _ in range(len(labels) + 1):
+        moved = False
+        # Push up from the bottom, then down from the top.
+        floor = low
+        for label in labels:
+            least = floor + label.height / 2
+            if label.at < least:
+                label.at, moved = least, True
+            floor = label.at + label.height / 2
+        ceiling = high
+        for label in reversed(labels):
+            most = ceiling - label.height / 2
+            if label.at > most:
+                label.at, moved = most, True
+            ceiling = label.at - label.height / 2
+        if not moved:
+            break
 
 
 def timeline_chart(timeline: Timeline) -> str:
-    """A grid: lenses down, snapshots across, each cell its residual score, coloured by band."""
+    """One line per lens: its residual score at each snapshot, labelled at its end; the overall
+    score as a thick line; the bands as shaded strips. A snapshot where a lens was not assessed
+    leaves a gap in its line."""
     plt = _pyplot()
-    rows = timeline.score_rows()
-    years = [a.as_of for a in timeline.snapshots]
-    fig, ax = plt.subplots(figsize=(1.1 * len(years) + 3.5, 0.38 * len(rows) + 0.9))
-    for y, (_, cells) in enumerate(reversed(rows)):
-        for x, (rating, score) in enumerate(cells):
-            ax.add_patch(plt.Rectangle((x, y), 0.95, 0.9, color=_COLOURS.get(rating, "#ffffff")))
-            ax.text(x + 0.47, y + 0.45, score, ha="center", va="center", fontsize=7)
-    ax.set_xlim(0, len(years))
-    ax.set_ylim(0, len(rows))
-    ax.set_xticks([x + 0.47 for x in range(len(years))], years)
-    ax.set_yticks([y + 0.45 for y in range(len(rows))], [t for t, _ in reversed(rows)])
-    ax.set_title("Residual lens scores by snapshot")
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
+    from matplotlib.transforms import ScaledTranslation
+
+    snapshots = timeline.snapshots
+    dates = [s.as_of for s in snapshots]
+    positions = [_date_position(d) for d in dates]
+    xs: list[float] = [p for p in positions if p is not None]
+    # Dates as dates, unless one is not a date or two are too close to label apart.
+    close = any(b - a < 0.12 * (xs[-1] - xs[0]) for a, b in pairwise(xs))
+    if len(xs) != len(dates) or close:
+        xs = [float(i) for i in range(len(dates))]
+    span = (xs[-1] - xs[0]) or 1.0
+    bands = _bands(timeline.latest.methodology.cutoffs)
+
+    # Each lens assessed at least once has a line; the others are named below the chart.
+    lines: list[tuple[LensResult, list[float | None]]] = []
+    never: list[str] = []
+    for lens in timeline.latest.lenses:
+        scores = [_score_of(s, lens.id) for s in snapshots]
+        if all(v is None for v in scores):
+            never.append(lens.title + (" (context)" if lens.context else ""))
+        else:
+            lines.append((lens, scores))
+    texts = [_wrap(lens.title + (" (context)" if lens.context else ""), 30) for lens, _ in lines]
+    label_heights = [(t.count("\n") + 1) * _LINE + 0.07 for t in texts] + [_LINE + 0.07]
+
+    top, bottom, left, right = 0.45, 0.75, 1.1, 2.2
+    # Tall enough for the labels at the lines' ends, which may use the margins too.
+    plot_height = max(3.4, sum(label_heights) - (top - 0.05) - (bottom - 0.35))
+    height = plot_height + top + bottom
+    fig, ax = _figure(plt, height, left, right, top, bottom)
+    ax.set_xlim(xs[0] - 0.04 * span, xs[-1] + 0.04 * span)
+    ax.set_ylim(-3, 103)
+    for band, start, end in bands:
+        ax.axhspan(start, end, color=_BAND_TINTS.get(band, "#eeeeee"), lw=0, zorder=0)
+        # The band's name in the left margin, between the cut-offs' tick labels.
+        ax.text(
+            0,
+            (start + end) / 2,
+            band,
+            transform=ax.get_yaxis_transform() + ScaledTranslation(-0.33, 0, fig.dpi_scale_trans),
+            ha="right",
+            va="center",
+            color=BAND_COLOURS.get(band, _MUTED),
+            fontweight="bold",
+        )
+    ax.set_yticks([0, *(start for _, start, _ in bands[1:]), 100])
+    ax.set_yticklabels([f"{t:g}" for t in ax.get_yticks()])
+    ax.set_xticks(xs, dates)
+    ax.tick_params(length=3)
+    for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    ax.grid(axis="x", color="#ffffff", lw=1.2, zorder=1)
+
+    per_inch = 106 / plot_height  # score units per inch of height
+    labels: list[_EndLabel] = []
+    for i, ((lens, scores), text, label_height) in enumerate(
+        zip(lines, texts, label_heights, strict=False)
+    ):
+        colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
+        marker = _MARKERS[i % len(_MARKERS)]
+        values = [math.nan if v is None else v for v in scores]
+        ax.plot(
+            xs,
+            values,
+            color=colour,
+            lw=1.6,
+            ls=(0, (4, 2)) if lens.context else "-",
+            marker=marker,
+            ms=5,
+            zorder=3,
+        )
+        last, end = _last(scores)
+        labels.append(_EndLabel(text, xs[last], end, end, label_height * per_inch, colour))
+    overall = [s.score for s in snapshots]
+    if any(v is not None for v in overall):
+        ax.plot(
+            xs,
+            [math.nan if v is None else v for v in overall],
+            color=_INK,
+            lw=3.2,
+            marker="o",
+            ms=6,
+            zorder=4,
+        )
+        last, end = _last(overall)
+        labels.append(
+            _EndLabel(
+                "Overall score", xs[last], end, end, label_heights[-1] * per_inch, _INK, "bold"
+            )
+        )
+    _spread(labels, -3 - (bottom - 0.35) * per_inch, 103 + (top - 0.05) * per_inch)
+    label_x = xs[-1] + 0.09 * span
+    for label in labels:
+        ax.annotate(
+            label.text,
+            xy=(label.x, label.y),
+            xytext=(label_x, label.at),
+            va="center",
+            ha="left",
+            color=label.colour,
+            fontweight=label.weight,
+            annotation_clip=False,
+            # The leader runs from the label's left edge, so leaders never cross labels.
+            arrowprops={
+                "arrowstyle": "-",
+                "color": label.colour,
+                "lw": 0.7,
+                "relpos": (0, 0.5),
+                "shrinkA": 2,
+                "shrinkB": 3,
+            },
+        )
+    fig.text(
+        0.01,
+        1 - 0.08 / height,
+        "Residual score by lens at each snapshot (0-100)",
+        va="top",
+        fontsize=TITLE,
+        fontweight="bold",
+    )
+    notes = ["A gap in a line: the lens was not assessed in that snapshot."]
+    if never:
+        notes.append("Not assessed in any snapshot: " + "; ".join(never) + ".")
+    fig.text(0.01, 0.06 / height, _wrap(" ".join(notes), 95), va="bottom", color=_MUTED)
     return _svg(fig, plt)
 
 
-def assistance_chart(portfolio: Portfolio) -> str:
-    """Stacked bars: yearly amounts by programme, where the profile gives yearly amounts."""
+def _last(values: Sequence[float | None]) -> tuple[int, float]:
+    """The position and value of the last value that is not None (there is one)."""
+    return next((i, v) for i, v in reversed(list(enumerate(values))) if v is not None)
+
+
+def _score_of(assessment: Assessment, lens_id: str) -> float | None:
+    return next((lens.score for lens in assessment.lenses if lens.id == lens_id), None)
+
+
+# --- Assistance by programme over all recorded fiscal years ------------------------------------
+
+
+def money(amount: float) -> str:
+    """A compact dollar amount for a chart: $88.2m, $933k, $500."""
+    if abs(amount) >= 1e6:
+        return f"${amount / 1e6:,.1f}m"
+    if abs(amount) >= 1e3:
+        return f"${amount / 1e3:,.0f}k"
+    return f"${amount:,.0f}"
+
+
+def recipient_name(recipient: str, names: Mapping[str, str] | None = None) -> str:
+    """The name a chart gives a recipient: the name passed for it, else its id with spaces."""
+    if not recipient:
+        return "recipient not recorded"
+    if names and recipient in names:
+        return names[recipient]
+    return recipient.replace("_", " ") if re.fullmatch(r"[a-z0-9_]+", recipient) else recipient
+
+
+def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None = None) -> str:
+    """Every programme on a line of fiscal years: a bar over the years it ran, in its
+    recipient's colour, with its amount written beside it. Years with yearly amounts are
+    separate solid blocks; a range recorded only as a total is one pale bar."""
     plt = _pyplot()
-    yearly = [p for p in portfolio.programmes if p.by_year]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    if yearly:
-        years = sorted({fy for p in yearly for fy, _ in p.by_year})
-        bottom = [0.0] * len(years)
-        for programme in sorted(yearly, key=lambda p: -p.total_usd):
-            amounts = dict(programme.by_year)
-            values = [amounts.get(fy, 0) / 1e6 for fy in years]
-            ax.bar([str(fy) for fy in years], values, bottom=bottom, label=_short(programme.name))
-            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-        ax.set_ylabel("US$ million")
-        ax.legend(fontsize=6, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
-    ax.set_title("Assistance by programme (fiscal years with yearly amounts)")
-    ax.spines[["top", "right"]].set_visible(False)
+    from matplotlib.patches import Patch, Rectangle
+
+    groups: dict[str, list[ProgrammeRow]] = {}
+    for row in portfolio.programmes:
+        groups.setdefault(" ".join(row.name.split()), []).append(row)
+    order = sorted(groups, key=lambda name: (-sum(r.total_usd for r in groups[name]), name))
+    ids = sorted({r.recipient for r in portfolio.programmes if r.recipient})
+    colour = {rid: _RECIPIENT_COLOURS[i % len(_RECIPIENT_COLOURS)] for i, rid in enumerate(ids)}
+    colour[""] = _NO_RECIPIENT
+
+    first = min(min(r.from_fy, r.to_fy) for r in portfolio.programmes)
+    last = max(max(r.to_fy, r.from_fy, *(fy for fy, _ in r.by_year)) for r in portfolio.programmes)
+    years = last - first + 1
+    left, right, legend = 2.25, 0.15, 0.45 + _LINE * max(4, len(ids) + 2)
+    top, bottom = 0.3 + legend, 0.45
+    plot_width = WIDTH - left - right
+    # Room to the right of the last fiscal year for the amounts written beside the bars.
+    per_year = (plot_width - 0.95) / years
+    right_edge = first + plot_width / per_year
+    labels = [_wrap(name, 34) for name in order]
+    segments = [_segments(groups[name]) for name in order]
+    amounts = [_amounts(segs, per_year, right_edge) for segs in segments]
+    lines = [
+        max(label.count("\n"), *(t.count("\n") for _, _, t in a)) + 1
+        for label, a in zip(labels, amounts, strict=True)
+    ]
+    heights = [n * _LINE + 0.12 for n in lines]
+    total_height = sum(heights)
+    fig, ax = _figure(plt, total_height + top + bottom, left, right, top, bottom)
+    ax.set_xlim(first, right_edge)
+    ax.set_ylim(total_height, 0)  # y in inches from the top
+    bar = 0.17
+    y = 0.0
+    for label, segs, placed, h in zip(labels, segments, amounts, heights, strict=True):
+        middle = y + h / 2
+        ax.text(first - 0.15 / per_year, middle, label, ha="right", va="center")
+        for row, start, end in segs:
+            c = colour.get(row.recipient, _NO_RECIPIENT)
+            if row.by_year:
+                for fy, amount in row.by_year:
+                    ax.add_patch(
+                        Rectangle(
+                            (fy + 0.06, middle - bar / 2),
+                            0.88,
+                            bar,
+                            facecolor=c if amount else "white",
+                            edgecolor=c,
+                            lw=0.8,
+                        )
+                    )
+            else:
+                ax.add_patch(
+                    Rectangle(
+                        (start + 0.06, middle - bar / 2),
+                        end - start - 0.12,
+                        bar,
+                        facecolor=_tint(c),
+                        edgecolor=c,
+                        lw=0.8,
+                    )
+                )
+        for x, ha, text in placed:
+            ax.text(x, middle, text, ha=ha, va="center")
+        y += h
+    stride = max(1, math.ceil(0.42 / per_year))
+    ticks = [fy for fy in range(first, last + 1) if (fy - first) % stride == 0]
+    ax.set_xticks([fy + 0.5 for fy in ticks], [str(fy) for fy in ticks])
+    ax.set_xticks([fy + 0.5 for fy in range(first, last + 1)], minor=True)
+    ax.tick_params(length=3)
+    ax.tick_params(which="minor", length=2)
+    ax.set_yticks([])
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_bounds(first, last + 1)
+    ax.grid(axis="x", which="major", color="#e4e4e4", lw=0.8, zorder=0)
+    ax.set_axisbelow(True)
+    height = fig.get_figheight()
+    fig.text(
+        0.01,
+        1 - 0.08 / height,
+        f"Assistance by programme, fiscal years {first}–{last}",
+        va="top",
+        fontsize=TITLE,
+        fontweight="bold",
+    )
+    shown = [rid for rid in ids if any(r.recipient == rid for r in portfolio.programmes)]
+    if any(not r.recipient for r in portfolio.programmes):
+        shown.append("")
+    anchor = 1 - 0.34 / height
+    fig.legend(
+        [Patch(facecolor=colour[rid], edgecolor=colour[rid]) for rid in shown],
+        [recipient_name(rid, recipients) for rid in shown],
+        loc="upper left",
+        bbox_to_anchor=(0.01, anchor),
+        frameon=False,
+        title="Colour: the recipient",
+        title_fontsize=SMALLEST,
+        alignment="left",
+        handlelength=1.6,
+    )
+    fig.legend(
+        [
+            Patch(facecolor=_INK, edgecolor=_INK),
+            Patch(facecolor="white", edgecolor=_INK),
+            Patch(facecolor=_tint(_INK), edgecolor=_INK),
+        ],
+        ["an amount for the year", "nothing that year", "one total for the years"],
+        loc="upper left",
+        bbox_to_anchor=(0.45, anchor),
+        frameon=False,
+        title="Blocks (the amount on or beside a bar is its total)",
+        title_fontsize=SMALLEST,
+        alignment="left",
+        handlelength=1.6,
+    )
     return _svg(fig, plt)
 
 
-def _short(name: str) -> str:
-    name = re.sub(r"\s+", " ", name)
-    name = name if len(name) <= 40 else name[:38] + "…"
-    # matplotlib leaves labels that start with "_" out of the legend.
-    return " " + name if name.startswith("_") else name
+def _segments(rows: Sequence[ProgrammeRow]) -> list[tuple[ProgrammeRow, int, int]]:
+    """A programme's rows in time order, each with the fiscal years it spans: start to end,
+    end excluded."""
+    spans = []
+    for row in rows:
+        years = [row.from_fy, row.to_fy, *(fy for fy, _ in row.by_year)]
+        spans.append((row, min(years), max(years) + 1))
+    return sorted(spans, key=lambda s: (s[1], s[2], s[0].recipient, s[0].total_usd))
+
+
+def _amounts(
+    segments: Sequence[tuple[ProgrammeRow, int, int]], per_year: float, right_edge: float
+) -> list[tuple[float, str, str]]:
+    """Where each bar's amount is written: (x, alignment, text). Inside a pale bar wide enough
+    for it, else just after the bar if there is room before the next one; else after a later
+    bar, with the fiscal years it is for, one amount a line."""
+    placed: list[tuple[float, str, str]] = []
+    pending: list[str] = []  # amounts with no room by their bar, written after a later one
+    for i, (row, start, end) in enumerate(segments):
+        text = money(row.total_usd)
+        when = f"FY{start}" if end - start == 1 else f"FY{start}-{end - 1}"
+        last = i + 1 == len(segments)
+        room = (right_edge if last else segments[i + 1][1]) - end
+        if not row.by_year and (end - start) * per_year >= 0.13 + _text_width(text):
+            placed.append(((start + end) / 2, "center", text))
+        elif pending or (last and room * per_year < 0.1 + _text_width(text)):
+            pending.append(f"{text} ({when})")
+            if last or room * per_year >= 0.1 + max(_text_width(t) for t in pending):
+                placed.append((end + 0.08 / per_year, "left", "\n".join(pending)))
+                pending = []
+        elif room * per_year >= 0.1 + _text_width(text):
+            placed.append((end + 0.08 / per_year, "left", text))
+        else:
+            pending.append(f"{text} ({when})")
+    return placed
+
+
+def _tint(colour: str) -> str:
+    """A pale version of a #rrggbb colour: a quarter of it on white."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - v) * 0.3):02x}" for v in rgb)
