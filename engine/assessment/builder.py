@@ -347,10 +347,9 @@ def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfo
         total = p["total_usd"] if "total_usd" in p else sum(a for _, a in by_year)
         for fy, amount in by_year:
             yearly[fy] = yearly.get(fy, 0) + amount
-        recipient = names.get(p.get("recipient", ""), words_of(p.get("recipient", "")))
-        recipients[recipient or "not recorded"] = (
-            recipients.get(recipient or "not recorded", 0) + total
-        )
+        recipient = p.get("recipient", "")
+        named = names.get(recipient, words_of(recipient)) or "not recorded"
+        recipients[named] = recipients.get(named, 0) + total
         rows.append(
             ProgrammeRow(
                 p["name"],

@@ -486,7 +486,10 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
     first = min(min(r.from_fy, r.to_fy) for r in portfolio.programmes)
     last = max(max(r.to_fy, r.from_fy, *(fy for fy, _ in r.by_year)) for r in portfolio.programmes)
     years = last - first + 1
-    left, right, legend = 2.25, 0.15, 0.45 + _LINE * max(4, len(ids) + 2)
+    # Recipient names wrapped to the legend's left column, which they must not cross.
+    named = {rid: _wrap(recipient_name(rid, recipients), 40) for rid in [*ids, ""]}
+    legend_lines = sum(named[rid].count("\n") + 1 for rid in ids) + 1
+    left, right, legend = 2.25, 0.15, 0.45 + _LINE * max(4, legend_lines + 1)
     top, bottom = 0.3 + legend, 0.45
     plot_width = WIDTH - left - right
     # Room to the right of the last fiscal year for the amounts written beside the bars.
@@ -564,7 +567,7 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
     anchor = 1 - 0.34 / height
     fig.legend(
         [Patch(facecolor=colour[rid], edgecolor=colour[rid]) for rid in shown],
-        [recipient_name(rid, recipients) for rid in shown],
+        [named[rid] for rid in shown],
         loc="upper left",
         bbox_to_anchor=(0.01, anchor),
         frameon=False,

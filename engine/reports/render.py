@@ -99,7 +99,7 @@ def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> s
     if fmt == "html":
         charts = {
             "lens": lens_chart(assessment),
-            "assistance": assistance_chart(assessment.portfolio)
+            "assistance": assistance_chart(assessment.portfolio, dict(assessment.institutions))
             if assessment.portfolio.programmes
             else "",
         }
@@ -116,7 +116,9 @@ def render_timeline(timeline: Timeline, directory: Path, fmt: str = "md") -> str
         charts = {
             "timeline": timeline_chart(timeline),
             "lens": lens_chart(latest),
-            "assistance": assistance_chart(latest.portfolio) if latest.portfolio.programmes else "",
+            "assistance": assistance_chart(latest.portfolio, dict(latest.institutions))
+            if latest.portfolio.programmes
+            else "",
         }
     return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts=charts)
 
