@@ -33,6 +33,7 @@ from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import ITEM_KEYS, Fact, engine_field, rule_field
 from ssa_risk.profile.reader import Profile
+from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
 from ssa_risk.rules.operators import show
@@ -158,6 +159,8 @@ def build_assessment(
         warnings=_warnings(profile, scoring, risks),
         summary=" ".join(str(data.get("summary") or "").split()),
         authors=tuple(str(a) for a in data.get("authors") or ()),
+        classification=" ".join(str(data.get("classification") or "").split())
+        or DEFAULT_CLASSIFICATION,
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
+
 
 def score_text(score: float | None) -> str:
     """A 0-100 score as reports show it: a whole number (halves round up), or 'not assessed'."""
@@ -219,6 +221,7 @@ class Assessment:
     warnings: tuple[str, ...] = ()  # what the evidence lacks: stale facts, a portfolio gap
     summary: str = ""  # the profile's own summary
     authors: tuple[str, ...] = ()  # who wrote the profile
+    classification: str = DEFAULT_CLASSIFICATION  # the handling marking, from the profile
 
     @property
     def findings(self) -> tuple[Finding, ...]:
