@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml $(FILES)
 demo: $(STAMP)
 	$(BIN)/ssa-risk assess --out-dir reports
 	$(BIN)/ssa-risk assess profiles/tunisia --format html --out-dir reports
+	$(BIN)/ssa-risk assess profiles/tunisia --format pdf --out-dir reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

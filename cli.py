@@ -167,10 +167,17 @@ _VERIFY_HELP = (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(api.FORMATS),
+    type=click.Choice(api.ASSESS_FORMATS),
     default="md",
     show_default=True,
-    help="md (diffable), html (self-contained, with charts) or json (the assessment).",
+    help="md (diffable), html (self-contained, with charts), pdf (to print or send; see "
+    "--paper) or json (the assessment).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(api.PAPERS),
+    default=None,
+    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -180,6 +187,7 @@ def assess(
     output: Path | None,
     out_dir: Path,
     fmt: str,
+    paper: str | None,
     rules: Path | None,
     templates: Path | None,
     verify: bool,
@@ -189,7 +197,12 @@ def assess(
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
     """
-    _check_output_format(output, fmt, api.FORMATS)
+    _check_output_format(output, fmt, api.ASSESS_FORMATS)
+    if paper is not None and fmt != "pdf":
+        raise UserError(
+            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
+            "add --format pdf, or leave out --paper"
+        )
     paths = api.profile_paths(profiles)
     if output is not None and not profiles:
         whose = "of the project" if api.project().file is not None else "bundled with ssa-risk"
@@ -202,7 +215,9 @@ def assess(
             f"-o names one report file but {len(paths)} profiles were given — "
             "pass one profile with -o, or use --out-dir"
         )
-    reports = api.make_reports(paths, fmt, out_dir, output, rules, templates, verify)
+    reports = api.make_reports(
+        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER
+    )
     api.write_reports(reports, fmt)
     for report in reports:
         click.echo(report.line)
@@ -290,7 +305,14 @@ def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) 
         sys.exit(EXIT_FAIL_ON)
 
 
-_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+_SUFFIX_FORMATS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".pdf": "pdf",
+}
 
 
 def _check_output_format(output: Path | None, fmt: str, formats: tuple[str, ...]) -> None:

@@ -40,7 +40,9 @@ from ssa_risk.profile.skeleton import checked_skeleton, slug
 from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
+from ssa_risk.reports.batch import render_pdf as _render_pdf
 from ssa_risk.reports.output import write_all
+from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.rules.loader import Rule, RuleSet
@@ -58,11 +60,17 @@ from ssa_risk.toolkit.authoring import (
 )
 from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
 
+# An assessment or a timeline is also written as a PDF (a diff or an impact is not).
+ASSESS_FORMATS = (*FORMATS, "pdf")
+
 __all__ = [
+    "ASSESS_FORMATS",
     "BACKTEST_FORMATS",
     "DEFAULT_FLAG_AT",
+    "DEFAULT_PAPER",
     "FORMATS",
     "IMPACT_FORMATS",
+    "PAPERS",
     "RATINGS",
     "Assessed",
     "Assessment",
@@ -105,6 +113,7 @@ __all__ = [
     "profile_paths",
     "project",
     "render",
+    "render_pdf",
     "run_examples",
     "show_rule",
     "terminal_path",
@@ -169,6 +178,15 @@ def render(
     return _render(result, templates or project().templates, fmt)
 
 
+def render_pdf(
+    result: Assessment | Timeline, paper: str = DEFAULT_PAPER, templates: Path | None = None
+) -> bytes:
+    """The PDF report of an assessment or a timeline, on `paper` (a4 or letter). Needs
+    WeasyPrint's system libraries (Pango); InputError names what to install when they are
+    missing."""
+    return _render_pdf(result, templates or project().templates, paper)
+
+
 def make_reports(
     paths: Sequence[Path] = (),
     fmt: str = "md",
@@ -177,12 +195,14 @@ def make_reports(
     rules: Path | None = None,
     templates: Path | None = None,
     verify: bool = False,
+    paper: str = DEFAULT_PAPER,
 ) -> list[Report]:
-    """Assess `paths` and render one report each, named into `out_dir` (or `output`, for one
-    path); nothing is written yet, so one bad profile leaves no partial set (write_reports)."""
+    """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
+    named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
+    profile leaves no partial set (write_reports)."""
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor)
-    return reports(assessed, templates or project().templates, fmt, out_dir, output)
+    return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
 def write_reports(written: Sequence[Report], fmt: str) -> None:

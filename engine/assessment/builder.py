@@ -40,6 +40,7 @@ from ssa_risk.profile.facts import (
     words_of,
 )
 from ssa_risk.profile.reader import Profile
+from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.narrative import render_narrative
 from ssa_risk.rules.operators import show
@@ -179,6 +180,8 @@ def build_assessment(
         summary=" ".join(str(data.get("summary") or "").split()),
         authors=tuple(str(a) for a in data.get("authors") or ()),
         institutions=tuple(names.items()),
+        classification=" ".join(str(data.get("classification") or "").split())
+        or DEFAULT_CLASSIFICATION,
         provenance=Provenance(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),

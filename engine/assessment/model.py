@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.rules.model import Citation, Recommendation
+from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 
 
 def score_text(score: float | None) -> str:
@@ -227,6 +228,7 @@ class Assessment:
     warnings: tuple[str, ...] = ()  # what the evidence lacks: stale facts, a portfolio gap
     summary: str = ""  # the profile's own summary
     authors: tuple[str, ...] = ()  # who wrote the profile
+    classification: str = DEFAULT_CLASSIFICATION  # the handling marking, from the profile
     institutions: tuple[tuple[str, str], ...] = ()  # (id, name) of each institution
 
     def name_of(self, unit: str) -> str:

@@ -75,6 +75,8 @@ USD: Node = {
 ONE_LINE_PATTERN = "^[^\n\r\u0085\u2028\u2029]*$"
 LINE: Node = {"type": "string", "minLength": 1, "pattern": ONE_LINE_PATTERN}
 PROSE: Node = {"type": "string", "minLength": 1}
+# The handling marking of a report whose profile gives no `classification`.
+DEFAULT_CLASSIFICATION = "UNCLASSIFIED — FOR REVIEW"
 FLAG: Node = {"type": "boolean"}
 IDENT: Node = {
     "type": "string",
@@ -794,6 +796,11 @@ def profile_schema_definition() -> Node:
             },
             "authors": descriptive({"type": "array", "items": LINE}, "Who wrote this snapshot."),
             "summary": descriptive(PROSE, "A few sentences on the country at this date."),
+            "classification": descriptive(
+                LINE,
+                "Handling marking printed at the top and bottom of the report and on every page "
+                f"of its PDF (default: {DEFAULT_CLASSIFICATION}).",
+            ),
             "sources": {
                 "type": "array",
                 "minItems": 1,

@@ -12,6 +12,7 @@ from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.paths import terminal_path
 from ssa_risk.comparison.diff import Diff
 from ssa_risk.comparison.impact import Impact
+from ssa_risk.reports.pdf import DEFAULT_PAPER, html_to_pdf
 from ssa_risk.reports.render import render_diff, render_impact, render_report, render_timeline
 
 
@@ -20,7 +21,7 @@ class Report:
     """One rendered report, the file it goes to, and the line that sums it up."""
 
     target: Path
-    text: str
+    text: str | bytes  # bytes for a PDF
     summary: str
 
     @property
@@ -31,7 +32,8 @@ class Report:
 
 
 def render(result: Assessment | Timeline | Diff | Impact, templates: Path, fmt: str = "md") -> str:
-    """The report text of an assessment, a timeline, a diff or a rule change's impact."""
+    """The report text of an assessment, a timeline, a diff or a rule change's impact (md, html,
+    json; a PDF is made by `render_pdf`)."""
     if isinstance(result, Timeline):
         return render_timeline(result, templates, fmt)
     if isinstance(result, Diff):
@@ -39,6 +41,13 @@ def render(result: Assessment | Timeline | Diff | Impact, templates: Path, fmt: 
     if isinstance(result, Impact):
         return render_impact(result, templates, fmt)
     return render_report(result, templates, fmt)
+
+
+def render_pdf(result: Assessment | Timeline, templates: Path, paper: str = DEFAULT_PAPER) -> bytes:
+    """The PDF of an assessment or a timeline: its HTML report laid out for print on `paper`."""
+    if isinstance(result, Timeline):
+        return html_to_pdf(render_timeline(result, templates, "html", paper))
+    return html_to_pdf(render_report(result, templates, "html", paper))
 
 
 def report_name(assessed: Assessed, fmt: str) -> str:
@@ -76,13 +85,16 @@ def reports(
     fmt: str,
     out_dir: Path,
     output: Path | None = None,
+    paper: str = DEFAULT_PAPER,
 ) -> list[Report]:
     """Every report rendered (nothing written yet): to `output` when given, else into
-    `out_dir` under its `report_name`."""
+    `out_dir` under its `report_name`. A PDF is laid out on `paper`."""
     return [
         Report(
             output or out_dir / report_name(a, fmt),
-            render(a.result, templates, fmt),
+            render_pdf(a.result, templates, paper)
+            if fmt == "pdf"
+            else render(a.result, templates, fmt),
             summary(a.result),
         )
         for a in assessed

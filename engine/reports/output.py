@@ -27,13 +27,14 @@ INPUT_SUFFIXES = (".yaml", ".yml")
 _WRITE = "cannot write here"
 
 
-def write_atomic(path: Path, text: str, report_format: str | None = None) -> None:
+def write_atomic(path: Path, text: str | bytes, report_format: str | None = None) -> None:
     """Write one file via a temporary file in the same folder, then rename."""
     write_all([(path, text)], report_format)
 
 
-def write_all(items: Sequence[tuple[Path, str]], report_format: str | None = None) -> None:
-    """Write several files; check every target first, rename only once all are written.
+def write_all(items: Sequence[tuple[Path, str | bytes]], report_format: str | None = None) -> None:
+    """Write several files (text as UTF-8, bytes as they are); check every target first,
+    rename only once all are written.
 
     With `report_format` (md, html, json) the files are reports: a target that looks like an
     input file (a profile or rule file) is refused, and so is a symlink that leads to anything
@@ -147,7 +148,7 @@ def _target(path: Path, report_format: str | None) -> Path:
     return real
 
 
-def _stage(path: Path, real: Path, text: str, staged: list[str]) -> None:
+def _stage(path: Path, real: Path, text: str | bytes, staged: list[str]) -> None:
     """Write `text` to a new temporary file beside `real`, recorded in `staged` at once."""
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
@@ -158,8 +159,9 @@ def _stage(path: Path, real: Path, text: str, staged: list[str]) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:

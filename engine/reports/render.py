@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
@@ -91,36 +92,104 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def render_report(assessment: Assessment, directory: Path, fmt: str = "md") -> str:
-    """One assessment as Markdown, self-contained HTML or JSON."""
+def render_report(
+    assessment: Assessment, directory: Path, fmt: str = "md", paper: str | None = None
+) -> str:
+    """One assessment as Markdown, self-contained HTML or JSON; with `paper` (a4, letter), the
+    HTML laid out for print, as the PDF is made from it."""
     if fmt == "json":
         return assessment_json(assessment)
-    charts = {}
-    if fmt == "html":
-        charts = {
-            "lens": lens_chart(assessment),
-            "assistance": assistance_chart(assessment.portfolio, dict(assessment.institutions))
-            if assessment.portfolio.programmes
-            else "",
-        }
-    return _render(directory, f"report.{fmt}.j2", a=assessment, charts=charts)
+    if fmt != "html":
+        return _render(directory, f"report.{fmt}.j2", a=assessment, charts={})
+    charts = {
+        "lens": lens_chart(assessment),
+        "assistance": assistance_chart(assessment.portfolio, dict(assessment.institutions))
+        if assessment.portfolio.programmes
+        else "",
+    }
+    return _html(directory, "report.html.j2", paper, a=assessment, charts=charts)
 
 
-def render_timeline(timeline: Timeline, directory: Path, fmt: str = "md") -> str:
-    """A country's snapshots in one report: ratings per year, changes, the latest in full."""
+def render_timeline(
+    timeline: Timeline, directory: Path, fmt: str = "md", paper: str | None = None
+) -> str:
+    """A country's snapshots in one report: ratings per year, changes, the latest in full;
+    with `paper`, the HTML laid out for print."""
     if fmt == "json":
         return timeline_json(timeline)
-    charts = {}
-    if fmt == "html":
-        latest = timeline.latest
-        charts = {
-            "timeline": timeline_chart(timeline),
-            "lens": lens_chart(latest),
-            "assistance": assistance_chart(latest.portfolio, dict(latest.institutions))
-            if latest.portfolio.programmes
-            else "",
-        }
-    return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts=charts)
+    if fmt != "html":
+        return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
+    latest = timeline.latest
+    charts = {
+        "timeline": timeline_chart(timeline),
+        "lens": lens_chart(latest),
+        "assistance": assistance_chart(latest.portfolio, dict(latest.institutions))
+        if latest.portfolio.programmes
+        else "",
+    }
+    return _html(directory, "timeline.html.j2", paper, t=timeline, charts=charts)
+
+
+# CSS page sizes of the papers a PDF is laid out on.
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+def _html(directory: Path, name: str, paper: str | None, **context: object) -> str:
+    """An HTML report: for the screen (pdf false), or for print on `paper` (pdf true), with a
+    table of contents of the sections the report turned out to have (rendered twice: the
+    second time with the contents of the first)."""
+    if paper is None:
+        return _render(directory, name, pdf=False, page_size="", toc=(), **context)
+    size = PAGE_SIZES[paper]
+    first = _render(directory, name, pdf=True, page_size=size, toc=(), **context)
+    return _render(directory, name, pdf=True, page_size=size, toc=contents(first), **context)
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """A line of a table of contents: a heading's depth (1 the top), id and text."""
+
+    depth: int
+    id: str
+    title: str
+
+
+class _Headings(HTMLParser):
+    """The h1 and h2 elements that have an id, in order, with their text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str, str]] = []
+        self._open: tuple[int, str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        ident = dict(attrs).get("id")
+        if tag in ("h1", "h2") and ident:
+            self._open = (int(tag[1]), ident, [])
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[2].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open is not None and tag == f"h{self._open[0]}":
+            level, ident, text = self._open
+            self.found.append((level, ident, " ".join("".join(text).split())))
+            self._open = None
+
+
+def contents(html: str) -> tuple[Entry, ...]:
+    """The table of contents of an HTML report: each h1 and h2 that has an id, an h2 at
+    depth 2 once an h1 came before it (a timeline's latest snapshot), else at depth 1."""
+    parser = _Headings()
+    parser.feed(html)
+    parser.close()
+    entries: list[Entry] = []
+    under_h1 = False
+    for level, ident, title in parser.found:
+        under_h1 = under_h1 or level == 1
+        entries.append(Entry(2 if level == 2 and under_h1 else 1, ident, title))
+    return tuple(entries)
 
 
 def render_diff(diff: Diff, directory: Path, fmt: str = "md") -> str:

@@ -44,10 +44,10 @@ def test_schema_problems_name_the_file_and_where(tunisia):
     # Every problem, each at its line, worded as in profiles and rule files.
     assert [str(p) for p in info.value.problems] == [
         "a.json:8:3: overall: expected text, got a number (7) — write text",
-        "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, authors, confidence, country,"
-        " facts, gates, institutions, iso3, kind, lenses, methodology, missing_sections, overall,"
-        " overall_explanation, portfolio, profile_path, provenance, rules, schema_version,"
-        " score, signals, sources, summary, warnings",
+        "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, authors, classification,"
+        " confidence, country, facts, gates, institutions, iso3, kind, lenses, methodology,"
+        " missing_sections, overall, overall_explanation, portfolio, profile_path, provenance,"
+        " rules, schema_version, score, signals, sources, summary, warnings",
     ]
 
 

@@ -178,11 +178,11 @@ def test_output_name_that_contradicts_the_format_is_refused(run_cli, tmp_path, a
 
 
 def test_unknown_option_value_exits_2(run_cli):
-    result = run_cli("assess", str(TUNISIA_2020), "--format", "pdf")
+    result = run_cli("assess", str(TUNISIA_2020), "--format", "docx")
     assert result.exit_code == 2
     assert result.stderr == (
-        "ssa-risk assess: Invalid value for '--format': 'pdf' is not one of 'md', 'html', 'json'"
-        " — see 'ssa-risk assess --help'\n"
+        "ssa-risk assess: Invalid value for '--format': 'docx' is not one of 'md', 'html',"
+        " 'json', 'pdf' — see 'ssa-risk assess --help'\n"
     )
 
 
