@@ -40,6 +40,11 @@ class Condition:
     severity: str  # the heaviest risk it addresses
     addresses: tuple[Finding, ...]  # the findings that recommend it, heaviest first
 
+    @property
+    def risks(self) -> tuple[str, ...]:
+        """The titles of the risks it addresses, each once (one rule's subjects together)."""
+        return tuple(dict.fromkeys(f.title for f in self.addresses))
+
 
 @dataclass(frozen=True)
 class SetAside:

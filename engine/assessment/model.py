@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ssa_risk.rules.model import Citation, Recommendation
 from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
+from ssa_risk.rules.model import Citation, Recommendation
 
 
 def score_text(score: float | None) -> str:

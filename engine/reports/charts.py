@@ -146,11 +146,11 @@ def lens_chart(assessment: Assessment) -> str:
 
     bands = _bands(assessment.methodology.cutoffs)
     lenses = list(assessment.lenses)
-    labels = [_wrap(lens.title + (" (context)" if lens.context else ""), 30) for lens in lenses]
+    labels = [_wrap(lens.title + (" (context)" if lens.context else ""), 44) for lens in lenses]
     # A row per lens, as tall as its label needs; then the overall score. y is in inches.
-    heights = [max(0.4, (label.count("\n") + 1) * _LINE + 0.08) for label in labels] + [0.5]
+    heights = [max(0.28, (label.count("\n") + 1) * _LINE + 0.1) for label in labels] + [0.45]
     middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
-    top, bottom, left, right = 0.62, 0.95, 2.2, 0.1
+    top, bottom, left, right = 0.62, 0.95, 2.95, 0.1
     fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
     ax.set_xlim(-2, 112)
     ax.set_ylim(sum(heights), 0)

@@ -67,6 +67,8 @@ def _environment(directory: Path) -> LimitedSandbox:
     env.globals["value_text"] = value_text
     env.globals["source_numbers"] = source_numbers
     env.filters["requirement_text"] = requirement_text
+    # A file named in the body by its name alone ("2020.yaml:22"); the annex gives the path.
+    env.filters["basename"] = lambda path: str(path).rsplit("/", 1)[-1]
     return env
 
 

@@ -28,15 +28,15 @@ MACHINE_TEXT = {
 def md_body(text: str) -> str:
     """A Markdown report without its evidence lists, the annex and what follows it."""
     body = text.split("\n## Annex A: evidence")[0]
-    # An evidence list runs from its "Evidence (" line to the "Cites:" line after it.
-    return re.sub(r"^Evidence \(.*?^Cites:[^\n]*$", "", body, flags=re.M | re.S)
+    # An evidence list runs from its "Evidence (" line to the next heading.
+    return re.sub(r"^Evidence \(.*?(?=^#)", "", body, flags=re.M | re.S)
 
 
 def html_body(text: str) -> str:
     """An HTML report's visible text, without evidence blocks, the annex and what follows."""
     body = text.split('<h2 id="annex">')[0]
     body = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", body, flags=re.S)
-    body = re.sub(r'<div class="evidence">.*?</div>', "", body, flags=re.S)
+    body = re.sub(r'<p class="evidence">.*?</p>', "", body, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 

@@ -91,7 +91,7 @@ def test_reasoning_chain_shows_the_signals_a_finding_relied_on(run_cli, tmp_path
     # In the body, the facts behind the signal; in the annex, the signal and the rule.
     assert re.search(
         r"^- Tunisian Armed Forces \(Ministry of National Defence\): budget trend: rising"
-        r" \(\S*tunisia/2020\.yaml:34; source \[1\]\)$",
+        r" \(2020\.yaml:34; source \[1\]\)$",
         report,
         re.M,
     )
