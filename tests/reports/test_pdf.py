@@ -135,7 +135,8 @@ def test_key_judgements_open_the_first_page_after_the_contents(a4):
     assert "Contents" in pages[1]
     assert first_lines(pages[2], 2) == [
         "Key judgements",
-        "Overall: high risk — conditions required, with a score of 61 of 100. Confidence: moderate. 7 of",
+        "Overall: high risk — conditions required, with a score of 61 of 100. Confidence: "
+        "moderate. 7 of",
     ]
 
 
