@@ -28,7 +28,7 @@ from ssa_risk.assessment.model import (
 )
 from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
-from ssa_risk.base.words import counted
+from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import (
@@ -444,8 +444,7 @@ def _ev_order(e: Evidence) -> tuple[str, int, str, str, str]:
 
 def _subject_name(rule: Rule, bound: Mapping[str, Fact], names: Mapping[str, str]) -> str:
     if rule.subject and rule.subject in bound:
-        name = bound[rule.subject].name_in(names)
-        return name[:1].upper() + name[1:]
+        return capitalised(bound[rule.subject].name_in(names))
     return ""
 
 
@@ -519,8 +518,7 @@ def _entity(fact: Fact, names: Mapping[str, str]) -> str:
     """What a fact is about, in words: an institution by name, a section by its title."""
     if fact.kind in _SECTIONS:
         return _SECTIONS[fact.kind]
-    name = fact.name_in(names)
-    return name[:1].upper() + name[1:]
+    return capitalised(fact.name_in(names))
 
 
 def _evidence(
