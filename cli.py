@@ -43,7 +43,12 @@ class Group(click.Group):
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "ssa-risk"
             message = exc.format_message().rstrip(".")  # click ends its sentences with '.'
-            click.echo(f"{command}: {message} — see '{command} --help'", err=True)
+            fix = f"see '{command} --help'"
+            # A mistyped choice ('pfd' for 'pdf') gets the nearest choice as its fix.
+            chosen = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)", message)
+            if chosen is not None:
+                fix = api.did_you_mean(chosen[1], re.findall(r"'([^']*)'", chosen[2]), fix)
+            click.echo(f"{command}: {message} — {fix}", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
             exc.show()

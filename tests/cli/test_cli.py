@@ -186,6 +186,16 @@ def test_unknown_option_value_exits_2(run_cli):
     )
 
 
+def test_a_mistyped_choice_gets_the_nearest_as_its_fix(run_cli, tmp_path):
+    result = run_cli("assess", str(TUNISIA_2020), "--format", "pfd", "--paper", "a4")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ssa-risk assess: Invalid value for '--format': 'pfd' is not one of 'md', 'html',"
+        " 'json', 'pdf' — did you mean 'pdf'?\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_argument_is_one_sentence(run_cli):
     result = run_cli("validate")
     assert (result.exit_code, result.stderr) == (
