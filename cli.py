@@ -392,6 +392,80 @@ def diff(
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
+@main.command(short_help="Assess a profile with some values changed, against as written.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PATH=VALUE",
+    help="A value to change, the path as `validate` prints it (institutions[id=army].kind, "
+    "civil_military.support_for_military_rule_pct); LIST[+]={...} adds an entry, PATH=~ "
+    "removes. Repeat for several.",
+)
+@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diff to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def whatif(
+    profile: Path,
+    sets: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """Assess PROFILE with the values given by --set (the file is not changed) and print what
+    changes against the profile as written, and why, as `diff` does."""
+    _check_output_format(output, fmt, api.FORMATS)
+    result = api.whatif(profile, sets, rules, templates)
+    _emit(api.render(result, fmt, templates), output, fmt)
+
+
+@main.command(short_help="The smallest changes that would change a rating.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--lens", help="Only changes that alter this lens's rating (its id).")
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, api.MAX_CHANGES),
+    default=1,
+    show_default=True,
+    help="1: single changes; 2: also pairs of changes that each move a score the same way.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(api.TIPPING_FORMATS), default="md", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def tipping(
+    profile: Path,
+    lens: str | None,
+    max_changes: int,
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """The smallest changes to PROFILE's values that change a lens rating or the overall
+    result, worse and better, from the rules' own conditions, each checked by assessing the
+    changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
+    _check_output_format(output, fmt, api.TIPPING_FORMATS)
+    result = api.tipping(profile, lens, max_changes, rules, templates)
+    _emit(api.tipping_text(result, fmt), output, fmt)
+
+
 @main.command(short_help="Effect of a rule change on every profile.")
 @click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
