@@ -26,6 +26,7 @@ from typing import Any
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.builder import entity_words, field_words
+from ssa_risk.assessment.changes import lens_changes, overall_worse
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.source import YamlPath, format_path
@@ -96,7 +97,7 @@ class Flip:
     after: str
     score_before: float | None
     score_after: float | None
-    worse: bool
+    direction: str  # worse / better / unordered (a lens becomes assessed, or stops being)
 
     @property
     def text(self) -> str:
@@ -108,7 +109,9 @@ class Flip:
 class TippingPoint:
     changes: tuple[Change, ...]
     flips: tuple[Flip, ...]
-    direction: str  # worse / better / mixed
+    # worse / better; mixed: one rating better, another worse; unordered: only a lens that
+    # becomes assessed or stops being assessed
+    direction: str
     rules_started: tuple[str, ...]  # rules that fire after the change and did not before
     rules_stopped: tuple[str, ...]
 
@@ -128,12 +131,13 @@ class Tipping:
     max_changes: int
     worse: tuple[TippingPoint, ...]  # sorted: fewest changes, then smallest distance
     better: tuple[TippingPoint, ...]
+    other: tuple[TippingPoint, ...]  # mixed or unordered
     tried: int  # candidate changes (and pairs) assessed
     refused: int  # candidates left out because the changed profile would not validate
 
     @property
     def points(self) -> tuple[TippingPoint, ...]:
-        return self.worse + self.better
+        return self.worse + self.better + self.other
 
 
 def tipping_points(
@@ -186,8 +190,9 @@ def tipping_points(
         base.score,
         lens,
         max_changes,
-        tuple(p for p in order if p.direction != "better"),
+        tuple(p for p in order if p.direction == "worse"),
         tuple(p for p in order if p.direction == "better"),
+        tuple(p for p in order if p.direction not in ("worse", "better")),
         tried,
         refused,
     )
@@ -216,37 +221,31 @@ def _ratings(assessment: Assessment, lens: str | None) -> dict[str, tuple[str, s
     return out
 
 
-def _rank(rating: str) -> int:
-    band = rating.split(" — ")[0].split(" ")[0]
-    return RATINGS.index(band) if band in RATINGS else -1
-
-
 def _point(
     base: Assessment, after: Assessment, changes: tuple[Change, ...], lens: str | None
 ) -> TippingPoint | None:
-    old, new = _ratings(base, lens), _ratings(after, lens)
     flips = []
-    for key, (title, rating, score) in old.items():
-        if key not in new or new[key][1] == rating:
+    for c in lens_changes(base, after):
+        if c.before == c.after or (lens is not None and c.lens != lens):
             continue
-        worse = _worse(rating, new[key][1], score, new[key][2])
-        flips.append(Flip(key, title, rating, new[key][1], score, new[key][2], worse))
+        ordered = c.before in RATINGS and c.after in RATINGS
+        way = "unordered" if not ordered else "worse" if c.worse else "better"
+        flips.append(Flip(c.lens, c.title, c.before, c.after, c.score_before, c.score_after, way))
+    if lens is None and base.overall != after.overall:
+        worse = overall_worse(base, after)
+        way = "unordered" if worse is None else "worse" if worse else "better"
+        flips.append(
+            Flip(OVERALL, "Overall", base.overall, after.overall, base.score, after.score, way)
+        )
     if not flips:
         return None
-    ways = {f.worse for f in flips}
-    direction = "mixed" if len(ways) == 2 else "worse" if True in ways else "better"
+    ways = {f.direction for f in flips} - {"unordered"}
+    direction = ways.pop() if len(ways) == 1 else "mixed" if ways else "unordered"
     before = {f.rule_id for f in base.findings}
     now = {f.rule_id for f in after.findings}
     return TippingPoint(
         changes, tuple(flips), direction, tuple(sorted(now - before)), tuple(sorted(before - now))
     )
-
-
-def _worse(old: str, new: str, score_old: float | None, score_new: float | None) -> bool:
-    a, b = _rank(old), _rank(new)
-    if a >= 0 and b >= 0 and a != b:
-        return b > a
-    return (score_new or 0) > (score_old or 0)
 
 
 def _push(base: Assessment, after: Assessment, lens: str | None) -> dict[str, int]:

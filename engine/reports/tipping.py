@@ -4,12 +4,13 @@ JSON keys (stable):
 
     country, profile, as_of, overall, score, lens (null: every lens and the overall result),
     max_changes, tried (changes assessed), refused (left out: the profile would not validate)
-    worse[], better[]: each a tipping point, fewest changes and smallest distance first:
-        direction (worse | better | mixed), distance (0-1 per change, summed),
+    worse[], better[], other[] (mixed, or a lens only becoming assessed or not): each a
+        tipping point, fewest changes and smallest distance first:
+        direction (worse | better | mixed | unordered), distance (0-1 per change, summed),
         changes[]: path, set (PATH=VALUE, as `whatif --set` takes it), before, after (null:
                    absent or removed), kind, label, rules, threshold, distance, reach
         flips[]:   lens (a lens id, or "overall"), title, before, after, score_before,
-                   score_after, worse
+                   score_after, direction (worse | better | unordered)
         rules_started, rules_stopped
 """
 
@@ -62,7 +63,7 @@ def _point_dict(p: TippingPoint) -> dict[str, Any]:
                 "after": f.after,
                 "score_before": f.score_before,
                 "score_after": f.score_after,
-                "worse": f.worse,
+                "direction": f.direction,
             }
             for f in p.flips
         ],
@@ -84,6 +85,7 @@ def tipping_json(t: Tipping) -> str:
         "refused": t.refused,
         "worse": [_point_dict(p) for p in t.worse],
         "better": [_point_dict(p) for p in t.better],
+        "other": [_point_dict(p) for p in t.other],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -128,7 +130,10 @@ def tipping_md(t: Tipping) -> str:
 
 def _point_md(n: int, point: TippingPoint) -> list[str]:
     head = " and ".join(f"`{c.edit}`" for c in point.changes)
-    mixed = " (mixed: one rating better, another worse)" if point.direction == "mixed" else ""
+    mixed = {
+        "mixed": " (mixed: one rating better, another worse)",
+        "unordered": " (a lens becomes assessed, or stops being assessed)",
+    }.get(point.direction, "")
     lines = [f"{n}. {head}{mixed}"]
     for c in point.changes:
         rules = ", ".join(c.rules)
