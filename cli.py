@@ -182,6 +182,12 @@ _VERIFY_HELP = (
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
+@click.option(
+    "--tipping",
+    is_flag=True,
+    help="Add the indicators to watch: the values whose change alone would raise a rating "
+    "(re-assesses each profile a few hundred times).",
+)
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
@@ -191,6 +197,7 @@ def assess(
     rules: Path | None,
     templates: Path | None,
     verify: bool,
+    tipping: bool,
 ) -> None:
     """Assess PROFILES (default: every profile of the project) and write one report each.
 
@@ -216,7 +223,7 @@ def assess(
             "pass one profile with -o, or use --out-dir"
         )
     reports = api.make_reports(
-        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER
+        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER, tipping
     )
     api.write_reports(reports, fmt)
     for report in reports:
@@ -392,7 +399,7 @@ def diff(
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
 
 
-@main.command(short_help="Assess a profile with some values changed, against as written.")
+@main.command(short_help="Assess a profile with values changed; show what changes.")
 @click.argument("profile", type=click.Path(path_type=Path))
 @click.option(
     "--set",

@@ -31,7 +31,7 @@ from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
-from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points
+from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
 from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
@@ -205,12 +205,16 @@ def make_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    tipping: bool = False,
 ) -> list[Report]:
     """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
-    profile leaves no partial set (write_reports)."""
+    profile leaves no partial set (write_reports). With `tipping`, each report adds the
+    indicators to watch: the values whose change alone would raise a rating."""
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor)
+    if tipping:
+        assessed = with_watch(assessor, assessed)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 

@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.batch import Assessed
 from ssa_risk.assessment.builder import entity_words, field_words
 from ssa_risk.assessment.changes import lens_changes, overall_worse
-from ssa_risk.assessment.model import Assessment, score_text
+from ssa_risk.assessment.model import Assessment, WatchIndicator, score_text
+from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError
+from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import YamlPath, format_path
 from ssa_risk.profile.derived import derived_of
 from ssa_risk.profile.edits import edit_path, edit_profile, flow
@@ -39,8 +43,10 @@ from ssa_risk.profile.facts import (
     field_schemas,
     institution_names,
     profile_facts,
+    words_of,
 )
-from ssa_risk.profile.reader import Profile, profile_schema
+from ssa_risk.profile.reader import Profile, load_profile, profile_schema
+from ssa_risk.profile.snapshots import folder_snapshots
 from ssa_risk.rules.model import FieldTest, Pattern, Ref, Rule
 from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.rules.scoring import RATINGS
@@ -259,6 +265,84 @@ def _push(base: Assessment, after: Assessment, lens: str | None) -> dict[str, in
     return out
 
 
+# --- indicators to watch -----------------------------------------------------------------
+
+WATCH_LIMIT = 10
+# A list entry's kind says what the entry is, not how it stands: changing it is a different
+# entry, not an indicator to watch.
+_IDENTITY_FIELDS = ("kind",)
+
+
+def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchIndicator, ...]:
+    """The values whose change alone would raise a rating, in words, nearest first, each value
+    once (its nearest change)."""
+    out: list[WatchIndicator] = []
+    seen: set[str] = set()
+    for point in tipping.worse:
+        if len(point.changes) != 1:
+            continue
+        change = point.changes[0]
+        field = change.path.rpartition(".")[2]
+        if change.label in seen or field in _IDENTITY_FIELDS or change.kind == "item removed":
+            continue
+        seen.add(change.label)
+        raises = "; ".join(_raises(f) for f in point.flips if f.direction == "worse")
+        rules = tuple(dict.fromkeys((*point.rules_started, *point.rules_stopped)))
+        out.append(WatchIndicator(change.label, _now(change), _then(change), raises, rules))
+        if len(out) == limit:
+            break
+    return tuple(out)
+
+
+def _words(value: Any) -> str:
+    if value is MISSING:
+        return "not recorded"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value) or "none"
+    return words_of(value) if isinstance(value, str) else show(value)
+
+
+def _now(change: Change) -> str:
+    return "none recorded" if change.kind == "item added" else _words(change.before)
+
+
+def _then(change: Change) -> str:
+    if change.kind == "item added" and isinstance(change.after, dict):
+        described = ", ".join(f"{field_words(k)} {_words(v)}" for k, v in change.after.items())
+        return f"one recorded ({described})"
+    if change.kind == "number":
+        return f"{_words(change.after)} ({change.threshold})"
+    return _words(change.after)
+
+
+def _raises(flip: Flip) -> str:
+    title = "the overall result" if flip.lens == OVERALL else flip.title
+    return f"{title} from {flip.before} to {flip.after}"
+
+
+def with_watch(assessor: Assessor, assessed: Sequence[Assessed]) -> list[Assessed]:
+    """Each assessment (a timeline's latest snapshot) with its indicators to watch."""
+    out = []
+    for item in assessed:
+        result = item.result
+        if isinstance(result, Timeline):
+            latest = folder_snapshots(item.path, display_path(item.path))[-1]
+            watched = _watched(assessor, latest, result.latest)
+            snapshots = (*result.snapshots[:-1], watched)
+            out.append(Assessed(item.path, replace(result, snapshots=snapshots)))
+        else:
+            out.append(Assessed(item.path, _watched(assessor, item.path, result)))
+    return out
+
+
+def _watched(assessor: Assessor, path: Path, assessment: Assessment) -> Assessment:
+    profile = load_profile(path, display_path(path))
+    tipping = tipping_points(assessor, profile, baseline=assessment)
+    return replace(assessment, watch=watch_indicators(tipping))
+
+
 # --- candidates ---------------------------------------------------------------------------
 
 
@@ -333,7 +417,7 @@ def _candidates(rules: Sequence[Rule], profile: Profile) -> list[Change]:
 
 def _label(seed: _Seed, names: Mapping[str, str]) -> str:
     if seed.fact is None:
-        return f"a new entry in {field_words(str(seed.at[-1]))}"
+        return f"{field_words(str(seed.at[-1])).capitalize()}: a new entry"
     entity = entity_words(seed.fact, names)
     return f"{entity}: {field_words(seed.field)}" if seed.field else entity
 

@@ -26,7 +26,7 @@ def _problems(profile: Profile, *sets: str) -> list[str]:
     return [str(p) for p in exc.value.problems]
 
 
-def _institution(profile: Profile, ident: str) -> dict:
+def _institution(profile: Profile, ident: str) -> dict[str, object]:
     return next(i for i in profile.data["institutions"] if i["id"] == ident)
 
 
