@@ -472,13 +472,9 @@ def _crossings(
         now = "not given" if current is MISSING else show(current)
         reach = f"{now} now; {{rule}} tests {show(value)}"
         return [(after, "flag", 1.0, reach, show(value))]
-    if op == "exists":
-        if holds == bool(value):  # move away: remove it, or nothing to give it
-            return (
-                [(MISSING, "field", 1.0, "given now; {rule} tests whether it is given", "")]
-                if (current is not MISSING)
-                else []
-            )
+    if op == "exists":  # recorded now: remove it; not recorded: record a plain value
+        if current is not MISSING:
+            return [(MISSING, "field", 1.0, "given now; {rule} tests whether it is given", "")]
         sample = _sample(schema)
         if sample is MISSING:
             return []
