@@ -107,10 +107,14 @@ def tipping_md(t: Tipping) -> str:
         + "). Try one with `ssa-risk whatif PROFILE --set PATH=VALUE`.",
         "",
     ]
-    for title, points in (
+    sections = (
         ("Towards a worse rating", t.worse),
         ("Towards a better rating", t.better),
-    ):
+        ("Other changes of rating", t.other),
+    )
+    for title, points in sections:
+        if points is t.other and not points:
+            continue
         lines += [f"## {title} ({len(points)})", ""]
         if not points:
             lines += ["None found.", ""]

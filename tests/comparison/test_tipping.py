@@ -12,8 +12,6 @@ The small rule set (points: moderate 25, high 45; lens bands: moderate 20, high 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ssa_risk.assessment.assessor import Assessor
@@ -202,8 +200,24 @@ def test_every_tipping_change_on_tunisia_flips_what_it_says_when_applied(tunisia
 
 
 def test_with_a_lens_only_that_lens_rating_counts(small):
+    """Beta has no banded finding (the gate is kept apart): only taking the abuse out changes
+    its rating, and only from low to not assessed, which is neither worse nor better."""
     t = _tipping(small, "profile.yaml", "beta")
-    assert [c.edit for p in t.points for c in p.changes] == [
-        "human_rights.abuses[unit=police,kind=torture]=~"
+    assert (t.worse, t.better) == ((), ())
+    assert _summary(t.other) == [
+        (
+            ["human_rights.abuses[unit=police,kind=torture]=~"],
+            ["Beta: low → not assessed (score 0 → not assessed)"],
+            (),
+            ("B-01",),
+        )
     ]
-    assert Path(t.profile).name == "profile.yaml"
+    assert t.other[0].direction == "unordered"
+    md = tipping_md(t)
+    assert "## Towards a worse rating (0)\n\nNone found.\n" in md
+    assert (
+        "## Other changes of rating (1)\n\n"
+        "1. `human_rights.abuses[unit=police,kind=torture]=~` (a lens becomes assessed, or "
+        "stops being assessed)\n"
+        "   - Police: torture: removed; an entry B-01 matches, taken out (rules B-01)\n"
+    ) in md
