@@ -90,3 +90,16 @@ def test_tunisia_indicators_read_as_prose(run_cli, tmp_path):
     result = run_cli("assess", str(TUNISIA_2020), "--tipping", "--format", "html", "-o", str(page))
     assert result.exit_code == 0, result.stderr
     assert machine_text(html_body(page.read_text(encoding="utf-8"))) == []
+
+
+def test_a_country_folder_watches_its_latest_snapshot(run_cli, tmp_path):
+    out = tmp_path / "tunisia.md"
+    folder = TUNISIA_2020.parent
+    result = run_cli("assess", str(folder), "--tipping", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    md = out.read_text(encoding="utf-8")
+    assert md.count("Indicators to watch: each of these changes alone would raise a rating.") == 1
+    assert (
+        "- Civil-military relations: military political role: now rising; at dominant it "
+        "would raise Civil-military relations and coup risk from high to critical.\n"
+    ) in md
