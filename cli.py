@@ -187,6 +187,12 @@ _VERIFY_HELP = (
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
+@click.option(
+    "--tipping",
+    is_flag=True,
+    help="Add the indicators to watch: the values whose change alone would raise a rating "
+    "(re-assesses each profile a few hundred times).",
+)
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
@@ -196,6 +202,7 @@ def assess(
     rules: Path | None,
     templates: Path | None,
     verify: bool,
+    tipping: bool,
 ) -> None:
     """Assess PROFILES (default: every profile of the project) and write one report each.
 
@@ -221,7 +228,7 @@ def assess(
             "pass one profile with -o, or use --out-dir"
         )
     reports = api.make_reports(
-        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER
+        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER, tipping
     )
     api.write_reports(reports, fmt)
     for report in reports:
@@ -395,6 +402,80 @@ def diff(
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
+
+
+@main.command(short_help="Assess a profile with values changed; show what changes.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PATH=VALUE",
+    help="A value to change, the path as `validate` prints it (institutions[id=army].kind, "
+    "civil_military.support_for_military_rule_pct); LIST[+]={...} adds an entry, PATH=~ "
+    "removes. Repeat for several.",
+)
+@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diff to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def whatif(
+    profile: Path,
+    sets: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """Assess PROFILE with the values given by --set (the file is not changed) and print what
+    changes against the profile as written, and why, as `diff` does."""
+    _check_output_format(output, fmt, api.FORMATS)
+    result = api.whatif(profile, sets, rules, templates)
+    _emit(api.render(result, fmt, templates), output, fmt)
+
+
+@main.command(short_help="The smallest changes that would change a rating.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--lens", help="Only changes that alter this lens's rating (its id).")
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, api.MAX_CHANGES),
+    default=1,
+    show_default=True,
+    help="1: single changes; 2: also pairs of changes that each move a score the same way.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(api.TIPPING_FORMATS), default="md", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def tipping(
+    profile: Path,
+    lens: str | None,
+    max_changes: int,
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """The smallest changes to PROFILE's values that change a lens rating or the overall
+    result, worse and better, from the rules' own conditions, each checked by assessing the
+    changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
+    _check_output_format(output, fmt, api.TIPPING_FORMATS)
+    result = api.tipping(profile, lens, max_changes, rules, templates)
+    _emit(api.tipping_text(result, fmt), output, fmt)
 
 
 @main.command(short_help="Effect of a rule change on every profile.")

@@ -31,6 +31,8 @@ from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
+from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
+from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
@@ -45,6 +47,7 @@ from ssa_risk.reports.output import write_all
 from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
+from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.rules.scoring import RATINGS
@@ -70,8 +73,10 @@ __all__ = [
     "DEFAULT_PAPER",
     "FORMATS",
     "IMPACT_FORMATS",
+    "MAX_CHANGES",
     "PAPERS",
     "RATINGS",
+    "TIPPING_FORMATS",
     "Assessed",
     "Assessment",
     "Assessor",
@@ -88,6 +93,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Timeline",
+    "Tipping",
     "assess",
     "assess_profile",
     "assessment_dict",
@@ -117,8 +123,11 @@ __all__ = [
     "run_examples",
     "show_rule",
     "terminal_path",
+    "tipping",
+    "tipping_text",
     "validate",
     "validation_json",
+    "whatif",
     "write_reports",
 ]
 
@@ -196,12 +205,16 @@ def make_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    tipping: bool = False,
 ) -> list[Report]:
     """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
-    profile leaves no partial set (write_reports)."""
+    profile leaves no partial set (write_reports). With `tipping`, each report adds the
+    indicators to watch: the values whose change alone would raise a rating."""
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor)
+    if tipping:
+        assessed = with_watch(assessor, assessed)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
@@ -354,6 +367,45 @@ def backtest(
 def backtest_text(result: Backtest, fmt: str = "text") -> str:
     """The backtest as text (a confusion table and a table of cases) or JSON."""
     return render_backtest(result, fmt)
+
+
+# --- what-if and tipping points (issue 14) ----------------------------------------------
+
+
+def whatif(
+    profile: Path,
+    sets: Sequence[str],
+    rules: Path | None = None,
+    templates: Path | None = None,
+) -> Diff:
+    """The profile assessed as written and with each `--set PATH=VALUE` applied (nothing is
+    written), compared as `diff` compares two assessments. InputError lists every problem of
+    the profile, or of every edit (each named by its `--set`)."""
+    assessor = load_assessor(rules, templates)
+    return what_if(assessor, load_profile(profile), sets).diff
+
+
+def tipping(
+    profile: Path,
+    lens: str | None = None,
+    max_changes: int = 1,
+    rules: Path | None = None,
+    templates: Path | None = None,
+) -> Tipping:
+    """The smallest changes to the profile's values that change a lens rating (only `lens`'s,
+    when given) or the overall result, worse or better, found from the rules' conditions and
+    each checked by assessing the changed profile; pairs too with `max_changes` 2."""
+    assessor = load_assessor(rules, templates)
+    if lens is not None and lens not in {x.id for x in assessor.ruleset.lenses}:
+        known = [x.id for x in assessor.ruleset.lenses]
+        hint = did_you_mean(lens, known, f"use one of: {', '.join(known)}")
+        raise InputError([Problem("--lens", None, None, f"unknown lens '{lens}'", hint)])
+    return tipping_points(assessor, load_profile(profile), lens, max_changes)
+
+
+def tipping_text(result: Tipping, fmt: str = "md") -> str:
+    """Tipping points as Markdown or JSON."""
+    return render_tipping(result, fmt)
 
 
 def _folder(spec: str | None) -> Path | None:

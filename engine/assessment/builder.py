@@ -514,6 +514,11 @@ def field_words(name: str) -> str:
     return " ".join(_FIELD_WORDS.get(w, w) for w in name.split("_"))
 
 
+def entity_words(fact: Fact, names: Mapping[str, str]) -> str:
+    """What a fact is about, in words, as evidence labels start (public form of _entity)."""
+    return _entity(fact, names)
+
+
 def _entity(fact: Fact, names: Mapping[str, str]) -> str:
     """What a fact is about, in words: an institution by name, a section by its title."""
     if fact.kind in _SECTIONS:

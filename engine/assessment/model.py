@@ -206,6 +206,17 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class WatchIndicator:
+    """A profile value whose change alone would raise a rating (`assess --tipping`), in words."""
+
+    label: str  # what the value is: "Civil-military relations: military rule years"
+    now: str  # its value now: "8"; "not recorded"
+    then: str  # the value that would raise the rating: "11 (above 10)"
+    raises: str  # what it raises: "civil-military relations and coup risk from high to critical"
+    rules: tuple[str, ...] = ()  # the rules whose firing changes
+
+
+@dataclass(frozen=True)
 class Assessment:
     country: str
     iso3: str
@@ -230,6 +241,9 @@ class Assessment:
     authors: tuple[str, ...] = ()  # who wrote the profile
     classification: str = DEFAULT_CLASSIFICATION  # the handling marking, from the profile
     institutions: tuple[tuple[str, str], ...] = ()  # (id, name) of each institution
+    # Values whose change alone would raise a rating, nearest first: made only on request
+    # (`assess --tipping`, which re-assesses the profile many times); () otherwise.
+    watch: tuple[WatchIndicator, ...] = ()
 
     def name_of(self, unit: str) -> str:
         """An institution's name, from its id."""
