@@ -24,6 +24,8 @@ from ssa_risk.assessment.model import (
     ScoringBand,
     SignalTrace,
     Source,
+    Uncertainty,
+    UncertainValue,
     frozen,
 )
 from ssa_risk.assessment.provenance import sha256_text
@@ -180,6 +182,7 @@ def build_assessment(
         summary=" ".join(str(data.get("summary") or "").split()),
         authors=tuple(str(a) for a in data.get("authors") or ()),
         institutions=tuple(names.items()),
+        uncertainty=_uncertainty(profile, facts, names),
         classification=" ".join(str(data.get("classification") or "").split())
         or DEFAULT_CLASSIFICATION,
         provenance=Provenance(
@@ -513,6 +516,32 @@ def field_words(name: str) -> str:
     """A field's name in words: 'support_for_military_rule_pct' → 'support for military rule
     (%)'."""
     return " ".join(_FIELD_WORDS.get(w, w) for w in name.split("_"))
+
+
+def _uncertainty(
+    profile: Profile, facts: list[Fact], names: Mapping[str, str]
+) -> Uncertainty | None:
+    """The profile's uncertain values, named as the evidence names them; None if none."""
+    if not profile.uncertain:
+        return None
+    by_path = {fact.path: fact for fact in facts}
+    values = []
+    for field in profile.uncertain:
+        fact = by_path.get(field.path[:-1])
+        words = field_words(str(field.path[-1]))
+        values.append(
+            UncertainValue(
+                format_path(field.path),
+                f"{_entity(fact, names)}: {words}" if fact is not None else words,
+                field.form,
+                field.central,
+                field.low,
+                field.high,
+                field.most_likely,
+                field.alternatives,
+            )
+        )
+    return Uncertainty(tuple(values))
 
 
 def _entity(fact: Fact, names: Mapping[str, str]) -> str:
