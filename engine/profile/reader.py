@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from ssa_risk.profile.snapshots import (
     folder_snapshots,
     load_snapshot,
 )
-from ssa_risk.profile.uncertain import UncertainField, resolve_uncertain
+from ssa_risk.profile.uncertain import UncertainField, resolve_uncertain, with_values
 
 SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
 
@@ -150,9 +151,33 @@ def load_profile(
     resolved = resolve_uncertain(doc, profile_schema()) if isinstance(doc.data, dict) else None
     problems = [*resolved.problems] if resolved else []
     problems += validate_document(doc, today or date.today(), resolved.wrong if resolved else ())
+    if not problems and resolved is not None:
+        problems += _range_end_problems(doc, resolved.fields, today or date.today())
     if problems:
         raise InputError(problems)
     return Profile(doc, resolved.fields if resolved else ())
+
+
+def _range_end_problems(
+    doc: Document, fields: tuple[UncertainField, ...], today: date
+) -> list[Problem]:
+    """What would be wrong with the profile at the ends of its ranges (a year after as_of, a
+    count that contradicts another field), which sampling would otherwise assess silently."""
+    ranges = [f for f in fields if f.form == "range"]
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for end in ("low", "high"):
+        values = [(f.path, getattr(f, end)) for f in ranges]
+        data = with_values(doc.data, values)
+        for problem in validate_document(dataclasses.replace(doc, data=data, problems=()), today):
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                out.append(
+                    dataclasses.replace(
+                        problem, message=f"{problem.message} (with every range at its {end} end)"
+                    )
+                )
+    return out
 
 
 def validate_document(doc: Document, today: date, skip: tuple[YamlPath, ...] = ()) -> list[Problem]:

@@ -186,3 +186,17 @@ def test_draws_stay_in_range_integers_stay_integers_and_weights_hold():
     )
     share = sum(role.draw(rng) == "rising" for _ in range(4000)) / 4000
     assert abs(share - 0.75) < 0.03
+
+
+def test_a_range_whose_end_breaks_the_profile_is_reported(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        HEAD + "civil_military:\n  military_held_power: false\n"
+        "  military_rule_years: {low: 0, high: 1}\n",
+        "utf-8",
+    )
+    assert [str(p) for p in check_profile(path, "p.yaml", TODAY)] == [
+        "p.yaml:10:3: civil_military.military_rule_years: 1 years of military rule, but "
+        "military_held_power is false (with every range at its high end) — set "
+        "military_held_power: true, or correct military_rule_years"
+    ]
