@@ -36,6 +36,7 @@ from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import (
     ITEM_KEYS,
     Fact,
+    descriptive_fields,
     engine_field,
     institution_names,
     rule_field,
@@ -541,7 +542,31 @@ def _uncertainty(
                 field.alternatives,
             )
         )
-    return Uncertainty(tuple(values))
+    return Uncertainty(tuple(values), low_confidence=_low_confidence(profile, facts, names))
+
+
+def _low_confidence(
+    profile: Profile, facts: list[Fact], names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Values stated with low confidence but as one value (not a range or alternatives), in
+    words: candidates for writing as uncertain."""
+    uncertain = {field.path for field in profile.uncertain}
+    descriptive = descriptive_fields()
+    out: list[str] = []
+    for fact in facts:
+        for name in sorted(rule_field(k) for k in fact.fields):
+            value = fact.fields.get(engine_field(name))
+            if (
+                fact.confidence_for(name) != "low"
+                or (*fact.path, name) in uncertain
+                or name in descriptive.get(fact.kind, set())
+                or isinstance(value, bool)
+                or not isinstance(value, int | float | str)
+                or is_derived(fact.kind, name)
+            ):
+                continue
+            out.append(f"{_entity(fact, names)}: {field_words(name)}")
+    return tuple(out)
 
 
 def _entity(fact: Fact, names: Mapping[str, str]) -> str:

@@ -77,6 +77,14 @@ def uncertainty_text(a: Assessment) -> UncertaintyText | None:
         f"{they} (a range's most likely value, else its midpoint; the heaviest alternative)."
     )
     values = tuple(_value_text(v) for v in u.values)
+    if u.low_confidence:
+        one = len(u.low_confidence) == 1
+        intro += (
+            f" {counted(len(u.low_confidence), 'other value')} stated with low confidence "
+            f"{'is' if one else 'are'} written as one value and not varied "
+            f"({'; '.join(u.low_confidence)}): write {'it' if one else 'them'} as a range or "
+            f"alternatives to include {'it' if one else 'them'}."
+        )
     if not u.samples:
         return UncertaintyText(
             intro + " The distribution of results is not computed: assess the profile with "

@@ -247,6 +247,8 @@ class Uncertainty:
     # most frequent result or band of it, whose share each value's swing compares.
     subject: str = ""
     subject_result: str = ""
+    # Values stated with low confidence but as one value, in words (not sampled).
+    low_confidence: tuple[str, ...] = ()
 
     @property
     def turns_on(self) -> tuple[UncertainValue, ...]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.assessment.model import Assessment, BandShares, Uncertainty, UncertainValue
+from ssa_risk.assessment.model import Assessment, BandShares, UncertainValue
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.source import format_path
 from ssa_risk.profile.reader import Profile
@@ -115,8 +115,16 @@ def assess_uncertain(
     )
     return dataclasses.replace(
         base,
-        uncertainty=Uncertainty(
-            values, len(draws), method, used_seed, overall, lenses, subject, modal
+        uncertainty=dataclasses.replace(
+            base.uncertainty,
+            values=values,
+            samples=len(draws),
+            method=method,
+            seed=used_seed,
+            overall=overall,
+            lenses=lenses,
+            subject=subject,
+            subject_result=modal,
         ),
     )
 

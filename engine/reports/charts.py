@@ -702,11 +702,15 @@ def uncertainty_chart(assessment: Assessment) -> str:
     ax.tick_params(axis="x", length=3)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    what = "combinations, by weight" if u.method == "exact" else f"{u.samples:,} samples"
+    title = (
+        f"Probability of each band over all {u.samples:,} combinations, by lens and overall"
+        if u.method == "exact"
+        else f"Share of {u.samples:,} samples in each band, by lens and overall"
+    )
     fig.text(
         0.01,
         1 - 0.08 / fig.get_figheight(),
-        f"Share of {what} in each band, by lens and overall",
+        title,
         va="top",
         fontsize=TITLE,
         fontweight="bold",

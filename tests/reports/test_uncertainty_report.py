@@ -68,7 +68,10 @@ def test_the_exact_section_in_words(exact):
     text = _section(render_report(exact, DEFAULT_TEMPLATES, "md"))
     assert text.split("\n\n")[:3] == [
         "3 values in the profile are uncertain; the assessment above uses their central "
-        "values (a range's most likely value, else its midpoint; the heaviest alternative).",
+        "values (a range's most likely value, else its midpoint; the heaviest alternative). "
+        "1 other value stated with low confidence is written as one value and not varied "
+        "(Civil-military relations: army grievances): write it as a range or alternatives to "
+        "include it.",
         "- Civil-military relations: military political role: rising (50%) or declining (50%);"
         " the assessment uses rising.\n"
         f"- {ARMY}: budget trend: rising (70%) or stable (30%); the assessment uses rising.\n"
@@ -133,6 +136,9 @@ def test_without_sampling_the_section_says_what_is_uncertain_and_how_to_see_more
     assert text.startswith(
         "3 values in the profile are uncertain; the assessment above uses their central "
         "values (a range's most likely value, else its midpoint; the heaviest alternative). "
+        "1 other value stated with low confidence is written as one value and not varied "
+        "(Civil-military relations: army grievances): write it as a range or alternatives "
+        "to include it. "
         "The distribution of results is not computed: assess the profile with --uncertainty "
         "to see how often each result comes out.\n\n- Civil-military relations: support for "
         "military rule (%): 35 to 55; the assessment uses 45.\n"
@@ -171,3 +177,9 @@ def test_the_chart_is_printable_and_deterministic(sampled):
     html = render_report(sampled, DEFAULT_TEMPLATES, "html")
     section = html.split('id="uncertainty"', 1)[1].split('id="conditions"', 1)[0]
     assert "<svg" in section
+
+
+def test_the_chart_of_an_exact_enumeration_says_so(exact):
+    assert "Probability of each band over all 8 combinations, by lens and overall" in (
+        uncertainty_chart(exact)
+    )
