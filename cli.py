@@ -193,6 +193,21 @@ _VERIFY_HELP = (
     help="Add the indicators to watch: the values whose change alone would raise a rating "
     "(re-assesses each profile a few hundred times).",
 )
+# Uncertainty (issue 14, part 3).
+@click.option(
+    "--uncertainty",
+    metavar="N|exact",
+    default=None,
+    help="Also draw N profiles from the values the profile states as uncertain (ranges, "
+    "weighted alternatives), assess each, and report how often each result comes out; "
+    "'exact' weighs every combination instead (alternatives and whole-number ranges only).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the draws of --uncertainty; the same seed gives the same report. [default: 0]",
+)
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
@@ -203,6 +218,8 @@ def assess(
     templates: Path | None,
     verify: bool,
     tipping: bool,
+    uncertainty: str | None,
+    seed: int | None,
 ) -> None:
     """Assess PROFILES (default: every profile of the project) and write one report each.
 
@@ -227,12 +244,64 @@ def assess(
             f"-o names one report file but {len(paths)} profiles were given — "
             "pass one profile with -o, or use --out-dir"
         )
-    reports = api.make_reports(
-        paths, fmt, out_dir, output, rules, templates, verify, paper or api.DEFAULT_PAPER, tipping
-    )
+    samples = _samples(uncertainty, seed)
+    if samples is not None and tipping:
+        raise UserError(
+            "--tipping and --uncertainty ask for two different runs — "
+            "run the assessment once with each"
+        )
+    if samples is not None:
+        reports = api.make_uncertain_reports(
+            paths,
+            samples,
+            api.DEFAULT_SEED if seed is None else seed,
+            fmt,
+            out_dir,
+            output,
+            rules,
+            templates,
+            verify,
+            paper or api.DEFAULT_PAPER,
+        )
+    else:
+        reports = api.make_reports(
+            paths,
+            fmt,
+            out_dir,
+            output,
+            rules,
+            templates,
+            verify,
+            paper or api.DEFAULT_PAPER,
+            tipping,
+        )
     api.write_reports(reports, fmt)
     for report in reports:
         click.echo(report.line)
+
+
+def _samples(uncertainty: str | None, seed: int | None) -> int | str | None:
+    """--uncertainty as a number of samples or 'exact'; None when not given."""
+    if uncertainty is None:
+        if seed is not None:
+            raise UserError(
+                f"--seed {seed} seeds the draws of --uncertainty, which is not given — "
+                "add --uncertainty N, or leave out --seed"
+            )
+        return None
+    if uncertainty == "exact":
+        if seed is not None:
+            raise UserError(
+                "--seed has no effect with --uncertainty exact, which draws nothing — "
+                "leave out --seed, or give a number of samples"
+            )
+        return "exact"
+    if not uncertainty.isdigit() or not 1 <= int(uncertainty) <= api.MAX_SAMPLES:
+        raise UserError(
+            f"--uncertainty: '{uncertainty}' is not a number of samples from 1 to "
+            f"{api.MAX_SAMPLES:,}, nor 'exact' — e.g. --uncertainty 1000"
+        )
+    return int(uncertainty)
 
 
 @main.command(short_help="Check profiles against the schema.")

@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from ssa_risk.assessment import uncertainty as _uncertainty
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
+from ssa_risk.base.files import is_folder
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
@@ -39,6 +41,7 @@ from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.profile.snapshots import folder_snapshots
 from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
@@ -71,9 +74,12 @@ __all__ = [
     "BACKTEST_FORMATS",
     "DEFAULT_FLAG_AT",
     "DEFAULT_PAPER",
+    # uncertainty
+    "DEFAULT_SEED",
     "FORMATS",
     "IMPACT_FORMATS",
     "MAX_CHANGES",
+    "MAX_SAMPLES",
     "PAPERS",
     "RATINGS",
     "TIPPING_FORMATS",
@@ -96,6 +102,7 @@ __all__ = [
     "Tipping",
     "assess",
     "assess_profile",
+    "assess_uncertain",
     "assessment_dict",
     "assessment_from_json",
     "backtest",
@@ -115,6 +122,7 @@ __all__ = [
     "load_profile",
     "load_rules",
     "make_reports",
+    "make_uncertain_reports",
     "new_profile",
     "profile_paths",
     "project",
@@ -411,3 +419,60 @@ def tipping_text(result: Tipping, fmt: str = "md") -> str:
 def _folder(spec: str | None) -> Path | None:
     """The folder a rules option names, when it names one that exists (not a revision)."""
     return Path(spec) if spec and Path(spec).is_dir() else None
+
+
+# --- Uncertainty: `assess --uncertainty N|exact [--seed S]` (issue 14, part 3) ---
+
+DEFAULT_SEED = _uncertainty.DEFAULT_SEED
+MAX_SAMPLES = _uncertainty.MAX_SAMPLES
+
+
+def assess_uncertain(
+    path: Path, samples: int | str, seed: int = DEFAULT_SEED, assessor: Assessor | None = None
+) -> Assessment:
+    """Assess one profile file at its central values, with the distribution of results over
+    `samples` seeded draws of its uncertain values, or over every combination ("exact")."""
+    shown = display_path(path)
+    if is_folder(path, shown):
+        snapshots = folder_snapshots(path, shown) if path.is_dir() else []
+        latest = f"the latest, {display_path(snapshots[-1])}" if snapshots else "the latest"
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "--uncertainty samples one snapshot, and this is a folder of them",
+                    f"name one snapshot of it, e.g. {latest}",
+                )
+            ]
+        )
+    profile = _load_profile(path, shown)
+    return _uncertainty.assess_uncertain(assessor or load_assessor(), profile, samples, seed)
+
+
+def make_uncertain_reports(
+    paths: Sequence[Path],
+    samples: int | str,
+    seed: int = DEFAULT_SEED,
+    fmt: str = "md",
+    out_dir: Path = Path("reports"),
+    output: Path | None = None,
+    rules: Path | None = None,
+    templates: Path | None = None,
+    verify: bool = False,
+    paper: str = DEFAULT_PAPER,
+) -> list[Report]:
+    """Like make_reports, each profile file assessed with assess_uncertain; the problems of
+    every profile are raised together."""
+    assessor = load_assessor(rules, templates, verify)
+    done: list[Assessed] = []
+    problems: list[Problem] = []
+    for path in profile_paths(paths):
+        try:
+            done.append(Assessed(path, assess_uncertain(path, samples, seed, assessor)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return reports(done, templates or project().templates, fmt, out_dir, output, paper)

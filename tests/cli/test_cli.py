@@ -317,3 +317,13 @@ def test_output_write_failure_is_one_line_and_exit_2(run_cli, monkeypatch):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == FULL_DISK
+
+
+def test_tipping_and_uncertainty_are_two_runs(run_cli, tmp_path):
+    result = run_cli("assess", str(TUNISIA_2020), "--tipping", "--uncertainty", "10")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "--tipping and --uncertainty ask for two different runs — "
+        "run the assessment once with each\n"
+    )
+    assert list(tmp_path.iterdir()) == []
