@@ -22,6 +22,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
+from ssa_risk.base.parallel import Parallel, Progress, usable_cores
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
@@ -81,8 +82,10 @@ __all__ = [
     "Impact",
     "InputError",
     "LintResult",
+    "Parallel",
     "Problem",
     "Profile",
+    "Progress",
     "Project",
     "Report",
     "Rule",
@@ -117,6 +120,7 @@ __all__ = [
     "run_examples",
     "show_rule",
     "terminal_path",
+    "usable_cores",
     "validate",
     "validation_json",
     "write_reports",
@@ -162,13 +166,16 @@ def assess_profile(path: Path, assessor: Assessor | None = None) -> Assessment:
     return (assessor or load_assessor()).assess(path, display_path(path))
 
 
-def assess(paths: Sequence[Path] = (), assessor: Assessor | None = None) -> list[Assessed]:
+def assess(
+    paths: Sequence[Path] = (), assessor: Assessor | None = None, parallel: Parallel | None = None
+) -> list[Assessed]:
     """Assess profile files (an Assessment each) and country folders (a Timeline each).
 
     No paths: every profile of the project. Problems in any profile are raised together, as
-    one InputError, after all are read.
+    one InputError, after all are read. `parallel`: how to spread the work (default: every
+    local core; see Parallel).
     """
-    return assess_paths(assessor or load_assessor(), profile_paths(paths))
+    return assess_paths(assessor or load_assessor(), profile_paths(paths), parallel)
 
 
 def render(
@@ -196,12 +203,13 @@ def make_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    parallel: Parallel | None = None,
 ) -> list[Report]:
     """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
     profile leaves no partial set (write_reports)."""
     assessor = load_assessor(rules, templates, verify)
-    assessed = assess(paths, assessor)
+    assessed = assess(paths, assessor, parallel)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
@@ -320,6 +328,7 @@ def impact_of(
     paths: Sequence[Path] = (),
     templates: Path | None = None,
     verify: bool = False,
+    parallel: Parallel | None = None,
 ) -> Impact:
     """The old rules (`before`: a folder, a git `REV:path`, or a bare `REV` meaning the
     project's rules folder at that revision) against the new (default: the project's) over
@@ -334,6 +343,7 @@ def impact_of(
         repo,
         verify,
         found.cases,
+        parallel,
     )
 
 
@@ -342,13 +352,15 @@ def backtest(
     rules: Path | None = None,
     flag_at: str = DEFAULT_FLAG_AT,
     templates: Path | None = None,
+    parallel: Parallel | None = None,
 ) -> Backtest:
     """Run the rules (default: the project's) on every case in `cases` (a folder of case
     folders, each with profile.yaml and outcome.yaml) and compare with the outcomes: a case is
     flagged when its outcome's lens is rated `flag_at` or above. InputError lists every
     problem of every case."""
     assessor = load_assessor(rules, templates)
-    return run_backtest(cases, assessor, flag_at, display_path(rules or project().rules))
+    shown = display_path(rules or project().rules)
+    return run_backtest(cases, assessor, flag_at, shown, parallel)
 
 
 def backtest_text(result: Backtest, fmt: str = "text") -> str:
