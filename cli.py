@@ -253,8 +253,8 @@ def _parallel_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--workers",
             type=click.IntRange(min=1),
             default=None,
-            show_default=f"every core ({api.usable_cores()})",
-            help="Worker processes on this machine; 1 runs everything in this process.",
+            help=f"Worker processes on this machine (default: one per core, here "
+            f"{api.usable_cores()}); 1 runs everything in this process.",
         ),
         click.option(
             "--scheduler",
