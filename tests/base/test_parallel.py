@@ -7,15 +7,19 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.batch import AssessFile
 from ssa_risk.base import parallel
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.parallel import SERIAL_BELOW, Parallel, run_ordered, usable_cores
-from tests.helpers import REPO_ROOT
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020
 
 
 def square_and_pid(n: int) -> tuple[int, int]:
@@ -152,3 +156,22 @@ def test_ctrl_c_stops_the_workers_and_leaves_none_behind():
 def _group(pgid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True)
     return [int(pid) for pid in found.stdout.split()]
+
+
+def test_workers_forked_from_another_thread_than_the_engine_s_assess_alike():
+    """The engine belongs to the thread that used it first; a worker forked from another
+    thread has only that thread, which then owns the engine it inherited."""
+    assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+    serial = assessor.assess(TUNISIA_2020)  # the engine now belongs to this thread
+    items = [(TUNISIA_2020, "tunisia/2020.yaml")] * SERIAL_BELOW
+    found: list[tuple[Any, tuple[Problem, ...]]] = []
+    worker = threading.Thread(
+        target=lambda: found.extend(run_ordered(AssessFile(assessor), items, workers=2))
+    )
+    worker.start()
+    worker.join()
+    assert len(found) == SERIAL_BELOW
+    assert all(problems == () for _, problems in found)
+    labelled = assessor.assess(TUNISIA_2020, "tunisia/2020.yaml")
+    assert all(assessment == labelled for assessment, _ in found)
+    assert serial.overall == labelled.overall
