@@ -235,6 +235,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {serial.wall / r.wall:8.2f}x"
         )
     print("  (the reports of every run are identical)")
+    pooled = runs[1]
+    print(
+        f"  CPU/wall below {args.workers} means other work took cores from the run; with a core"
+        f" per worker it would take about {pooled.cpu / args.workers:.1f} s"
+        f" ({serial.cpu / (pooled.cpu / args.workers):.2f}x the serial CPU time)"
+    )
     print()
     per_item = serial.wall / n
     print("What a parallel run pays for")

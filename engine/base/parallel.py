@@ -52,10 +52,11 @@ R = TypeVar("R")
 
 Progress = Callable[[int, int], None]
 
-# Below this many items a job runs in this process: on two cores, starting two workers,
-# feeding them and collecting their results cost about as much as comparing 16 to 24
-# profiles under two rule sets (benchmarks/bench_parallel.py measures it; see its
-# "Break-even" table). A batch that small takes well under a second either way.
+# Below this many items a job runs in this process. Measured on two cores
+# (benchmarks/bench_parallel.py, "Break-even"): a fork pool costs about 20 ms to start and a
+# profile's impact about 26 ms, so on an idle machine two workers win from a few items on, but
+# by at most 0.2 s below 16 items; on a busy machine a pool of that size was up to 0.35 s
+# slower than a serial run. 16 bounds that loss and keeps small jobs free of processes.
 SERIAL_BELOW = 16
 # Items per chunk: enough that the cost of sending a chunk is small against its work, few
 # enough that progress moves often and that Ctrl-C waits for little.
