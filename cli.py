@@ -45,7 +45,12 @@ class Group(click.Group):
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "ssa-risk"
             message = exc.format_message().rstrip(".")  # click ends its sentences with '.'
-            click.echo(f"{command}: {message} — see '{command} --help'", err=True)
+            fix = f"see '{command} --help'"
+            # A mistyped choice ('pfd' for 'pdf') gets the nearest choice as its fix.
+            chosen = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)", message)
+            if chosen is not None:
+                fix = api.did_you_mean(chosen[1], re.findall(r"'([^']*)'", chosen[2]), fix)
+            click.echo(f"{command}: {message} — {fix}", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
             exc.show()
@@ -313,6 +318,27 @@ _VERIFY_HELP = (
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
+@click.option(
+    "--tipping",
+    is_flag=True,
+    help="Add the indicators to watch: the values whose change alone would raise a rating "
+    "(re-assesses each profile a few hundred times).",
+)
+# Uncertainty (issue 14, part 3).
+@click.option(
+    "--uncertainty",
+    metavar="N|exact",
+    default=None,
+    help="Also draw N profiles from the values the profile states as uncertain (ranges, "
+    "weighted alternatives), assess each, and report how often each result comes out; "
+    "'exact' weighs every combination instead (alternatives and whole-number ranges only).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the draws of --uncertainty; the same seed gives the same report. [default: 0]",
+)
 @_parallel_options
 def assess(
     profiles: tuple[Path, ...],
@@ -323,6 +349,9 @@ def assess(
     rules: Path | None,
     templates: Path | None,
     verify: bool,
+    tipping: bool,
+    uncertainty: str | None,
+    seed: int | None,
     workers: int | None,
     scheduler: str | None,
     quiet: bool,
@@ -350,21 +379,66 @@ def assess(
             f"-o names one report file but {len(paths)} profiles were given — "
             "pass one profile with -o, or use --out-dir"
         )
-    with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
-        reports = api.make_reports(
-            paths,
-            fmt,
-            out_dir,
-            output,
-            rules,
-            templates,
-            verify,
-            paper or api.DEFAULT_PAPER,
-            parallel,
+    samples = _samples(uncertainty, seed)
+    if samples is not None and tipping:
+        raise UserError(
+            "--tipping and --uncertainty ask for two different runs — "
+            "run the assessment once with each"
         )
+    with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
+        if samples is not None:
+            reports = api.make_uncertain_reports(
+                paths,
+                samples,
+                api.DEFAULT_SEED if seed is None else seed,
+                fmt,
+                out_dir,
+                output,
+                rules,
+                templates,
+                verify,
+                paper or api.DEFAULT_PAPER,
+            )
+        else:
+            reports = api.make_reports(
+                paths,
+                fmt,
+                out_dir,
+                output,
+                rules,
+                templates,
+                verify,
+                paper or api.DEFAULT_PAPER,
+                tipping,
+                parallel,
+            )
     api.write_reports(reports, fmt)
     for report in reports:
         click.echo(report.line)
+
+
+def _samples(uncertainty: str | None, seed: int | None) -> int | str | None:
+    """--uncertainty as a number of samples or 'exact'; None when not given."""
+    if uncertainty is None:
+        if seed is not None:
+            raise UserError(
+                f"--seed {seed} seeds the draws of --uncertainty, which is not given — "
+                "add --uncertainty N, or leave out --seed"
+            )
+        return None
+    if uncertainty == "exact":
+        if seed is not None:
+            raise UserError(
+                "--seed has no effect with --uncertainty exact, which draws nothing — "
+                "leave out --seed, or give a number of samples"
+            )
+        return "exact"
+    if not uncertainty.isdigit() or not 1 <= int(uncertainty) <= api.MAX_SAMPLES:
+        raise UserError(
+            f"--uncertainty: '{uncertainty}' is not a number of samples from 1 to "
+            f"{api.MAX_SAMPLES:,}, nor 'exact' — e.g. --uncertainty 1000"
+        )
+    return int(uncertainty)
 
 
 @main.command(short_help="Check profiles against the schema.")
@@ -534,6 +608,80 @@ def diff(
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
+
+
+@main.command(short_help="Assess a profile with values changed; show what changes.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    required=True,
+    metavar="PATH=VALUE",
+    help="A value to change, the path as `validate` prints it (institutions[id=army].kind, "
+    "civil_military.support_for_military_rule_pct); LIST[+]={...} adds an entry, PATH=~ "
+    "removes. Repeat for several.",
+)
+@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the diff to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def whatif(
+    profile: Path,
+    sets: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """Assess PROFILE with the values given by --set (the file is not changed) and print what
+    changes against the profile as written, and why, as `diff` does."""
+    _check_output_format(output, fmt, api.FORMATS)
+    result = api.whatif(profile, sets, rules, templates)
+    _emit(api.render(result, fmt, templates), output, fmt)
+
+
+@main.command(short_help="The smallest changes that would change a rating.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--lens", help="Only changes that alter this lens's rating (its id).")
+@click.option(
+    "--max-changes",
+    type=click.IntRange(1, api.MAX_CHANGES),
+    default=1,
+    show_default=True,
+    help="1: single changes; 2: also pairs of changes that each move a score the same way.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(api.TIPPING_FORMATS), default="md", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of printing it.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+def tipping(
+    profile: Path,
+    lens: str | None,
+    max_changes: int,
+    fmt: str,
+    output: Path | None,
+    rules: Path | None,
+    templates: Path | None,
+) -> None:
+    """The smallest changes to PROFILE's values that change a lens rating or the overall
+    result, worse and better, from the rules' own conditions, each checked by assessing the
+    changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
+    _check_output_format(output, fmt, api.TIPPING_FORMATS)
+    result = api.tipping(profile, lens, max_changes, rules, templates)
+    _emit(api.tipping_text(result, fmt), output, fmt)
 
 
 @main.command(short_help="Effect of a rule change on every profile.")

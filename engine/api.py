@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from ssa_risk.assessment import uncertainty as _uncertainty
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
+from ssa_risk.base.files import is_folder
 from ssa_risk.base.parallel import Parallel, Progress, usable_cores
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
@@ -32,12 +34,15 @@ from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
+from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
+from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.profile.snapshots import folder_snapshots
 from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
 from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
@@ -46,6 +51,7 @@ from ssa_risk.reports.output import write_all
 from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
+from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.rules.scoring import RATINGS
@@ -69,10 +75,15 @@ __all__ = [
     "BACKTEST_FORMATS",
     "DEFAULT_FLAG_AT",
     "DEFAULT_PAPER",
+    # uncertainty
+    "DEFAULT_SEED",
     "FORMATS",
     "IMPACT_FORMATS",
+    "MAX_CHANGES",
+    "MAX_SAMPLES",
     "PAPERS",
     "RATINGS",
+    "TIPPING_FORMATS",
     "Assessed",
     "Assessment",
     "Assessor",
@@ -91,8 +102,10 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Timeline",
+    "Tipping",
     "assess",
     "assess_profile",
+    "assess_uncertain",
     "assessment_dict",
     "assessment_from_json",
     "backtest",
@@ -112,6 +125,7 @@ __all__ = [
     "load_profile",
     "load_rules",
     "make_reports",
+    "make_uncertain_reports",
     "new_profile",
     "profile_paths",
     "project",
@@ -120,9 +134,12 @@ __all__ = [
     "run_examples",
     "show_rule",
     "terminal_path",
+    "tipping",
+    "tipping_text",
     "usable_cores",
     "validate",
     "validation_json",
+    "whatif",
     "write_reports",
 ]
 
@@ -203,13 +220,17 @@ def make_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    tipping: bool = False,
     parallel: Parallel | None = None,
 ) -> list[Report]:
     """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
-    profile leaves no partial set (write_reports)."""
+    profile leaves no partial set (write_reports). With `tipping`, each report adds the
+    indicators to watch: the values whose change alone would raise a rating."""
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor, parallel)
+    if tipping:
+        assessed = with_watch(assessor, assessed)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
@@ -368,6 +389,102 @@ def backtest_text(result: Backtest, fmt: str = "text") -> str:
     return render_backtest(result, fmt)
 
 
+# --- what-if and tipping points (issue 14) ----------------------------------------------
+
+
+def whatif(
+    profile: Path,
+    sets: Sequence[str],
+    rules: Path | None = None,
+    templates: Path | None = None,
+) -> Diff:
+    """The profile assessed as written and with each `--set PATH=VALUE` applied (nothing is
+    written), compared as `diff` compares two assessments. InputError lists every problem of
+    the profile, or of every edit (each named by its `--set`)."""
+    assessor = load_assessor(rules, templates)
+    return what_if(assessor, load_profile(profile), sets).diff
+
+
+def tipping(
+    profile: Path,
+    lens: str | None = None,
+    max_changes: int = 1,
+    rules: Path | None = None,
+    templates: Path | None = None,
+) -> Tipping:
+    """The smallest changes to the profile's values that change a lens rating (only `lens`'s,
+    when given) or the overall result, worse or better, found from the rules' conditions and
+    each checked by assessing the changed profile; pairs too with `max_changes` 2."""
+    assessor = load_assessor(rules, templates)
+    if lens is not None and lens not in {x.id for x in assessor.ruleset.lenses}:
+        known = [x.id for x in assessor.ruleset.lenses]
+        hint = did_you_mean(lens, known, f"use one of: {', '.join(known)}")
+        raise InputError([Problem("--lens", None, None, f"unknown lens '{lens}'", hint)])
+    return tipping_points(assessor, load_profile(profile), lens, max_changes)
+
+
+def tipping_text(result: Tipping, fmt: str = "md") -> str:
+    """Tipping points as Markdown or JSON."""
+    return render_tipping(result, fmt)
+
+
 def _folder(spec: str | None) -> Path | None:
     """The folder a rules option names, when it names one that exists (not a revision)."""
     return Path(spec) if spec and Path(spec).is_dir() else None
+
+
+# --- Uncertainty: `assess --uncertainty N|exact [--seed S]` (issue 14, part 3) ---
+
+DEFAULT_SEED = _uncertainty.DEFAULT_SEED
+MAX_SAMPLES = _uncertainty.MAX_SAMPLES
+
+
+def assess_uncertain(
+    path: Path, samples: int | str, seed: int = DEFAULT_SEED, assessor: Assessor | None = None
+) -> Assessment:
+    """Assess one profile file at its central values, with the distribution of results over
+    `samples` seeded draws of its uncertain values, or over every combination ("exact")."""
+    shown = display_path(path)
+    if is_folder(path, shown):
+        snapshots = folder_snapshots(path, shown) if path.is_dir() else []
+        latest = f"the latest, {display_path(snapshots[-1])}" if snapshots else "the latest"
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "--uncertainty samples one snapshot, and this is a folder of them",
+                    f"name one snapshot of it, e.g. {latest}",
+                )
+            ]
+        )
+    profile = _load_profile(path, shown)
+    return _uncertainty.assess_uncertain(assessor or load_assessor(), profile, samples, seed)
+
+
+def make_uncertain_reports(
+    paths: Sequence[Path],
+    samples: int | str,
+    seed: int = DEFAULT_SEED,
+    fmt: str = "md",
+    out_dir: Path = Path("reports"),
+    output: Path | None = None,
+    rules: Path | None = None,
+    templates: Path | None = None,
+    verify: bool = False,
+    paper: str = DEFAULT_PAPER,
+) -> list[Report]:
+    """Like make_reports, each profile file assessed with assess_uncertain; the problems of
+    every profile are raised together."""
+    assessor = load_assessor(rules, templates, verify)
+    done: list[Assessed] = []
+    problems: list[Problem] = []
+    for path in profile_paths(paths):
+        try:
+            done.append(Assessed(path, assess_uncertain(path, samples, seed, assessor)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return reports(done, templates or project().templates, fmt, out_dir, output, paper)

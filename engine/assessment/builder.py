@@ -24,16 +24,19 @@ from ssa_risk.assessment.model import (
     ScoringBand,
     SignalTrace,
     Source,
+    Uncertainty,
+    UncertainValue,
     frozen,
 )
 from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
-from ssa_risk.base.words import counted
+from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import (
     ITEM_KEYS,
     Fact,
+    descriptive_fields,
     engine_field,
     institution_names,
     rule_field,
@@ -180,6 +183,7 @@ def build_assessment(
         summary=" ".join(str(data.get("summary") or "").split()),
         authors=tuple(str(a) for a in data.get("authors") or ()),
         institutions=tuple(names.items()),
+        uncertainty=_uncertainty(profile, facts, names),
         classification=" ".join(str(data.get("classification") or "").split())
         or DEFAULT_CLASSIFICATION,
         provenance=Provenance(
@@ -444,8 +448,7 @@ def _ev_order(e: Evidence) -> tuple[str, int, str, str, str]:
 
 def _subject_name(rule: Rule, bound: Mapping[str, Fact], names: Mapping[str, str]) -> str:
     if rule.subject and rule.subject in bound:
-        name = bound[rule.subject].name_in(names)
-        return name[:1].upper() + name[1:]
+        return capitalised(bound[rule.subject].name_in(names))
     return ""
 
 
@@ -515,12 +518,66 @@ def field_words(name: str) -> str:
     return " ".join(_FIELD_WORDS.get(w, w) for w in name.split("_"))
 
 
+def entity_words(fact: Fact, names: Mapping[str, str]) -> str:
+    """What a fact is about, in words, as evidence labels start (public form of _entity)."""
+    return _entity(fact, names)
+
+
+def _uncertainty(
+    profile: Profile, facts: list[Fact], names: Mapping[str, str]
+) -> Uncertainty | None:
+    """The profile's uncertain values, named as the evidence names them; None if none."""
+    if not profile.uncertain:
+        return None
+    by_path = {fact.path: fact for fact in facts}
+    values = []
+    for field in profile.uncertain:
+        fact = by_path.get(field.path[:-1])
+        words = field_words(str(field.path[-1]))
+        values.append(
+            UncertainValue(
+                format_path(field.path),
+                f"{_entity(fact, names)}: {words}" if fact is not None else words,
+                field.form,
+                field.central,
+                field.low,
+                field.high,
+                field.most_likely,
+                field.alternatives,
+            )
+        )
+    return Uncertainty(tuple(values), low_confidence=_low_confidence(profile, facts, names))
+
+
+def _low_confidence(
+    profile: Profile, facts: list[Fact], names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Values stated with low confidence but as one value (not a range or alternatives), in
+    words: candidates for writing as uncertain."""
+    uncertain = {field.path for field in profile.uncertain}
+    descriptive = descriptive_fields()
+    out: list[str] = []
+    for fact in facts:
+        for name in sorted(rule_field(k) for k in fact.fields):
+            value = fact.fields.get(engine_field(name))
+            if (
+                fact.confidence_for(name) != "low"
+                or (*fact.path, name) in uncertain
+                or name in descriptive.get(fact.kind, set())
+                or isinstance(value, bool)
+                or not isinstance(value, int | float | str)
+                or is_derived(fact.kind, name)
+            ):
+                continue
+            out.append(f"{_entity(fact, names)}: {field_words(name)}")
+    return tuple(out)
+
+
 def _entity(fact: Fact, names: Mapping[str, str]) -> str:
     """What a fact is about, in words: an institution by name, a section by its title."""
     if fact.kind in _SECTIONS:
         return _SECTIONS[fact.kind]
-    name = fact.name_in(names)
-    return name[:1].upper() + name[1:]
+    return capitalised(fact.name_in(names))
 
 
 def _evidence(

@@ -56,8 +56,6 @@ class Entry:
 
     finding: Finding
     annex: int  # its item in the evidence annex
-    facts: tuple[Evidence, ...]  # the few facts that carry it
-    more: str  # "21 more programmes", or ""
     cites: tuple[tuple[int, str], ...]  # (reference number, section or page)
 
 
@@ -68,8 +66,8 @@ class Point:
     lead: Entry
     subjects: tuple[Entry, ...]  # the same rule about further subjects
     same_facts: tuple[Entry, ...]  # other rules' findings resting on facts of this one
-    facts: tuple[Evidence, ...] = ()  # the facts that carry the lead and its subjects, once
-    more: str = ""
+    facts: tuple[Evidence, ...] = ()  # the few facts that carry the lead and its subjects, once
+    more: str = ""  # what the annex has besides: "1 more institution and 13 more programmes"
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -124,7 +122,7 @@ def digest(a: Assessment) -> Digest:
         for f in lens.findings + lens.protective + lens.mitigations:
             evidence = _expanded(f.evidence, traces)
             annex.append(AnnexItem(len(annex) + 1, f, evidence))
-            entries[id(f)] = _entry(f, len(annex), evidence, numbers)
+            entries[id(f)] = _entry(f, len(annex), numbers)
     points = {
         lens.id: _points(lens, entries, traces)
         for lens in a.lenses
@@ -165,17 +163,9 @@ def _carrying(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return tested or tuple(e for e in evidence if e.fact_kind != "absent")
 
 
-def _entry(
-    f: Finding, annex: int, evidence: tuple[Evidence, ...], numbers: dict[str, int]
-) -> Entry:
-    shown, more = summarised(evidence)
-    return Entry(
-        f,
-        annex,
-        shown,
-        more,
-        tuple((numbers[c.ref], c.at or "") for c in f.cites if c.ref in numbers),
-    )
+def _entry(f: Finding, annex: int, numbers: dict[str, int]) -> Entry:
+    cites = tuple((numbers[c.ref], c.at or "") for c in f.cites if c.ref in numbers)
+    return Entry(f, annex, cites)
 
 
 def summarised(

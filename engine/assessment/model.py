@@ -206,6 +206,69 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class WatchIndicator:
+    """A profile value whose change alone would raise a rating (`assess --tipping`), in words."""
+
+    label: str  # what the value is: "Civil-military relations: military rule years"
+    now: str  # its value now: "8"; "not recorded"
+    then: str  # the value that would raise the rating: "11 (above 10)"
+    raises: str  # what it raises: "civil-military relations and coup risk from high to critical"
+    rules: tuple[str, ...] = ()  # the rules whose firing changes
+
+
+@dataclass(frozen=True)
+class UncertainValue:
+    """A profile value written as a range or as weighted alternatives."""
+
+    path: str  # as the validator prints it
+    label: str  # in words, as the evidence names it
+    form: str  # "range" or "alternatives"
+    central: Any  # the value the assessment itself uses
+    low: float | None = None
+    high: float | None = None
+    most_likely: float | None = None
+    alternatives: tuple[tuple[str, float], ...] = ()  # (value, weight)
+    # With sampling: the share of samples giving the most frequent overall result, in each
+    # part of the range ("lower half", "upper half") or for each alternative; and the gap
+    # between the largest and smallest of those shares.
+    modal_share_by_group: tuple[tuple[str, float], ...] = ()
+    swing: float = 0.0
+
+
+@dataclass(frozen=True)
+class BandShares:
+    """How samples spread over the bands of one lens: (band, share) in band order."""
+
+    lens: str  # the lens title
+    shares: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """The profile's uncertain values and, when sampled, the distribution of results."""
+
+    values: tuple[UncertainValue, ...]
+    samples: int = 0  # 0: not sampled (the assessment uses the central values)
+    method: str = ""  # "sampled" (seeded random draws) or "exact" (every combination)
+    seed: int | None = None
+    overall: tuple[tuple[str, float], ...] = ()  # (result, share), most frequent first
+    lenses: tuple[BandShares, ...] = ()
+    # What `turns_on` measures: "" for the overall result; a lens's title when the overall
+    # result is the same in every sample (then the lens whose band changes most); and the
+    # most frequent result or band of it, whose share each value's swing compares.
+    subject: str = ""
+    subject_result: str = ""
+    # Values stated with low confidence but as one value, in words (not sampled).
+    low_confidence: tuple[str, ...] = ()
+
+    @property
+    def turns_on(self) -> tuple[UncertainValue, ...]:
+        """The values whose range or alternatives move the modal result's share, most first."""
+        moving = [v for v in self.values if v.swing > 0]
+        return tuple(sorted(moving, key=lambda v: (-v.swing, v.label)))
+
+
+@dataclass(frozen=True)
 class Assessment:
     country: str
     iso3: str
@@ -230,6 +293,10 @@ class Assessment:
     authors: tuple[str, ...] = ()  # who wrote the profile
     classification: str = DEFAULT_CLASSIFICATION  # the handling marking, from the profile
     institutions: tuple[tuple[str, str], ...] = ()  # (id, name) of each institution
+    # Values whose change alone would raise a rating, nearest first: made only on request
+    # (`assess --tipping`, which re-assesses the profile many times); () otherwise.
+    watch: tuple[WatchIndicator, ...] = ()
+    uncertainty: Uncertainty | None = None  # None: no value in the profile is uncertain
 
     def name_of(self, unit: str) -> str:
         """An institution's name, from its id."""

@@ -37,6 +37,10 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 def assessment_dict(assessment: Assessment) -> dict[str, Any]:
     """Plain data, fields in a fixed order, ready for json.dumps."""
     body = dataclasses.asdict(assessment)
+    if not body["watch"]:  # made on request only: absent, as before it existed, when not asked
+        del body["watch"]
+    if body["uncertainty"] is None:  # absent, as in assessments saved before it existed
+        del body["uncertainty"]
     return {"schema_version": ASSESSMENT_SCHEMA_VERSION, "kind": "assessment", **body}
 
 

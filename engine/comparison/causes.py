@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssa_risk.assessment.model import FactValue, Finding, RuleDigest
+from ssa_risk.profile.edits import edit_number, is_edit_label
 from ssa_risk.profile.facts import ITEM_KEYS
 from ssa_risk.rules.model import canonical_recommend
 
@@ -338,6 +339,8 @@ class ProfileChanges:
 def _at(value: FactValue) -> str:
     if value.derived:
         return " (derived: computed from the profile, e.g. from as_of)"
+    if is_edit_label(value.file):  # a value `whatif` set: name the --set that set it
+        return f" ({edit_number(value.file)})"
     return f" ({value.file}:{value.line})" if value.line else ""
 
 

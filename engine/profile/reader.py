@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import error_path, error_problems, schema_validator
+from ssa_risk.profile.schema import certain_schema
 from ssa_risk.profile.snapshots import (
     all_duplicate_ids,
     country_folders,
@@ -27,6 +29,7 @@ from ssa_risk.profile.snapshots import (
     folder_snapshots,
     load_snapshot,
 )
+from ssa_risk.profile.uncertain import UncertainField, resolve_uncertain, with_values
 
 SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
 
@@ -36,6 +39,8 @@ class Profile:
     """A validated profile: its data and the source map back to the file."""
 
     doc: Document
+    # Values written as a range or alternatives; `data` holds their central values.
+    uncertain: tuple[UncertainField, ...] = ()
 
     @property
     def data(self) -> dict[str, Any]:
@@ -61,7 +66,8 @@ class Profile:
 
 @cache
 def profile_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The profile schema without the uncertain forms, which the reader resolves first."""
+    schema: dict[str, Any] = certain_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     return schema
 
 
@@ -142,13 +148,39 @@ def load_profile(
     `labels` names the snapshots it extends (see load_snapshot).
     """
     doc = load_snapshot(path, label, labels)
-    problems = validate_document(doc, today or date.today())
+    resolved = resolve_uncertain(doc, profile_schema()) if isinstance(doc.data, dict) else None
+    problems = [*resolved.problems] if resolved else []
+    problems += validate_document(doc, today or date.today(), resolved.wrong if resolved else ())
+    if not problems and resolved is not None:
+        problems += _range_end_problems(doc, resolved.fields, today or date.today())
     if problems:
         raise InputError(problems)
-    return Profile(doc)
+    return Profile(doc, resolved.fields if resolved else ())
 
 
-def validate_document(doc: Document, today: date) -> list[Problem]:
+def _range_end_problems(
+    doc: Document, fields: tuple[UncertainField, ...], today: date
+) -> list[Problem]:
+    """What would be wrong with the profile at the ends of its ranges (a year after as_of, a
+    count that contradicts another field), which sampling would otherwise assess silently."""
+    ranges = [f for f in fields if f.form == "range"]
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for end in ("low", "high"):
+        values = [(f.path, getattr(f, end)) for f in ranges]
+        data = with_values(doc.data, values)
+        for problem in validate_document(dataclasses.replace(doc, data=data, problems=()), today):
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                out.append(
+                    dataclasses.replace(
+                        problem, message=f"{problem.message} (with every range at its {end} end)"
+                    )
+                )
+    return out
+
+
+def validate_document(doc: Document, today: date, skip: tuple[YamlPath, ...] = ()) -> list[Problem]:
     """Every problem in a parsed profile: YAML, schema and cross-references alike."""
     shape = doc.not_a_mapping(
         "a profile", "start the file with 'schema_version: 1' and the profile's fields"
@@ -162,6 +194,7 @@ def validate_document(doc: Document, today: date) -> list[Problem]:
     problems += [
         problem
         for err in _validator().iter_errors(doc.data)
+        if not any(error_path(err)[: len(at)] == at for at in skip)
         for problem in _schema_problems(doc, err)
         if (problem.file, problem.line) not in read
     ]

@@ -836,4 +836,76 @@ def profile_schema_definition() -> Node:
 
 def profile_schema_json() -> str:
     """The schema as the JSON text stored in the repository."""
-    return json.dumps(profile_schema_definition(), indent=2, ensure_ascii=False) + "\n"
+    exported = with_uncertain_forms(profile_schema_definition())
+    return json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
+
+
+# Uncertain values. Any number field may be written as a range ({low: 35, high: 55}, with an
+# optional most_likely) and any enumeration field as weighted alternatives ({values: {rising:
+# 0.6, stable: 0.4}}). The exported schema offers both forms to editors; the reader resolves
+# them (profile/uncertain.py) before it validates, against the schema without them.
+UNCERTAIN = "x-uncertain"
+_NOT_UNCERTAIN = {"confidence", "schema_version"}
+
+
+def _uncertain_form(node: Node) -> Node | None:
+    """The range or alternatives form a leaf field may take instead of its value."""
+    if "enum" in node:
+        return {
+            "type": "object",
+            "description": "Alternative values with weights (positive, adding up to 1).",
+            "additionalProperties": False,
+            "required": ["values"],
+            "properties": {
+                "values": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": {"enum": node["enum"]},
+                    "additionalProperties": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": 1,
+                    },
+                }
+            },
+        }
+    if node.get("type") in ("number", "integer"):
+        bound = {k: node[k] for k in ("type", "minimum", "maximum") if k in node}
+        return {
+            "type": "object",
+            "description": "A range: low and high (low at most high), and optionally the "
+            "most likely value between them.",
+            "additionalProperties": False,
+            "required": ["low", "high"],
+            "properties": {"low": bound, "high": bound, "most_likely": bound},
+        }
+    return None
+
+
+def with_uncertain_forms(node: Any, key: str | None = None) -> Any:
+    """`node` with every number and enumeration field also accepting its uncertain form."""
+    if isinstance(node, list):
+        return [with_uncertain_forms(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    form = _uncertain_form(node) if key is not None and key not in _NOT_UNCERTAIN else None
+    if form is not None:
+        return {UNCERTAIN: True, "anyOf": [node, form]}
+    out: Node = {}
+    for k, v in node.items():
+        if k == "properties" and isinstance(v, dict):
+            out[k] = {name: with_uncertain_forms(n, name) for name, n in v.items()}
+        else:
+            out[k] = with_uncertain_forms(v)
+    return out
+
+
+def certain_schema(node: Any) -> Any:
+    """The schema without the uncertain forms (undoes with_uncertain_forms)."""
+    if isinstance(node, list):
+        return [certain_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get(UNCERTAIN) is True:
+        return certain_schema(node["anyOf"][0])
+    return {k: certain_schema(v) for k, v in node.items()}

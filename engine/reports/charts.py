@@ -635,3 +635,93 @@ def _tint(colour: str) -> str:
     """A pale version of a #rrggbb colour: a quarter of it on white."""
     rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(255 - (255 - v) * 0.3):02x}" for v in rgb)
+
+
+_NOT_ASSESSED_COLOUR = "#b0b0b0"
+
+
+def _result_colour(result: str) -> str:
+    """A band's colour for a band, or for an overall result named after one ('high risk —
+    conditions required'); grey otherwise."""
+    word = result.split(" ", 1)[0]
+    return BAND_COLOURS.get(result) or BAND_COLOURS.get(word) or _NOT_ASSESSED_COLOUR
+
+
+def uncertainty_chart(assessment: Assessment) -> str:
+    """Stacked bars, one per lens and one for the overall result: the share of samples in
+    each band (or each result), in the band's colour, with the share written on wide parts.
+    Empty when the assessment was not sampled."""
+    u = assessment.uncertainty
+    if u is None or not u.samples:
+        return ""
+    plt = _pyplot()
+    from matplotlib.patches import Patch
+
+    rows = [(_wrap(lens.lens, 44), lens.shares) for lens in u.lenses]
+    rows.append(("Overall result", u.overall))
+    heights = [max(0.28, (label.count("\n") + 1) * _LINE + 0.1) for label, _ in rows]
+    middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
+    # The legend: each band or result met, in the order first met.
+    names: list[str] = []
+    for _, shares in rows:
+        names += [n for n, _ in shares if n not in names]
+    legend_rows = math.ceil(len(names) / 2)
+    top, bottom, left, right = 0.45, 0.4 + legend_rows * _LINE * 1.5, 2.95, 0.15
+    fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(sum(heights), 0)
+    for y, (label, shares), h in zip(middles, rows, heights, strict=True):
+        bold = "bold" if label == "Overall result" else None
+        ax.text(-2, y, label, ha="right", va="center", fontweight=bold)
+        start = 0.0
+        for name, share in shares:
+            width = share * 100
+            ax.barh(
+                y,
+                width,
+                left=start,
+                height=min(0.22, h - 0.06),
+                color=_result_colour(name),
+                edgecolor="white",
+                lw=0.8,
+            )
+            if width >= 9:
+                ax.text(
+                    start + width / 2,
+                    y,
+                    f"{round(width)}%",
+                    ha="center",
+                    va="center",
+                    color="white",
+                    fontweight="bold",
+                )
+            start += width
+    ax.axhline(sum(heights[:-1]), color="#888888", lw=0.8)
+    ax.set_yticks([])
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.tick_params(axis="x", length=3)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    title = (
+        f"Probability of each band over all {u.samples:,} combinations, by lens and overall"
+        if u.method == "exact"
+        else f"Share of {u.samples:,} samples in each band, by lens and overall"
+    )
+    fig.text(
+        0.01,
+        1 - 0.08 / fig.get_figheight(),
+        title,
+        va="top",
+        fontsize=TITLE,
+        fontweight="bold",
+    )
+    handles = [Patch(color=_result_colour(n)) for n in names]
+    fig.legend(
+        handles,
+        [_wrap(n, 40) for n in names],
+        loc="lower left",
+        bbox_to_anchor=(0.01, 0.0),
+        ncol=2,
+        frameon=False,
+    )
+    return _svg(fig, plt)

@@ -12,6 +12,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
 from ssa_risk.assessment.conditions import conditions
 from ssa_risk.assessment.digest import digest, source_numbers, value_text
+from ssa_risk.assessment.distribution import uncertainty_text
 from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
@@ -23,7 +24,12 @@ from ssa_risk.base.words import counted
 from ssa_risk.comparison.diff import Diff
 from ssa_risk.comparison.impact import Impact
 from ssa_risk.reports.backtest import change_lines
-from ssa_risk.reports.charts import assistance_chart, lens_chart, timeline_chart
+from ssa_risk.reports.charts import (
+    assistance_chart,
+    lens_chart,
+    timeline_chart,
+    uncertainty_chart,
+)
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
 
@@ -64,6 +70,7 @@ def _environment(directory: Path) -> LimitedSandbox:
     env.globals["key_judgements"] = key_judgements
     env.globals["digest"] = digest
     env.globals["conditions"] = conditions
+    env.globals["uncertainty_text"] = uncertainty_text
     env.globals["value_text"] = value_text
     env.globals["source_numbers"] = source_numbers
     env.filters["requirement_text"] = requirement_text
@@ -104,6 +111,7 @@ def render_report(
     if fmt != "html":
         return _render(directory, f"report.{fmt}.j2", a=assessment, charts={})
     charts = {
+        "uncertainty": uncertainty_chart(assessment),
         "lens": lens_chart(assessment),
         "assistance": assistance_chart(assessment.portfolio, dict(assessment.institutions))
         if assessment.portfolio.programmes
@@ -123,6 +131,7 @@ def render_timeline(
         return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
     latest = timeline.latest
     charts = {
+        "uncertainty": uncertainty_chart(latest),
         "timeline": timeline_chart(timeline),
         "lens": lens_chart(latest),
         "assistance": assistance_chart(latest.portfolio, dict(latest.institutions))

@@ -47,7 +47,7 @@ def test_schema_problems_name_the_file_and_where(tunisia):
         "a.json:8:17: x: unknown key 'x' — allowed keys: as_of, authors, classification,"
         " confidence, country, facts, gates, institutions, iso3, kind, lenses, methodology,"
         " missing_sections, overall, overall_explanation, portfolio, profile_path, provenance,"
-        " rules, schema_version, score, signals, sources, summary, warnings",
+        " rules, schema_version, score, signals, sources, summary, uncertainty, warnings, watch",
     ]
 
 

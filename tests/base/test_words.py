@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ssa_risk.base.words import counted
+from ssa_risk.base.words import capitalised, counted
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,11 @@ from ssa_risk.base.words import counted
 )
 def test_counted_says_one_or_many_in_words(n, words, expected):
     assert counted(n, *words) == expected
+
+
+def test_capitalised_changes_only_the_first_letter():
+    assert capitalised("internal security forces (Ministry of Interior)") == (
+        "Internal security forces (Ministry of Interior)"
+    )
+    assert capitalised("") == ""
+    assert capitalised("1 more fact") == "1 more fact"

@@ -186,6 +186,16 @@ def test_unknown_option_value_exits_2(run_cli):
     )
 
 
+def test_a_mistyped_choice_gets_the_nearest_as_its_fix(run_cli, tmp_path):
+    result = run_cli("assess", str(TUNISIA_2020), "--format", "pfd", "--paper", "a4")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "ssa-risk assess: Invalid value for '--format': 'pfd' is not one of 'md', 'html',"
+        " 'json', 'pdf' — did you mean 'pdf'?\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_argument_is_one_sentence(run_cli):
     result = run_cli("validate")
     assert (result.exit_code, result.stderr) == (
@@ -307,3 +317,13 @@ def test_output_write_failure_is_one_line_and_exit_2(run_cli, monkeypatch):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == FULL_DISK
+
+
+def test_tipping_and_uncertainty_are_two_runs(run_cli, tmp_path):
+    result = run_cli("assess", str(TUNISIA_2020), "--tipping", "--uncertainty", "10")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "--tipping and --uncertainty ask for two different runs — "
+        "run the assessment once with each\n"
+    )
+    assert list(tmp_path.iterdir()) == []
