@@ -398,6 +398,7 @@ def assess(
                 templates,
                 verify,
                 paper or api.DEFAULT_PAPER,
+                parallel,
             )
         else:
             reports = api.make_reports(

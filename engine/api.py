@@ -440,10 +440,15 @@ MAX_SAMPLES = _uncertainty.MAX_SAMPLES
 
 
 def assess_uncertain(
-    path: Path, samples: int | str, seed: int = DEFAULT_SEED, assessor: Assessor | None = None
+    path: Path,
+    samples: int | str,
+    seed: int = DEFAULT_SEED,
+    assessor: Assessor | None = None,
+    parallel: Parallel | None = None,
 ) -> Assessment:
     """Assess one profile file at its central values, with the distribution of results over
-    `samples` seeded draws of its uncertain values, or over every combination ("exact")."""
+    `samples` seeded draws of its uncertain values, or over every combination ("exact").
+    The samples are assessed with `parallel` (default: on every local core)."""
     shown = display_path(path)
     if is_folder(path, shown):
         snapshots = folder_snapshots(path, shown) if path.is_dir() else []
@@ -460,7 +465,9 @@ def assess_uncertain(
             ]
         )
     profile = _load_profile(path, shown)
-    return _uncertainty.assess_uncertain(assessor or load_assessor(), profile, samples, seed)
+    assessor = assessor or load_assessor()
+    outcomes = _uncertainty.parallel_outcomes(assessor, profile, parallel or Parallel())
+    return _uncertainty.assess_uncertain(assessor, profile, samples, seed, outcomes)
 
 
 def make_uncertain_reports(
@@ -474,15 +481,17 @@ def make_uncertain_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    parallel: Parallel | None = None,
 ) -> list[Report]:
-    """Like make_reports, each profile file assessed with assess_uncertain; the problems of
-    every profile are raised together."""
+    """Like make_reports, each profile file assessed with assess_uncertain (its samples with
+    `parallel`); the problems of every profile are raised together."""
     assessor = load_assessor(rules, templates, verify)
     done: list[Assessed] = []
     problems: list[Problem] = []
     for path in profile_paths(paths):
         try:
-            done.append(Assessed(path, assess_uncertain(path, samples, seed, assessor)))
+            assessed = assess_uncertain(path, samples, seed, assessor, parallel)
+            done.append(Assessed(path, assessed))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

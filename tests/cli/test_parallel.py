@@ -179,3 +179,15 @@ def test_a_bad_profile_on_a_dask_cluster_is_reported_as_in_a_serial_run(
     assert serial.exit_code == on_dask.exit_code == 2
     assert on_dask.stderr == serial.stderr
     assert on_dask.stderr.startswith("profiles/tunisia-c/2020.yaml:")
+
+
+def test_uncertainty_samples_on_two_workers_are_byte_identical_to_one(run_cli, tmp_path, pooled):
+    fixture = DEFAULT_RULES.parent / "tests" / "fixtures" / "profiles" / "uncertain" / "tunisia"
+    shutil.copytree(fixture, tmp_path / "tunisia")
+    args = ("assess", "tunisia/2020.yaml", "--uncertainty", "60", "--format", "json")
+    for workers in ("1", "2"):
+        result = run_cli(*args, "-o", f"w{workers}.json", "--workers", workers)
+        assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "w2.json").read_bytes() == (tmp_path / "w1.json").read_bytes()
+    assert json.loads((tmp_path / "w2.json").read_text("utf-8"))["uncertainty"]["samples"] == 60
+    assert pooled == [2]
