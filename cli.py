@@ -668,6 +668,7 @@ def whatif(
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
+@_parallel_options
 def tipping(
     profile: Path,
     lens: str | None,
@@ -676,12 +677,16 @@ def tipping(
     output: Path | None,
     rules: Path | None,
     templates: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """The smallest changes to PROFILE's values that change a lens rating or the overall
     result, worse and better, from the rules' own conditions, each checked by assessing the
     changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
     _check_output_format(output, fmt, api.TIPPING_FORMATS)
-    result = api.tipping(profile, lens, max_changes, rules, templates)
+    with _parallel(workers, scheduler, quiet, "Trying changes") as parallel:
+        result = api.tipping(profile, lens, max_changes, rules, templates, parallel)
     _emit(api.tipping_text(result, fmt), output, fmt)
 
 

@@ -230,7 +230,7 @@ def make_reports(
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor, parallel)
     if tipping:
-        assessed = with_watch(assessor, assessed)
+        assessed = with_watch(assessor, assessed, parallel)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
@@ -411,6 +411,7 @@ def tipping(
     max_changes: int = 1,
     rules: Path | None = None,
     templates: Path | None = None,
+    parallel: Parallel | None = None,
 ) -> Tipping:
     """The smallest changes to the profile's values that change a lens rating (only `lens`'s,
     when given) or the overall result, worse or better, found from the rules' conditions and
@@ -420,7 +421,7 @@ def tipping(
         known = [x.id for x in assessor.ruleset.lenses]
         hint = did_you_mean(lens, known, f"use one of: {', '.join(known)}")
         raise InputError([Problem("--lens", None, None, f"unknown lens '{lens}'", hint)])
-    return tipping_points(assessor, load_profile(profile), lens, max_changes)
+    return tipping_points(assessor, load_profile(profile), lens, max_changes, parallel=parallel)
 
 
 def tipping_text(result: Tipping, fmt: str = "md") -> str:

@@ -175,3 +175,9 @@ def test_workers_forked_from_another_thread_than_the_engine_s_assess_alike():
     labelled = assessor.assess(TUNISIA_2020, "tunisia/2020.yaml")
     assert all(assessment == labelled for assessment, _ in found)
     assert serial.overall == labelled.overall
+
+
+def test_the_missing_marker_stays_itself_through_a_worker():
+    from ssa_risk.rules.operators import MISSING
+
+    assert pickle.loads(pickle.dumps(MISSING)) is MISSING

@@ -191,3 +191,13 @@ def test_uncertainty_samples_on_two_workers_are_byte_identical_to_one(run_cli, t
     assert (tmp_path / "w2.json").read_bytes() == (tmp_path / "w1.json").read_bytes()
     assert json.loads((tmp_path / "w2.json").read_text("utf-8"))["uncertainty"]["samples"] == 60
     assert pooled == [2]
+
+
+def test_tipping_on_two_workers_is_byte_identical_to_one(run_cli, pooled):
+    args = ("tipping", str(TUNISIA_2020), "--format", "json", "--max-changes", "2")
+    serial = run_cli(*args, "--workers", "1")
+    two = run_cli(*args, "--workers", "2")
+    assert serial.exit_code == 0, serial.stderr
+    assert json.loads(serial.stdout)["tried"] > parallel.SERIAL_BELOW
+    assert two.stdout == serial.stdout
+    assert pooled == [2, 2]  # the single changes, then the pairs
