@@ -194,10 +194,14 @@ def test_uncertainty_samples_on_two_workers_are_byte_identical_to_one(run_cli, t
 
 
 def test_tipping_on_two_workers_is_byte_identical_to_one(run_cli, pooled):
-    args = ("tipping", str(TUNISIA_2020), "--format", "json", "--max-changes", "2")
+    fixtures = DEFAULT_RULES.parent / "tests" / "fixtures" / "tipping"
+    args = [
+        *("tipping", str(fixtures / "profile.yaml"), "--rules", str(fixtures / "rules")),
+        *("--format", "json", "--max-changes", "2"),
+    ]
     serial = run_cli(*args, "--workers", "1")
     two = run_cli(*args, "--workers", "2")
     assert serial.exit_code == 0, serial.stderr
-    assert json.loads(serial.stdout)["tried"] > parallel.SERIAL_BELOW
+    assert any(len(p["changes"]) == 2 for p in json.loads(serial.stdout)["worse"])
     assert two.stdout == serial.stdout
-    assert pooled == [2, 2]  # the single changes, then the pairs
+    assert len(pooled) >= 1 and set(pooled) == {2}  # the single changes (and pairs) pooled
