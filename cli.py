@@ -6,8 +6,10 @@ import errno
 import os
 import re
 import sys
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -148,6 +150,135 @@ def _dir_option(
     )
 
 
+# --- Parallel and distributed runs, and their progress bar (assess, impact, backtest) -----
+
+# A run shows its bar once it has lasted this long (seconds), on a terminal only.
+PROGRESS_AFTER = 1.0
+# How often the bar is redrawn at most (seconds).
+PROGRESS_REFRESH = 0.1
+
+
+def _progress_console() -> Any:
+    """Where the bar is drawn: the standard error (the tests give a forced terminal)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _ProgressBar:
+    """A rich progress bar (counts, rate, time left) fed by the library's progress callback.
+
+    Drawn only on a terminal, and only once the run has lasted PROGRESS_AFTER seconds, so
+    short runs and output to files or pipes stay as they were; rich leaves out colour when
+    NO_COLOR is set. Removed from the screen when the run ends.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.console = _progress_console()
+        self.started = time.monotonic()
+        self.drawn = 0.0
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.bar is None:
+            if now - self.started < PROGRESS_AFTER or not self.console.is_terminal:
+                return
+            self._start()
+        if total != self.bar.tasks[0].total or done < self.bar.tasks[0].completed:
+            self.bar.reset(self.task, total=total, completed=done)  # a second batch
+        else:
+            self.bar.update(self.task, completed=done)
+        if done == total or now - self.drawn >= PROGRESS_REFRESH:
+            self.bar.refresh()
+            self.drawn = now
+
+    def _start(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("" if speed is None else f"{speed:.1f}/s")
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeElapsedColumn(),
+            TextColumn("elapsed,"),
+            TimeRemainingColumn(),
+            TextColumn("left"),
+            console=self.console,
+            auto_refresh=False,  # no drawing thread: redrawn as results arrive
+            transient=True,
+        )
+        self.task = self.bar.add_task(self.what, total=None)
+        self.bar.start()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def _parallel(
+    workers: int | None, scheduler: str | None, quiet: bool, what: str
+) -> Iterator[api.Parallel]:
+    """How a batch runs (the options below), with a progress bar unless --quiet."""
+    if workers is not None and scheduler is not None:
+        raise UserError(
+            f"--workers {workers} sets local processes but --scheduler sends the work to a Dask "
+            "cluster — give one of them"
+        )
+    bar = None if quiet else _ProgressBar(what)
+    try:
+        yield api.Parallel(workers, scheduler, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _parallel_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--workers, --scheduler and --quiet, for the commands that run a batch."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help=f"Worker processes on this machine (default: one per core, here "
+            f"{api.usable_cores()}); 1 runs everything in this process.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            default=None,
+            help="Run on a Dask distributed cluster, e.g. tcp://127.0.0.1:8786 (needs "
+            "'pip install ssa-risk[dask]'; its workers must see the same files).",
+        ),
+        click.option(
+            "--quiet", is_flag=True, help="No progress bar (drawn only on a terminal anyway)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+# -------------------------------------------------------------------------------------------
+
 _VERIFY_HELP = (
     "Cross-check the rules engine with an independent evaluation of the same rules; "
     "stop with an error if they disagree."
@@ -208,6 +339,7 @@ _VERIFY_HELP = (
     default=None,
     help="Seed of the draws of --uncertainty; the same seed gives the same report. [default: 0]",
 )
+@_parallel_options
 def assess(
     profiles: tuple[Path, ...],
     output: Path | None,
@@ -220,6 +352,9 @@ def assess(
     tipping: bool,
     uncertainty: str | None,
     seed: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Assess PROFILES (default: every profile of the project) and write one report each.
 
@@ -250,31 +385,34 @@ def assess(
             "--tipping and --uncertainty ask for two different runs — "
             "run the assessment once with each"
         )
-    if samples is not None:
-        reports = api.make_uncertain_reports(
-            paths,
-            samples,
-            api.DEFAULT_SEED if seed is None else seed,
-            fmt,
-            out_dir,
-            output,
-            rules,
-            templates,
-            verify,
-            paper or api.DEFAULT_PAPER,
-        )
-    else:
-        reports = api.make_reports(
-            paths,
-            fmt,
-            out_dir,
-            output,
-            rules,
-            templates,
-            verify,
-            paper or api.DEFAULT_PAPER,
-            tipping,
-        )
+    with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
+        if samples is not None:
+            reports = api.make_uncertain_reports(
+                paths,
+                samples,
+                api.DEFAULT_SEED if seed is None else seed,
+                fmt,
+                out_dir,
+                output,
+                rules,
+                templates,
+                verify,
+                paper or api.DEFAULT_PAPER,
+                parallel,
+            )
+        else:
+            reports = api.make_reports(
+                paths,
+                fmt,
+                out_dir,
+                output,
+                rules,
+                templates,
+                verify,
+                paper or api.DEFAULT_PAPER,
+                tipping,
+                parallel,
+            )
     api.write_reports(reports, fmt)
     for report in reports:
         click.echo(report.line)
@@ -530,6 +668,7 @@ def whatif(
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
+@_parallel_options
 def tipping(
     profile: Path,
     lens: str | None,
@@ -538,12 +677,16 @@ def tipping(
     output: Path | None,
     rules: Path | None,
     templates: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """The smallest changes to PROFILE's values that change a lens rating or the overall
     result, worse and better, from the rules' own conditions, each checked by assessing the
     changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
     _check_output_format(output, fmt, api.TIPPING_FORMATS)
-    result = api.tipping(profile, lens, max_changes, rules, templates)
+    with _parallel(workers, scheduler, quiet, "Trying changes") as parallel:
+        result = api.tipping(profile, lens, max_changes, rules, templates, parallel)
     _emit(api.tipping_text(result, fmt), output, fmt)
 
 
@@ -574,6 +717,7 @@ def tipping(
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
 @_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
+@_parallel_options
 def impact(
     profiles: tuple[Path, ...],
     before_spec: str,
@@ -583,11 +727,15 @@ def impact(
     fail_on: str | None,
     templates: Path | None,
     verify: bool,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: every profile of the project)
     and list what flips."""
     _check_output_format(output, fmt, api.IMPACT_FORMATS)
-    result = api.impact_of(before_spec, after_spec, profiles, templates, verify)
+    with _parallel(workers, scheduler, quiet, "Comparing") as parallel:
+        result = api.impact_of(before_spec, after_spec, profiles, templates, verify, parallel)
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
     _fail_on(fail_on, result.rating_worse, result.new_high, result.any_change)
@@ -620,8 +768,16 @@ _BACKTEST_SUFFIXES = {".json": "json", ".txt": "text"}
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the result to this file instead of printing it.",
 )
+@_parallel_options
 def backtest(
-    cases_dir: Path, rules: Path | None, flag_at: str, fmt: str, output: Path | None
+    cases_dir: Path,
+    rules: Path | None,
+    flag_at: str,
+    fmt: str,
+    output: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Assess every case in CASES_DIR (one folder per case, holding profile.yaml and
     outcome.yaml) and compare with what happened: a confusion table (hits, misses, false
@@ -633,7 +789,8 @@ def backtest(
             f"{output}: -o names a {output.suffix} file but --format is {fmt} — "
             f"give --format {named}, or name a {other} file"
         )
-    result = api.backtest(cases_dir, rules, flag_at)
+    with _parallel(workers, scheduler, quiet, "Backtesting") as parallel:
+        result = api.backtest(cases_dir, rules, flag_at, None, parallel)
     text = api.backtest_text(result, fmt)
     if output is None:
         click.echo(text, nl=False)

@@ -24,6 +24,7 @@ from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.files import is_folder
+from ssa_risk.base.parallel import Parallel, Progress, usable_cores
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
@@ -92,8 +93,10 @@ __all__ = [
     "Impact",
     "InputError",
     "LintResult",
+    "Parallel",
     "Problem",
     "Profile",
+    "Progress",
     "Project",
     "Report",
     "Rule",
@@ -133,6 +136,7 @@ __all__ = [
     "terminal_path",
     "tipping",
     "tipping_text",
+    "usable_cores",
     "validate",
     "validation_json",
     "whatif",
@@ -179,13 +183,16 @@ def assess_profile(path: Path, assessor: Assessor | None = None) -> Assessment:
     return (assessor or load_assessor()).assess(path, display_path(path))
 
 
-def assess(paths: Sequence[Path] = (), assessor: Assessor | None = None) -> list[Assessed]:
+def assess(
+    paths: Sequence[Path] = (), assessor: Assessor | None = None, parallel: Parallel | None = None
+) -> list[Assessed]:
     """Assess profile files (an Assessment each) and country folders (a Timeline each).
 
     No paths: every profile of the project. Problems in any profile are raised together, as
-    one InputError, after all are read.
+    one InputError, after all are read. `parallel`: how to spread the work (default: every
+    local core; see Parallel).
     """
-    return assess_paths(assessor or load_assessor(), profile_paths(paths))
+    return assess_paths(assessor or load_assessor(), profile_paths(paths), parallel)
 
 
 def render(
@@ -214,15 +221,16 @@ def make_reports(
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
     tipping: bool = False,
+    parallel: Parallel | None = None,
 ) -> list[Report]:
     """Assess `paths` and render one report each (md, html, json or pdf, a PDF on `paper`),
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
     profile leaves no partial set (write_reports). With `tipping`, each report adds the
     indicators to watch: the values whose change alone would raise a rating."""
     assessor = load_assessor(rules, templates, verify)
-    assessed = assess(paths, assessor)
+    assessed = assess(paths, assessor, parallel)
     if tipping:
-        assessed = with_watch(assessor, assessed)
+        assessed = with_watch(assessor, assessed, parallel)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
@@ -341,6 +349,7 @@ def impact_of(
     paths: Sequence[Path] = (),
     templates: Path | None = None,
     verify: bool = False,
+    parallel: Parallel | None = None,
 ) -> Impact:
     """The old rules (`before`: a folder, a git `REV:path`, or a bare `REV` meaning the
     project's rules folder at that revision) against the new (default: the project's) over
@@ -355,6 +364,7 @@ def impact_of(
         repo,
         verify,
         found.cases,
+        parallel,
     )
 
 
@@ -363,13 +373,15 @@ def backtest(
     rules: Path | None = None,
     flag_at: str = DEFAULT_FLAG_AT,
     templates: Path | None = None,
+    parallel: Parallel | None = None,
 ) -> Backtest:
     """Run the rules (default: the project's) on every case in `cases` (a folder of case
     folders, each with profile.yaml and outcome.yaml) and compare with the outcomes: a case is
     flagged when its outcome's lens is rated `flag_at` or above. InputError lists every
     problem of every case."""
     assessor = load_assessor(rules, templates)
-    return run_backtest(cases, assessor, flag_at, display_path(rules or project().rules))
+    shown = display_path(rules or project().rules)
+    return run_backtest(cases, assessor, flag_at, shown, parallel)
 
 
 def backtest_text(result: Backtest, fmt: str = "text") -> str:
@@ -399,6 +411,7 @@ def tipping(
     max_changes: int = 1,
     rules: Path | None = None,
     templates: Path | None = None,
+    parallel: Parallel | None = None,
 ) -> Tipping:
     """The smallest changes to the profile's values that change a lens rating (only `lens`'s,
     when given) or the overall result, worse or better, found from the rules' conditions and
@@ -408,7 +421,7 @@ def tipping(
         known = [x.id for x in assessor.ruleset.lenses]
         hint = did_you_mean(lens, known, f"use one of: {', '.join(known)}")
         raise InputError([Problem("--lens", None, None, f"unknown lens '{lens}'", hint)])
-    return tipping_points(assessor, load_profile(profile), lens, max_changes)
+    return tipping_points(assessor, load_profile(profile), lens, max_changes, parallel=parallel)
 
 
 def tipping_text(result: Tipping, fmt: str = "md") -> str:
@@ -428,10 +441,15 @@ MAX_SAMPLES = _uncertainty.MAX_SAMPLES
 
 
 def assess_uncertain(
-    path: Path, samples: int | str, seed: int = DEFAULT_SEED, assessor: Assessor | None = None
+    path: Path,
+    samples: int | str,
+    seed: int = DEFAULT_SEED,
+    assessor: Assessor | None = None,
+    parallel: Parallel | None = None,
 ) -> Assessment:
     """Assess one profile file at its central values, with the distribution of results over
-    `samples` seeded draws of its uncertain values, or over every combination ("exact")."""
+    `samples` seeded draws of its uncertain values, or over every combination ("exact").
+    The samples are assessed with `parallel` (default: on every local core)."""
     shown = display_path(path)
     if is_folder(path, shown):
         snapshots = folder_snapshots(path, shown) if path.is_dir() else []
@@ -448,7 +466,9 @@ def assess_uncertain(
             ]
         )
     profile = _load_profile(path, shown)
-    return _uncertainty.assess_uncertain(assessor or load_assessor(), profile, samples, seed)
+    assessor = assessor or load_assessor()
+    outcomes = _uncertainty.parallel_outcomes(assessor, profile, parallel or Parallel())
+    return _uncertainty.assess_uncertain(assessor, profile, samples, seed, outcomes)
 
 
 def make_uncertain_reports(
@@ -462,15 +482,17 @@ def make_uncertain_reports(
     templates: Path | None = None,
     verify: bool = False,
     paper: str = DEFAULT_PAPER,
+    parallel: Parallel | None = None,
 ) -> list[Report]:
-    """Like make_reports, each profile file assessed with assess_uncertain; the problems of
-    every profile are raised together."""
+    """Like make_reports, each profile file assessed with assess_uncertain (its samples with
+    `parallel`); the problems of every profile are raised together."""
     assessor = load_assessor(rules, templates, verify)
     done: list[Assessed] = []
     problems: list[Problem] = []
     for path in profile_paths(paths):
         try:
-            done.append(Assessed(path, assess_uncertain(path, samples, seed, assessor)))
+            assessed = assess_uncertain(path, samples, seed, assessor, parallel)
+            done.append(Assessed(path, assessed))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -12,6 +12,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.timeline import Timeline, build_timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
+from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.paths import display_path
 from ssa_risk.profile.snapshots import country_folders, folder_snapshots
 
@@ -44,34 +45,58 @@ def profiles_in(root: Path) -> list[Path]:
     return found
 
 
-def assess_paths(assessor: Assessor, paths: Sequence[Path]) -> list[Assessed]:
-    """Assess every path; the problems of every profile are reported together, in one pass."""
-    problems: list[Problem] = []
+@dataclass(frozen=True)
+class AssessFile:
+    """The work on one profile file, run in a worker process: its Assessment, or its
+    problems (returned, not raised, so that the other files of its folder still count)."""
 
-    def assess_all(files: list[Path]) -> list[Assessment]:
-        done = []
-        for file in files:
-            try:
-                done.append(assessor.assess(file, display_path(file)))
-            except InputError as exc:
-                problems.extend(exc.problems)
-        return done
+    assessor: Assessor
 
-    results: list[Assessed] = []
+    def __call__(self, item: tuple[Path, str]) -> tuple[Assessment | None, tuple[Problem, ...]]:
+        path, shown = item
+        try:
+            return self.assessor.assess(path, shown), ()
+        except InputError as exc:
+            return None, tuple(exc.problems)
+
+
+def assess_paths(
+    assessor: Assessor, paths: Sequence[Path], parallel: Parallel | None = None
+) -> list[Assessed]:
+    """Assess every path; the problems of every profile are reported together, in one pass.
+
+    The profile files are assessed with `parallel` (default: on every local core), in order.
+    """
+    # What each path stands for: a file itself, a folder one group of snapshots per country.
+    plan: list[tuple[Path, list[Path], bool]] = []
     for path in paths:
         if is_folder(path, display_path(path)):
             # A country folder gives one timeline; a profiles folder one per country in it.
             for country in country_folders(path, display_path(path)):
-                snapshots = folder_snapshots(country, display_path(country))
-                assessed = assess_all(snapshots)
-                if len(assessed) != len(snapshots):
-                    continue
-                try:
-                    results.append(Assessed(country, build_timeline(assessed)))
-                except InputError as exc:
-                    problems.extend(exc.problems)
+                plan.append((country, folder_snapshots(country, display_path(country)), True))
+        else:
+            plan.append((path, [path], False))
+    files = [(file, display_path(file)) for _, group, _ in plan for file in group]
+    outcomes = iter((parallel or Parallel()).map(AssessFile(assessor), files))
+
+    problems: list[Problem] = []
+    results: list[Assessed] = []
+    for path, group, timeline in plan:
+        assessed = []
+        for _ in group:
+            assessment, found = next(outcomes)
+            problems.extend(found)
+            if assessment is not None:
+                assessed.append(assessment)
+        if not timeline:
+            results.extend(Assessed(path, a) for a in assessed)
             continue
-        results.extend(Assessed(path, a) for a in assess_all([path]))
+        if len(assessed) != len(group):
+            continue
+        try:
+            results.append(Assessed(path, build_timeline(assessed)))
+        except InputError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
     return results

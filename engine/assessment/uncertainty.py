@@ -21,6 +21,7 @@ from typing import Any
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import Assessment, BandShares, UncertainValue
 from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.source import format_path
 from ssa_risk.profile.reader import Profile
 from ssa_risk.profile.uncertain import UncertainField, with_values
@@ -150,6 +151,33 @@ def _serial(
                 seen[values] = outcome_of(assessor, profile, values)
             out.append(seen[values])
         return out
+
+    return run
+
+
+@dataclass(frozen=True)
+class SampleTask:
+    """One sample's assessment, run in a worker process: the profile with `values` set."""
+
+    assessor: Assessor
+    profile: Profile
+
+    def __call__(self, values: tuple[Any, ...]) -> Outcome:
+        return outcome_of(self.assessor, self.profile, values)
+
+
+def parallel_outcomes(
+    assessor: Assessor, profile: Profile, parallel: Parallel
+) -> Callable[[Iterable[tuple[Any, ...]]], list[Outcome]]:
+    """`outcomes` for assess_uncertain: each distinct draw assessed once, with `parallel`
+    (local processes or a Dask cluster), the results in the draws' order."""
+
+    def run(draws: Iterable[tuple[Any, ...]]) -> list[Outcome]:
+        ordered = list(draws)
+        distinct = list(dict.fromkeys(ordered))
+        found = parallel.map(SampleTask(assessor, profile), distinct)
+        by_values = dict(zip(distinct, found, strict=True))
+        return [by_values[values] for values in ordered]
 
     return run
 

@@ -20,6 +20,7 @@ from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, list_folder
+from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, load_yaml
 from ssa_risk.comparison.outcome import Outcome, outcome_of
@@ -198,34 +199,29 @@ def case_folders(cases_dir: Path) -> list[Case | Problem]:
 
 
 def run_backtest(
-    cases_dir: Path, assessor: Assessor, flag_at: str = DEFAULT_FLAG_AT, rules: str | None = None
+    cases_dir: Path,
+    assessor: Assessor,
+    flag_at: str = DEFAULT_FLAG_AT,
+    rules: str | None = None,
+    parallel: Parallel | None = None,
 ) -> Backtest:
     """Assess every case of `cases_dir` with `assessor` and compare with its outcome.
 
     Every problem of every case (profile and outcome alike) is reported in one pass.
     """
-    return run_backtests(cases_dir, (assessor,), flag_at, (rules,))[0]
+    return run_backtests(cases_dir, (assessor,), flag_at, (rules,), parallel)[0]
 
 
-def run_backtests(
-    cases_dir: Path,
-    assessors: Sequence[Assessor],
-    flag_at: str = DEFAULT_FLAG_AT,
-    labels: Sequence[str | None] = (),
-) -> list[Backtest]:
-    """The backtest under each rule set (for `impact`: old and new), each case read once.
+@dataclass(frozen=True)
+class BacktestCase:
+    """The work on one case, run in a worker process: its result under each rule set, or its
+    problems (returned, not raised, so that every case is checked in one pass)."""
 
-    Every problem of every case folder (a missing file, the profile, the outcome, their
-    dates) is reported in one pass, folder by folder.
-    """
-    if flag_at not in RATINGS:
-        raise ValueError(f"flag_at must be one of {', '.join(RATINGS)}, not {flag_at}")
-    problems: list[Problem] = []
-    results: list[list[CaseResult]] = [[] for _ in assessors]
-    for case in case_folders(cases_dir):
-        if isinstance(case, Problem):
-            problems.append(case)
-            continue
+    assessors: tuple[Assessor, ...]
+    flag_at: str
+
+    def __call__(self, case: Case) -> tuple[list[CaseResult] | None, list[Problem]]:
+        problems: list[Problem] = []
         try:
             profile = load_profile(case.profile, display_path(case.profile))
         except InputError as exc:
@@ -235,22 +231,51 @@ def run_backtests(
             doc = load_yaml(case.outcome, display_path(case.outcome), lenient=True)
         except InputError as exc:
             problems.extend(exc.problems)
-            continue
+            return None, problems
         outcomes = []
-        for assessor in assessors:  # read once, checked against each rule set's lenses
+        for assessor in self.assessors:  # read once, checked against each rule set's lenses
             try:
                 outcomes.append(outcome_of(doc, assessor.ruleset))
             except InputError as exc:  # under two rule sets, the file's own problems once
                 problems.extend(p for p in exc.problems if p not in problems)
-        if profile is None or len(outcomes) != len(assessors):
-            continue
+        if profile is None or len(outcomes) != len(self.assessors):
+            return None, problems
         date_problem = _date_problem(profile.as_of, outcomes[0], doc, case)
         if date_problem is not None:
-            problems.append(date_problem)
-            continue
-        for i, (assessor, outcome) in enumerate(zip(assessors, outcomes, strict=True)):
-            assessment = assessor.assess_profile(profile)
-            results[i].append(case_result(case.name, assessment, outcome, flag_at))
+            return None, [*problems, date_problem]
+        results = [
+            case_result(case.name, assessor.assess_profile(profile), outcome, self.flag_at)
+            for assessor, outcome in zip(self.assessors, outcomes, strict=True)
+        ]
+        return results, problems
+
+
+def run_backtests(
+    cases_dir: Path,
+    assessors: Sequence[Assessor],
+    flag_at: str = DEFAULT_FLAG_AT,
+    labels: Sequence[str | None] = (),
+    parallel: Parallel | None = None,
+) -> list[Backtest]:
+    """The backtest under each rule set (for `impact`: old and new), each case read once.
+
+    Every problem of every case folder (a missing file, the profile, the outcome, their
+    dates) is reported in one pass, folder by folder. The cases are run with `parallel`
+    (default: on every local core), in order.
+    """
+    if flag_at not in RATINGS:
+        raise ValueError(f"flag_at must be one of {', '.join(RATINGS)}, not {flag_at}")
+    problems: list[Problem] = []
+    results: list[list[CaseResult]] = [[] for _ in assessors]
+    folders = case_folders(cases_dir)
+    problems.extend(c for c in folders if isinstance(c, Problem))
+    cases = [c for c in folders if isinstance(c, Case)]
+    task = BacktestCase(tuple(assessors), flag_at)
+    for found, case_problems in (parallel or Parallel()).map(task, cases):
+        problems.extend(case_problems)
+        if found is not None:
+            for i, result in enumerate(found):
+                results[i].append(result)
     if problems:
         raise InputError(problems)
     shown = display_path(cases_dir)

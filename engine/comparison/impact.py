@@ -9,6 +9,7 @@ from pathlib import Path
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
+from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.paths import display_path
 from ssa_risk.comparison.backtest import BacktestChange, backtest_change, run_backtests
 from ssa_risk.comparison.causes import RuleChange
@@ -49,26 +50,45 @@ class Impact:
         return any(p.diff.any_change for p in self.profiles)
 
 
+@dataclass(frozen=True)
+class ImpactOne:
+    """The work on one profile, run in a worker process: loaded and validated once, assessed
+    under both rule sets and compared; its problems are returned, not raised."""
+
+    before: Assessor
+    after: Assessor
+    labels: tuple[str, str]
+
+    def __call__(self, item: tuple[Path, str]) -> tuple[ProfileImpact | None, tuple[Problem, ...]]:
+        path, shown = item
+        try:
+            profile = load_profile(path, shown)
+            old = self.before.assess_profile(profile)
+            new = self.after.assess_profile(profile)
+        except InputError as exc:
+            return None, tuple(exc.problems)
+        return ProfileImpact(shown, diff_assessments(old, new, self.labels)), ()
+
+
 def impact(
-    paths: Sequence[Path], before: Assessor, after: Assessor, labels: tuple[str, str]
+    paths: Sequence[Path],
+    before: Assessor,
+    after: Assessor,
+    labels: tuple[str, str],
+    parallel: Parallel | None = None,
 ) -> Impact:
     """Assess every profile under both rule sets (each compiled once) and compare.
 
     A folder stands for every snapshot in it. Every problem of every profile is reported in
-    one pass.
+    one pass. The profiles are assessed with `parallel` (default: on every local core).
     """
-    rows = []
     files, problems = profile_files(paths)
-    for path in files:
-        shown = display_path(path)
-        try:
-            profile = load_profile(path, shown)  # loaded and validated once, assessed twice
-            old = before.assess_profile(profile)
-            new = after.assess_profile(profile)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        rows.append(ProfileImpact(shown, diff_assessments(old, new, labels)))
+    items = [(path, display_path(path)) for path in files]
+    rows = []
+    for row, found in (parallel or Parallel()).map(ImpactOne(before, after, labels), items):
+        problems.extend(found)
+        if row is not None:
+            rows.append(row)
     if problems:
         raise InputError(problems)
     return Impact(labels[0], labels[1], tuple(rows), rows[0].diff.rule_changes if rows else ())
@@ -82,6 +102,7 @@ def impact_of_rules(
     repo: Path,
     verify: bool = False,
     cases: Path | None = None,
+    parallel: Parallel | None = None,
 ) -> Impact:
     """`impact` of the rules `before` against `after` (each a folder, or a git `REV` or
     `REV:path` read in `repo`), each loaded and compiled once; with `cases`, the backtest
@@ -96,10 +117,12 @@ def impact_of_rules(
             old.label or display_path(old.directory),
             new.label or display_path(new.directory),
         )
-        result = impact(paths, assess_old, assess_new, labels)
+        result = impact(paths, assess_old, assess_new, labels, parallel)
         if cases is None:
             return result
-        old_run, new_run = run_backtests(cases, (assess_old, assess_new), labels=labels)
+        old_run, new_run = run_backtests(
+            cases, (assess_old, assess_new), labels=labels, parallel=parallel
+        )
         return replace(result, backtest=backtest_change(old_run, new_run))
 
 

@@ -32,6 +32,7 @@ from ssa_risk.assessment.changes import lens_changes, overall_worse
 from ssa_risk.assessment.model import Assessment, WatchIndicator, score_text
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import InputError
+from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import YamlPath, format_path
 from ssa_risk.profile.derived import derived_of
@@ -152,40 +153,41 @@ def tipping_points(
     lens: str | None = None,
     max_changes: int = 1,
     baseline: Assessment | None = None,
+    parallel: Parallel | None = None,
 ) -> Tipping:
     """Every single change (and, with max_changes 2, pair of changes) found from the rules'
-    conditions that changes a lens rating (only `lens`'s, when given) or the overall result."""
+    conditions that changes a lens rating (only `lens`'s, when given) or the overall result.
+
+    The changed profiles are assessed with `parallel` (default: on every local core)."""
     base = baseline or assessor.assess_profile(profile)
     candidates = _candidates(assessor.ruleset.rules, profile)
+    run = parallel or Parallel()
+    task = _Try(assessor, profile, base, lens)
     found: list[TippingPoint] = []
     movers: list[tuple[Change, dict[str, int]]] = []
     tried = refused = 0
-    for change in candidates:
-        result = _assess(assessor, profile, (change,))
+    singles = run.map(task, [(change,) for change in candidates])
+    for change, (assessed, point, push) in zip(candidates, singles, strict=True):
         tried += 1
-        if result is None:
+        if not assessed:
             refused += 1
-            continue
-        point = _point(base, result, (change,), lens)
-        if point is not None:
+        elif point is not None:
             found.append(point)
-        else:
-            push = _push(base, result, lens)
-            if push:
-                movers.append((change, push))
+        elif push:
+            movers.append((change, push))
     if max_changes >= 2:
-        for (a, push_a), (b, push_b) in combinations(movers, 2):
-            if a.path == b.path:
-                continue
-            if not any(push_b.get(k) == v for k, v in push_a.items()):
-                continue  # they do not push the same score the same way
-            result = _assess(assessor, profile, (a, b))
+        pairs = [
+            (a, b)
+            for (a, push_a), (b, push_b) in combinations(movers, 2)
+            # the same value twice, or two changes that do not push the same score the same
+            # way, are not tried
+            if a.path != b.path and any(push_b.get(k) == v for k, v in push_a.items())
+        ]
+        for assessed, point, _ in run.map(task, pairs):
             tried += 1
-            if result is None:
+            if not assessed:
                 refused += 1
-                continue
-            point = _point(base, result, (a, b), lens)
-            if point is not None:
+            elif point is not None:
                 found.append(point)
     order = sorted(found, key=_order)
     return Tipping(
@@ -206,6 +208,28 @@ def tipping_points(
 
 def _order(point: TippingPoint) -> tuple[Any, ...]:
     return (len(point.changes), round(point.distance, 9), [c.edit for c in point.changes])
+
+
+@dataclass(frozen=True)
+class _Try:
+    """One candidate change (or pair), run in a worker process: whether the changed profile
+    validates, the tipping point it makes, else how it pushes the scores."""
+
+    assessor: Assessor
+    profile: Profile
+    base: Assessment
+    lens: str | None
+
+    def __call__(
+        self, changes: tuple[Change, ...]
+    ) -> tuple[bool, TippingPoint | None, dict[str, int] | None]:
+        result = _assess(self.assessor, self.profile, changes)
+        if result is None:
+            return False, None, None
+        point = _point(self.base, result, changes, self.lens)
+        if point is not None:
+            return True, point, None
+        return True, None, _push(self.base, result, self.lens)
 
 
 def _assess(assessor: Assessor, profile: Profile, changes: Sequence[Change]) -> Assessment | None:
@@ -322,24 +346,29 @@ def _raises(flip: Flip) -> str:
     return f"{title} from {flip.before} to {flip.after}"
 
 
-def with_watch(assessor: Assessor, assessed: Sequence[Assessed]) -> list[Assessed]:
-    """Each assessment (a timeline's latest snapshot) with its indicators to watch."""
+def with_watch(
+    assessor: Assessor, assessed: Sequence[Assessed], parallel: Parallel | None = None
+) -> list[Assessed]:
+    """Each assessment (a timeline's latest snapshot) with its indicators to watch; the
+    changed profiles are assessed with `parallel` (default: on every local core)."""
     out = []
     for item in assessed:
         result = item.result
         if isinstance(result, Timeline):
             latest = folder_snapshots(item.path, display_path(item.path))[-1]
-            watched = _watched(assessor, latest, result.latest)
+            watched = _watched(assessor, latest, result.latest, parallel)
             snapshots = (*result.snapshots[:-1], watched)
             out.append(Assessed(item.path, replace(result, snapshots=snapshots)))
         else:
-            out.append(Assessed(item.path, _watched(assessor, item.path, result)))
+            out.append(Assessed(item.path, _watched(assessor, item.path, result, parallel)))
     return out
 
 
-def _watched(assessor: Assessor, path: Path, assessment: Assessment) -> Assessment:
+def _watched(
+    assessor: Assessor, path: Path, assessment: Assessment, parallel: Parallel | None
+) -> Assessment:
     profile = load_profile(path, display_path(path))
-    tipping = tipping_points(assessor, profile, baseline=assessment)
+    tipping = tipping_points(assessor, profile, baseline=assessment, parallel=parallel)
     return replace(assessment, watch=watch_indicators(tipping))
 
 

@@ -25,13 +25,15 @@
   still pending for it, and every fact and signal asserted must be stored in the session.
 - A call that runs no action returns no state, so "no state" could not be told from "work
   abandoned": a rule on the end marker always fires, so every call returns the state.
-- One host per process, used from one thread: other threads get an EngineError.
+- One host per process, used from one thread: other threads get an EngineError. A process
+  forked from this one (a parallel worker) hands the inherited host to its only thread.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -262,6 +264,18 @@ class RuleEngine:
                 f"({sent} from the profile and markers, {len(session.signals)} signals); the "
                 "assessment would be incomplete, so none is given"
             )
+
+
+def _adopt_after_fork() -> None:
+    """In a forked child (a worker of base/parallel.py) the only thread is the one that
+    forked: it owns the engine inherited from the parent, whichever thread used it there."""
+    RuleEngine._lock = threading.Lock()  # another thread of the parent may have held it
+    if RuleEngine._instance is not None:
+        RuleEngine._instance._thread = threading.get_ident()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_adopt_after_fork)
 
 
 def _actions(session: _Session) -> str:

@@ -24,6 +24,11 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self) -> str:
+        # Pickled by name, so that a worker process's result still holds *the* MISSING,
+        # which is compared by identity.
+        return "MISSING"
+
 
 MISSING: Any = _Missing()
 
