@@ -164,6 +164,8 @@ def _range_end_problems(
     """What would be wrong with the profile at the ends of its ranges (a year after as_of, a
     count that contradicts another field), which sampling would otherwise assess silently."""
     ranges = [f for f in fields if f.form == "range"]
+    if not ranges:  # nothing to move: the profile as written was just checked
+        return []
     out: list[Problem] = []
     seen: set[str] = set()
     for end in ("low", "high"):

@@ -7,6 +7,7 @@ import json
 import random
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +201,20 @@ def test_a_range_whose_end_breaks_the_profile_is_reported(tmp_path):
         "military_held_power is false (with every range at its high end) — set "
         "military_held_power: true, or correct military_rule_years"
     ]
+
+
+def test_a_profile_without_ranges_is_validated_once(monkeypatch):
+    # The checks at the ends of the ranges run only for a profile that has ranges: the others
+    # would pay for two more validations of a profile that cannot change.
+    from ssa_risk.profile import reader
+
+    calls: list[int] = []
+    real = reader.validate_document
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "validate_document", counting)
+    load_profile(Path(__file__).parents[2] / "profiles" / "tunisia" / "2010.yaml")
+    assert len(calls) == 1
