@@ -292,9 +292,22 @@ def _push(base: Assessment, after: Assessment, lens: str | None) -> dict[str, in
 # --- indicators to watch -----------------------------------------------------------------
 
 WATCH_LIMIT = 10
-# A list entry's kind says what the entry is, not how it stands: changing it is a different
-# entry, not an indicator to watch.
-_IDENTITY_FIELDS = ("kind",)
+# A list entry's kind, id or keys say which entry it is, not how it stands: changing one makes
+# a different entry, not an indicator to watch. Nor is the record of the past (how the military
+# was formed, where coercive power sat, whether it ever governed): it can be corrected, not
+# watched.
+_IDENTITY_FIELDS = frozenset({"id", "kind", "name", "code", "parent"}) | {
+    key for keys in ITEM_KEYS.values() for key in keys
+}
+_PAST_FIELDS = frozenset(
+    {
+        "military_origin",
+        "historical_coercive_centre",
+        "military_held_power",
+        "military_rule_years",
+        "returned_to_civilian_oversight",
+    }
+)
 
 
 def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchIndicator, ...]:
@@ -307,7 +320,12 @@ def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchI
             continue
         change = point.changes[0]
         field = change.path.rpartition(".")[2]
-        if change.label in seen or field in _IDENTITY_FIELDS or change.kind == "item removed":
+        if (
+            change.label in seen
+            or field in _IDENTITY_FIELDS
+            or field in _PAST_FIELDS
+            or change.kind == "item removed"
+        ):
             continue
         seen.add(change.label)
         raises = "; ".join(_raises(f) for f in point.flips if f.direction == "worse")

@@ -103,3 +103,20 @@ def test_a_country_folder_watches_its_latest_snapshot(run_cli, tmp_path):
         "- Civil-military relations: military political role: now rising; at dominant it "
         "would raise Civil-military relations and coup risk from high to critical.\n"
     ) in md
+
+
+def test_which_entry_a_fact_is_and_the_record_of_the_past_are_not_indicators(run_cli, tmp_path):
+    # Tunisia 2016: changing a reform area's name, or how the military was formed, would
+    # raise a rating, but neither is something to watch.
+    out = tmp_path / "2016.md"
+    profile = TUNISIA_2020.parent / "2016.yaml"
+    assert run_cli("assess", str(profile), "--tipping", "-o", str(out)).exit_code == 0
+    watch = out.read_text(encoding="utf-8").split("Indicators to watch:")[1].split("\n\n")[1]
+    lines = watch.splitlines()
+    assert len(lines) == 10
+    assert lines[0] == (
+        "- Civil-military relations: military political role: now rising; at dominant it "
+        "would raise Civil-military relations and coup risk from low to high."
+    )
+    for past in ("military origin", "historical coercive centre", ": area:", ": kind:"):
+        assert not any(past in line for line in lines), past
