@@ -34,6 +34,7 @@ from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import (
+    IDENTITY_FIELDS,
     ITEM_KEYS,
     Fact,
     descriptive_fields,
@@ -52,7 +53,6 @@ from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
 # Facts that record a dated event (a coup in 1987, a programme over FY2011-13): their date is
 # their own, so their age is the rules' business (years_ago), not the snapshot's.
 EVENT_KINDS = frozenset({"profile", "coup", "neighbour_coup", "programme", "period_total"})
-IDENTITY_FIELDS = frozenset({"id", "name", "kind", "code", "parent"})
 
 
 def build_assessment(

@@ -15,16 +15,12 @@ from dataclasses import dataclass
 
 from ssa_risk.assessment.model import Assessment, Evidence, Finding, LensResult
 from ssa_risk.base.words import counted
-from ssa_risk.profile.facts import ITEM_KEYS, words_of
+from ssa_risk.profile.facts import KEY_FIELDS, words_of
 from ssa_risk.rules.narrative import usd
 
 # Facts shown in the body for each finding; the annex has the rest.
 SHOWN_FACTS = 3
 
-# Fields that say which entry a fact is, not what is true of it.
-_IDENTITY = frozenset({"id", "kind", "name", "code", "parent"}) | {
-    key for keys in ITEM_KEYS.values() for key in keys
-}
 
 # The profile's list sections, by the noun a reader counts them with.
 _NOUNS = {
@@ -118,13 +114,14 @@ def digest(a: Assessment) -> Digest:
     numbers = {r.key: r.number for r in references}
     annex: list[AnnexItem] = []
     entries: dict[int, Entry] = {}
+    expanded: dict[int, tuple[Evidence, ...]] = {}  # each finding's, worked out once
     for lens in a.lenses:
         for f in lens.findings + lens.protective + lens.mitigations:
-            evidence = _expanded(f.evidence, traces)
-            annex.append(AnnexItem(len(annex) + 1, f, evidence))
+            expanded[id(f)] = _expanded(f.evidence, traces)
+            annex.append(AnnexItem(len(annex) + 1, f, expanded[id(f)]))
             entries[id(f)] = _entry(f, len(annex), numbers)
     points = {
-        lens.id: _points(lens, entries, traces)
+        lens.id: _points(lens, entries, expanded)
         for lens in a.lenses
         if lens.findings or lens.protective or lens.mitigations
     }
@@ -159,7 +156,7 @@ def _field(e: Evidence) -> str:
 
 def _carrying(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     """The facts that carry a finding: what it tested, not which entry it is."""
-    tested = tuple(e for e in evidence if e.fact_kind != "absent" and _field(e) not in _IDENTITY)
+    tested = tuple(e for e in evidence if e.fact_kind != "absent" and _field(e) not in KEY_FIELDS)
     return tested or tuple(e for e in evidence if e.fact_kind != "absent")
 
 
@@ -223,7 +220,7 @@ def _key(evidence: tuple[Evidence, ...]) -> frozenset[str]:
 
 
 def _points(
-    lens: LensResult, entries: dict[int, Entry], traces: dict[str, tuple[Evidence, ...]]
+    lens: LensResult, entries: dict[int, Entry], expanded: dict[int, tuple[Evidence, ...]]
 ) -> tuple[Point, ...]:
     points: list[tuple[Entry, list[Entry], list[Entry]]] = []
     by_rule: dict[str, int] = {}
@@ -237,7 +234,7 @@ def _points(
             if f.rule_id in by_rule and by_rule[f.rule_id] >= start:
                 points[by_rule[f.rule_id]][1].append(entry)
                 continue
-            key = _key(_expanded(f.evidence, traces))
+            key = _key(expanded[id(f)])
             home = next(
                 (
                     start + i
@@ -261,7 +258,7 @@ def _points(
         facts: dict[Evidence, None] = {}
         more = []
         for entry in (lead, *subjects):
-            shown, rest = summarised(_expanded(entry.finding.evidence, traces))
+            shown, rest = summarised(expanded[id(entry.finding)])
             facts.update(dict.fromkeys(shown))
             more += [rest] if rest and rest not in more else []
         out.append(Point(lead, tuple(subjects), tuple(same), tuple(facts), "; ".join(more)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ssa_risk.assessment.model import Assessment, Finding, LensResult, ScoringBand, score_text
 from ssa_risk.base.words import counted
+from ssa_risk.profile.facts import words_of
 from ssa_risk.rules.scoring import RATINGS, band_holds, lenses_at
 
 MAX_DRIVERS = 5
@@ -57,7 +58,7 @@ def key_judgements(a: Assessment) -> KeyJudgements:
 
 def name_of(subject: str) -> str:
     """A subject as prose: 'internal_security' → 'internal security'."""
-    return subject.replace("_", " ")
+    return words_of(subject)
 
 
 _WORDS = {"fms": "Foreign Military Sales", "fmf": "Foreign Military Financing", "usd": "(US$)"}

@@ -40,6 +40,7 @@ from ssa_risk.profile.edits import edit_path, edit_profile, flow
 from ssa_risk.profile.facts import (
     FACT_KINDS,
     ITEM_KEYS,
+    KEY_FIELDS,
     Fact,
     field_schemas,
     institution_names,
@@ -296,9 +297,6 @@ WATCH_LIMIT = 10
 # a different entry, not an indicator to watch. Nor is the record of the past (how the military
 # was formed, where coercive power sat, whether it ever governed): it can be corrected, not
 # watched.
-_IDENTITY_FIELDS = frozenset({"id", "kind", "name", "code", "parent"}) | {
-    key for keys in ITEM_KEYS.values() for key in keys
-}
 _PAST_FIELDS = frozenset(
     {
         "military_origin",
@@ -322,7 +320,7 @@ def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchI
         field = change.path.rpartition(".")[2]
         if (
             change.label in seen
-            or field in _IDENTITY_FIELDS
+            or field in KEY_FIELDS
             or field in _PAST_FIELDS
             or change.kind == "item removed"
         ):

@@ -59,6 +59,12 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "foreign_force": ("country", "kind"),
 }
 
+# Fields that say which entry a fact is, not what is true of it: they do not age, carry no
+# finding on their own, and changing one makes a different entry.
+IDENTITY_FIELDS = frozenset({"id", "kind", "name", "code", "parent"})
+# The same, with the fields that tell one entry of a list from another (ITEM_KEYS).
+KEY_FIELDS = IDENTITY_FIELDS | {key for keys in ITEM_KEYS.values() for key in keys}
+
 # Keys that say where a fact comes from and how far to trust it, not what it is: they are
 # kept beside a fact's fields, never among them, so no rule tests them as facts.
 _CITATION_KEYS = ("sources", "field_sources", "confidence", "field_confidence")

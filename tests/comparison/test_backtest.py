@@ -209,6 +209,24 @@ def test_every_case_folder_lacking_a_file_is_named(workdir):
     ]
 
 
+_OUTCOME = "cases/bravo-coup/outcome.yaml"
+# Every problem of BAD_OUTCOME, each at its line, in one pass.
+BAD_OUTCOME_PROBLEMS = [
+    f"{_OUTCOME}:1:1: (top level): missing required field 'sources' — add 'sources:'",
+    f"{_OUTCOME}:2:1: happened: expected true or false, got text ('yes') — write true or false",
+    f"{_OUTCOME}:5:1: date: '2017-13' is not in the expected form — The event's date (for a "
+    "control, the end of the period watched), YYYY-MM or YYYY-MM-DD",
+    f"{_OUTCOME}:6:1: lens: 'civil_militry' is not a lens of the rules in rules — did you "
+    "mean 'civil_military'?",
+    f"{_OUTCOME}:7:24: flag[1]: 'politcal_context' is not a lens of the rules in rules — "
+    "did you mean 'political_context'?",
+    f"{_OUTCOME}:7:42: flag[2]: 'civil_military' is listed twice (also entry 0) — list each "
+    "entry once",
+    f"{_OUTCOME}:8:1: summary: unknown key 'summary' — allowed keys: case, date, event, "
+    "flag, happened, lens, notes, sources",
+]
+
+
 BAD_OUTCOME = """\
 case: Bravoland before the events of 2017
 happened: yes
@@ -227,22 +245,8 @@ def test_every_problem_of_every_case_in_one_pass(workdir):
     profile.write_text(
         profile.read_text(encoding="utf-8").replace("dominant", "dominating"), encoding="utf-8"
     )
-    outcome = "cases/bravo-coup/outcome.yaml"
     problems = _problems()
-    assert problems[1:] == [
-        f"{outcome}:1:1: (top level): missing required field 'sources' — add 'sources:'",
-        f"{outcome}:2:1: happened: expected true or false, got text ('yes') — write true or false",
-        f"{outcome}:5:1: date: '2017-13' is not in the expected form — The event's date (for a "
-        "control, the end of the period watched), YYYY-MM or YYYY-MM-DD",
-        f"{outcome}:6:1: lens: 'civil_militry' is not a lens of the rules in rules — did you "
-        "mean 'civil_military'?",
-        f"{outcome}:7:24: flag[1]: 'politcal_context' is not a lens of the rules in rules — "
-        "did you mean 'political_context'?",
-        f"{outcome}:7:42: flag[2]: 'civil_military' is listed twice (also entry 0) — list each "
-        "entry once",
-        f"{outcome}:8:1: summary: unknown key 'summary' — allowed keys: case, date, event, "
-        "flag, happened, lens, notes, sources",
-    ]
+    assert problems[1:] == BAD_OUTCOME_PROBLEMS
     assert problems[0] == (
         "cases/alpha-coup/profile.yaml:9:52: institutions[0].political_role: 'dominating' is "
         "not an allowed value — did you mean 'dominant'? (one of: none, marginal, stable, "
@@ -258,21 +262,9 @@ def test_a_folder_lacking_a_file_does_not_hide_the_problems_of_the_other_cases(w
         edit.read_text(encoding="utf-8").replace("date: 2020-12", "date: 2017-06"),
         encoding="utf-8",
     )
-    outcome = "cases/bravo-coup/outcome.yaml"
     assert _problems() == [
         f"cases/alpha-coup: case folder has no profile.yaml — {_FIX_FOLDER}",
-        f"{outcome}:1:1: (top level): missing required field 'sources' — add 'sources:'",
-        f"{outcome}:2:1: happened: expected true or false, got text ('yes') — write true or false",
-        f"{outcome}:5:1: date: '2017-13' is not in the expected form — The event's date (for a "
-        "control, the end of the period watched), YYYY-MM or YYYY-MM-DD",
-        f"{outcome}:6:1: lens: 'civil_militry' is not a lens of the rules in rules — did you "
-        "mean 'civil_military'?",
-        f"{outcome}:7:24: flag[1]: 'politcal_context' is not a lens of the rules in rules — "
-        "did you mean 'political_context'?",
-        f"{outcome}:7:42: flag[2]: 'civil_military' is listed twice (also entry 0) — list each "
-        "entry once",
-        f"{outcome}:8:1: summary: unknown key 'summary' — allowed keys: case, date, event, "
-        "flag, happened, lens, notes, sources",
+        *BAD_OUTCOME_PROBLEMS,
         "cases/delta-calm/outcome.yaml:6:1: date: 2017-06 is not after the profile's as_of "
         "(2018-01) — a case's profile describes the country before the outcome: correct the "
         "date, or the as_of of cases/delta-calm/profile.yaml",
