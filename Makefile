@@ -44,14 +44,17 @@ test: lint typecheck unit
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden
 
-# Regenerate the published schemas of profiles, rule files, scoring.yaml and backtest outcome
-# files from their Python definitions (engine/profile/schema.py, engine/rules/schema.py,
+# Regenerate the published schemas of profiles, rule files, scoring.yaml, backtest outcome
+# files, proposals, decision records and approvals.yaml from their Python definitions (engine/profile/schema.py, engine/rules/schema.py,
 # engine/comparison/outcome.py).
 schema: $(STAMP)
 	$(BIN)/python -c 'from ssa_risk.profile.schema import profile_schema_json; open("engine/schemas/profile.schema.json", "w").write(profile_schema_json())'
 	$(BIN)/python -c 'from ssa_risk.rules.schema import rules_schema_json as j; open("engine/schemas/rules.schema.json", "w").write(j())'
 	$(BIN)/python -c 'from ssa_risk.rules.schema import scoring_schema_json as j; open("engine/schemas/scoring.schema.json", "w").write(j())'
 	$(BIN)/python -c 'from ssa_risk.comparison.outcome import outcome_schema_json as j; open("engine/schemas/outcome.schema.json", "w").write(j())'
+	$(BIN)/python -c 'from ssa_risk.profile.proposal_schema import proposal_schema_json as j; open("engine/schemas/proposal.schema.json", "w").write(j())'
+	$(BIN)/python -c 'from ssa_risk.profile.proposal_schema import decision_schema_json as j; open("engine/schemas/decision.schema.json", "w").write(j())'
+	$(BIN)/python -c 'from ssa_risk.rules.approvals import approvals_schema_json as j; open("engine/schemas/approvals.schema.json", "w").write(j())'
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py

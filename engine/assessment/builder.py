@@ -55,16 +55,14 @@ from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
 EVENT_KINDS = frozenset({"profile", "coup", "neighbour_coup", "programme", "period_total"})
 
 
-def build_assessment(
+def build_findings(
     profile: Profile,
     ruleset: RuleSet,
     facts: list[Fact],
     firings: list[Firing],
     signal_facts: Mapping[str, Fact],
-    templates_sha256: str,
-    templates_folder: str,
-) -> Assessment:
-    """Score firings into an Assessment; the same inputs always give the same result."""
+) -> tuple[dict[tuple[str, str], Finding], dict[tuple[str, tuple[Evidence, ...]], SignalTrace]]:
+    """Each rule's finding about each subject, with its evidence, and the signals concluded."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
     dates = _stated_dates(profile)
     names = institution_names(profile.data)
@@ -123,6 +121,22 @@ def build_assessment(
             subject_name=_subject_name(rule, bound, names),
             units=_units(rule, bound),
         )
+    return findings, signals
+
+
+def build_assessment(
+    profile: Profile,
+    ruleset: RuleSet,
+    facts: list[Fact],
+    firings: list[Firing],
+    signal_facts: Mapping[str, Fact],
+    templates_sha256: str,
+    templates_folder: str,
+) -> Assessment:
+    """Score firings into an Assessment; the same inputs always give the same result."""
+    findings, signals = build_findings(profile, ruleset, facts, firings, signal_facts)
+    scoring = ruleset.scoring
+    names = institution_names(profile.data)
     lenses = tuple(_lens(ruleset, lens.id, findings.values(), facts) for lens in ruleset.lenses)
     gates = tuple(sorted((f for f in findings.values() if f.effect == "gate"), key=_order))
     weighed = [lens for lens in lenses if lens.weight > 0 and not lens.context]

@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ssa_risk.profile.proposal_schema import LETHAL_EQUIPMENT
+from ssa_risk.profile.schema import MAX_USD
+
 # "Recent" assistance: the this many fiscal years ending at the profile's as_of year, years
 # with no money counted as zero (never "the latest years with recorded amounts", which would
 # call money spent a decade before as_of recent).
@@ -406,6 +409,67 @@ DERIVED: tuple[Derived, ...] = (
         conditional=True,
         range=(0, 1000),
         reads=(("donor", "name"),),
+    ),
+)
+
+# A proposal line (profile/proposal.py): what rules ask of it directly. The builder of line
+# facts adds the recipient's kind and parent from the profile under these private keys.
+RECIPIENT_KIND, RECIPIENT_PARENT = "_recipient_kind", "_recipient_parent"
+DERIVED += (
+    Derived(
+        "line",
+        "lethal",
+        "boolean",
+        "whether the line provides weapons, munitions or armed platforms",
+        lambda value, year: value.get("equipment") in LETHAL_EQUIPMENT,
+        reads=(("line", "equipment"),),
+    ),
+    Derived(
+        "line",
+        "years",
+        "integer",
+        "fiscal years the line runs, first and last included",
+        lambda value, year: int(value["to_fy"]) - int(value["from_fy"]) + 1,
+        range=(0, 300),
+        reads=(("line", "from_fy"), ("line", "to_fy")),
+    ),
+    Derived(
+        "line",
+        "annual_usd",
+        "integer",
+        "the line's amount per fiscal year",
+        lambda value, year: (
+            int(value["amount_usd"]) // max(1, int(value["to_fy"]) - int(value["from_fy"]) + 1)
+        ),
+        range=(0, MAX_USD),
+        reads=(("line", "amount_usd"),),
+    ),
+    Derived(
+        "line",
+        "benchmark_count",
+        "integer",
+        "number of reform benchmarks the line is tied to",
+        lambda value, year: len(value.get("benchmarks") or ()),
+        range=(0, 1000),
+        reads=(("line", "benchmarks"),),
+    ),
+    Derived(
+        "line",
+        "recipient_kind",
+        "string",
+        "the recipient institution's kind (as the profile records it)",
+        lambda value, year: value.get(RECIPIENT_KIND),
+        conditional=True,
+        reads=(("institution", "kind"),),
+    ),
+    Derived(
+        "line",
+        "recipient_parent",
+        "string",
+        "the id of the institution the recipient is a unit of (when it is one)",
+        lambda value, year: value.get(RECIPIENT_PARENT),
+        conditional=True,
+        reads=(("institution", "parent"),),
     ),
 )
 

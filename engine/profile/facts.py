@@ -15,6 +15,7 @@ from typing import Any
 
 from ssa_risk.base.source import YamlPath, format_path
 from ssa_risk.profile.derived import derived_of, derived_values
+from ssa_risk.profile.proposal_schema import LINE_ITEM
 from ssa_risk.profile.reader import Profile, profile_schema
 from ssa_risk.profile.schema import DESCRIPTIVE
 
@@ -40,6 +41,9 @@ FACT_KINDS: dict[tuple[str, ...], str] = {
     ("indicators",): "indicators",
     ("foreign_forces", "*"): "foreign_force",
 }
+
+# The fact kind of a proposal's lines (not a profile path: lines come from a proposal file).
+LINE_FACT = "line"
 
 # How one entry of a list is told from the others when two snapshots are compared: by its `id`
 # when it has one, else by these fields (the profile's own names), never by its position, so
@@ -238,6 +242,8 @@ def _kind_nodes() -> list[tuple[str, Mapping[str, Any]]]:
         for part in pattern:
             node = node["items"] if part == "*" else node["properties"][part]
         out.append((kind, node))
+    # Proposal lines are facts too when a proposal is assessed (profile/proposal.py).
+    out.append((LINE_FACT, LINE_ITEM))
     return out
 
 

@@ -14,6 +14,7 @@ from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, YamlPath, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
+from ssa_risk.rules.approvals import load_approvals
 from ssa_risk.rules.model import (
     Example,
     FieldTest,
@@ -41,6 +42,8 @@ __all__ = [
 
 # A rule set's own files: a folder with neither is some other folder, not a broken rule set.
 _OWN_FILES = ("scoring.yaml", "references.yaml")
+# Policy files read beside them when present; not rule files.
+_POLICY_FILES = (*_OWN_FILES, "approvals.yaml")
 
 
 def load_rules(directory: Path, label: str | None = None) -> RuleSet:
@@ -89,6 +92,15 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
             scoring = load_scoring(scoring_doc)
         except InputError as exc:
             problems.extend(exc.problems)
+    approvals = approvals_doc = None
+    if os.path.lexists(directory / "approvals.yaml"):
+        approvals_doc = read(directory / "approvals.yaml")
+        if approvals_doc is not None:
+            documents[approvals_doc.path] = approvals_doc
+            try:
+                approvals = load_approvals(approvals_doc)
+            except InputError as exc:
+                problems.extend(exc.problems)
     # Without references.yaml (already reported) citations cannot be checked one by one.
     references = _references(refs_doc, problems) if refs_doc else None
     lenses: list[Lens] = []
@@ -100,7 +112,7 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     lens_unknown = rules_unknown = False
     fields = profile_fields()
     for path in list_folder(directory, ".yaml", shown):
-        if path.name in ("scoring.yaml", "references.yaml"):
+        if path.name in _POLICY_FILES:
             continue
         doc = read(path)
         if doc is None:
@@ -123,7 +135,20 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
         rules.extend(checker.rules(lens.id if lens else ""))
         signal_uses += [(doc.path, rule_id, p) for rule_id, p in checker.signal_uses]
     problems += _misnamed_files(directory, shown)
-    _check_set(lenses, rules, scoring, problems, shown, lens_unknown, documents, scoring_doc)
+    # A broken approvals.yaml (already reported) still says which lens is not a country one.
+    raw_lens = (
+        approvals_doc.data.get("lens")
+        if approvals_doc and isinstance(approvals_doc.data, dict)
+        else None
+    )
+    line_lens = approvals.lens if approvals else raw_lens if isinstance(raw_lens, str) else None
+    if approvals is not None and approvals_doc is not None:
+        problems += _line_lens_problems(
+            approvals.lens, lenses, scoring, lens_unknown, approvals_doc
+        )
+    _check_set(
+        lenses, rules, scoring, problems, shown, lens_unknown, documents, scoring_doc, line_lens
+    )
     if not rules_unknown:
         problems += _unconcluded(signal_uses, concluded_anywhere)
     if problems or scoring is None:
@@ -133,10 +158,12 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     return RuleSet(
         shown,
         documents,
-        tuple(lenses),
+        tuple(lens for lens in lenses if lens.id != line_lens),
         tuple(rules),
         scoring,
         tuple(sorted(files)),
+        approvals,
+        next((lens for lens in lenses if lens.id == line_lens), None),
     )
 
 
@@ -171,9 +198,12 @@ def _check_set(
     lens_unknown: bool,
     documents: dict[str, Document],
     scoring_doc: Document | None,
+    line_lens: str | None = None,
 ) -> None:
     """Checks across files. `lens_unknown`: some file's lens could not be made out, so any
-    lens of scoring.yaml may be the one it defines."""
+    lens of scoring.yaml may be the one it defines. `line_lens`: the lens approvals.yaml
+    names for the rules that judge proposal lines (not a country lens)."""
+    _check_line_rules(rules, line_lens, problems)
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -205,7 +235,9 @@ def _check_set(
     if scoring is not None:
         # A lens id misspelt on one side shows as a pair: a file's lens scoring.yaml does not
         # list, and a listed lens no file defines; each names the other.
-        unlisted = [lens.id for lens in lenses if lens.id not in scoring.lenses]
+        unlisted = [
+            lens.id for lens in lenses if lens.id not in scoring.lenses and lens.id != line_lens
+        ]
         missing = [] if lens_unknown else [i for i in scoring.lenses if i not in lens_files]
         for lens in lenses:
             if lens.id in unlisted:
@@ -231,6 +263,95 @@ def _check_set(
                         ),
                     )
                 )
+
+
+def _line_lens_problems(
+    line_lens: str,
+    lenses: list[Lens],
+    scoring: Scoring | None,
+    lens_unknown: bool,
+    doc: Document,
+) -> list[Problem]:
+    """The lens approvals.yaml names for proposal-line rules must have a rule file and must
+    not also be a country lens of scoring.yaml."""
+    if scoring is not None and line_lens in scoring.lenses:
+        return [
+            doc.problem(
+                ("lens",),
+                f"lens '{line_lens}' judges proposal lines here but is a country lens in "
+                "scoring.yaml",
+                "give proposal-line rules a lens of their own, not listed in scoring.yaml",
+            )
+        ]
+    if not lens_unknown and line_lens not in {lens.id for lens in lenses}:
+        return [
+            doc.problem(
+                ("lens",),
+                f"lens '{line_lens}' has no rule file",
+                did_you_mean(
+                    line_lens,
+                    [
+                        lens.id
+                        for lens in lenses
+                        if scoring is None or lens.id not in scoring.lenses
+                    ],
+                    f"add a rule file whose lens is '{line_lens}'",
+                ),
+            )
+        ]
+    return []
+
+
+def _check_line_rules(rules: list[Rule], line_lens: str | None, problems: list[Problem]) -> None:
+    """A rule that reads proposal lines judges a line, never the country: it belongs to the
+    line lens, and a rule of that lens must read the line it judges and name it its subject."""
+    for rule in rules:
+        reads_line = any(p.fact == "line" for p in rule.patterns)
+        binds_line = [p.name for p in rule.all if p.fact == "line"]
+        if rule.lens == line_lens and line_lens is not None:
+            if not binds_line or rule.subject not in binds_line:
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        None,
+                        f"rule {rule.id} judges proposal lines but does not name the line it "
+                        "judges as its subject",
+                        "bind the line under 'all:' with 'fact: line' and 'as: line', and "
+                        "write 'subject: line'",
+                        rule=rule.id,
+                    )
+                )
+            elif rule.effect not in ("risk", "gate"):
+                problems.append(
+                    Problem(
+                        rule.file,
+                        rule.line,
+                        None,
+                        f"rule {rule.id} judges a proposal line as a {rule.effect}",
+                        "a line rule finds a risk or a gate; mitigations of a line are "
+                        "written in the proposal",
+                        rule=rule.id,
+                    )
+                )
+        elif reads_line:
+            where = (
+                f"move it to the rule file of lens '{line_lens}'"
+                if line_lens
+                else "add approvals.yaml naming the lens of proposal-line rules, and move it "
+                "to that lens's file"
+            )
+            problems.append(
+                Problem(
+                    rule.file,
+                    rule.line,
+                    None,
+                    f"rule {rule.id} reads proposal lines but its lens '{rule.lens}' judges "
+                    "the country",
+                    where,
+                    rule=rule.id,
+                )
+            )
 
 
 def _unconcluded(uses: list[tuple[str, str, Pattern]], concluded: set[str]) -> list[Problem]:

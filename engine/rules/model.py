@@ -9,6 +9,7 @@ from typing import Any
 
 from ssa_risk.base.source import Document, YamlPath
 from ssa_risk.profile.facts import engine_field
+from ssa_risk.rules.approvals import Approvals
 from ssa_risk.rules.operators import Operator, operator
 from ssa_risk.rules.scoring import RATINGS, Scoring
 
@@ -143,6 +144,7 @@ class Example:
     path: YamlPath  # where the fragment sits in the rule file
     line: int
     name: str | None = None  # a short name shown with its test results
+    lines: tuple[dict[str, Any], ...] = ()  # proposal lines, for rules that judge lines
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,19 @@ class RuleSet:
     rules: tuple[Rule, ...]
     scoring: Scoring
     files: tuple[tuple[str, str], ...]  # (name, text) of every file read, for hashing
+    approvals: Approvals | None = None  # approvals.yaml: how proposals are judged
+    line_lens: Lens | None = None  # the lens of the rules that judge proposal lines
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
     def lens(self, lens_id: str) -> Lens:
-        return next(lens for lens in self.lenses if lens.id == lens_id)
+        return next(lens for lens in self.all_lenses if lens.id == lens_id)
+
+    @property
+    def all_lenses(self) -> tuple[Lens, ...]:
+        """The country lenses, then the lens of proposal-line rules if there is one."""
+        return self.lenses + ((self.line_lens,) if self.line_lens else ())
+
+    def is_line_rule(self, rule: Rule) -> bool:
+        return self.line_lens is not None and rule.lens == self.line_lens.id

@@ -320,6 +320,7 @@ class FileChecker:
                     (*where, "profile"),
                     self._line(where),
                     item.get("name"),
+                    tuple(item.get("lines") or ()),
                 )
             )
         return tuple(out)

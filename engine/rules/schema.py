@@ -72,7 +72,9 @@ def _fact_kinds() -> Node:
     help_ = {}
     for kind in field_schemas():
         path = where.get(kind)
-        if path is None:
+        if kind == "line":
+            help_[kind] = "each line of a proposal (rules of the proposal-line lens only)"
+        elif path is None:
             help_[kind] = "a signal, as 'signal: NAME' tests it"
         elif not path:
             help_[kind] = "the profile as a whole (country, as_of)"
@@ -201,6 +203,13 @@ EXAMPLE: Node = {
             "type": "object",
             "description": "Profile sections the example needs; they are laid over a minimal "
             "valid profile and checked against the profile schema when the example runs.",
+        },
+        "lines": {
+            "type": "array",
+            "description": "Proposal lines the example needs (rules of the proposal-line lens): "
+            "each checked against the proposal schema when the example runs; recipients are "
+            "institutions of the example's profile.",
+            "items": {"type": "object"},
         },
         "note": described(TEXT, "Why the example fires or stays silent, for readers."),
     },

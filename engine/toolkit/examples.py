@@ -17,6 +17,7 @@ from ssa_risk.base.source import Document, Location, YamlPath
 from ssa_risk.evaluation.compiler import CompiledRuleset
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.proposal import check_lines, lines_as_facts, with_lines
 from ssa_risk.profile.reader import Profile, validate_document
 from ssa_risk.rules.loader import Example, Rule, RuleSet
 
@@ -68,6 +69,17 @@ def example_document(ruleset: RuleSet, rule: Rule, example: Example) -> Document
     return Document(rule.file, data, locations, ((rule.file, ""),))
 
 
+def example_lines(ruleset: RuleSet, rule: Rule, example: Example) -> Document:
+    """The example's proposal lines as a Document whose locations point into the rule file."""
+    source = ruleset.documents[rule.file]
+    where = (*example.path[:-1], "lines")
+    n = len(where)
+    locations: dict[YamlPath, Location] = {
+        ("lines", *path[n:]): loc for path, loc in source.locations.items() if path[:n] == where
+    }
+    return Document(rule.file, {"lines": list(example.lines)}, locations, ((rule.file, ""),))
+
+
 def run_example(
     ruleset: RuleSet, compiled: CompiledRuleset, rule: Rule, index: int
 ) -> ExampleResult:
@@ -76,9 +88,14 @@ def run_example(
     problems = tuple(validate_document(doc, EXAMPLE_TODAY))
     fired: tuple[str, ...] = ()
     narration: tuple[Problem, ...] = ()
+    lines = example_lines(ruleset, rule, example) if example.lines else None
+    if not problems and lines is not None:
+        problems = tuple(check_lines(lines, Profile(doc)))
     if not problems:
-        profile = Profile(doc)
-        facts = profile_facts(profile)
+        profile = Profile(doc) if lines is None else with_lines(Profile(doc), lines)
+        facts = profile_facts(Profile(doc))
+        if lines is not None:
+            facts += lines_as_facts(lines.data["lines"], profile)
         firings, signals = evaluate(compiled, facts)
         fired = tuple(dict.fromkeys(f.rule_id for f in firings))
         try:
