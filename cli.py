@@ -865,14 +865,24 @@ def rules_test(rules_dir: Path | None, pattern: str | None, coverage: bool) -> N
 
 
 @main.command(short_help="Why rules fired for a profile, or why not.")
-@click.argument("profile", type=click.Path(path_type=Path))
+@click.argument("profile", required=False, type=click.Path(path_type=Path))
 @click.option("--rule", "rule_id", help="Explain this rule (default: fired rules and near misses).")
+@click.option(
+    "--proposal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read this proposal's lines too, so that the rules that judge lines can fire (PROFILE "
+    "may then be left out: the proposal names it).",
+)
 @_dir_option("--rules", "Rule set folder.")
-def explain(profile: Path, rule_id: str | None, rules: Path | None) -> None:
+def explain(
+    profile: Path | None, rule_id: str | None, proposal: Path | None, rules: Path | None
+) -> None:
     """Why rules fired for PROFILE, or why not: each condition, expected and actual."""
+    if profile is None and proposal is None:
+        raise UserError("explain: no profile given — name a profile, or give --proposal FILE")
     ruleset = api.load_rules(rules)
     rule = None if rule_id is None else _rule(ruleset, rule_id)
-    click.echo(api.explain(profile, ruleset, rule))
+    click.echo(api.explain(profile, ruleset, rule, proposal))
 
 
 def _rule(ruleset: api.RuleSet, rule_id: str) -> api.Rule:
@@ -884,6 +894,177 @@ def _rule(ruleset: api.RuleSet, rule_id: str) -> api.Rule:
         hint = api.did_you_mean(rule_id.upper(), ids, "see 'ssa-risk rules list'")
         raise UserError(f"unknown rule '{rule_id}' — {hint}")
     return ruleset.rule(found)
+
+
+# --- proposals (issue 15) ------------------------------------------------------------------
+
+FAIL_ON_VERDICT = ("conditions", "redesign", "do-not-proceed")
+_VERDICT_OPTION = {
+    "conditions": "proceed with conditions",
+    "redesign": "redesign",
+    "do-not-proceed": "do not proceed",
+}
+
+
+def _check_on(on: str | None) -> None:
+    if on is not None and on != "today" and not _is_as_of(on):
+        raise UserError(
+            f"--on: '{on}' is not a month, a date or 'today' — write it as YYYY-MM or "
+            "YYYY-MM-DD, e.g. --on 2021-03, or --on today"
+        )
+
+
+def _proposal_run(
+    proposal: Path,
+    decision: Path | None,
+    on: str | None,
+    fmt: str,
+    paper: str | None,
+    output: Path | None,
+    out_dir: Path,
+    rules: Path | None,
+    templates: Path | None,
+    verify: bool,
+    watch: bool,
+    fail_on: str | None,
+) -> None:
+    _check_output_format(output, fmt, api.PROPOSAL_FORMATS)
+    _check_on(on)
+    if paper is not None and fmt != "pdf":
+        raise UserError(
+            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
+            "add --format pdf, or leave out --paper"
+        )
+    assessor = api.load_assessor(rules, templates, verify)
+    result = api.assess_proposal(proposal, decision, on, assessor, watch)
+    text = api.render_proposal(result, fmt, templates, paper or api.DEFAULT_PAPER)
+    target = output or out_dir / f"proposal-{proposal.stem}.{fmt}"
+    write_atomic(target, text, fmt)
+    click.echo(f"{api.terminal_path(target)}: {api.proposal_summary(result)}")
+    if fail_on is not None:
+        line = _VERDICT_OPTION[fail_on]
+        if api.VERDICTS.index(result.verdict) >= api.VERDICTS.index(line):
+            click.echo(
+                f"ssa-risk: --fail-on {fail_on}: the proposal's verdict is {result.verdict}",
+                err=True,
+            )
+            sys.exit(EXIT_FAIL_ON)
+
+
+def _proposal_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--decision",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Decision record: risks accepted and gates waived for this proposal.",
+            ),
+            click.option(
+                "--on",
+                metavar="DATE|today",
+                help="Date the decision record's entries must be in force on (YYYY-MM or "
+                "YYYY-MM-DD, or 'today'). [default: the proposal's date]",
+            ),
+            click.option(
+                "--no-watch",
+                "no_watch",
+                is_flag=True,
+                help="Leave the indicators to watch out of the monitoring plan (they re-judge "
+                "the proposal a few dozen times).",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(FAIL_ON_VERDICT),
+                help="Exit 3 when the proposal's verdict is this or worse (for pipelines).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@main.command(short_help="Judge a proposal line by line and write its report.")
+@click.argument("proposal", type=click.Path(path_type=Path))
+@_proposal_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(api.PROPOSAL_FORMATS),
+    default="md",
+    show_default=True,
+    help="md, html, pdf (see --paper) or json.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(api.PAPERS),
+    default=None,
+    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report file to write. [default: OUT_DIR/proposal-<name>.<format>]",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the report when -o is not given.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+@click.option("--verify", is_flag=True, help=_VERIFY_HELP)
+def proposal(
+    proposal: Path,
+    decision: Path | None,
+    on: str | None,
+    no_watch: bool,
+    fail_on: str | None,
+    fmt: str,
+    paper: str | None,
+    output: Path | None,
+    out_dir: Path,
+    rules: Path | None,
+    templates: Path | None,
+    verify: bool,
+) -> None:
+    """Judge PROPOSAL (a proposal file) line by line against the assessment of the country
+    profile it names: verdicts, the approval level, conditions and a monitoring plan."""
+    _proposal_run(
+        proposal,
+        decision,
+        on,
+        fmt,
+        paper,
+        output,
+        out_dir,
+        rules,
+        templates,
+        verify,
+        not no_watch,
+        fail_on,
+    )
+
+
+@main.command("new-proposal", short_help="Write a commented proposal skeleton.")
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write. [default: proposals/<country>-<year>.yaml in the working folder]",
+)
+def new_proposal(profile: Path, output: Path | None) -> None:
+    """Write a proposal for the country of PROFILE that validates as written, to edit."""
+    loaded = api.load_profile(profile)
+    target = output or Path("proposals") / f"{api.slug(loaded.country)}-{loaded.as_of[:4]}.yaml"
+    shown = api.terminal_path(target)
+    if os.path.lexists(target):
+        raise UserError(f"{shown}: already exists — choose another -o, or remove the file first")
+    write_atomic(target, api.new_proposal(profile, target))
+    click.echo(f"wrote {shown}; assess it with: ssa-risk proposal {shown}")
 
 
 if __name__ == "__main__":

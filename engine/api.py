@@ -12,6 +12,7 @@ ssa-risk.toml from the working folder up), else the one bundled with the package
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -20,10 +21,11 @@ from ssa_risk.assessment import uncertainty as _uncertainty
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
 from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.proposal import ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.errors import EngineError, InputError, Problem
-from ssa_risk.base.files import is_folder
+from ssa_risk.base.files import is_folder, resolved
 from ssa_risk.base.parallel import Parallel, Progress, usable_cores
 from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
@@ -35,13 +37,25 @@ from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
+from ssa_risk.comparison.verdicts import with_verdict_watch
 from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.proposal import (
+    PROPOSAL_SCHEMA,
+    Decisions,
+    Proposal,
+    decisions_proposal,
+    line_facts,
+    load_decisions,
+    proposal_skeleton,
+    with_lines,
+)
+from ssa_risk.profile.proposal import load_proposal as _load_proposal
 from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
-from ssa_risk.profile.skeleton import checked_skeleton, slug
+from ssa_risk.profile.skeleton import checked_skeleton, schema_lines, slug
 from ssa_risk.profile.snapshots import folder_snapshots
 from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
 from ssa_risk.reports.batch import Report, reports
@@ -50,8 +64,12 @@ from ssa_risk.reports.batch import render_pdf as _render_pdf
 from ssa_risk.reports.output import write_all
 from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
+from ssa_risk.reports.proposal import PROPOSAL_FORMATS
+from ssa_risk.reports.proposal import render_proposal as _render_proposal
+from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
+from ssa_risk.rules.approvals import VERDICTS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.rules.scoring import RATINGS
@@ -101,10 +119,14 @@ __all__ = [
     "Report",
     "Rule",
     "RuleSet",
+    "PROPOSAL_FORMATS",
+    "ProposalAssessment",
+    "VERDICTS",
     "Timeline",
     "Tipping",
     "assess",
     "assess_profile",
+    "assess_proposal",
     "assess_uncertain",
     "assessment_dict",
     "assessment_from_json",
@@ -120,6 +142,7 @@ __all__ = [
     "impact_of",
     "lint",
     "lint_json",
+    "load_proposal",
     "list_rules",
     "load_assessor",
     "load_profile",
@@ -127,7 +150,11 @@ __all__ = [
     "make_reports",
     "make_uncertain_reports",
     "new_profile",
+    "new_proposal",
     "profile_paths",
+    "proposal_summary",
+    "render_proposal",
+    "slug",
     "project",
     "render",
     "render_pdf",
@@ -298,11 +325,47 @@ def run_examples(
     return text, len(run.results), sum(1 for r in run.results if not r.passed)
 
 
-def explain(profile: Path, ruleset: RuleSet, rule: Rule | None = None) -> str:
+def explain(
+    profile: Path | None,
+    ruleset: RuleSet,
+    rule: Rule | None = None,
+    proposal: Path | None = None,
+) -> str:
     """Why `rule` fired for the profile, or why not; without a rule, the fired rules and the
-    near misses."""
-    loaded = load_profile(profile)
-    evaluator = Evaluator(ruleset, profile_facts(loaded))
+    near misses. With `proposal`, its lines are facts too (the rules that judge lines can
+    fire), and the profile is the one the proposal names (`profile`, if given, must be it)."""
+    if proposal is None:
+        if profile is None:
+            raise InputError(
+                [
+                    Problem(
+                        "explain",
+                        None,
+                        None,
+                        "no profile given",
+                        "name a profile, or give --proposal",
+                    )
+                ]
+            )
+        loaded = load_profile(profile)
+        evaluator = Evaluator(ruleset, profile_facts(loaded))
+    else:
+        judged, _ = load_proposal(proposal)
+        if profile is not None and resolved(profile) != resolved(Path(judged.profile.path)):
+            raise InputError(
+                [
+                    Problem(
+                        display_path(profile),
+                        None,
+                        None,
+                        f"{display_path(proposal)} rests on {judged.profile.path}, not on "
+                        "this profile",
+                        "leave out the profile: the proposal names it",
+                    )
+                ]
+            )
+        loaded = with_lines(judged.profile, judged.doc)
+        evaluator = Evaluator(ruleset, profile_facts(judged.profile) + line_facts(judged))
     if rule is None:
         return explain_profile_text(loaded, evaluator)
     return explanation_text(loaded, evaluator, evaluator.explain(rule))
@@ -498,3 +561,95 @@ def make_uncertain_reports(
     if problems:
         raise InputError(problems)
     return reports(done, templates or project().templates, fmt, out_dir, output, paper)
+
+
+# --- proposals (a package of assistance lines for one country) -----------------------------
+
+
+def _on_date(on: str | None) -> str | None:
+    """--on as a date: 'today' is the date now."""
+    return date.today().isoformat() if on == "today" else on
+
+
+def load_proposal(path: Path, decision: Path | None = None) -> tuple[Proposal, Decisions | None]:
+    """Load and check a proposal (and the profile it names) and, if given, its decision
+    record, which must name this proposal; InputError lists every problem."""
+    proposal = _load_proposal(path, display_path(path))
+    if decision is None:
+        return proposal, None
+    decisions = load_decisions(decision, display_path(decision))
+    named = decisions_proposal(decisions, decision)
+    if resolved(named) != resolved(path):
+        raise InputError(
+            [
+                decisions.doc.problem(
+                    ("proposal",),
+                    f"this decision record is for {display_path(named)}, not for "
+                    f"{display_path(path)}",
+                    "give the decision record of this proposal, or correct 'proposal:'",
+                )
+            ]
+        )
+    return proposal, decisions
+
+
+def assess_proposal(
+    path: Path,
+    decision: Path | None = None,
+    on: str | None = None,
+    assessor: Assessor | None = None,
+    watch: bool = True,
+    parallel: Parallel | None = None,
+) -> ProposalAssessment:
+    """Judge a proposal line by line against the assessment of its country; decisions are
+    checked as in force on `on` (YYYY-MM, YYYY-MM-DD or 'today'; default: the proposal's
+    date). With `watch`, the monitoring plan lists the values whose change alone would change
+    a line's verdict (the proposal is re-judged a few dozen times)."""
+    assessor = assessor or load_assessor()
+    proposal, decisions = load_proposal(path, decision)
+    checked = _on_date(on)
+    result = assessor.assess_proposal(proposal, decisions, checked)
+    if watch:
+        result = with_verdict_watch(assessor, proposal, decisions, checked, result, parallel)
+    return result
+
+
+def render_proposal(
+    result: ProposalAssessment,
+    fmt: str = "md",
+    templates: Path | None = None,
+    paper: str = DEFAULT_PAPER,
+) -> str | bytes:
+    """A proposal's report: md, html, json, or pdf (on `paper`)."""
+    folder = templates or project().templates
+    if fmt == "pdf":
+        return _render_proposal_pdf(result, folder, paper)
+    return _render_proposal(result, folder, fmt)
+
+
+def new_proposal(profile: Path, output: Path) -> str:
+    """A commented proposal for the country of `profile`, to be written to `output`, that
+    validates as written."""
+    loaded = _load_profile(profile, display_path(profile))
+    reference = os.path.relpath(
+        resolved(profile), resolved(output.parent if output.parent != Path("") else Path("."))
+    )
+    return proposal_skeleton(
+        loaded,
+        Path(reference).as_posix(),
+        f"{slug(loaded.country)}-{loaded.as_of[:4]}",
+        schema_lines(output, PROPOSAL_SCHEMA),
+    )
+
+
+def proposal_summary(result: ProposalAssessment) -> str:
+    """One line: the package's verdict, residual risk, approval, and its lines' verdicts."""
+    counts = [
+        f"{sum(1 for line in result.lines if line.verdict == v)} {v}"
+        for v in VERDICTS
+        if any(line.verdict == v for line in result.lines)
+    ]
+    return (
+        f"{result.verdict} — residual risk {result.residual}, approval by {result.approval}; "
+        f"{counted(len(result.lines), 'line')}: {', '.join(counts)}"
+    )

@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssa_risk.assessment.builder import build_assessment
+from ssa_risk.assessment.builder import build_assessment, build_findings
 from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.proposal import ProposalAssessment, judge_proposal
 from ssa_risk.assessment.provenance import templates_hash
+from ssa_risk.base.errors import InputError
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import evaluate
 from ssa_risk.evaluation.verify import verify_firings
 from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.proposal import Decisions, Proposal, line_facts, with_lines
 from ssa_risk.profile.reader import Profile, load_profile
+from ssa_risk.rules.approvals import missing_approvals
 from ssa_risk.rules.loader import RuleSet, load_rules
 
 
@@ -61,4 +65,45 @@ class Assessor:
             signals,
             self.templates_sha256,
             self.templates_folder,
+        )
+
+    def assess_proposal(
+        self, proposal: Proposal, decisions: Decisions | None = None, on: str | None = None
+    ) -> ProposalAssessment:
+        """Assess the proposal's country and judge its lines; decisions are checked on `on`
+        (default: the proposal's date)."""
+        approvals = self.ruleset.approvals
+        if approvals is None:
+            raise InputError([missing_approvals(self.ruleset.directory)])
+        profile = proposal.profile
+        facts = profile_facts(profile)
+        lines = line_facts(proposal)
+        firings, signals = evaluate(self.compiled, facts + lines)
+        if self.verify:
+            verify_firings(self.ruleset, facts + lines, firings, profile.path)
+        judged = {r.id for r in self.ruleset.rules if self.ruleset.is_line_rule(r)}
+        country = build_assessment(
+            profile,
+            self.ruleset,
+            facts,
+            [f for f in firings if f.rule_id not in judged],
+            signals,
+            self.templates_sha256,
+            self.templates_folder,
+        )
+        found, _ = build_findings(
+            with_lines(profile, proposal.doc),
+            self.ruleset,
+            facts + lines,
+            [f for f in firings if f.rule_id in judged],
+            signals,
+        )
+        return judge_proposal(
+            proposal,
+            self.ruleset,
+            approvals,
+            country,
+            list(found.values()),
+            decisions,
+            on or proposal.as_of,
         )

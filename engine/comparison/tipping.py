@@ -161,7 +161,7 @@ def tipping_points(
 
     The changed profiles are assessed with `parallel` (default: on every local core)."""
     base = baseline or assessor.assess_profile(profile)
-    candidates = _candidates(assessor.ruleset.rules, profile)
+    candidates = rule_candidates(assessor.ruleset.rules, profile)
     run = parallel or Parallel()
     task = _Try(assessor, profile, base, lens)
     found: list[TippingPoint] = []
@@ -297,7 +297,7 @@ WATCH_LIMIT = 10
 # a different entry, not an indicator to watch. Nor is the record of the past (how the military
 # was formed, where coercive power sat, whether it ever governed): it can be corrected, not
 # watched.
-_PAST_FIELDS = frozenset(
+PAST_FIELDS = frozenset(
     {
         "military_origin",
         "historical_coercive_centre",
@@ -321,14 +321,16 @@ def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchI
         if (
             change.label in seen
             or field in KEY_FIELDS
-            or field in _PAST_FIELDS
+            or field in PAST_FIELDS
             or change.kind == "item removed"
         ):
             continue
         seen.add(change.label)
         raises = "; ".join(_raises(f) for f in point.flips if f.direction == "worse")
         rules = tuple(dict.fromkeys((*point.rules_started, *point.rules_stopped)))
-        out.append(WatchIndicator(change.label, _now(change), _then(change), raises, rules))
+        out.append(
+            WatchIndicator(change.label, describe_now(change), describe_then(change), raises, rules)
+        )
         if len(out) == limit:
             break
     return tuple(out)
@@ -344,11 +346,11 @@ def _words(value: Any) -> str:
     return words_of(value) if isinstance(value, str) else show(value)
 
 
-def _now(change: Change) -> str:
+def describe_now(change: Change) -> str:
     return "none recorded" if change.kind == "item added" else _words(change.before)
 
 
-def _then(change: Change) -> str:
+def describe_then(change: Change) -> str:
     if change.kind == "item added" and isinstance(change.after, dict):
         described = ", ".join(f"{field_words(k)} {_words(v)}" for k, v in change.after.items())
         return f"one recorded ({described})"
@@ -407,7 +409,7 @@ class _Seed:
     reach: str
 
 
-def _candidates(rules: Sequence[Rule], profile: Profile) -> list[Change]:
+def rule_candidates(rules: Sequence[Rule], profile: Profile) -> list[Change]:
     """Every change the rules' conditions suggest, each once (the rules that suggest it
     merged), in a stable order."""
     facts = profile_facts(profile)

@@ -27,7 +27,11 @@ from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.derived import RECIPIENT_KIND, RECIPIENT_PARENT, derived_values
 from ssa_risk.profile.facts import LINE_FACT, Fact, engine_field
+from ssa_risk.profile.proposal_schema import ACTIVITY as ACTIVITY_NODE
+from ssa_risk.profile.proposal_schema import EQUIPMENT as EQUIPMENT_NODE
 from ssa_risk.profile.proposal_schema import LINE_ITEM
+from ssa_risk.profile.proposal_schema import MITIGATION_KIND as MITIGATION_NODE
+from ssa_risk.profile.proposal_schema import TRAINING as TRAINING_NODE
 from ssa_risk.profile.reader import Profile, load_profile
 
 PROPOSAL_SCHEMA = SCHEMA_DIR / "proposal.schema.json"  # from proposal_schema.py
@@ -310,3 +314,69 @@ def decisions_proposal(decisions: Decisions, path: Path) -> Path:
     return _beside(
         decisions.doc, path, "proposal", "write the path of the proposal, relative to this file"
     )
+
+
+def proposal_skeleton(
+    profile: Profile, profile_ref: str, proposal_id: str, header: Sequence[str]
+) -> str:
+    """A commented proposal for `profile` (named `profile_ref` from where the proposal will
+    be written) that validates as written: one line, to be edited, and the choices in
+    comments."""
+    institutions = [
+        (str(i["id"]), str(i.get("name") or i["id"]))
+        for i in profile.data.get("institutions") or ()
+        if isinstance(i, Mapping)
+    ]
+    first = institutions[0][0] if institutions else "armed_forces"
+
+    def choices(node: Mapping[str, Any]) -> list[str]:
+        return [
+            f"#   {value}: {meaning}"
+            for value, meaning in zip(node["enum"], node["enumDescriptions"], strict=True)
+        ]
+
+    year = profile.as_of_year
+    out = [
+        *header,
+        f"# A proposal of security assistance for {profile.country}, resting on the profile",
+        f"# {profile_ref} (as of {profile.as_of}). Assess it with:",
+        "#   ssa-risk proposal THIS_FILE [--decision DECISION_FILE]",
+        "schema_version: 1",
+        f"id: {proposal_id}",
+        f"title: Security assistance to {profile.country}",
+        f"profile: {profile_ref}",
+        f'as_of: "{profile.as_of}"',
+        "# sponsor: the office that proposes it",
+        "# summary: >-",
+        "#   What the package is for, in a few sentences.",
+        "lines:",
+        "  # One entry per activity for one recipient. Recipients (institutions of the profile):",
+        *[f"  #   {i}: {name}" for i, name in institutions],
+        "  # activity:",
+        *["  " + c for c in choices(ACTIVITY_NODE)],
+        "  # equipment (with activity: equipment):",
+        *["  " + c for c in choices(EQUIPMENT_NODE)],
+        "  # training (with activity: training):",
+        *["  " + c for c in choices(TRAINING_NODE)],
+        "  - id: line-1",
+        "    title: Institution building for the recipient",
+        "    activity: institution_building",
+        f"    recipient: {first}",
+        "    amount_usd: 1000000",
+        f"    from_fy: {year + 1}",
+        f"    to_fy: {year + 2}",
+        "    objectives:",
+        "      - A result that can be checked at the end of the line",
+        "    # benchmarks: reform benchmarks the partner must meet for the line to continue",
+        "    # - A benchmark",
+        "    mitigations:",
+        "      # kind:",
+        *["      " + c for c in choices(MITIGATION_NODE)],
+        "      # addresses: the rule ids of the risks it answers ('ssa-risk rules list');",
+        "      # a mitigation that names none is flagged in the report.",
+        "      - kind: phased_release",
+        "        text: Release each year's funds after a review of the previous year's results.",
+        "        addresses: []",
+        "",
+    ]
+    return "\n".join(out)

@@ -108,7 +108,11 @@ LINE_ITEM: Node = {
     "additionalProperties": False,
     "required": ["id", "activity", "recipient", "amount_usd", "from_fy", "to_fy"],
     "properties": {
-        "id": described(IDENT, "The line's short name, unique in the proposal."),
+        "id": described(
+            IDENT,
+            "The line's short name, unique in the proposal: lower-case letters, digits, '_' "
+            "or '-', starting with a letter.",
+        ),
         "title": descriptive(LINE, "The line in a few words."),
         "activity": ACTIVITY,
         "equipment": EQUIPMENT,
@@ -154,7 +158,11 @@ def proposal_schema_definition() -> Node:
                 "const": PROPOSAL_VERSION,
                 "description": "Version of this schema the proposal is written for.",
             },
-            "id": described(IDENT, "The proposal's short name."),
+            "id": described(
+                IDENT,
+                "The proposal's short name: lower-case letters, digits, '_' or '-', starting "
+                "with a letter.",
+            ),
             "title": descriptive(LINE, "The proposal's title."),
             "profile": {
                 "type": "string",

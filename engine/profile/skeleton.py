@@ -38,7 +38,7 @@ def profile_skeleton(
     """The skeleton text for a profile that will be written to `target`."""
     props = profile_schema_definition()["properties"]
     lines = [
-        *_schema_lines(target, SCHEMA_PATH),
+        *schema_lines(target, SCHEMA_PATH),
         f"# {' '.join(country.split())} as of {as_of}. Fill in what your sources say and cite them"
         " by id; leave",
         "# out what they do not say. Uncomment a section to use it. Check the file with:",
@@ -73,11 +73,11 @@ def profile_skeleton(
     return "\n".join(lines) + "\n"
 
 
-def _schema_lines(target: Path, schema: Path) -> list[str]:
+def schema_lines(target: Path, schema: Path) -> list[str]:
     """The line that names the schema for editors, relative to the new file, when the schema
     is a file of the project the profile is written into (a checkout of ssa-risk): a path
     into an installed package would break once the file is committed, or the package
-    installed elsewhere. Otherwise a comment says how to add it."""
+    installed elsewhere. Otherwise a comment says how to add it (`what`: the file's kind)."""
     real_schema, real_target = resolved(schema), resolved(target)
     root = project_root(real_target.parent)
     installed = "site-packages" in real_schema.parts  # even in a virtualenv in the project
@@ -86,7 +86,7 @@ def _schema_lines(target: Path, schema: Path) -> list[str]:
         return [f"# yaml-language-server: $schema={Path(reference).as_posix()}", "#"]
     return [
         "# For editors to check this file as you type, start it with a yaml-language-server",
-        "# $schema comment naming profile.schema.json (in the schemas folder of the ssa_risk",
+        f"# $schema comment naming {schema.name} (in the schemas folder of the ssa_risk",
         "# package; see README, Profiles).",
         "#",
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document
 from ssa_risk.base.validator import schema_problems, schema_validator
-from ssa_risk.profile.proposal_schema import MITIGATION_KIND
+from ssa_risk.profile.proposal_schema import ACTIVITY, MITIGATION_KIND
 from ssa_risk.profile.schema import IDENT, LINE, PROSE, enum
 from ssa_risk.rules.scoring import RATINGS
 
@@ -61,6 +61,12 @@ class Approvals:
     do_not_proceed_at: str  # residual risk at which a line does not proceed
     redesign_unaddressed_at: str  # an unanswered risk this severe or worse calls for redesign
     triggers: tuple[Trigger, ...]
+    # A mandatory mitigation kind asked only of lines of these activities (absent: of all).
+    mandatory_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def applies(self, kind: str, activity: str) -> bool:
+        """Whether a mandatory mitigation of this kind is asked of a line of this activity."""
+        return activity in self.mandatory_for.get(kind, (activity,))
 
     def level(self, residual: str) -> Level:
         return next(level for level in self.levels if level.residual == residual)
@@ -126,6 +132,13 @@ def approvals_schema_definition() -> dict[str, Any]:
                         },
                     },
                 },
+            },
+            "mandatory_for": {
+                "type": "object",
+                "description": "Mandatory mitigation kinds asked only of lines of the listed "
+                "activities (a kind not listed here is asked of every line).",
+                "propertyNames": {"enum": MITIGATION_KIND["enum"]},
+                "additionalProperties": {"type": "array", "minItems": 1, "items": ACTIVITY},
             },
             "verdicts": {
                 "type": "object",

@@ -1,0 +1,198 @@
+"""A proposal's report: Markdown, self-contained HTML (the PDF is laid out from it) or JSON.
+
+The proposal's judgement comes first (recommendation, lines, conditions, accepted risks,
+monitoring plan, approval levels), then the country assessment it rests on, in full.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ssa_risk.assessment.model import Finding
+from ssa_risk.assessment.proposal import Decision, LineVerdict, ProposalAssessment
+from ssa_risk.assessment.serialize import assessment_dict
+from ssa_risk.reports.charts import assistance_chart, lens_chart, uncertainty_chart
+from ssa_risk.reports.pdf import html_to_pdf
+from ssa_risk.reports.render import _html, _render
+
+PROPOSAL_SCHEMA_VERSION = 1
+PROPOSAL_FORMATS = ("md", "html", "json", "pdf")
+
+
+def render_proposal(
+    result: ProposalAssessment, directory: Path, fmt: str = "md", paper: str | None = None
+) -> str:
+    if fmt == "json":
+        return proposal_json(result)
+    if fmt != "html":
+        return _render(directory, f"proposal.{fmt}.j2", p=result, a=result.country, charts={})
+    a = result.country
+    charts = {
+        "uncertainty": uncertainty_chart(a),
+        "lens": lens_chart(a),
+        "assistance": assistance_chart(a.portfolio, dict(a.institutions))
+        if a.portfolio.programmes
+        else "",
+    }
+    return _html(directory, "proposal.html.j2", paper, p=result, a=a, charts=charts)
+
+
+def render_proposal_pdf(result: ProposalAssessment, directory: Path, paper: str) -> bytes:
+    return html_to_pdf(render_proposal(result, directory, "html", paper))
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "lens": f.lens,
+        "subject": f.subject,
+        "subject_name": f.subject_name,
+        "units": list(f.units),
+        "severity": f.severity,
+        "effect": f.effect,
+        "narrative": f.narrative,
+        "rule_file": f.rule_file,
+        "rule_line": f.rule_line,
+        "evidence": [
+            {"path": e.path, "value": e.value, "file": e.file, "line": e.line, "label": e.label}
+            for e in f.evidence
+        ],
+    }
+
+
+def _decision(d: Decision | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {
+        "kind": d.kind,
+        "justification": d.justification,
+        "authority": d.authority,
+        "approved": d.approved,
+        "expires": d.expires,
+        "file": d.file,
+        "line": d.line,
+        "needs_confirmation_by": d.junior or None,
+    }
+
+
+def _line(v: LineVerdict) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "id": v.id,
+        "title": v.title,
+        "activity": v.activity,
+        "recipient": v.recipient,
+        "recipient_name": v.recipient_name,
+        "amount_usd": v.amount_usd,
+        "from_fy": v.from_fy,
+        "to_fy": v.to_fy,
+        "objectives": list(v.objectives),
+        "benchmarks": list(v.benchmarks),
+        "verdict": v.verdict,
+        "reasons": list(v.reasons),
+        "inherent": v.inherent,
+        "residual": v.residual,
+        "approval": v.approval,
+        "risks": [
+            {
+                "finding": _finding(r.finding),
+                "about": r.about,
+                "inherent": r.inherent,
+                "residual": r.residual,
+                "answered_by": list(r.answered_by),
+                "accepted": _decision(r.decision),
+            }
+            for r in v.risks
+        ],
+        "gates": [
+            {"finding": _finding(g.finding), "bars": g.bars, "waived": _decision(g.decision)}
+            for g in v.gates
+        ],
+        "mitigations": [
+            {
+                "number": m.number,
+                "kind": m.kind,
+                "text": m.text,
+                "answers": list(m.answers),
+                "flag": m.flag or None,
+                "file": m.file,
+                "line": m.line,
+            }
+            for m in v.mitigations
+        ],
+        "conditions": list(v.conditions),
+        "missing_mandatory": list(v.missing_mandatory),
+        "review_months": v.review_months,
+        "reviews": list(v.reviews),
+        "file": v.file,
+        "line": v.line,
+    }
+
+
+def proposal_dict(result: ProposalAssessment) -> dict[str, Any]:
+    a = result.country
+    return {
+        "schema_version": PROPOSAL_SCHEMA_VERSION,
+        "kind": "proposal",
+        "proposal": {
+            "id": result.id,
+            "title": result.title,
+            "file": result.file,
+            "sponsor": result.sponsor,
+            "summary": result.summary,
+            "as_of": result.as_of,
+            "decision_file": result.decision_file or None,
+            "decisions_checked_on": result.checked_on,
+        },
+        "recommendation": {
+            "verdict": result.verdict,
+            "reasons": list(result.reasons),
+            "residual": result.residual,
+            "approval": result.approval,
+        },
+        "lines": [_line(v) for v in result.lines],
+        "package_conditions": list(result.package_conditions),
+        "monitoring": {
+            "baseline": {
+                "overall": a.overall,
+                "score": a.score,
+                "confidence": a.confidence,
+                "as_of": a.as_of,
+                "lenses": [
+                    {"id": lens.id, "score": lens.score, "rating": lens.residual}
+                    for lens in a.lenses
+                ],
+                "lines": [
+                    {"number": v.number, "inherent": v.inherent, "residual": v.residual}
+                    for v in result.lines
+                ],
+            },
+            "watch": [
+                {
+                    "label": w.label,
+                    "now": w.now,
+                    "then": w.then,
+                    "changes": w.raises,
+                    "rules": list(w.rules),
+                }
+                for w in result.watch
+            ],
+            "reviews": [
+                {"line": v.number, "every_months": v.review_months, "dates": list(v.reviews)}
+                for v in result.lines
+            ],
+            "triggers": [{"id": t.id, "event": t.event, "then": t.then} for t in result.triggers],
+        },
+        "approval_levels": [
+            {"residual": r, "approval": ap, "review_months": m, "mandatory": list(k)}
+            for r, ap, m, k in result.levels
+        ],
+        "country": assessment_dict(a),
+    }
+
+
+def proposal_json(result: ProposalAssessment) -> str:
+    return json.dumps(proposal_dict(result), indent=2, ensure_ascii=False) + "\n"
