@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from ssa_risk.assessment.model import Assessment, Finding, WatchIndicator
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.suggest import did_you_mean
-from ssa_risk.base.words import counted
+from ssa_risk.base.words import capitalised
 from ssa_risk.profile.facts import words_of
 from ssa_risk.profile.proposal import DecisionEntry, Decisions, Proposal
 from ssa_risk.rules.approvals import TRIGGER_KINDS, VERDICTS, Approvals
@@ -505,9 +505,15 @@ def _line_conditions(
     for risk in risks:
         if risk.decision is not None:
             continue
+        # A condition made for another unit than the recipient says whose it is.
+        whose = (
+            f"{capitalised(risk.finding.subject_name)}: "
+            if risk.about in ("parent", "unit") and risk.finding.subject_name
+            else ""
+        )
         for r in risk.finding.recommend:
             if r.stance in ("withhold", "condition") and r.by in ("agency", "programme"):
-                out.setdefault(" ".join(r.text.split()), None)
+                out.setdefault(whose + " ".join(r.text.split()), None)
     return tuple(out)
 
 
@@ -532,9 +538,10 @@ def _verdict(
             f"A gate bars it: {g.finding.title} ({_about(g.finding)})." for g in barring
         )
     if RATINGS.index(residual) >= RATINGS.index(approvals.do_not_proceed_at):
+        heaviest = "; ".join(r.finding.title for r in risks if r.residual == residual)
         return DO_NOT_PROCEED, (
-            f"Its residual risk is {residual} after the proposed mitigations; no line at that "
-            "level proceeds.",
+            f"Its residual risk is {residual} after the proposed mitigations ({heaviest}); no "
+            "line at that level proceeds.",
         )
     open_risks = [r for r in risks if r.decision is None]
     limit = RATINGS.index(approvals.redesign_unaddressed_at)
@@ -566,10 +573,16 @@ def _verdict(
     if open_risks or missing:
         if open_risks:
             answered = sum(1 for r in open_risks if r.answered_by)
-            reasons.append(
-                f"{counted(len(open_risks), 'risk')} bear on it; proposed mitigations answer "
-                f"{answered} of them, leaving residual risk {residual}."
-            )
+            if len(open_risks) == 1:
+                answer = (
+                    "a proposed mitigation answers it" if answered else "no mitigation answers it"
+                )
+                reasons.append(f"1 risk bears on it; {answer}, leaving residual risk {residual}.")
+            else:
+                reasons.append(
+                    f"{len(open_risks)} risks bear on it; proposed mitigations answer {answered} "
+                    f"of them, leaving residual risk {residual}."
+                )
         if missing:
             reasons.append(
                 "Mandatory at this residual risk and not proposed: "

@@ -242,6 +242,9 @@ def load_approvals(doc: Document) -> Approvals:
         triggers=tuple(
             Trigger(str(t["id"]), " ".join(str(t["then"]).split())) for t in data["triggers"]
         ),
+        mandatory_for={
+            str(k): tuple(str(a) for a in v) for k, v in (data.get("mandatory_for") or {}).items()
+        },
     )
 
 
