@@ -189,6 +189,7 @@ def build_assessment(
         rules=tuple(
             RuleDigest(r.id, r.logic_sha256, r.wording_sha256, r.definition)
             for r in sorted(ruleset.rules, key=lambda r: r.id)
+            if not ruleset.is_line_rule(r)
         ),
         facts=_fact_values(profile, facts),
         score=score,
@@ -445,7 +446,8 @@ def methodology(ruleset: RuleSet) -> Methodology:
         low_confidence_weight=scoring.low_confidence_weight,
         minimum_assessed_lenses=scoring.minimum_assessed_lenses,
         bands=tuple(bands),
-        rule_count=len(ruleset.rules),
+        # The rules that judge proposal lines play no part in a country's assessment.
+        rule_count=sum(1 for r in ruleset.rules if not ruleset.is_line_rule(r)),
     )
 
 
