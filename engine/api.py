@@ -35,10 +35,17 @@ from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
+from ssa_risk.comparison.triggers import (
+    TRIGGERS,
+    Triggers,
+    detect_triggers,
+    load_side,
+    snapshot_problems,
+)
 from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
-from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.facts import institution_names, profile_facts
 from ssa_risk.profile.reader import Profile, check_paths
 from ssa_risk.profile.reader import load_profile as _load_profile
 from ssa_risk.profile.skeleton import checked_skeleton, slug
@@ -52,6 +59,7 @@ from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
+from ssa_risk.reports.triggers import TRIGGERS_FORMATS, render_triggers
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
 from ssa_risk.rules.scoring import RATINGS
@@ -84,6 +92,8 @@ __all__ = [
     "PAPERS",
     "RATINGS",
     "TIPPING_FORMATS",
+    "TRIGGERS",
+    "TRIGGERS_FORMATS",
     "Assessed",
     "Assessment",
     "Assessor",
@@ -103,6 +113,7 @@ __all__ = [
     "RuleSet",
     "Timeline",
     "Tipping",
+    "Triggers",
     "assess",
     "assess_profile",
     "assess_uncertain",
@@ -136,6 +147,8 @@ __all__ = [
     "terminal_path",
     "tipping",
     "tipping_text",
+    "triggers",
+    "triggers_text",
     "usable_cores",
     "validate",
     "validation_json",
@@ -498,3 +511,42 @@ def make_uncertain_reports(
     if problems:
         raise InputError(problems)
     return reports(done, templates or project().templates, fmt, out_dir, output, paper)
+
+
+# --- Reassessment triggers: `triggers BEFORE AFTER [--unit ID ...]` (issue 15) ---
+
+
+def triggers(before: str, after: str, units: Sequence[str] = ()) -> Triggers:
+    """The reassessment triggers that fire between two snapshots of one country, BEFORE the
+    older. Each is a profile path (the working copy) or `REV:path` (as it was at a git
+    revision). `units`: the assisted units' institution ids (each with its sub-units);
+    none: the recipients of BEFORE's programmes that run to its as_of year or later.
+    InputError lists every problem of both snapshots, of their order, and of the units."""
+    repo = Path.cwd()
+    problems: list[Problem] = []
+    sides: list[Profile] = []
+    for spec in (before, after):
+        try:
+            sides.append(load_side(spec, repo))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    old, new = sides
+    known = sorted(institution_names(old.data))
+    for unit in dict.fromkeys(units):
+        if unit not in known:
+            listed = ", ".join(known) if known else "none"
+            hint = did_you_mean(unit, known, f"the institutions of {old.path}: {listed}")
+            problems.append(
+                Problem("--unit", None, None, f"'{unit}' is not an institution of {old.path}", hint)
+            )
+    problems += snapshot_problems(old, new)
+    if problems:
+        raise InputError(problems)
+    return detect_triggers(old, new, tuple(units) if units else None)
+
+
+def triggers_text(result: Triggers, fmt: str = "md") -> str:
+    """Reassessment triggers as Markdown or JSON."""
+    return render_triggers(result, fmt)
