@@ -416,11 +416,10 @@ def _coups(pair: _Pair, assisted: tuple[str, ...]) -> _Found:
             )
         item = _item(coup)
         evidence = [pair.evidence(None, coup, None, item)]
-        evidence += [
-            pair.evidence(None, coup, name, item, changed=False)
-            for name in ("year", "kind", "outcome", "elected_government_deposed")
-            if engine_field(name) in coup.fields
-        ]
+        if deposed:
+            evidence.append(
+                pair.evidence(None, coup, "elected_government_deposed", item, changed=False)
+            )
         out.append((account, tuple(evidence)))
     return out
 
@@ -545,11 +544,7 @@ def _plans(pair: _Pair, assisted: tuple[str, ...]) -> _Found:
                 f"The {name}, active in {pair.name_before}, is no longer recorded in "
                 f"{pair.name_after}."
             )
-            evidence = (
-                Evidence(item, pair.cited("before", plan, None), None, True, True),
-                pair.evidence(plan, None, "status", item),
-            )
-            out.append((account, evidence))
+            out.append((account, (pair.evidence(plan, None, None, item),)))
             continue
         status = now.fields.get("status")
         if status == "lapsed":
