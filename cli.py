@@ -519,8 +519,13 @@ FAIL_ON = ("rating-worse", "new-high", "any")
 def _fail_on(option: str | None, worse: bool, new_high: bool, any_change: bool) -> None:
     """Exit 3 when the change crosses the line a pipeline set with --fail-on."""
     hit = {"rating-worse": worse, "new-high": new_high, "any": any_change}.get(option or "")
-    if hit:
-        click.echo(f"ssa-risk: --fail-on {option}: the change crosses this line", err=True)
+    _exit_crossed(option, bool(hit))
+
+
+def _exit_crossed(option: str | None, hit: bool, why: str = "the change crosses this line") -> None:
+    """Exit 3 (after the output is written) when --fail-on `option` was given and crossed."""
+    if option and hit:
+        click.echo(f"ssa-risk: --fail-on {option}: {why}", err=True)
         sys.exit(EXIT_FAIL_ON)
 
 
@@ -1065,6 +1070,59 @@ def new_proposal(profile: Path, output: Path | None) -> None:
         raise UserError(f"{shown}: already exists — choose another -o, or remove the file first")
     write_atomic(target, api.new_proposal(profile, target))
     click.echo(f"wrote {shown}; assess it with: ssa-risk proposal {shown}")
+
+
+# --- Reassessment triggers between two snapshots (issue 15) ------------------------------
+
+
+@main.command(short_help="Events between two snapshots that call for reassessment.")
+@click.argument("before")
+@click.argument("after")
+@click.option(
+    "--unit",
+    "units",
+    multiple=True,
+    metavar="ID",
+    help="An assisted unit (an institution id of BEFORE); its sub-units count too. Repeat for "
+    "several. Default: the recipients of BEFORE's programmes that run to its as_of year.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(api.TRIGGERS_FORMATS), default="md", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of printing it.",
+)
+@click.option("--fail-on", type=click.Choice(("triggered",)), help="Exit 3 if any trigger fired.")
+@click.option(
+    "--proposal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The assisted units are this proposal's recipients (unless --unit is given).",
+)
+@_dir_option("--rules", "Rule set folder: its approvals.yaml lists the triggers and what to do.")
+def triggers(
+    before: str,
+    after: str,
+    units: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    proposal: Path | None,
+    rules: Path | None,
+) -> None:
+    """The reassessment triggers that fire between BEFORE and the newer AFTER: a coup or coup
+    attempt, a new state of emergency, credible reports of a gross violation of human rights
+    by an assisted unit, an action plan that expired or lapsed.
+
+    Each is a profile (as it is now) or REV:path (as it was at a git revision, e.g.
+    HEAD:profiles/tunisia/2020.yaml).
+    """
+    _check_output_format(output, fmt, api.TRIGGERS_FORMATS)
+    result = api.triggers(before, after, units, proposal, rules)
+    _emit(api.triggers_text(result, fmt), output, fmt)
+    _exit_crossed(fail_on, result.fired, "a reassessment trigger fired")
 
 
 if __name__ == "__main__":

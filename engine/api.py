@@ -37,11 +37,18 @@ from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
+from ssa_risk.comparison.triggers import (
+    TRIGGERS,
+    Triggers,
+    detect_triggers,
+    load_side,
+    snapshot_problems,
+)
 from ssa_risk.comparison.verdicts import with_verdict_watch
 from ssa_risk.comparison.whatif import what_if
 from ssa_risk.evaluation.compiler import compile_ruleset
 from ssa_risk.evaluation.explain import Evaluator
-from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.facts import institution_names, profile_facts
 from ssa_risk.profile.proposal import (
     PROPOSAL_SCHEMA,
     Decisions,
@@ -69,6 +76,7 @@ from ssa_risk.reports.proposal import render_proposal as _render_proposal
 from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
 from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
+from ssa_risk.reports.triggers import TRIGGERS_FORMATS, render_triggers
 from ssa_risk.rules.approvals import VERDICTS
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.loader import load_rules as _load_rules
@@ -103,6 +111,8 @@ __all__ = [
     "PROPOSAL_FORMATS",
     "RATINGS",
     "TIPPING_FORMATS",
+    "TRIGGERS",
+    "TRIGGERS_FORMATS",
     "VERDICTS",
     "Assessed",
     "Assessment",
@@ -124,6 +134,7 @@ __all__ = [
     "RuleSet",
     "Timeline",
     "Tipping",
+    "Triggers",
     "assess",
     "assess_profile",
     "assess_proposal",
@@ -163,6 +174,8 @@ __all__ = [
     "terminal_path",
     "tipping",
     "tipping_text",
+    "triggers",
+    "triggers_text",
     "usable_cores",
     "validate",
     "validation_json",
@@ -653,3 +666,74 @@ def proposal_summary(result: ProposalAssessment) -> str:
         f"{result.verdict} — residual risk {result.residual}, approval by {result.approval}; "
         f"{counted(len(result.lines), 'line')}: {', '.join(counts)}"
     )
+
+
+# --- Reassessment triggers: `triggers BEFORE AFTER [--unit ID ...]` (issue 15) ---
+
+
+def triggers(
+    before: str,
+    after: str,
+    units: Sequence[str] = (),
+    proposal: Path | None = None,
+    rules: Path | None = None,
+) -> Triggers:
+    """The reassessment triggers that fire between two snapshots of one country, BEFORE the
+    older. Each is a profile path (the working copy) or `REV:path` (as it was at a git
+    revision). `units`: the assisted units' institution ids (each with its sub-units);
+    none: the recipients of `proposal`'s lines, else of BEFORE's programmes that run to its
+    as_of year or later. The triggers checked, and what to do when each fires, are the rule
+    set's approvals.yaml's (all four, without one).
+    InputError lists every problem of both snapshots, of their order, and of the units."""
+    repo = Path.cwd()
+    problems: list[Problem] = []
+    sides: list[Profile] = []
+    for spec in (before, after):
+        try:
+            sides.append(load_side(spec, repo))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    old, new = sides
+    known = sorted(institution_names(old.data))
+    for unit in dict.fromkeys(units):
+        if unit not in known:
+            listed = ", ".join(known) if known else "none"
+            hint = did_you_mean(unit, known, f"the institutions of {old.path}: {listed}")
+            problems.append(
+                Problem("--unit", None, None, f"'{unit}' is not an institution of {old.path}", hint)
+            )
+    problems += snapshot_problems(old, new)
+    assisted = tuple(units) if units else None
+    if proposal is not None and not units:
+        loaded, _ = load_proposal(proposal)
+        lines = {str(line["recipient"]) for line in loaded.lines}
+        assisted = tuple(sorted(u for u in lines if u in known))
+        missing = sorted(lines - set(known))
+        if missing:
+            problems.append(
+                Problem(
+                    display_path(proposal),
+                    None,
+                    None,
+                    f"its lines' recipients {', '.join(missing)} are not institutions of "
+                    f"{old.path}",
+                    "compare the snapshots the proposal rests on, or a later pair",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    approvals = load_rules(rules).approvals
+    return detect_triggers(
+        old,
+        new,
+        assisted,
+        [t.id for t in approvals.triggers] if approvals else None,
+        actions={t.id: t.then for t in approvals.triggers} if approvals else None,
+    )
+
+
+def triggers_text(result: Triggers, fmt: str = "md") -> str:
+    """Reassessment triggers as Markdown or JSON."""
+    return render_triggers(result, fmt)

@@ -28,10 +28,10 @@ from ssa_risk.rules.scoring import RATINGS
 # The events a newer snapshot may show that call for reassessment of an approved package;
 # approvals.yaml lists those its policy watches, with what to do when one occurs.
 TRIGGER_KINDS = {
-    "coup": "a coup or coup attempt",
-    "emergency": "a new state of emergency",
-    "gross_violation": "credible reports of a gross violation of human rights by an assisted unit",
-    "plan_expired": "a joint action plan expiring or lapsing",
+    "coup": "A coup or coup attempt",
+    "emergency": "A new state of emergency",
+    "gross_violation": "Credible reports of a gross violation of human rights by an assisted unit",
+    "plan_expired": "An action plan that has expired or lapsed",
 }
 VERDICTS = ("proceed", "proceed with conditions", "redesign", "do not proceed")
 SCHEMA_PATH = SCHEMA_DIR / "approvals.schema.json"
