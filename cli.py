@@ -823,8 +823,8 @@ def _rules_dir_argument(func: Callable[..., Any]) -> Callable[..., Any]:
 def rules_list(lens: str | None, fmt: str, rules: Path | None) -> None:
     """List rules: id, lens, severity, title."""
     ruleset = api.load_rules(rules)
-    if lens is not None and lens not in {x.id for x in ruleset.lenses}:
-        known = ", ".join(x.id for x in ruleset.lenses)
+    if lens is not None and lens not in {x.id for x in ruleset.all_lenses}:
+        known = ", ".join(x.id for x in ruleset.all_lenses)
         raise UserError(f"--lens: unknown lens '{lens}' — use one of: {known}")
     click.echo(api.list_rules(ruleset, lens, fmt))
 
