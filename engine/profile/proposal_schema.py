@@ -108,7 +108,7 @@ LINE_ITEM: Node = {
     "additionalProperties": False,
     "required": ["id", "activity", "recipient", "amount_usd", "from_fy", "to_fy"],
     "properties": {
-        "id": described(IDENT, "The line's short name, unique in the proposal."),
+        "id": descriptive(IDENT, "The line's short name, unique in the proposal."),
         "title": descriptive(LINE, "The line in a few words."),
         "activity": ACTIVITY,
         "equipment": EQUIPMENT,
