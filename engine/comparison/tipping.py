@@ -161,7 +161,9 @@ def tipping_points(
 
     The changed profiles are assessed with `parallel` (default: on every local core)."""
     base = baseline or assessor.assess_profile(profile)
-    candidates = rule_candidates(assessor.ruleset.rules, profile)
+    # Proposal-line rules never fire on a profile alone: their conditions are no candidates.
+    ruleset = assessor.ruleset
+    candidates = rule_candidates([r for r in ruleset.rules if not ruleset.is_line_rule(r)], profile)
     run = parallel or Parallel()
     task = _Try(assessor, profile, base, lens)
     found: list[TippingPoint] = []

@@ -415,6 +415,15 @@ DERIVED: tuple[Derived, ...] = (
 # A proposal line (profile/proposal.py): what rules ask of it directly. The builder of line
 # facts adds the recipient's kind and parent from the profile under these private keys.
 RECIPIENT_KIND, RECIPIENT_PARENT = "_recipient_kind", "_recipient_parent"
+# ... and the last year of the profile's active assistance frameworks that give a duration.
+PLAN_LAST_YEAR = "_plan_last_year"
+
+
+def _years_beyond_plan(value: Mapping[str, Any], year: int) -> int | None:
+    last = value.get(PLAN_LAST_YEAR)
+    return None if last is None else max(0, int(value["to_fy"]) - int(last))
+
+
 DERIVED += (
     Derived(
         "line",
@@ -442,7 +451,7 @@ DERIVED += (
             int(value["amount_usd"]) // max(1, int(value["to_fy"]) - int(value["from_fy"]) + 1)
         ),
         range=(0, MAX_USD),
-        reads=(("line", "amount_usd"),),
+        reads=(("line", "amount_usd"), ("line", "from_fy"), ("line", "to_fy")),
     ),
     Derived(
         "line",
@@ -470,6 +479,23 @@ DERIVED += (
         lambda value, year: value.get(RECIPIENT_PARENT),
         conditional=True,
         reads=(("institution", "parent"),),
+    ),
+    Derived(
+        "line",
+        "years_beyond_plan",
+        "integer",
+        "fiscal years the line runs past the last year of the active assistance framework "
+        "(signed plus duration_years, less one; 0 when it ends within it; when an active "
+        "framework gives its duration)",
+        _years_beyond_plan,
+        conditional=True,
+        range=(0, 300),
+        reads=(
+            ("line", "to_fy"),
+            ("framework", "status"),
+            ("framework", "signed"),
+            ("framework", "duration_years"),
+        ),
     ),
 )
 

@@ -25,7 +25,12 @@ from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
-from ssa_risk.profile.derived import RECIPIENT_KIND, RECIPIENT_PARENT, derived_values
+from ssa_risk.profile.derived import (
+    PLAN_LAST_YEAR,
+    RECIPIENT_KIND,
+    RECIPIENT_PARENT,
+    derived_values,
+)
 from ssa_risk.profile.facts import LINE_FACT, Fact, engine_field
 from ssa_risk.profile.proposal_schema import ACTIVITY as ACTIVITY_NODE
 from ssa_risk.profile.proposal_schema import EQUIPMENT as EQUIPMENT_NODE
@@ -231,12 +236,14 @@ def lines_as_facts(lines: Sequence[Mapping[str, Any]], profile: Profile) -> list
         str(i["id"]): i for i in profile.data.get("institutions") or () if isinstance(i, Mapping)
     }
     out = []
+    plan_last_year = _plan_last_year(profile)
     for i, line in enumerate(lines):
         recipient = institutions.get(str(line["recipient"]), {})
         value = {
             **line,
             RECIPIENT_KIND: recipient.get("kind"),
             RECIPIENT_PARENT: recipient.get("parent"),
+            PLAN_LAST_YEAR: plan_last_year,
         }
         fields = {
             engine_field(k): v for k, v in line.items() if k not in ("mitigations", "objectives")
@@ -244,6 +251,21 @@ def lines_as_facts(lines: Sequence[Mapping[str, Any]], profile: Profile) -> list
         fields.update(derived_values(LINE_FACT, value, profile.as_of_year))
         out.append(Fact(f"lines[{i}]", LINE_FACT, ("lines", i), fields))
     return out
+
+
+def _plan_last_year(profile: Profile) -> int | None:
+    """The last year of the profile's active assistance frameworks that say when they were
+    signed and how long they run (the latest, if there are several), else None."""
+    frameworks = (profile.data.get("assistance") or {}).get("frameworks") or ()
+    ends = [
+        int(f["signed"]) + int(f["duration_years"]) - 1
+        for f in frameworks
+        if isinstance(f, Mapping)
+        and f.get("status") == "active"
+        and isinstance(f.get("signed"), int)
+        and isinstance(f.get("duration_years"), int)
+    ]
+    return max(ends) if ends else None
 
 
 def with_lines(profile: Profile, proposal_doc: Document) -> Profile:

@@ -108,7 +108,7 @@ LINE_ITEM: Node = {
     "additionalProperties": False,
     "required": ["id", "activity", "recipient", "amount_usd", "from_fy", "to_fy"],
     "properties": {
-        "id": described(
+        "id": descriptive(
             IDENT,
             "The line's short name, unique in the proposal: lower-case letters, digits, '_' "
             "or '-', starting with a letter.",

@@ -36,6 +36,7 @@ from ssa_risk.profile.facts import (
 )
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.loader import Rule, RuleSet
+from ssa_risk.rules.model import Ref
 from ssa_risk.rules.narrative import narrative_references
 from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.toolkit.examples import (
@@ -252,6 +253,13 @@ def fields_read(ruleset: RuleSet) -> set[tuple[str, str]]:
     for rule in ruleset.rules:
         kinds = {p.name: p.fact for p in rule.patterns}
         read |= {(p.fact, t.field) for p in rule.patterns for t in p.tests}
+        # A join reads the field it compares with, too.
+        read |= {
+            (kinds[t.value.name], t.value.field)
+            for p in rule.patterns
+            for t in p.tests
+            if isinstance(t.value, Ref) and t.value.name in kinds
+        }
         try:
             _, attributes = narrative_references(rule.because)
         except TemplateError:  # rules lint reports it; coverage reads what it can

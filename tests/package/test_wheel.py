@@ -17,7 +17,16 @@ from tests.helpers import REPO_ROOT, edit_file
 pytestmark = pytest.mark.package
 
 # What the wheel is built from; build/ and caches are left out, as in a fresh clone.
-SOURCES = ("engine", "rules", "profiles", "templates", "cli.py", "pyproject.toml", "README.md")
+SOURCES = (
+    "engine",
+    "rules",
+    "profiles",
+    "proposals",
+    "templates",
+    "cli.py",
+    "pyproject.toml",
+    "README.md",
+)
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -77,6 +86,8 @@ def test_the_wheel_holds_one_import_package_with_its_data(wheel):
         "ssa_risk/defaults/rules/scoring.yaml",
         "ssa_risk/defaults/templates/report.md.j2",
         "ssa_risk/defaults/profiles/tunisia/2020.yaml",
+        "ssa_risk/defaults/proposals/tunisia-2020.yaml",
+        "ssa_risk/defaults/proposals/tunisia-2020.decision.yaml",
         "ssa_risk/py.typed",
     ):
         assert expected in names

@@ -468,6 +468,17 @@ def test_a_field_no_rule_reads_any_more_joins_the_unread_list(rules_copy):
     assert set(after) - set(before) == {"threat.public_priority_pct"}
 
 
+def test_a_join_reads_the_field_it_compares_with(rules_copy):
+    # line.recipient is read only through joins ({eq: {ref: line.recipient}}): the narratives
+    # name the recipient institution, not the line's field.
+    assert "line.recipient" not in unread_fields(load_rules(rules_copy))
+    path = rules_copy / "proposal_lines.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "{{ line.recipient }}" not in text
+    path.write_text(text.replace("ref: line.recipient}", "ref: line.activity}"), encoding="utf-8")
+    assert "line.recipient" in unread_fields(load_rules(rules_copy))
+
+
 def test_rules_test_pattern_matching_nothing(run_cli):
     result = run_cli("rules", "test", "-k", "XYZ-99")
     assert result.exit_code == 2
