@@ -59,6 +59,7 @@ class LineGate:
     finding: Finding
     bars: bool  # True: it bars the line; False: it bars one of the recipient's units
     decision: Decision | None = None  # waived
+    about: str = "line"  # line, country, recipient, parent or unit
 
 
 @dataclass(frozen=True)
@@ -360,7 +361,7 @@ def _line(
         if about is None:
             continue
         bars = about in ("line", "country", "recipient", "parent")
-        gates.append(LineGate(g, bars, applied.get((g.rule_id, g.subject))))
+        gates.append(LineGate(g, bars, applied.get((g.rule_id, g.subject)), about))
     found: list[tuple[Finding, str]] = [(f, "line") for f in own if f.effect == "risk"]
     found += [(f, about) for f in country_findings if (about := bearing(f)) is not None]
     where = proposal.doc.location(("lines", index))
@@ -506,9 +507,10 @@ def _line_conditions(
         if risk.decision is not None:
             continue
         # A condition made for another unit than the recipient says whose it is.
+        units = [names.get(u, words_of(u)) for u in risk.finding.units]
         whose = (
-            f"{capitalised(risk.finding.subject_name)}: "
-            if risk.about in ("parent", "unit") and risk.finding.subject_name
+            capitalised(" and ".join(units)) + ": "
+            if risk.about in ("parent", "unit") and units
             else ""
         )
         for r in risk.finding.recommend:
@@ -535,7 +537,9 @@ def _verdict(
         )
     if barring:
         return DO_NOT_PROCEED, tuple(
-            f"A gate bars it: {g.finding.title} ({_about(g.finding)})." for g in barring
+            f"A gate bars it: {g.finding.title}"
+            + ("." if g.about == "line" else f" ({_about(g.finding)}).")
+            for g in barring
         )
     if RATINGS.index(residual) >= RATINGS.index(approvals.do_not_proceed_at):
         heaviest = "; ".join(r.finding.title for r in risks if r.residual == residual)

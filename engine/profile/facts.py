@@ -146,6 +146,8 @@ class Fact:
             return self.label
         if self.kind == "programme" and f.get("name"):
             return str(f["name"])
+        if self.kind == LINE_FACT and f.get("title"):
+            return str(f["title"])
         return words_of(self.label)
 
     def engine_form(self, sid: str) -> dict[str, Any]:

@@ -178,6 +178,7 @@ def proposal_schema_definition() -> Node:
             "summary": descriptive(PROSE, "What the package is for, in a few sentences."),
             "lines": {
                 "type": "array",
+                "description": "The package's lines, each an activity for one recipient.",
                 "minItems": 1,
                 "maxItems": MAX_LINES,
                 "items": LINE_ITEM,
@@ -201,7 +202,7 @@ DECISION_ITEM: Node = {
         "unit": described(IDENT, "Only the finding about this institution (an id in the profile)."),
         "line": described(IDENT, "Only the finding about this line of the proposal."),
         "kind": DECISION_KIND,
-        "justification": PROSE,
+        "justification": described(PROSE, "Why the risk is accepted or the gate waived."),
         "authority": described(LINE, "Who approved it: an approval level in approvals.yaml."),
         "approved": described(DATE, "When it was approved."),
         "expires": described(DATE, "When it lapses; after this date it is an error."),
@@ -219,13 +220,21 @@ def decision_schema_definition() -> Node:
         "additionalProperties": False,
         "required": ["schema_version", "proposal", "decisions"],
         "properties": {
-            "schema_version": {"const": DECISION_VERSION},
+            "schema_version": {
+                "const": DECISION_VERSION,
+                "description": "Version of this schema the record is written for.",
+            },
             "proposal": {
                 "type": "string",
                 "pattern": "^[^\n\r]*\\.yaml$",
                 "description": "The proposal file it decides on, relative to this file.",
             },
-            "decisions": {"type": "array", "maxItems": 200, "items": DECISION_ITEM},
+            "decisions": {
+                "type": "array",
+                "description": "The accepted risks and waivers, one entry each.",
+                "maxItems": 200,
+                "items": DECISION_ITEM,
+            },
         },
     }
 

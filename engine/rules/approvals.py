@@ -142,6 +142,7 @@ def approvals_schema_definition() -> dict[str, Any]:
             },
             "verdicts": {
                 "type": "object",
+                "description": "Where a line's verdict turns to redesign or do not proceed.",
                 "additionalProperties": False,
                 "required": ["do_not_proceed_at", "redesign_unaddressed_at"],
                 "properties": {

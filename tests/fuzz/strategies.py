@@ -48,7 +48,9 @@ def _read_dir(directory: Path, prefix: str) -> dict[str, bytes]:
 SNAPSHOTS = _read_dir(PROFILES, "p")
 RULE_FILES = _read_dir(RULES, "r")
 TEMPLATE_FILES = _read_dir(TEMPLATES, "t")
-LENS_FILES = sorted(k for k in RULE_FILES if k not in ("r/references.yaml", "r/scoring.yaml"))
+LENS_FILES = sorted(
+    k for k in RULE_FILES if k not in ("r/references.yaml", "r/scoring.yaml", "r/approvals.yaml")
+)
 
 
 def _dec(data: bytes) -> str:

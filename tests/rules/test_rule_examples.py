@@ -52,7 +52,12 @@ def test_default_rule_set_covers_nine_lenses_with_at_least_forty_cited_rules():
         "threat_environment",
     ]
     assert all(rule.cite for rule in rules)
-    assert {rule.lens for rule in rules} == {lens.id for lens in ASSESSOR.ruleset.lenses}
+    # Every rule belongs to a country lens, or to the lens of the rules that judge proposal lines.
+    assert (
+        {rule.lens for rule in rules}
+        == {lens.id for lens in ASSESSOR.ruleset.all_lenses}
+        == {lens.id for lens in ASSESSOR.ruleset.lenses} | {"proposal_lines"}
+    )
     assert all(r.severity in RATINGS for r in rules if r.severity)
     # Layered reasoning, mitigations and gates are all in use.
     assert {r.effect for r in rules} == {"risk", "mitigation", "gate", "protective"}

@@ -1,4 +1,5 @@
-"""The published schemas of rule files and scoring.yaml: generated, usable by editors."""
+"""The published schemas of rule files, scoring.yaml, approvals.yaml, proposals and decision
+records: generated, usable by editors."""
 
 from __future__ import annotations
 
@@ -9,12 +10,23 @@ from typing import Any
 import jsonschema
 import pytest
 
+from ssa_risk.profile.proposal import DECISION_SCHEMA, PROPOSAL_SCHEMA
+from ssa_risk.profile.proposal_schema import decision_schema_json, proposal_schema_json
+from ssa_risk.rules.approvals import SCHEMA_PATH as APPROVALS_SCHEMA_PATH
+from ssa_risk.rules.approvals import approvals_schema_json
 from ssa_risk.rules.schema import rules_schema_json, scoring_schema_json
 from ssa_risk.rules.scoring import SCHEMA_PATH as SCORING_SCHEMA_PATH
 from ssa_risk.rules.validation import RULES_SCHEMA_PATH
 from tests.helpers import DEFAULT_RULES
 
-PUBLISHED = [(RULES_SCHEMA_PATH, rules_schema_json), (SCORING_SCHEMA_PATH, scoring_schema_json)]
+PUBLISHED = [
+    (RULES_SCHEMA_PATH, rules_schema_json),
+    (SCORING_SCHEMA_PATH, scoring_schema_json),
+    (APPROVALS_SCHEMA_PATH, approvals_schema_json),
+    (PROPOSAL_SCHEMA, proposal_schema_json),
+    (DECISION_SCHEMA, decision_schema_json),
+]
+OWN_SCHEMA = {"scoring.yaml": SCORING_SCHEMA_PATH, "approvals.yaml": APPROVALS_SCHEMA_PATH}
 
 
 @pytest.mark.parametrize(("path", "generate"), PUBLISHED, ids=lambda v: getattr(v, "stem", ""))
@@ -50,7 +62,6 @@ def test_schema_is_valid_and_every_property_has_help_for_editors(path):
 )
 def test_bundled_rule_file_names_its_schema_for_editors(path):
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    schema = "scoring" if path.name == "scoring.yaml" else "rules"
-    assert first == f"# yaml-language-server: $schema=../engine/schemas/{schema}.schema.json"
-    published = SCORING_SCHEMA_PATH if schema == "scoring" else RULES_SCHEMA_PATH
+    published = OWN_SCHEMA.get(path.name, RULES_SCHEMA_PATH)
+    assert first == f"# yaml-language-server: $schema=../engine/schemas/{published.name}"
     assert (path.parent / first.split("=", 1)[1]).resolve() == published.resolve()
