@@ -25,6 +25,8 @@ demo: $(STAMP)
 	$(BIN)/ssa-risk assess --out-dir reports
 	$(BIN)/ssa-risk assess profiles/tunisia --format html --out-dir reports
 	$(BIN)/ssa-risk assess profiles/tunisia --format pdf --out-dir reports
+	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --out-dir reports
+	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --format pdf --out-dir reports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

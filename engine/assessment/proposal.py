@@ -450,9 +450,11 @@ def _line(
         recipient_name,
         ruleset.scoring.insufficient.rating,
     )
+    # Reviews count from the line's start (a fiscal year starts in October of the year
+    # before), or from the proposal's date if that is later; they run to the line's end.
     reviews: list[str] = []
-    date = proposal.as_of[:7]
-    end = f"{int(str(line['to_fy'])):04d}-09"  # a fiscal year ends in September
+    date = max(proposal.as_of[:7], f"{int(str(line['from_fy'])) - 1:04d}-10")
+    end = f"{int(str(line['to_fy'])):04d}-09"
     while len(reviews) < 40:
         date = _add_months(date, level.review_months)
         if date > end:
