@@ -499,8 +499,8 @@ def _line_conditions(
     out: dict[str, None] = {}
     for gate in gates:
         if not gate.bars and gate.decision is None:
-            units = ", ".join(names.get(u, words_of(u)) for u in gate.finding.units)
-            out.setdefault(f"Exclude {units} from the line: {gate.finding.title.lower()}.", None)
+            barred = ", ".join(names.get(u, words_of(u)) for u in gate.finding.units)
+            out.setdefault(f"Exclude {barred} from the line: {gate.finding.title.lower()}.", None)
     for kind in missing:
         out.setdefault(
             f"Add {words_of(kind)}: mandatory at this residual risk and not proposed.", None
@@ -509,10 +509,10 @@ def _line_conditions(
         if risk.decision is not None:
             continue
         # A condition made for another unit than the recipient says whose it is.
-        units = [names.get(u, words_of(u)) for u in risk.finding.units]
+        owners = [names.get(u, words_of(u)) for u in risk.finding.units]
         whose = (
-            capitalised(" and ".join(units)) + ": "
-            if risk.about in ("parent", "unit") and units
+            capitalised(" and ".join(owners)) + ": "
+            if risk.about in ("parent", "unit") and owners
             else ""
         )
         for r in risk.finding.recommend:
