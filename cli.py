@@ -442,13 +442,14 @@ def _samples(uncertainty: str | None, seed: int | None) -> int | str | None:
     return int(uncertainty)
 
 
-@main.command(short_help="Check profiles against the schema.")
+@main.command(short_help="Check profiles (and proposals, decision records) against their schemas.")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def validate(profiles: tuple[Path, ...], fmt: str) -> None:
-    """Check PROFILES against the profile schema; report every problem in one pass."""
+    """Check PROFILES against the profile schema; report every problem in one pass. A proposal
+    or a decision record given here is checked as one."""
     results = api.validate(profiles)
     if fmt == "json":
         click.echo(api.validation_json(results))
@@ -461,9 +462,10 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
         bad = sum(1 for _, problems in results if problems)
         count = sum(len(problems) for _, problems in results)
         if bad:
+            files = [api.proposal_kind(p) for p in profiles]
+            noun = "profile" if not any(files) else "file"
             click.echo(
-                f"{api.counted(count, 'problem')} in {bad} of "
-                f"{api.counted(len(results), 'profile')}"
+                f"{api.counted(count, 'problem')} in {bad} of {api.counted(len(results), noun)}"
             )
     if any(problems for _, problems in results):
         sys.exit(EXIT_INPUT)

@@ -56,6 +56,7 @@ from ssa_risk.profile.proposal import (
     decisions_proposal,
     line_facts,
     load_decisions,
+    proposal_kind,
     proposal_skeleton,
     with_lines,
 )
@@ -164,6 +165,7 @@ __all__ = [
     "new_proposal",
     "profile_paths",
     "project",
+    "proposal_kind",
     "proposal_summary",
     "render",
     "render_pdf",
@@ -282,8 +284,24 @@ def write_reports(written: Sequence[Report], fmt: str) -> None:
 def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
     """Each profile as shown, with every problem in it (none: valid). A folder stands for its
     snapshots (a profiles folder for every country folder in it), which must be of one
-    country."""
-    return check_paths(paths)
+    country. A proposal is checked as a proposal (with the profile it names), a decision
+    record as one (with the proposal it names)."""
+    results: list[tuple[str, list[Problem]]] = []
+    for path in paths:
+        kind = proposal_kind(path)
+        if kind is None:
+            results += check_paths([path])
+            continue
+        try:
+            if kind == "proposal":
+                load_proposal(path)
+            else:
+                decisions = load_decisions(path, display_path(path))
+                load_proposal(decisions_proposal(decisions, path), path)
+            results.append((display_path(path), []))
+        except InputError as exc:
+            results.append((display_path(path), list(exc.problems)))
+    return results
 
 
 def new_profile(

@@ -402,3 +402,18 @@ def proposal_skeleton(
         "",
     ]
     return "\n".join(out)
+
+
+def proposal_kind(path: Path) -> str | None:
+    """ "proposal" or "decision" when a YAML file is one (by its top-level keys), else None;
+    a file that cannot be read is left to the profile reader, which says why."""
+    try:
+        doc = load_yaml(path, display_path(path), lenient=True)
+    except InputError:
+        return None
+    keys = set(doc.data) if isinstance(doc.data, dict) else set()
+    if {"lines", "profile"} <= keys:
+        return "proposal"
+    if {"decisions", "proposal"} <= keys:
+        return "decision"
+    return None

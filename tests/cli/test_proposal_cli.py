@@ -230,3 +230,16 @@ def test_explain_refuses_a_profile_the_proposal_does_not_rest_on(run_cli, work):
     result = run_cli("explain", str(TUNISIA_2020), "--proposal", "proposal.yaml", "--rules", RULES)
     assert result.exit_code == 2
     assert "proposal.yaml rests on profile.yaml, not on this profile" in result.stderr
+
+
+def test_validate_checks_a_proposal_and_a_decision_record_as_what_they_are(run_cli, work):
+    result = run_cli("validate", "proposal.yaml", "decision.yaml", "profile.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ("proposal.yaml: valid\ndecision.yaml: valid\nprofile.yaml: valid\n")
+    edit_file(work / "decision.yaml", "line: guard-advice", "line: 7")
+    broken = run_cli("validate", "decision.yaml")
+    assert broken.exit_code == 2
+    assert broken.stdout == (
+        "decision.yaml:5:5: decisions[0].line: expected text, got a number (7) — write text\n"
+        "1 problem in 1 of 1 file\n"
+    )
