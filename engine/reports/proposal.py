@@ -13,9 +13,8 @@ from typing import Any
 from ssa_risk.assessment.model import Finding
 from ssa_risk.assessment.proposal import Decision, LineVerdict, ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict
-from ssa_risk.reports.charts import assistance_chart, lens_chart, uncertainty_chart
 from ssa_risk.reports.pdf import html_to_pdf
-from ssa_risk.reports.render import _html, _render
+from ssa_risk.reports.render import assessment_charts, render_html, render_template
 
 PROPOSAL_SCHEMA_VERSION = 1
 PROPOSAL_FORMATS = ("md", "html", "json", "pdf")
@@ -26,17 +25,12 @@ def render_proposal(
 ) -> str:
     if fmt == "json":
         return proposal_json(result)
-    if fmt != "html":
-        return _render(directory, f"proposal.{fmt}.j2", p=result, a=result.country, charts={})
     a = result.country
-    charts = {
-        "uncertainty": uncertainty_chart(a),
-        "lens": lens_chart(a),
-        "assistance": assistance_chart(a.portfolio, dict(a.institutions))
-        if a.portfolio.programmes
-        else "",
-    }
-    return _html(directory, "proposal.html.j2", paper, p=result, a=a, charts=charts)
+    if fmt != "html":
+        return render_template(directory, f"proposal.{fmt}.j2", p=result, a=a, charts={})
+    return render_html(
+        directory, "proposal.html.j2", paper, p=result, a=a, charts=assessment_charts(a)
+    )
 
 
 def render_proposal_pdf(result: ProposalAssessment, directory: Path, paper: str) -> bytes:

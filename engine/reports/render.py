@@ -109,15 +109,22 @@ def render_report(
     if fmt == "json":
         return assessment_json(assessment)
     if fmt != "html":
-        return _render(directory, f"report.{fmt}.j2", a=assessment, charts={})
-    charts = {
+        return render_template(directory, f"report.{fmt}.j2", a=assessment, charts={})
+    return render_html(
+        directory, "report.html.j2", paper, a=assessment, charts=assessment_charts(assessment)
+    )
+
+
+def assessment_charts(assessment: Assessment) -> dict[str, str]:
+    """The charts of one assessment's HTML report, as inline SVG ("" for one it has no data
+    for)."""
+    return {
         "uncertainty": uncertainty_chart(assessment),
         "lens": lens_chart(assessment),
         "assistance": assistance_chart(assessment.portfolio, dict(assessment.institutions))
         if assessment.portfolio.programmes
         else "",
     }
-    return _html(directory, "report.html.j2", paper, a=assessment, charts=charts)
 
 
 def render_timeline(
@@ -128,32 +135,26 @@ def render_timeline(
     if fmt == "json":
         return timeline_json(timeline)
     if fmt != "html":
-        return _render(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
-    latest = timeline.latest
-    charts = {
-        "uncertainty": uncertainty_chart(latest),
-        "timeline": timeline_chart(timeline),
-        "lens": lens_chart(latest),
-        "assistance": assistance_chart(latest.portfolio, dict(latest.institutions))
-        if latest.portfolio.programmes
-        else "",
-    }
-    return _html(directory, "timeline.html.j2", paper, t=timeline, charts=charts)
+        return render_template(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
+    charts = {**assessment_charts(timeline.latest), "timeline": timeline_chart(timeline)}
+    return render_html(directory, "timeline.html.j2", paper, t=timeline, charts=charts)
 
 
 # CSS page sizes of the papers a PDF is laid out on.
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 
-def _html(directory: Path, name: str, paper: str | None, **context: object) -> str:
+def render_html(directory: Path, name: str, paper: str | None, **context: object) -> str:
     """An HTML report: for the screen (pdf false), or for print on `paper` (pdf true), with a
     table of contents of the sections the report turned out to have (rendered twice: the
     second time with the contents of the first)."""
     if paper is None:
-        return _render(directory, name, pdf=False, page_size="", toc=(), **context)
+        return render_template(directory, name, pdf=False, page_size="", toc=(), **context)
     size = PAGE_SIZES[paper]
-    first = _render(directory, name, pdf=True, page_size=size, toc=(), **context)
-    return _render(directory, name, pdf=True, page_size=size, toc=contents(first), **context)
+    first = render_template(directory, name, pdf=True, page_size=size, toc=(), **context)
+    return render_template(
+        directory, name, pdf=True, page_size=size, toc=contents(first), **context
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,7 +208,7 @@ def render_diff(diff: Diff, directory: Path, fmt: str = "md") -> str:
     """A diff of two assessments as Markdown, HTML or JSON."""
     if fmt == "json":
         return json.dumps(dataclasses.asdict(diff), indent=2, ensure_ascii=False) + "\n"
-    return _render(directory, f"diff.{fmt}.j2", d=diff)
+    return render_template(directory, f"diff.{fmt}.j2", d=diff)
 
 
 def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
@@ -216,7 +217,7 @@ def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
         raise ValueError(f"an impact is written as {' or '.join(IMPACT_FORMATS)}, not {fmt}")
     if fmt == "json":
         return json.dumps(dataclasses.asdict(impact), indent=2, ensure_ascii=False) + "\n"
-    text = _render(directory, f"impact.{fmt}.j2", i=impact)
+    text = render_template(directory, f"impact.{fmt}.j2", i=impact)
     if impact.backtest is None:
         return text
     # Written here, not in the template, so that a project's own impact template shows it too.
@@ -227,7 +228,7 @@ def _template_problem(where: str, line: int | None, message: str, fix: str) -> I
     return InputError([Problem(display_path(Path(where)), line, None, message, fix)])
 
 
-def _render(directory: Path, name: str, **context: object) -> str:
+def render_template(directory: Path, name: str, **context: object) -> str:
     if not (directory / name).is_file():
         raise InputError(
             [
