@@ -31,34 +31,23 @@ _NEAREST = ("line", "recipient", "parent", "unit")
 
 
 @dataclass(frozen=True)
-class Decision:
-    """An accepted risk or a waiver as it applies to one finding."""
-
-    kind: str  # accepted_risk | waiver
-    justification: str
-    authority: str
-    approved: str
-    expires: str
-    file: str
-    line: int | None
-    junior: str = ""  # the level it needed, when the authority is junior to it; "" otherwise
-
-
-@dataclass(frozen=True)
 class LineRisk:
     finding: Finding
     about: str  # how it bears on the line: line, recipient, parent, unit
     inherent: str  # its severity
     residual: str  # after the mitigations that answer it
     answered_by: tuple[int, ...]  # the numbers of the line's mitigations that name it
-    decision: Decision | None = None  # accepted
+    decision: DecisionEntry | None = None  # accepted
+    # The approval level the line needs, when the authority that accepted it is junior to it
+    # (the acceptance must be confirmed at that level); "" otherwise.
+    confirm_by: str = ""
 
 
 @dataclass(frozen=True)
 class LineGate:
     finding: Finding
     bars: bool  # True: it bars the line; False: it bars one of the recipient's units
-    decision: Decision | None = None  # waived
+    decision: DecisionEntry | None = None  # waived
     about: str = "line"  # line, country, recipient, parent or unit
 
 
@@ -131,9 +120,9 @@ class ProposalAssessment:
     watch: tuple[WatchIndicator, ...] = ()  # values whose change would change a verdict
 
     @property
-    def decisions(self) -> tuple[tuple[str, str, Decision], ...]:
+    def decisions(self) -> tuple[tuple[str, str, DecisionEntry], ...]:
         """(finding title, what it is about, decision) for every accepted risk and waiver."""
-        out: list[tuple[str, str, Decision]] = []
+        out: list[tuple[str, str, DecisionEntry]] = []
         seen: set[tuple[str, str]] = set()
         for line in self.lines:
             for risk in line.risks:
@@ -337,7 +326,7 @@ def _line(
     own: list[Finding],
     parents: Mapping[str, str],
     names: Mapping[str, str],
-    applied: Mapping[tuple[str, str], Decision],
+    applied: Mapping[tuple[str, str], DecisionEntry],
     rule_ids: set[str],
     problems: list[Problem],
 ) -> LineVerdict:
@@ -407,7 +396,7 @@ def _line(
     risks = [
         r
         if r.decision is None or (approvals.rank(r.decision.authority) or 0) >= needed
-        else replace(r, decision=replace(r.decision, junior=level.approval))
+        else replace(r, confirm_by=level.approval)
         for r in risks
     ]
     kinds = {str(item["kind"]) for item in mitigations_raw}
@@ -615,9 +604,9 @@ def _decisions(
     lines: Sequence[Finding],
     on: str,
     problems: list[Problem],
-) -> dict[tuple[str, str], Decision]:
+) -> dict[tuple[str, str], DecisionEntry]:
     """Each decision applied to the findings it names, keyed by (rule id, subject)."""
-    out: dict[tuple[str, str], Decision] = {}
+    out: dict[tuple[str, str], DecisionEntry] = {}
     if decisions is None:
         return out
     line_ids = [str(line["id"]) for line in proposal.lines]
@@ -687,15 +676,7 @@ def _decisions(
                     "record a waiver, under the authority the law gives, or drop the line",
                 )
                 break
-            out[(f.rule_id, f.subject)] = Decision(
-                entry.kind,
-                entry.justification,
-                entry.authority,
-                entry.approved,
-                entry.expires,
-                entry.file,
-                entry.line,
-            )
+            out[(f.rule_id, f.subject)] = entry
     return out
 
 

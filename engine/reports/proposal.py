@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ssa_risk.assessment.model import Finding
-from ssa_risk.assessment.proposal import Decision, LineVerdict, ProposalAssessment
+from ssa_risk.assessment.proposal import LineVerdict, ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict
+from ssa_risk.profile.proposal import DecisionEntry
 from ssa_risk.reports.pdf import html_to_pdf
 from ssa_risk.reports.render import assessment_charts, render_html, render_template
 
@@ -57,7 +58,7 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def _decision(d: Decision | None) -> dict[str, Any] | None:
+def _decision(d: DecisionEntry | None, confirm_by: str = "") -> dict[str, Any] | None:
     if d is None:
         return None
     return {
@@ -68,7 +69,7 @@ def _decision(d: Decision | None) -> dict[str, Any] | None:
         "expires": d.expires,
         "file": d.file,
         "line": d.line,
-        "needs_confirmation_by": d.junior or None,
+        "needs_confirmation_by": confirm_by or None,
     }
 
 
@@ -97,7 +98,7 @@ def _line(v: LineVerdict) -> dict[str, Any]:
                 "inherent": r.inherent,
                 "residual": r.residual,
                 "answered_by": list(r.answered_by),
-                "accepted": _decision(r.decision),
+                "accepted": _decision(r.decision, r.confirm_by),
             }
             for r in v.risks
         ],

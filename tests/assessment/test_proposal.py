@@ -281,7 +281,7 @@ decisions:
 def test_an_acceptance_by_a_junior_authority_must_be_confirmed(assessor, copy):
     edit_file(copy / "decision.yaml", "authority: Head of unit", "authority: Desk officer")
     (risk,) = judged(assessor, copy).lines[3].risks
-    assert risk.decision is not None and risk.decision.junior == "Head of unit"
+    assert risk.decision is not None and risk.confirm_by == "Head of unit"
 
 
 def test_a_decision_record_of_another_proposal_is_refused(assessor, copy):
