@@ -889,6 +889,11 @@ def explain(
         raise UserError("explain: no profile given — name a profile, or give --proposal FILE")
     ruleset = api.load_rules(rules)
     rule = None if rule_id is None else _rule(ruleset, rule_id)
+    if rule is not None and proposal is None and ruleset.is_line_rule(rule):
+        raise UserError(
+            f"{rule.id} judges the lines of a proposal, and a profile has none — add "
+            "--proposal FILE"
+        )
     click.echo(api.explain(profile, ruleset, rule, proposal))
 
 
@@ -1065,6 +1070,8 @@ def proposal(
 )
 def new_proposal(profile: Path, output: Path | None) -> None:
     """Write a proposal for the country of PROFILE that validates as written, to edit."""
+    if output is not None and output.suffix.lower() != ".yaml":
+        raise UserError(f"{output}: a proposal is a .yaml file — name a .yaml file with -o")
     loaded = api.load_profile(profile)
     target = output or Path("proposals") / f"{api.slug(loaded.country)}-{loaded.as_of[:4]}.yaml"
     shown = api.terminal_path(target)

@@ -71,7 +71,7 @@ class Assessor:
         self, proposal: Proposal, decisions: Decisions | None = None, on: str | None = None
     ) -> ProposalAssessment:
         """Assess the proposal's country and judge its lines; decisions are checked on `on`
-        (default: the proposal's date)."""
+        (default: the decision record's date, else the proposal's)."""
         approvals = self.ruleset.approvals
         if approvals is None:
             raise InputError([missing_approvals(self.ruleset.directory)])
@@ -105,5 +105,5 @@ class Assessor:
             country,
             list(found.values()),
             decisions,
-            on or proposal.as_of,
+            on or (decisions.as_of if decisions else None) or proposal.as_of,
         )

@@ -117,6 +117,7 @@ class ProposalAssessment:
     package_conditions: tuple[str, ...]  # country conditions that bind every line
     triggers: tuple[Trigger, ...]
     levels: tuple[tuple[str, str, int, tuple[str, ...]], ...]  # approvals.yaml, for the annex
+    waiver_authority: str  # the most junior level that may waive a gate
     watch: tuple[WatchIndicator, ...] = ()  # values whose change would change a verdict
 
     @property
@@ -242,7 +243,9 @@ def judge_proposal(
     if problems:
         raise InputError(problems)
     worst = max(verdicts, key=lambda v: VERDICTS.index(v.verdict))
-    riskiest = max(verdicts, key=lambda v: RATINGS.index(v.residual))
+    # The approval is for the lines that may go ahead, once redesigned where they must be.
+    going = [v for v in verdicts if v.verdict != DO_NOT_PROCEED] or verdicts
+    riskiest = max(going, key=lambda v: RATINGS.index(v.residual))
     verdict, reasons = _package_verdict(verdicts, worst.verdict)
     data = proposal.data
     return ProposalAssessment(
@@ -265,6 +268,7 @@ def judge_proposal(
         levels=tuple(
             (lv.residual, lv.approval, lv.review_months, lv.mandatory) for lv in approvals.levels
         ),
+        waiver_authority=approvals.waiver_authority,
     )
 
 
@@ -275,8 +279,7 @@ def _package_verdict(lines: Sequence[LineVerdict], worst: str) -> tuple[str, tup
     reasons = []
     if stopped and len(stopped) < len(lines):
         reasons.append(
-            f"{_listed(stopped)} should not proceed: drop {'it' if len(stopped) == 1 else 'them'}"
-            " from the package, or redesign the package without "
+            f"{_listed(stopped)} should not proceed: the package may go ahead only without "
             f"{'it' if len(stopped) == 1 else 'them'}."
         )
         verdict = REDESIGN
@@ -326,7 +329,7 @@ def _line(
     own: list[Finding],
     parents: Mapping[str, str],
     names: Mapping[str, str],
-    applied: Mapping[tuple[str, str], DecisionEntry],
+    applied: Mapping[tuple[str, str], list[DecisionEntry]],
     rule_ids: set[str],
     problems: list[Problem],
 ) -> LineVerdict:
@@ -334,6 +337,7 @@ def _line(
     recipient = str(line["recipient"])
     ancestors = _ancestors(recipient, parents)
     below = _descendants(recipient, parents)
+    reach = {recipient, *ancestors, *below}
 
     def bearing(f: Finding) -> str | None:
         if recipient in f.units:
@@ -350,7 +354,7 @@ def _line(
         if about is None:
             continue
         bars = about in ("line", "country", "recipient", "parent")
-        gates.append(LineGate(g, bars, applied.get((g.rule_id, g.subject)), about))
+        gates.append(LineGate(g, bars, _decision(applied, g, reach), about))
     found: list[tuple[Finding, str]] = [(f, "line") for f in own if f.effect == "risk"]
     found += [(f, about) for f in country_findings if (about := bearing(f)) is not None]
     where = proposal.doc.location(("lines", index))
@@ -360,13 +364,18 @@ def _line(
         for rule_id in item.get("addresses") or ():
             named.setdefault(str(rule_id), []).append(m)
             if rule_id not in rule_ids:
+                fix = (
+                    f"write the rule id as rules list shows it: '{str(rule_id).upper()}'"
+                    if str(rule_id).upper() in rule_ids
+                    else did_you_mean(
+                        rule_id, sorted(rule_ids), "name a rule id from 'ssa-risk rules list'"
+                    )
+                )
                 problems.append(
                     proposal.doc.problem(
                         ("lines", index, "mitigations", m - 1, "addresses"),
                         f"'{rule_id}' is not a rule of {ruleset.directory}",
-                        did_you_mean(
-                            rule_id, sorted(rule_ids), "name a rule id from 'ssa-risk rules list'"
-                        ),
+                        fix,
                     )
                 )
     steps = approvals.mitigation_steps
@@ -386,7 +395,7 @@ def _line(
         answered = tuple(named.get(f.rule_id, ()))
         residual = _step(f.severity, steps) if answered else f.severity
         risks.append(
-            LineRisk(f, about, f.severity, residual, answered, applied.get((f.rule_id, f.subject)))
+            LineRisk(f, about, f.severity, residual, answered, _decision(applied, f, reach))
         )
     # Residual risk is the heaviest risk after mitigations: each risk is answered on its own.
     inherent = max((r.inherent for r in risks), key=RATINGS.index, default=RATINGS[0])
@@ -444,7 +453,8 @@ def _line(
     reviews: list[str] = []
     date = max(proposal.as_of[:7], f"{int(str(line['from_fy'])) - 1:04d}-10")
     end = f"{int(str(line['to_fy'])):04d}-09"
-    while len(reviews) < 40:
+    # A line that is not to proceed has nothing to review.
+    while len(reviews) < 40 and verdict != DO_NOT_PROCEED:
         date = _add_months(date, level.review_months)
         if date > end:
             break
@@ -454,7 +464,8 @@ def _line(
         number=index + 1,
         id=line_id,
         title=str(line.get("title", "")),
-        activity=words_of(activity) + (f": {words_of(detail)}" if detail else ""),
+        # "surveillance equipment", "officer training", "institution building"
+        activity=f"{words_of(detail)} {activity}" if detail else words_of(activity),
         recipient=recipient,
         recipient_name=recipient_name,
         amount_usd=int(str(line["amount_usd"])),
@@ -505,6 +516,10 @@ def _line_conditions(
             else ""
         )
         for r in risk.finding.recommend:
+            # A withholding the line's mitigations answer is replaced by them (vetting the
+            # unit, for a force with bad units); conditions bind whatever answers them.
+            if r.stance == "withhold" and risk.answered_by and risk.about != "recipient":
+                continue
             if r.stance in ("withhold", "condition") and r.by in ("agency", "programme"):
                 out.setdefault(whose + " ".join(r.text.split()), None)
     return tuple(out)
@@ -538,15 +553,18 @@ def _verdict(
             f"Its residual risk is {residual} after the proposed mitigations ({heaviest}); no "
             "line at that level proceeds.",
         )
-    open_risks = [r for r in risks if r.decision is None]
+    # An acceptance by an authority junior to the line's level does not count until confirmed.
+    open_risks = [r for r in risks if r.decision is None or r.confirm_by]
     limit = RATINGS.index(approvals.redesign_unaddressed_at)
     unanswered = [r for r in open_risks if not r.answered_by and RATINGS.index(r.inherent) >= limit]
+    # Withholding from the recipient itself is not answered by a mitigation, only by
+    # acceptance; withholding from the force it belongs to is answered by one (vetting the
+    # unit, for instance), as the law bars units, not whole forces.
     withheld = [
         r
         for r in open_risks
-        if r.about in ("line", "recipient", "parent")
-        and any(rec.stance == "withhold" for rec in r.finding.recommend)
-        and not r.answered_by
+        if any(rec.stance == "withhold" for rec in r.finding.recommend)
+        and (r.about in ("line", "recipient") or (r.about == "parent" and not r.answered_by))
     ]
     reasons = []
     if unanswered:
@@ -559,40 +577,57 @@ def _verdict(
         )
     for r in withheld:
         if r not in unanswered:
+            whom = recipient if r.about in ("line", "recipient") else "the force it belongs to"
             reasons.append(
                 f"{r.finding.title}: the assessment recommends withholding assistance from "
-                f"{recipient} and no proposed mitigation answers it."
+                f"{whom}, which a mitigation cannot answer; only the approving authority can "
+                "accept it."
+                if r.about in ("line", "recipient")
+                else f"{r.finding.title}: the assessment recommends withholding assistance from "
+                f"{whom} and no proposed mitigation answers it."
+            )
+    for r in open_risks:
+        if r.confirm_by and r in unanswered + withheld:
+            reasons.append(
+                f"{r.finding.title} is accepted by {r.decision.authority if r.decision else ''}, "
+                f"junior to {r.confirm_by}, which this line needs: it counts once confirmed."
             )
     if reasons:
         return REDESIGN, tuple(reasons)
-    if open_risks or missing:
-        if open_risks:
-            answered = sum(1 for r in open_risks if r.answered_by)
-            if len(open_risks) == 1:
-                answer = (
-                    "a proposed mitigation answers it" if answered else "no mitigation answers it"
-                )
-                reasons.append(f"1 risk bears on it; {answer}, leaving residual risk {residual}.")
-            else:
-                reasons.append(
-                    f"{len(open_risks)} risks bear on it; proposed mitigations answer {answered} "
-                    f"of them, leaving residual risk {residual}."
-                )
+    excluded = [g for g in gates if not g.bars and g.decision is None]
+    for g in excluded:
+        reasons.append(f"It must exclude {_about(g.finding)}: {g.finding.title.lower()}.")
+    if open_risks or missing or excluded or any(r.decision for r in risks):
+        if risks:
+            reasons.append(_tally(risks, residual))
         if missing:
             reasons.append(
                 "Mandatory at this residual risk and not proposed: "
                 + ", ".join(words_of(k) for k in missing)
                 + "."
             )
-        return CONDITIONS, tuple(reasons)
-    accepted = [r for r in risks if r.decision is not None]
+        if open_risks or missing or excluded:
+            return CONDITIONS, tuple(reasons)
+        return PROCEED, tuple(reasons)
+    return PROCEED, ("No risk bears on it and no condition binds it.",)
+
+
+def _tally(risks: Sequence[LineRisk], residual: str) -> str:
+    """How a line's risks stand: answered, accepted, unanswered, and which set its residual."""
+    accepted = [r for r in risks if r.decision is not None and not r.confirm_by]
+    answered = [r for r in risks if r.answered_by and r not in accepted]
+    left = [r for r in risks if not r.answered_by and r not in accepted]
+    parts = []
+    if answered:
+        parts.append(f"proposed mitigations answer {len(answered)}")
     if accepted:
-        return PROCEED, (
-            f"Its only {'risk is' if len(accepted) == 1 else 'risks are'} accepted by the "
-            "decision record.",
-        )
-    return PROCEED, (
-        "No risk bears on it after the proposed mitigations and no condition binds it.",
+        parts.append(f"the decision record accepts {len(accepted)}")
+    if left:
+        parts.append(f"{len(left)} {'is' if len(left) == 1 else 'are'} not answered")
+    setting = [r.finding.title for r in risks if r.residual == residual]
+    head = "1 risk bears on it" if len(risks) == 1 else f"{len(risks)} risks bear on it"
+    return (
+        f"{head}: {', '.join(parts)}. Residual risk {residual}, set by " + "; ".join(setting) + "."
     )
 
 
@@ -604,24 +639,45 @@ def _decisions(
     lines: Sequence[Finding],
     on: str,
     problems: list[Problem],
-) -> dict[tuple[str, str], DecisionEntry]:
-    """Each decision applied to the findings it names, keyed by (rule id, subject)."""
-    out: dict[tuple[str, str], DecisionEntry] = {}
+) -> dict[tuple[str, str], list[DecisionEntry]]:
+    """Each decision applied to the findings it names, keyed by (rule id, subject); an entry
+    with `unit:` applies only to lines that reach that unit (see _applies)."""
+    out: dict[tuple[str, str], list[DecisionEntry]] = {}
     if decisions is None:
         return out
     line_ids = [str(line["id"]) for line in proposal.lines]
+    institutions = [
+        str(i["id"]) for i in proposal.profile.data.get("institutions") or () if "id" in i
+    ]
     found = {f.rule_id for f in (*country, *lines)}
+    seen: dict[tuple[str, str | None, str | None], int] = {}
     for entry in decisions.entries:
 
         def problem(field: str, message: str, fix: str, index: int = entry.index) -> None:
             problems.append(decisions.doc.problem(("decisions", index, field), message, fix))
 
+        key = (entry.finding.upper(), entry.unit, entry.line_id)
+        if key in seen:
+            problem(
+                "finding",
+                f"{entry.finding} is decided twice (also entry {seen[key] + 1})",
+                "keep one entry per finding, unit and line",
+            )
+            continue
+        seen[key] = entry.index
         if _expired(entry.expires, on):
             problem(
                 "expires",
                 f"the {_kind_words(entry.kind)} of {entry.finding} expired on {entry.expires}, "
                 f"before {on}, the date it is checked on",
                 "renew it with a new expiry date and approval, or remove it",
+            )
+        if _expired(on, entry.approved):
+            problem(
+                "approved",
+                f"the {_kind_words(entry.kind)} of {entry.finding} was approved on "
+                f"{entry.approved}, after {on}, the date it is checked on",
+                f"check the record on {entry.approved} or later (--on, or the record's as_of)",
             )
         if approvals.rank(entry.authority) is None:
             problem(
@@ -633,6 +689,13 @@ def _decisions(
                     "name one of: " + "; ".join(lv.approval for lv in approvals.levels),
                 ),
             )
+        if entry.unit is not None and entry.unit not in institutions:
+            problem(
+                "unit",
+                f"'{entry.unit}' is not an institution of {proposal.profile.path}",
+                did_you_mean(entry.unit, institutions, "name one of: " + ", ".join(institutions)),
+            )
+            continue
         if entry.line_id is not None and entry.line_id not in line_ids:
             problem(
                 "line",
@@ -640,26 +703,16 @@ def _decisions(
                 did_you_mean(entry.line_id, line_ids, "name one of: " + ", ".join(line_ids)),
             )
             continue
-        matches = [f for f in (*country, *lines) if _names(entry, f, lines)]
-        if not matches:
-            about = (
-                f" about unit '{entry.unit}'"
-                if entry.unit
-                else f" about line '{entry.line_id}'"
-                if entry.line_id
-                else ""
-            )
+        if entry.finding not in found and entry.finding.upper() in found:
             problem(
                 "finding",
-                f"{entry.finding}{about} is not a finding of this assessment",
-                did_you_mean(
-                    entry.finding,
-                    sorted(found),
-                    "remove the entry if the risk has gone, or correct the rule id",
-                )
-                if entry.finding not in found
-                else "remove the entry if the risk has gone, or correct the unit or line",
+                f"'{entry.finding}' is written in lower case",
+                f"write the rule id as rules list shows it: '{entry.finding.upper()}'",
             )
+            continue
+        matches = [f for f in (*country, *lines) if _names(entry, f, lines)]
+        if not matches:
+            problem("finding", *_no_match(entry, country, lines, found))
             continue
         for f in matches:
             if entry.kind == "waiver" and f.effect != "gate":
@@ -676,8 +729,56 @@ def _decisions(
                     "record a waiver, under the authority the law gives, or drop the line",
                 )
                 break
-            out[(f.rule_id, f.subject)] = entry
+            needed = approvals.waiver_authority
+            if entry.kind == "waiver" and (approvals.rank(entry.authority) or 0) < (
+                approvals.rank(needed) or 0
+            ):
+                problem(
+                    "authority",
+                    f"a gate may be waived only by {needed} or above (approvals.yaml "
+                    f"waiver_authority), not by {entry.authority}",
+                    f"have the waiver approved by {needed}, or drop the line",
+                )
+                break
+            out.setdefault((f.rule_id, f.subject), []).append(entry)
     return out
+
+
+def _no_match(
+    entry: DecisionEntry, country: Sequence[Finding], lines: Sequence[Finding], found: set[str]
+) -> tuple[str, str]:
+    """Why an entry names no finding, and the fix."""
+    if entry.finding not in found:
+        return (
+            f"{entry.finding} is not a finding of this assessment",
+            did_you_mean(
+                entry.finding,
+                sorted(found),
+                "remove the entry if the risk has gone, or correct the rule id",
+            ),
+        )
+    if entry.line_id is not None and any(f.rule_id == entry.finding for f in country):
+        units = sorted({u for f in country if f.rule_id == entry.finding for u in f.units})
+        fix = f"name its unit with 'unit: {units[0]}'" if units else "leave out 'line:'"
+        return (f"{entry.finding} is a finding about the country, not about a line", fix)
+    about = f"unit '{entry.unit}'" if entry.unit else f"line '{entry.line_id}'"
+    return (
+        f"{entry.finding} is not a finding about {about} in this assessment",
+        "remove the entry if the risk has gone, or correct the unit or line",
+    )
+
+
+def _applies(entry: DecisionEntry, reach: set[str]) -> bool:
+    """Whether an entry applies to a line that reaches these units (its recipient, the force
+    it belongs to, its units): an entry narrowed to a unit applies only where the line
+    reaches that unit."""
+    return entry.unit is None or entry.unit in reach
+
+
+def _decision(
+    applied: Mapping[tuple[str, str], list[DecisionEntry]], f: Finding, reach: set[str]
+) -> DecisionEntry | None:
+    return next((e for e in applied.get((f.rule_id, f.subject), ()) if _applies(e, reach)), None)
 
 
 def _names(entry: DecisionEntry, f: Finding, lines: Sequence[Finding]) -> bool:

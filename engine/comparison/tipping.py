@@ -349,7 +349,8 @@ def _words(value: Any) -> str:
 
 
 def describe_now(change: Change) -> str:
-    return "none recorded" if change.kind == "item added" else _words(change.before)
+    # A new list entry: other entries of the kind may be recorded, but none like this one.
+    return "none like it recorded" if change.kind == "item added" else _words(change.before)
 
 
 def describe_then(change: Change) -> str:

@@ -38,6 +38,7 @@ from ssa_risk.profile.proposal_schema import LINE_ITEM
 from ssa_risk.profile.proposal_schema import MITIGATION_KIND as MITIGATION_NODE
 from ssa_risk.profile.proposal_schema import TRAINING as TRAINING_NODE
 from ssa_risk.profile.reader import Profile, load_profile
+from ssa_risk.profile.snapshots import other_kind
 
 PROPOSAL_SCHEMA = SCHEMA_DIR / "proposal.schema.json"  # from proposal_schema.py
 DECISION_SCHEMA = SCHEMA_DIR / "decision.schema.json"
@@ -93,6 +94,12 @@ class Decisions:
     entries: tuple[DecisionEntry, ...]
 
     @property
+    def as_of(self) -> str | None:
+        """The record's date, if it gives one."""
+        value = self.doc.data.get("as_of")
+        return str(value) if value else None
+
+    @property
     def path(self) -> str:
         return self.doc.path
 
@@ -104,8 +111,11 @@ def _validator(path: Path) -> jsonschema.Draft202012Validator:
 
 def _read(path: Path, label: str | None, schema: Path, what: str) -> Document:
     doc = load_yaml(path, label or display_path(path), lenient=True)
+    other = other_kind(doc)
+    if other is not None and other[0] != what:
+        raise InputError([doc.problem((), f"is {other[0]}, not {what}", other[1])])
     problems = list(doc.problems)
-    wrong = doc.not_a_mapping(what, f"start from 'ssa-risk new-{what.split()[-1]}'")
+    wrong = doc.not_a_mapping(what, "start from the bundled example in proposals/")
     if wrong is not None:
         raise InputError([*problems, wrong])
     problems += [p for _, p in schema_problems(doc, _validator(schema))]
@@ -288,7 +298,7 @@ def with_lines(profile: Profile, proposal_doc: Document) -> Profile:
 def load_decisions(path: Path, label: str | None = None) -> Decisions:
     """Read and check a decision file (its own fields; what it names is checked on
     assessment)."""
-    doc = _read(path, label, DECISION_SCHEMA, "a decision")
+    doc = _read(path, label, DECISION_SCHEMA, "a decision record")
     problems = []
     entries = []
     for i, item in enumerate(doc.data["decisions"]):
@@ -411,9 +421,5 @@ def proposal_kind(path: Path) -> str | None:
         doc = load_yaml(path, display_path(path), lenient=True)
     except InputError:
         return None
-    keys = set(doc.data) if isinstance(doc.data, dict) else set()
-    if {"lines", "profile"} <= keys:
-        return "proposal"
-    if {"decisions", "proposal"} <= keys:
-        return "decision"
-    return None
+    other = other_kind(doc)
+    return None if other is None else "proposal" if other[0] == "a proposal" else "decision"

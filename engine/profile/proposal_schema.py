@@ -34,8 +34,9 @@ DATE: Node = {
 }
 RULE_ID: Node = {
     "type": "string",
-    "pattern": "^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$",
-    "description": "A rule id, as `ssa-risk rules list` shows it, e.g. HR-01.",
+    "pattern": "^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)+$",
+    "description": "A rule id, as `ssa-risk rules list` shows it (letters, digits and "
+    "hyphens, e.g. HR-01).",
 }
 MAX_LINES = 50
 MAX_ITEMS = 30
@@ -171,8 +172,8 @@ def proposal_schema_definition() -> Node:
             },
             "as_of": described(
                 DATE,
-                "Date of the proposal (default: the profile's as_of); review dates count from "
-                "it and waivers must be in force on it.",
+                "Date of the proposal, YYYY-MM or YYYY-MM-DD (default: the profile's as_of); a "
+                "line's reviews count from it if it starts earlier.",
             ),
             "sponsor": descriptive(LINE, "Who proposes it."),
             "summary": descriptive(PROSE, "What the package is for, in a few sentences."),
@@ -204,8 +205,10 @@ DECISION_ITEM: Node = {
         "kind": DECISION_KIND,
         "justification": described(PROSE, "Why the risk is accepted or the gate waived."),
         "authority": described(LINE, "Who approved it: an approval level in approvals.yaml."),
-        "approved": described(DATE, "When it was approved."),
-        "expires": described(DATE, "When it lapses; after this date it is an error."),
+        "approved": described(DATE, "When it was approved, YYYY-MM or YYYY-MM-DD."),
+        "expires": described(
+            DATE, "When it lapses, YYYY-MM or YYYY-MM-DD; after this date it is an error."
+        ),
     },
 }
 
@@ -229,6 +232,11 @@ def decision_schema_definition() -> Node:
                 "pattern": "^[^\n\r]*\\.yaml$",
                 "description": "The proposal file it decides on, relative to this file.",
             },
+            "as_of": described(
+                DATE,
+                "The record's date, YYYY-MM or YYYY-MM-DD: each entry must have been approved "
+                "by it and be in force on it (default: the proposal's date).",
+            ),
             "decisions": {
                 "type": "array",
                 "description": "The accepted risks and waivers, one entry each.",

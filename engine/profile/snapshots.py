@@ -49,6 +49,9 @@ def load_snapshot(
                 )
             ]
         )
+    other = other_kind(doc)
+    if other is not None:
+        raise InputError([Problem(shown, None, None, f"is {other[0]}, not a profile", other[1])])
     chain = [doc]
     seen = {resolved(path)}
     current, current_path = doc, path
@@ -170,6 +173,23 @@ def _not_a_profile(path: Path, shown: str) -> Problem | None:
 # Top-level keys of rule files (a lens's rules, scoring.yaml, references.yaml), and of profiles.
 _RULE_KEYS = frozenset({"lens", "rules", "lenses", "references"})
 _PROFILE_KEYS = frozenset({"schema_version", "country", "iso3", "as_of"})
+
+
+# Files of the proposal journey, told by their top-level keys: (what it is, what to do).
+_OTHER_KINDS = (
+    (frozenset({"lines", "profile"}), ("a proposal", "judge it with 'ssa-risk proposal FILE'")),
+    (
+        frozenset({"decisions", "proposal"}),
+        ("a decision record", "give it to 'ssa-risk proposal PROPOSAL' with --decision"),
+    ),
+)
+
+
+def other_kind(doc: Document) -> tuple[str, str] | None:
+    """What a file named as a profile is when it is a proposal or a decision record, and the
+    fix; None otherwise."""
+    keys = set(doc.data) if isinstance(doc.data, dict) else set()
+    return next((what for wanted, what in _OTHER_KINDS if wanted <= keys), None)
 
 
 def _is_rule_file(doc: Document) -> bool:

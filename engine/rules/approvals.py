@@ -20,6 +20,7 @@ import jsonschema
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document
+from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.proposal_schema import ACTIVITY, MITIGATION_KIND
 from ssa_risk.profile.schema import IDENT, LINE, PROSE, enum
@@ -63,6 +64,7 @@ class Approvals:
     triggers: tuple[Trigger, ...]
     # A mandatory mitigation kind asked only of lines of these activities (absent: of all).
     mandatory_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    waiver_authority: str = ""  # the most junior level that may waive a gate
 
     def applies(self, kind: str, activity: str) -> bool:
         """Whether a mandatory mitigation of this kind is asked of a line of this activity."""
@@ -132,6 +134,11 @@ def approvals_schema_definition() -> dict[str, Any]:
                         },
                     },
                 },
+            },
+            "waiver_authority": {
+                **LINE,
+                "description": "The most junior approval level that may waive a gate (one of "
+                "the levels' approvals; default: the most senior).",
             },
             "mandatory_for": {
                 "type": "object",
@@ -210,6 +217,16 @@ def load_approvals(doc: Document) -> Approvals:
                     "review a riskier line at least as often as a less risky one",
                 )
             )
+    names = [i.get("approval") for i in data.get("levels") or () if isinstance(i, dict)]
+    waiver = data.get("waiver_authority")
+    if isinstance(waiver, str) and waiver not in names:
+        problems.append(
+            doc.problem(
+                ("waiver_authority",),
+                f"'{waiver}' is not the approval of any level",
+                did_you_mean(waiver, names, "name one of the levels' approvals"),
+            )
+        )
     seen: dict[str, int] = {}
     for i, item in enumerate(data.get("triggers") or ()):
         trigger = item.get("id") if isinstance(item, dict) else None
@@ -243,6 +260,7 @@ def load_approvals(doc: Document) -> Approvals:
         triggers=tuple(
             Trigger(str(t["id"]), " ".join(str(t["then"]).split())) for t in data["triggers"]
         ),
+        waiver_authority=str(data.get("waiver_authority") or data["levels"][-1]["approval"]),
         mandatory_for={
             str(k): tuple(str(a) for a in v) for k, v in (data.get("mandatory_for") or {}).items()
         },

@@ -62,7 +62,8 @@ def test_each_line_gets_the_verdict_worked_by_hand(assessor):
     ]
     by_id = {line.id: line for line in result.lines}
     assert by_id["army-training"].reasons == (
-        "1 risk bears on it; a proposed mitigation answers it, leaving residual risk moderate.",
+        "1 risk bears on it: proposed mitigations answer 1. Residual risk moderate, set by A "
+        "rising military.",
     )
     assert by_id["police-kit"].reasons == (
         "Its residual risk is critical after the proposed mitigations (Lethal equipment); no "
@@ -71,20 +72,22 @@ def test_each_line_gets_the_verdict_worked_by_hand(assessor):
     assert by_id["army-vehicles"].reasons == (
         "No proposed mitigation answers this risk: A rising military (high).",
     )
-    assert by_id["guard-advice"].reasons == ("Its only risk is accepted by the decision record.",)
-    assert by_id["coast-advice"].reasons == (
-        "No risk bears on it after the proposed mitigations and no condition binds it.",
+    assert by_id["guard-advice"].reasons == (
+        "1 risk bears on it: the decision record accepts 1. Residual risk moderate, set by A "
+        "unit of a larger force.",
     )
+    assert by_id["coast-advice"].reasons == ("No risk bears on it and no condition binds it.",)
 
 
 def test_the_package_is_redesigned_when_one_line_must_not_proceed(assessor):
     result = judged(assessor)
     assert result.verdict == "redesign"
-    assert result.residual == "critical"
-    assert result.approval == "Minister"
+    # The approval is for the lines that may go ahead: the riskiest of them is high.
+    assert result.residual == "high"
+    assert result.approval == "Director"
     assert result.reasons == (
-        "Line 2 (Rifles for the police) should not proceed: drop it from the package, or "
-        "redesign the package without it.",
+        "Line 2 (Rifles for the police) should not proceed: the package may go ahead only "
+        "without it.",
         "Line 5 (Trucks for the army) must be redesigned before approval.",
         "Line 1 (Officer education for the army) and line 3 (Ministry reform) may proceed only "
         "under the conditions listed.",
@@ -109,10 +112,9 @@ def test_risks_bear_on_a_line_through_its_recipient_its_force_and_its_units(asse
     ]
     # A unit gate on one of the recipient's units binds the line to exclude it, not bar it.
     assert [(g.finding.rule_id, g.bars) for g in reform.gates] == [("C-03", False)]
-    assert reform.conditions == (
-        "Exclude Special squad from the line: killings by a unit.",
-        "Police: Withhold assistance from the unit.",
-    )
+    # Vetting answers the torture by its unit Police: the withholding is replaced by it.
+    assert reform.conditions == ("Exclude Special squad from the line: killings by a unit.",)
+    assert reform.reasons[0] == "It must exclude Special squad: killings by a unit."
 
 
 def test_a_unit_gate_on_the_recipient_bars_the_line(assessor, copy):
@@ -274,7 +276,8 @@ decisions:
     # What is left is the squad's own risk as a unit of the interior forces.
     assert line.verdict == "proceed with conditions"
     assert line.reasons == (
-        "1 risk bears on it; no mitigation answers it, leaving residual risk moderate.",
+        "1 risk bears on it: 1 is not answered. Residual risk moderate, set by A unit of a "
+        "larger force.",
     )
 
 
@@ -376,3 +379,92 @@ lines:
         api.assess_proposal(proposal, assessor=assessor, watch=False)
     (problem,) = exc.value.problems
     assert problem.message == "this rule set has no approvals table, which proposals are judged by"
+
+
+def test_a_line_that_must_exclude_a_unit_proceeds_only_with_conditions(assessor, copy):
+    edit_file(copy / "profile.yaml", "    - {unit: police, kind: torture, credible: true}\n", "")
+    reform = judged(assessor, copy, decision=False).lines[2]
+    assert reform.risks == ()
+    assert reform.verdict == "proceed with conditions"
+    assert reform.reasons == ("It must exclude Special squad: killings by a unit.",)
+
+
+def test_a_junior_acceptance_does_not_count_until_confirmed(assessor, copy):
+    edit_file(copy / "decision.yaml", "authority: Head of unit", "authority: Desk officer")
+    guard = judged(assessor, copy).lines[3]
+    assert guard.verdict == "proceed with conditions"
+    assert guard.reasons == (
+        "1 risk bears on it: 1 is not answered. Residual risk moderate, set by A unit of a "
+        "larger force.",
+    )
+
+
+DECISION_HEAD = "schema_version: 1\nproposal: proposal.yaml\ndecisions:\n"
+
+
+def entry(**fields: str) -> str:
+    base = {
+        "kind": "accepted_risk",
+        "justification": "Because.",
+        "authority": "Director",
+        "approved": "2020-02",
+        "expires": "2021-12",
+    }
+    lines = [
+        f"    {k}: {v}"
+        for k, v in {**fields, **{k: v for k, v in base.items() if k not in fields}}.items()
+    ]
+    return "  - " + "\n".join(lines)[4:] + "\n"
+
+
+def test_decision_record_mistakes_name_the_fix(assessor, copy):
+    (copy / "decision.yaml").write_text(
+        DECISION_HEAD
+        + entry(finding="C-03", unit="squad", kind="waiver")
+        + entry(finding="C-01", unit="armee")
+        + entry(finding="C-01", line="army-training")
+        + entry(finding="l-02", line="guard-advice")
+        + entry(finding="C-04", approved="2020-05")
+        + entry(finding="C-04"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as exc:
+        judged(assessor, copy)
+    assert problems(exc, copy) == [
+        "decision.yaml:8:5: a gate may be waived only by Minister or above (approvals.yaml "
+        "waiver_authority), not by Director — have the waiver approved by Minister, or drop the "
+        "line",
+        "decision.yaml:12:5: 'armee' is not an institution of profile.yaml — did you mean 'army'?",
+        "decision.yaml:18:5: C-01 is a finding about the country, not about a line — name its "
+        "unit with 'unit: army'",
+        "decision.yaml:25:5: 'l-02' is written in lower case — write the rule id as rules list "
+        "shows it: 'L-02'",
+        "decision.yaml:33:5: the acceptance of the risk of C-04 was approved on 2020-05, after "
+        "2020-03, the date it is checked on — check the record on 2020-05 or later (--on, or "
+        "the record's as_of)",
+        "decision.yaml:38:5: C-04 is decided twice (also entry 5) — keep one entry per finding, "
+        "unit and line",
+    ]
+
+
+def test_the_record_date_is_the_date_its_entries_are_checked_on(assessor, copy):
+    edit_file(
+        copy / "decision.yaml", "proposal: proposal.yaml", "proposal: proposal.yaml\nas_of: 2022-01"
+    )
+    with pytest.raises(InputError) as exc:
+        judged(assessor, copy)
+    assert [p.message for p in exc.value.problems] == [
+        "the acceptance of the risk of L-02 expired on 2021-12, before 2022-01, the date it is "
+        "checked on"
+    ]
+    assert judged(assessor, copy, on="2021-06").checked_on == "2021-06"
+
+
+def test_a_mitigation_naming_a_rule_in_lower_case_is_told_how_to_write_it(assessor, copy):
+    edit_file(copy / "proposal.yaml", "addresses: [C-01]", "addresses: [c-01]")
+    with pytest.raises(InputError) as exc:
+        judged(assessor, copy, decision=False)
+    assert problems(exc, copy) == [
+        f"proposal.yaml:18:87: 'c-01' is not a rule of {api.display_path(RULES)} — write the "
+        "rule id as rules list shows it: 'C-01'"
+    ]

@@ -46,8 +46,8 @@ def test_the_package_is_redesigned_without_the_police_line(judged):
     assert judged.residual == "high"
     assert judged.approval == APPROVAL
     assert judged.reasons[0] == (
-        "Line 5 (Crowd-control equipment for the police) should not proceed: drop it from the "
-        "package, or redesign the package without it."
+        "Line 5 (Crowd-control equipment for the police) should not proceed: the package may go "
+        "ahead only without it."
     )
 
 
@@ -81,3 +81,34 @@ def test_the_same_inputs_give_the_same_bytes(judged):
         assert api.render_proposal(again, fmt, DEFAULT_TEMPLATES) == api.render_proposal(
             judged, fmt, DEFAULT_TEMPLATES
         )
+
+
+def test_an_acceptance_narrowed_to_a_unit_applies_only_to_lines_that_reach_it(tmp_path):
+    for name in ("tunisia-2020.yaml", "tunisia-2020.decision.yaml"):
+        text = (REPO_ROOT / "proposals" / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(
+            text.replace("../profiles/", f"{REPO_ROOT}/profiles/"), encoding="utf-8"
+        )
+    record = tmp_path / "tunisia-2020.decision.yaml"
+    record.write_text(
+        record.read_text(encoding="utf-8")
+        + """  - finding: RIV-01
+    unit: armed_forces
+    kind: accepted_risk
+    justification: The rivalry is watched through the balance reviews.
+    authority: Minister
+    approved: 2020-08
+    expires: 2021-09
+""",
+        encoding="utf-8",
+    )
+    result = api.assess_proposal(tmp_path / "tunisia-2020.yaml", record, watch=False)
+    accepted = {
+        line.id
+        for line in result.lines
+        for r in line.risks
+        if r.finding.rule_id == "RIV-01" and r.decision is not None
+    }
+    # The rivalry finding is about both forces; accepted for the army, it is accepted on the
+    # army's lines only.
+    assert accepted == {"dib", "border", "imet"}

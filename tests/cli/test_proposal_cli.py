@@ -13,7 +13,7 @@ from tests.helpers import REPO_ROOT, TUNISIA_2020, edit_file
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "proposals"
 RULES = str(FIXTURE / "rules")
 SUMMARY = (
-    "redesign — residual risk critical, approval by Minister; 6 lines: 2 proceed, "
+    "redesign — residual risk high, approval by Director; 6 lines: 2 proceed, "
     "2 proceed with conditions, 1 redesign, 1 do not proceed"
 )
 
@@ -41,7 +41,7 @@ def test_proposal_writes_its_report_and_sums_it_up(run_cli, work):
         "## Approval levels",
         "# Country assessment: Testland (2020-01)",
     ]
-    assert "**Redesign.** Residual risk critical: approval by Minister." in text
+    assert "**Redesign.** Residual risk high: approval by Director." in text
     assert (
         "| 2. Rifles for the police | Police | $3.0 million | FY2020 | critical → critical | "
         "do not proceed | Minister |" in text
@@ -124,8 +124,8 @@ def test_json_holds_every_line_and_the_monitoring_plan(run_cli, work):
     assert data["recommendation"] == {
         "verdict": "redesign",
         "reasons": data["recommendation"]["reasons"],
-        "residual": "critical",
-        "approval": "Minister",
+        "residual": "high",
+        "approval": "Director",
     }
     assert [(line["id"], line["verdict"]) for line in data["lines"]] == [
         ("army-training", "proceed with conditions"),
@@ -243,3 +243,32 @@ def test_validate_checks_a_proposal_and_a_decision_record_as_what_they_are(run_c
         "decision.yaml:5:5: decisions[0].line: expected text, got a number (7) — write text\n"
         "1 problem in 1 of 1 file\n"
     )
+
+
+def test_files_of_the_wrong_kind_are_named_as_what_they_are(run_cli, work):
+    as_proposal = run_cli("proposal", "decision.yaml", "--rules", RULES)
+    assert as_proposal.exit_code == 2
+    assert as_proposal.stderr == (
+        "decision.yaml:1:1: is a decision record, not a proposal — give it to 'ssa-risk "
+        "proposal PROPOSAL' with --decision\n"
+    )
+    as_profile = run_cli("new-proposal", "proposal.yaml")
+    assert as_profile.exit_code == 2
+    assert as_profile.stderr == (
+        "proposal.yaml: is a proposal, not a profile — judge it with 'ssa-risk proposal FILE'\n"
+    )
+
+
+def test_a_line_rule_is_explained_only_with_a_proposal(run_cli, work):
+    result = run_cli("explain", "profile.yaml", "--rules", RULES, "--rule", "l-01")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "L-01 judges the lines of a proposal, and a profile has none — add --proposal FILE\n"
+    )
+
+
+def test_new_proposal_writes_yaml_only(run_cli, work):
+    result = run_cli("new-proposal", "profile.yaml", "-o", "p.txt")
+    assert result.exit_code == 2
+    assert result.stderr == "p.txt: a proposal is a .yaml file — name a .yaml file with -o\n"
+    assert not (work / "p.txt").exists()

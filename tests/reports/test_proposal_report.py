@@ -35,7 +35,7 @@ def test_the_pdf_opens_with_the_recommendation(pdf):
     assert int(info(pdf)["Pages"]) == len(pages)
     title = " ".join(pages[0].split())
     assert "Proposal assessment: A package for Testland" in title
-    assert "Recommendation: redesign; approval by Minister" in title
+    assert "Recommendation: redesign; approval by Director" in title
     toc = [entry for entry, _ in contents(pages)]
     assert toc[:7] == [
         "Recommendation",
@@ -47,7 +47,7 @@ def test_the_pdf_opens_with_the_recommendation(pdf):
         "Country assessment: Testland (2020-01)",
     ]
     body = " ".join(pages[2].split())
-    assert "Redesign. Residual risk critical: approval by Minister." in body
+    assert "Redesign. Residual risk high: approval by Director." in body
 
 
 def test_the_pdf_is_the_same_bytes_each_time(judged, pdf):
