@@ -1134,5 +1134,77 @@ def triggers(
     _exit_crossed(fail_on, result.fired, "a reassessment trigger fired")
 
 
+# --- the portfolio (issue 16) ---------------------------------------------------------------
+
+
+@main.command(short_help="Every country's latest snapshot side by side.")
+@click.argument("profiles", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(api.OVERVIEW_FORMATS),
+    default="md",
+    show_default=True,
+    help="md, html (with a heatmap), pdf (see --paper) or json.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(api.PAPERS),
+    default=None,
+    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write. [default: OUT_DIR/portfolio.<format>]",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the report when -o is not given.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+@_parallel_options
+def portfolio(
+    profiles: Path | None,
+    fmt: str,
+    paper: str | None,
+    output: Path | None,
+    out_dir: Path,
+    rules: Path | None,
+    templates: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Assess the latest snapshot of every country in PROFILES (a profiles folder; default: the
+    project's) and compare them: lenses, overall results, confidence, gates, the biggest moves
+    since each country's previous snapshot, and the assistance recorded."""
+    _check_output_format(output, fmt, api.OVERVIEW_FORMATS)
+    if paper is not None and fmt != "pdf":
+        raise UserError(
+            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
+            "add --format pdf, or leave out --paper"
+        )
+    assessor = api.load_assessor(rules, templates)
+    with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
+        overview = api.portfolio(profiles, assessor, parallel)
+    text = api.render_portfolio(overview, fmt, templates, paper or api.DEFAULT_PAPER)
+    target = output or out_dir / f"portfolio.{fmt}"
+    write_atomic(target, text, fmt)
+    click.echo(
+        f"{api.terminal_path(target)}: {api.counted(len(overview.rows), 'country', 'countries')}"
+        + (
+            f", riskiest {overview.rows[0].country} ({overview.rows[0].overall})"
+            if overview.rows
+            else ""
+        )
+    )
+
+
 if __name__ == "__main__":
     sys.exit(main())

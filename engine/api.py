@@ -35,6 +35,7 @@ from ssa_risk.comparison.backtest import DEFAULT_FLAG_AT, Backtest, run_backtest
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
+from ssa_risk.comparison.overview import Overview, build_overview
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
 from ssa_risk.comparison.triggers import (
@@ -70,6 +71,7 @@ from ssa_risk.reports.batch import Report, reports
 from ssa_risk.reports.batch import render as _render
 from ssa_risk.reports.batch import render_pdf as _render_pdf
 from ssa_risk.reports.output import write_all
+from ssa_risk.reports.overview import OVERVIEW_FORMATS, render_overview, render_overview_pdf
 from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
 from ssa_risk.reports.problems import validation_json
 from ssa_risk.reports.proposal import PROPOSAL_FORMATS
@@ -108,6 +110,7 @@ __all__ = [
     "IMPACT_FORMATS",
     "MAX_CHANGES",
     "MAX_SAMPLES",
+    "OVERVIEW_FORMATS",
     "PAPERS",
     "PROPOSAL_FORMATS",
     "RATINGS",
@@ -124,6 +127,7 @@ __all__ = [
     "Impact",
     "InputError",
     "LintResult",
+    "Overview",
     "Parallel",
     "Problem",
     "Profile",
@@ -163,12 +167,14 @@ __all__ = [
     "make_uncertain_reports",
     "new_profile",
     "new_proposal",
+    "portfolio",
     "profile_paths",
     "project",
     "proposal_kind",
     "proposal_summary",
     "render",
     "render_pdf",
+    "render_portfolio",
     "render_proposal",
     "run_examples",
     "show_rule",
@@ -755,3 +761,36 @@ def triggers(
 def triggers_text(result: Triggers, fmt: str = "md") -> str:
     """Reassessment triggers as Markdown or JSON."""
     return render_triggers(result, fmt)
+
+
+# --- the portfolio: every country's latest snapshot side by side ----------------------------
+
+
+def portfolio(
+    profiles: Path | None = None,
+    assessor: Assessor | None = None,
+    parallel: Parallel | None = None,
+) -> Overview:
+    """Every country of a profiles folder (default: the project's), its latest snapshot and
+    what moved since the one before, assessed with one rule set (in parallel)."""
+    assessor = assessor or load_assessor()
+    folder = profiles or project().profiles
+    assessed = assess_paths(assessor, [folder], parallel)
+    first = assessed[0].result if assessed else None
+    latest = first.latest if isinstance(first, Timeline) else first
+    rules = (
+        f"{latest.provenance.rules_folder} (sha256 {latest.provenance.rules_sha256[:16]})"
+        if latest is not None
+        else assessor.ruleset.directory
+    )
+    return build_overview(assessed, display_path(folder), rules)
+
+
+def render_portfolio(
+    overview: Overview, fmt: str = "md", templates: Path | None = None, paper: str = DEFAULT_PAPER
+) -> str | bytes:
+    """The portfolio as md, html, json, or pdf (on `paper`)."""
+    folder = templates or project().templates
+    if fmt == "pdf":
+        return render_overview_pdf(overview, folder, paper)
+    return render_overview(overview, folder, fmt)

@@ -26,7 +26,8 @@ from typing import Any
 
 from ssa_risk.assessment.model import Assessment, LensResult, Portfolio, ProgrammeRow, score_text
 from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.rules.scoring import RATINGS
+from ssa_risk.comparison.overview import Overview
+from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS
 
 WIDTH = 6.3  # inches: the text width of an A4 page with 25 mm margins is 6.3 in (160 mm)
 SMALLEST = 9  # points: no text in a chart is smaller
@@ -725,3 +726,51 @@ def uncertainty_chart(assessment: Assessment) -> str:
         frameon=False,
     )
     return _svg(fig, plt)
+
+
+# --- The portfolio: countries × lenses ---------------------------------------------------------
+
+
+def heatmap_chart(overview: Overview) -> str:
+    """One row per country (riskiest first), one column per lens and one for the overall
+    score: each cell shaded by its band, with its score; not assessed in grey, marked "n/a"."""
+    if not overview.rows:
+        return ""
+    plt = _pyplot()
+    columns = [("overall", "Overall score"), *overview.lenses]
+    bands = _bands(overview.cutoffs)
+    # Room on the right for the last column's slanted title.
+    left, right, top, bottom = 1.75, 1.05, 1.55, 0.15
+    cell_h = 0.3
+    height = top + bottom + cell_h * len(overview.rows)
+    fig, ax = _figure(plt, height, left, right, top, bottom)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(overview.rows), 0)
+    ax.set_axis_off()
+    for y, row in enumerate(overview.rows):
+        ax.text(-0.1, y + 0.5, f"{row.country} ({row.as_of})", ha="right", va="center")
+        overall = NOT_ASSESSED if row.score is None else _band_of(row.score, bands)
+        values = [(row.score, overall), *((c.score, c.rating) for c in row.cells)]
+        for x, (score, rating) in enumerate(values):
+            fill = _BAND_TINTS.get(rating, "#eeeeee")
+            ax.add_patch(_rectangle(x, y, fill, BAND_COLOURS.get(rating, _NOT_ASSESSED_COLOUR)))
+            text = "n/a" if score is None else str(int(score + 0.5))
+            ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", color=_INK)
+    for x, (_, title) in enumerate(columns):
+        ax.text(
+            x + 0.5,
+            -0.15,
+            _wrap(title, 24),
+            ha="left",
+            va="bottom",
+            rotation=40,
+            rotation_mode="anchor",
+            fontweight="bold" if x == 0 else None,
+        )
+    return _svg(fig, plt)
+
+
+def _rectangle(x: float, y: float, fill: str, edge: str) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x + 0.04, y + 0.06), 0.92, 0.88, facecolor=fill, edgecolor=edge, lw=1.2)
