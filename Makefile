@@ -27,6 +27,8 @@ demo: $(STAMP)
 	$(BIN)/ssa-risk assess profiles/tunisia --format pdf --out-dir reports
 	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --out-dir reports
 	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --format pdf --out-dir reports
+	$(BIN)/ssa-risk portfolio --out-dir reports --quiet
+	$(BIN)/ssa-risk portfolio --format html --out-dir reports --quiet
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
