@@ -163,7 +163,8 @@ def _add_months(date: str, months: int) -> str:
     return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
-def _institutions(country: Assessment, proposal: Proposal) -> dict[str, dict[str, str]]:
+def _institutions(proposal: Proposal) -> dict[str, dict[str, str]]:
+    """The profile's institutions by id, with their text fields (name, kind, parent)."""
     return {
         str(i["id"]): {k: str(v) for k, v in i.items() if isinstance(v, str)}
         for i in proposal.profile.data.get("institutions") or ()
@@ -201,7 +202,7 @@ def judge_proposal(
     """The proposal's verdicts; raise InputError for decisions that name no finding, have
     expired on `on`, or are of the wrong kind, and for mitigations naming rules that do not
     exist (every problem in one pass)."""
-    institutions = _institutions(country, proposal)
+    institutions = _institutions(proposal)
     parents = {u: i["parent"] for u, i in institutions.items() if "parent" in i}
     names = dict(country.institutions)
     country_findings = [f for f in country.findings if f.effect == "risk"]
