@@ -115,7 +115,9 @@ def _row(folder: str, snapshots: Sequence[Assessment]) -> Row:
         overall=latest.overall,
         score=latest.score,
         confidence=latest.confidence,
-        gates=tuple(g.title for g in latest.gates),
+        gates=tuple(
+            f"{g.title} ({g.subject_name})" if g.subject_name else g.title for g in latest.gates
+        ),
         cells=tuple(
             Cell(lens.id, lens.score, lens.residual if lens.assessed else NOT_ASSESSED)
             for lens in latest.lenses
