@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/ssa-risk assess profiles/tunisia --format pdf --out-dir reports
 	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --out-dir reports
 	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --format pdf --out-dir reports
+	$(BIN)/ssa-risk site -o site
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -71,4 +72,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --cases $(FUZZ_CASES) --out $(FUZZ_OUT) $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) reports build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) reports site build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

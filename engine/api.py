@@ -13,7 +13,7 @@ ssa-risk.toml from the working folder up), else the one bundled with the package
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +76,8 @@ from ssa_risk.reports.proposal import PROPOSAL_FORMATS
 from ssa_risk.reports.proposal import render_proposal as _render_proposal
 from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
+from ssa_risk.reports.site import country_page
+from ssa_risk.reports.site import site_pages as _site_pages
 from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
 from ssa_risk.reports.triggers import TRIGGERS_FORMATS, render_triggers
 from ssa_risk.rules.approvals import VERDICTS
@@ -145,6 +147,7 @@ __all__ = [
     "backtest",
     "backtest_text",
     "counted",
+    "country_page",
     "did_you_mean",
     "diff",
     "diff_assessments",
@@ -172,6 +175,7 @@ __all__ = [
     "render_proposal",
     "run_examples",
     "show_rule",
+    "site_pages",
     "slug",
     "terminal_path",
     "tipping",
@@ -183,6 +187,7 @@ __all__ = [
     "validation_json",
     "whatif",
     "write_reports",
+    "write_site",
 ]
 
 
@@ -755,3 +760,39 @@ def triggers(
 def triggers_text(result: Triggers, fmt: str = "md") -> str:
     """Reassessment triggers as Markdown or JSON."""
     return render_triggers(result, fmt)
+
+
+# --- The static site: `site [PROFILES_DIR] [-o DIR]` (issue 16, part 3) ---
+
+
+def site_pages(
+    profiles: Path | None = None,
+    rules: Path | None = None,
+    templates: Path | None = None,
+    cases: Path | None = None,
+    index_body: str | Callable[[Sequence[Timeline]], str] | None = None,
+    parallel: Parallel | None = None,
+) -> list[tuple[str, str]]:
+    """Every page of the static site, (path relative to its folder, HTML), sorted: the
+    portfolio, each country's timeline, each snapshot's report, the diffs between consecutive
+    snapshots, the rule reference and, with `cases`, the backtest. Every country folder of
+    `profiles` (default: the project's) is assessed with `parallel`.
+
+    `index_body`: the portfolio page (a whole HTML document, or a fragment of body), or a
+    function that makes it from the countries' timelines (assessed once, for both); None: a
+    table of the countries. InputError lists every problem of every profile and case."""
+    found = project()
+    assessor = load_assessor(rules, templates)
+    assessed = assess([profiles or found.profiles], assessor, parallel)
+    timelines = [(a.path.name, a.result) for a in assessed if isinstance(a.result, Timeline)]
+    result = (
+        None if cases is None else backtest(cases, rules, templates=templates, parallel=parallel)
+    )
+    body = index_body([t for _, t in timelines]) if callable(index_body) else index_body
+    return _site_pages(timelines, assessor.ruleset, templates or found.templates, result, body)
+
+
+def write_site(pages: Sequence[tuple[str, str]], out_dir: Path) -> None:
+    """Write the site's pages into `out_dir` atomically: all of them, or (on a problem) none.
+    Pages of an earlier build that this one does not make are left as they are."""
+    write_all([(out_dir / name, text) for name, text in pages], "html")
