@@ -1150,8 +1150,12 @@ def triggers(
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
-@_dir_option(
-    "--cases", "Backtest cases folder (a page of the backtest's results); default: the project's."
+@click.option(
+    "--cases",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Backtest cases folder: adds a page of the backtest's results. [default: the "
+    "project's cases folder, when it has one]",
 )
 @_parallel_options
 def site(

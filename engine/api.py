@@ -770,7 +770,7 @@ def site_pages(
     rules: Path | None = None,
     templates: Path | None = None,
     cases: Path | None = None,
-    index_body: str | Callable[[Sequence[Timeline]], str] | None = None,
+    index_body: str | Callable[[Sequence[tuple[str, Timeline]]], str] | None = None,
     parallel: Parallel | None = None,
 ) -> list[tuple[str, str]]:
     """Every page of the static site, (path relative to its folder, HTML), sorted: the
@@ -779,8 +779,10 @@ def site_pages(
     `profiles` (default: the project's) is assessed with `parallel`.
 
     `index_body`: the portfolio page (a whole HTML document, or a fragment of body), or a
-    function that makes it from the countries' timelines (assessed once, for both); None: a
-    table of the countries. InputError lists every problem of every profile and case."""
+    function that makes it from the countries, each (its folder's name, its Timeline),
+    assessed once for both; None: a table of the countries. Its links are relative to the
+    site's folder: a country's page is `country_page(folder)`. InputError lists every
+    problem of every profile and case."""
     found = project()
     assessor = load_assessor(rules, templates)
     assessed = assess([profiles or found.profiles], assessor, parallel)
@@ -788,7 +790,7 @@ def site_pages(
     result = (
         None if cases is None else backtest(cases, rules, templates=templates, parallel=parallel)
     )
-    body = index_body([t for _, t in timelines]) if callable(index_body) else index_body
+    body = index_body(timelines) if callable(index_body) else index_body
     return _site_pages(timelines, assessor.ruleset, templates or found.templates, result, body)
 
 
