@@ -1174,7 +1174,12 @@ def site(
     backtest. Every page is a self-contained HTML file that opens offline."""
     with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
         pages = api.site_pages(
-            profiles_dir, rules, templates, cases or api.project().cases, None, parallel
+            profiles_dir,
+            rules,
+            templates,
+            cases or api.project().cases,
+            index_body=None,
+            parallel=parallel,
         )
     api.write_site(pages, out_dir)
     shown = api.terminal_path(out_dir)
