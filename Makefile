@@ -29,6 +29,7 @@ demo: $(STAMP)
 	$(BIN)/ssa-risk proposal proposals/tunisia-2020.yaml --decision proposals/tunisia-2020.decision.yaml --format pdf --out-dir reports
 	$(BIN)/ssa-risk portfolio --out-dir reports --quiet
 	$(BIN)/ssa-risk portfolio --format html --out-dir reports --quiet
+	$(BIN)/ssa-risk site -o site
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -73,4 +74,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --cases $(FUZZ_CASES) --out $(FUZZ_OUT) $(FUZZ_ARGS)
 
 clean:
-	rm -rf $(VENV) reports build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) reports site build *.egg-info .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

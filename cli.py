@@ -1206,5 +1206,57 @@ def portfolio(
     )
 
 
+# --- The static site (issue 16, part 3) ----------------------------------------------------
+
+
+@main.command(short_help="Build a static site of the portfolio to browse offline.")
+@click.argument("profiles_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to write the site into.",
+)
+@_dir_option("--rules", "Rule set folder.")
+@_dir_option("--templates", "Templates folder.")
+@click.option(
+    "--cases",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Backtest cases folder: adds a page of the backtest's results. [default: the "
+    "project's cases folder, when it has one]",
+)
+@_parallel_options
+def site(
+    profiles_dir: Path | None,
+    out_dir: Path,
+    rules: Path | None,
+    templates: Path | None,
+    cases: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Build a static site of every country in PROFILES_DIR (default: the project's profiles):
+    the portfolio, a page per country with its timeline, each snapshot's report, what changed
+    between snapshots, the rule reference and, when the project has backtest cases, the
+    backtest. Every page is a self-contained HTML file that opens offline."""
+    with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
+        pages = api.site_pages(
+            profiles_dir,
+            rules,
+            templates,
+            cases or api.project().cases,
+            index_body=api.portfolio_page(templates, profiles_dir),
+            parallel=parallel,
+        )
+    api.write_site(pages, out_dir)
+    shown = api.terminal_path(out_dir)
+    click.echo(f"wrote {len(pages)} pages to {shown}; open {shown}/index.html")
+
+
 if __name__ == "__main__":
     sys.exit(main())

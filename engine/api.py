@@ -13,7 +13,7 @@ ssa-risk.toml from the working folder up), else the one bundled with the package
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from ssa_risk.comparison.backtest import DEFAULT_FLAG_AT, Backtest, run_backtest
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import project_revision
 from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
-from ssa_risk.comparison.overview import Overview, build_overview
+from ssa_risk.comparison.overview import Overview, build_overview, overview_of, rules_shown
 from ssa_risk.comparison.sides import Rules, diff_sides
 from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
 from ssa_risk.comparison.triggers import (
@@ -78,6 +78,8 @@ from ssa_risk.reports.proposal import PROPOSAL_FORMATS
 from ssa_risk.reports.proposal import render_proposal as _render_proposal
 from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
 from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
+from ssa_risk.reports.site import country_page
+from ssa_risk.reports.site import site_pages as _site_pages
 from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
 from ssa_risk.reports.triggers import TRIGGERS_FORMATS, render_triggers
 from ssa_risk.rules.approvals import VERDICTS
@@ -149,6 +151,7 @@ __all__ = [
     "backtest",
     "backtest_text",
     "counted",
+    "country_page",
     "did_you_mean",
     "diff",
     "diff_assessments",
@@ -168,6 +171,7 @@ __all__ = [
     "new_profile",
     "new_proposal",
     "portfolio",
+    "portfolio_page",
     "profile_paths",
     "project",
     "proposal_kind",
@@ -178,6 +182,7 @@ __all__ = [
     "render_proposal",
     "run_examples",
     "show_rule",
+    "site_pages",
     "slug",
     "terminal_path",
     "tipping",
@@ -189,6 +194,7 @@ __all__ = [
     "validation_json",
     "whatif",
     "write_reports",
+    "write_site",
 ]
 
 
@@ -778,12 +784,25 @@ def portfolio(
     assessed = assess_paths(assessor, [folder], parallel)
     first = assessed[0].result if assessed else None
     latest = first.latest if isinstance(first, Timeline) else first
-    rules = (
-        f"{latest.provenance.rules_folder} (sha256 {latest.provenance.rules_sha256[:16]})"
-        if latest is not None
-        else assessor.ruleset.directory
-    )
+    rules = rules_shown(latest) if latest is not None else assessor.ruleset.directory
     return build_overview(assessed, display_path(folder), rules)
+
+
+def portfolio_page(
+    templates: Path | None = None, profiles: Path | None = None
+) -> Callable[[Sequence[tuple[str, Timeline]]], str]:
+    """The static site's index: the portfolio of the countries the site assessed, its
+    countries linked to their pages (for `site_pages(index_body=...)`)."""
+    folder = templates or project().templates
+    shown = display_path(profiles or project().profiles)
+
+    def page(countries: Sequence[tuple[str, Timeline]]) -> str:
+        rules = rules_shown(countries[0][1].latest) if countries else ""
+        overview = overview_of([(name, t.snapshots) for name, t in countries], shown, rules)
+        links = {name: country_page(name) for name, _ in countries}
+        return render_overview(overview, folder, "html", links=links)
+
+    return page
 
 
 def render_portfolio(
@@ -794,3 +813,41 @@ def render_portfolio(
     if fmt == "pdf":
         return render_overview_pdf(overview, folder, paper)
     return render_overview(overview, folder, fmt)
+
+
+# --- The static site: `site [PROFILES_DIR] [-o DIR]` (issue 16, part 3) ---
+
+
+def site_pages(
+    profiles: Path | None = None,
+    rules: Path | None = None,
+    templates: Path | None = None,
+    cases: Path | None = None,
+    index_body: str | Callable[[Sequence[tuple[str, Timeline]]], str] | None = None,
+    parallel: Parallel | None = None,
+) -> list[tuple[str, str]]:
+    """Every page of the static site, (path relative to its folder, HTML), sorted: the
+    portfolio, each country's timeline, each snapshot's report, the diffs between consecutive
+    snapshots, the rule reference and, with `cases`, the backtest. Every country folder of
+    `profiles` (default: the project's) is assessed with `parallel`.
+
+    `index_body`: the portfolio page (a whole HTML document, or a fragment of body), or a
+    function that makes it from the countries, each (its folder's name, its Timeline),
+    assessed once for both; None: a table of the countries. Its links are relative to the
+    site's folder: a country's page is `country_page(folder)`. InputError lists every
+    problem of every profile and case."""
+    found = project()
+    assessor = load_assessor(rules, templates)
+    assessed = assess([profiles or found.profiles], assessor, parallel)
+    timelines = [(a.path.name, a.result) for a in assessed if isinstance(a.result, Timeline)]
+    result = (
+        None if cases is None else backtest(cases, rules, templates=templates, parallel=parallel)
+    )
+    body = index_body(timelines) if callable(index_body) else index_body
+    return _site_pages(timelines, assessor.ruleset, templates or found.templates, result, body)
+
+
+def write_site(pages: Sequence[tuple[str, str]], out_dir: Path) -> None:
+    """Write the site's pages into `out_dir` atomically: all of them, or (on a problem) none.
+    Pages of an earlier build that this one does not make are left as they are."""
+    write_all([(out_dir / name, text) for name, text in pages], "html")

@@ -131,19 +131,37 @@ def _row(folder: str, snapshots: Sequence[Assessment]) -> Row:
 
 def build_overview(assessed: Sequence[Assessed], folder: str, rules: str) -> Overview:
     """The portfolio of every country assessed (a folder gives a timeline, a file one
-    snapshot)."""
-    rows = []
-    lenses: tuple[tuple[str, str], ...] = ()
-    cutoffs: tuple[tuple[str, float], ...] = ()
-    for item in assessed:
-        result = item.result
-        snapshots = result.snapshots if isinstance(result, Timeline) else (result,)
-        if not lenses:
-            lenses = tuple((lens.id, lens.title) for lens in snapshots[-1].lenses)
-            cutoffs = snapshots[-1].methodology.cutoffs
-        rows.append(_row(display_path(item.path), snapshots))
+    snapshot), each named by its path as shown."""
+    return overview_of(
+        [
+            (
+                display_path(item.path),
+                item.result.snapshots if isinstance(item.result, Timeline) else (item.result,),
+            )
+            for item in assessed
+        ],
+        folder,
+        rules,
+    )
+
+
+def overview_of(
+    countries: Sequence[tuple[str, Sequence[Assessment]]], folder: str, rules: str
+) -> Overview:
+    """The portfolio of these countries, each (its folder as named, its snapshots oldest
+    first)."""
+    rows = [_row(name, snapshots) for name, snapshots in countries if snapshots]
+    latest = [snapshots[-1] for _, snapshots in countries if snapshots]
+    lenses = tuple((lens.id, lens.title) for lens in latest[0].lenses) if latest else ()
+    cutoffs = latest[0].methodology.cutoffs if latest else ()
     rows.sort(key=lambda r: (-(r.score if r.score is not None else -1.0), r.country))
     return Overview(lenses, tuple(rows), folder, rules, cutoffs)
+
+
+def rules_shown(assessment: Assessment) -> str:
+    """The rule set behind an assessment, as a portfolio names it: its folder and hash."""
+    p = assessment.provenance
+    return f"{p.rules_folder} (sha256 {p.rules_sha256[:16]})"
 
 
 def band_rank(rating: str) -> int:
