@@ -740,7 +740,7 @@ def heatmap_chart(overview: Overview) -> str:
     columns = [("overall", "Overall score"), *overview.lenses]
     bands = _bands(overview.cutoffs)
     # Room on the right for the last column's slanted title.
-    left, right, top, bottom = 1.75, 1.05, 1.55, 0.15
+    left, right, top, bottom = 1.75, 1.05, 1.75, 0.15
     cell_h = 0.3
     height = top + bottom + cell_h * len(overview.rows)
     fig, ax = _figure(plt, height, left, right, top, bottom)
@@ -757,13 +757,14 @@ def heatmap_chart(overview: Overview) -> str:
             text = "n/a" if score is None else str(int(score + 0.5))
             ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", color=_INK)
     for x, (_, title) in enumerate(columns):
+        # One line each, slanted: a lens by the words before its first " and ".
         ax.text(
             x + 0.5,
             -0.15,
-            _wrap(title, 24),
+            title.split(" and ")[0],
             ha="left",
             va="bottom",
-            rotation=40,
+            rotation=50,
             rotation_mode="anchor",
             fontweight="bold" if x == 0 else None,
         )
