@@ -49,7 +49,33 @@ def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_pa
     assert result.exit_code == 0, result.stderr
     for year in ("2010", "2013", "2016", "2020"):
         assert (tmp_path / "reports" / f"tunisia-{year}.md").is_file()
+    # Every snapshot of the nine bundled countries, in folder order.
     assert result.stdout.splitlines() == [
+        "Colombia 2008-12: suitable with safeguards, score 11 (14 findings) → "
+        "reports/colombia-2008.md",
+        "Colombia 2019-06: suitable with safeguards, score 17 (17 findings) → "
+        "reports/colombia-2019.md",
+        "Iraq 2013-06: high risk — conditions required, score 67 (28 findings) → "
+        "reports/iraq-2013.md",
+        "Iraq 2019-06: high risk — conditions required, score 46 (25 findings) → "
+        "reports/iraq-2019.md",
+        "Jordan 2010-12: suitable with safeguards, score 44 (14 findings) → reports/jordan-2010.md",
+        "Jordan 2020-06: high risk — conditions required, score 44 (17 findings) → "
+        "reports/jordan-2020.md",
+        "Lebanon 2010-12: suitable with safeguards, score 25 (13 findings) → "
+        "reports/lebanon-2010.md",
+        "Lebanon 2020-06: high risk — conditions required, score 37 (18 findings) → "
+        "reports/lebanon-2020.md",
+        "Morocco 2010-12: suitable with safeguards, score 23 (11 findings) → "
+        "reports/morocco-2010.md",
+        "Morocco 2020-06: high risk — conditions required, score 35 (18 findings) → "
+        "reports/morocco-2020.md",
+        "Oman 2010-12: suitable with safeguards, score 21 (8 findings) → reports/oman-2010.md",
+        "Oman 2020-06: suitable with safeguards, score 29 (11 findings) → reports/oman-2020.md",
+        "Philippines 2010-06: high risk — conditions required, score 55 (26 findings) → "
+        "reports/philippines-2010.md",
+        "Philippines 2019-06: high risk — conditions required, score 71 (39 findings) → "
+        "reports/philippines-2019.md",
         "Tunisia 2010-12: suitable with safeguards, score 43 (13 findings) → "
         "reports/tunisia-2010.md",
         "Tunisia 2013-12: high risk — conditions required, score 61 (32 findings) → "
@@ -58,6 +84,10 @@ def test_assess_without_arguments_assesses_every_bundled_profile(run_cli, tmp_pa
         "reports/tunisia-2016.md",
         "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → "
         "reports/tunisia-2020.md",
+        "Yemen 2010-12: high risk — conditions required, score 68 (30 findings) → "
+        "reports/yemen-2010.md",
+        "Yemen 2014-06: high risk — conditions required, score 69 (28 findings) → "
+        "reports/yemen-2014.md",
     ]
 
 
@@ -136,7 +166,7 @@ def test_output_flag_without_profiles_says_every_profile_would_be_assessed(run_c
     assert result.exit_code == 2
     assert result.stderr == (
         "-o names one report file but no profile was given, so every profile bundled with "
-        "ssa-risk (4) would be assessed — pass one profile with -o, or use --out-dir\n"
+        "ssa-risk (20) would be assessed — pass one profile with -o, or use --out-dir\n"
     )
     shutil.copytree(TUNISIA_2020.parent, tmp_path / "profiles" / "tunisia")
     (tmp_path / "ssa-risk.toml").write_text('profiles = "profiles"\n', encoding="utf-8")

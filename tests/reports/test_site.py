@@ -237,12 +237,12 @@ def test_the_country_page_links_its_snapshots_and_diffs(built):
     assert '<span class="muted">the first snapshot</span>' in page
 
 
-def test_the_default_index_is_a_table_of_the_countries(built):
+def test_the_index_is_the_portfolio_with_each_country_linked(built):
     _, files = built
     index = files["index.html"].decode("utf-8")
-    assert "<h1>Portfolio: security assistance suitability</h1>" in index
-    assert '<td><a href="countries/tunisia.html">Tunisia</a></td><td>2020-07</td>' in index
-    assert '<a href="reports/tunisia-2020-07.html">report 2020-07</a>' in index
+    assert f"Portfolio: {len(_countries())} countries side by side" in index
+    assert '<a href="countries/tunisia.html">Tunisia</a>' in index
+    assert index.count("<svg") == 1  # the heatmap
 
 
 def test_the_rule_reference_says_what_each_rule_needs_and_where_it_fires(built):
