@@ -371,7 +371,8 @@ def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfo
             yearly[fy] = yearly.get(fy, 0) + amount
         recipient = p.get("recipient", "")
         named = names.get(recipient, words_of(recipient)) or "not recorded"
-        recipients[named] = recipients.get(named, 0) + total
+        if "total_usd" in p or by_year:  # a programme without an amount adds nothing known
+            recipients[named] = recipients.get(named, 0) + total
         rows.append(
             ProgrammeRow(
                 p["name"],
@@ -383,6 +384,7 @@ def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfo
                 p["to_fy"],
                 total,
                 by_year,
+                "total_usd" in p or bool(by_year),
             )
         )
     rows.sort(key=lambda r: (r.from_fy, -r.total_usd, r.name))

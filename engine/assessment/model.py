@@ -126,6 +126,9 @@ class ProgrammeRow:
     to_fy: int
     total_usd: int
     by_year: tuple[tuple[int, int], ...]  # (fiscal year, amount) where the profile gives them
+    # False when the profile gives neither a total nor yearly amounts: total_usd is then 0 and
+    # reports say "not recorded", never $0.
+    amount_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ class Portfolio:
     programmes: tuple[ProgrammeRow, ...]
     by_fiscal_year: tuple[tuple[int, int], ...]  # yearly totals where yearly amounts are given
     by_recipient: tuple[tuple[str, int], ...]
-    total_usd: int
+    total_usd: int  # of the programmes whose amounts are recorded
     grants_usd: int  # every programme that is not a sale
     sales_usd: int  # programmes of kind 'sale'
     fms_usd: int | None  # declared Foreign Military Sales, when the profile gives them

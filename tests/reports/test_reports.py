@@ -166,3 +166,18 @@ def test_every_report_opens_with_the_key_judgements(run_cli, tmp_path):
     timeline = (tmp_path / "t.md").read_text(encoding="utf-8")
     latest = timeline[timeline.index("# Latest snapshot: 2020-07") :]
     assert latest.startswith("# Latest snapshot: 2020-07\n\n## Key judgements\n\n**Overall: high")
+
+
+def test_a_programme_without_an_amount_is_not_recorded_never_zero():
+    from ssa_risk import api
+    from tests.helpers import DEFAULT_PROFILES
+
+    jordan = api.assess_profile(DEFAULT_PROFILES / "jordan" / "2020.yaml")
+    assert not any(p.amount_known for p in jordan.portfolio.programmes)
+    text = api.render(jordan, "md")
+    assert "No programme has a recorded amount (6 programmes)." in text
+    assert "| $0 |" not in text
+    assert "| not recorded |" in text
+    # Tunisia records its amounts: the totals read as before.
+    tunisia = api.render(api.assess_profile(DEFAULT_PROFILES / "tunisia" / "2020.yaml"), "md")
+    assert "Recorded programmes total $279.2 million: grants" in tunisia
