@@ -995,35 +995,55 @@ def _proposal_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _one_report_options(
+    formats: tuple[str, ...], format_help: str, name: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format, --paper, -o and --out-dir of a command that writes one report, by default
+    OUT_DIR/`name`.<format>."""
+
+    def add(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            [
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(formats),
+                    default="md",
+                    show_default=True,
+                    help=format_help,
+                ),
+                click.option(
+                    "--paper",
+                    type=click.Choice(api.PAPERS),
+                    default=None,
+                    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
+                ),
+                click.option(
+                    "-o",
+                    "--output",
+                    type=click.Path(dir_okay=False, path_type=Path),
+                    help=f"Report file to write. [default: OUT_DIR/{name}.<format>]",
+                ),
+                click.option(
+                    "--out-dir",
+                    type=click.Path(file_okay=False, path_type=Path),
+                    default=Path("reports"),
+                    show_default=True,
+                    help="Folder for the report when -o is not given.",
+                ),
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return add
+
+
 @main.command(short_help="Judge a proposal line by line and write its report.")
 @click.argument("proposal", type=click.Path(path_type=Path))
 @_proposal_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(api.PROPOSAL_FORMATS),
-    default="md",
-    show_default=True,
-    help="md, html, pdf (see --paper) or json.",
-)
-@click.option(
-    "--paper",
-    type=click.Choice(api.PAPERS),
-    default=None,
-    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report file to write. [default: OUT_DIR/proposal-<name>.<format>]",
-)
-@click.option(
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the report when -o is not given.",
+@_one_report_options(
+    api.PROPOSAL_FORMATS, "md, html, pdf (see --paper) or json.", "proposal-<name>"
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -1139,32 +1159,8 @@ def triggers(
 
 @main.command(short_help="Every country's latest snapshot side by side.")
 @click.argument("profiles", required=False, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(api.OVERVIEW_FORMATS),
-    default="md",
-    show_default=True,
-    help="md, html (with a heatmap), pdf (see --paper) or json.",
-)
-@click.option(
-    "--paper",
-    type=click.Choice(api.PAPERS),
-    default=None,
-    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write. [default: OUT_DIR/portfolio.<format>]",
-)
-@click.option(
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the report when -o is not given.",
+@_one_report_options(
+    api.OVERVIEW_FORMATS, "md, html (with a heatmap), pdf (see --paper) or json.", "portfolio"
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")

@@ -14,7 +14,7 @@ from ssa_risk.assessment.batch import Assessed
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.paths import display_path
-from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS
+from ssa_risk.rules.scoring import NOT_ASSESSED
 
 MOVERS = 3  # the biggest lens moves shown per country
 
@@ -162,8 +162,3 @@ def rules_shown(assessment: Assessment) -> str:
     """The rule set behind an assessment, as a portfolio names it: its folder and hash."""
     p = assessment.provenance
     return f"{p.rules_folder} (sha256 {p.rules_sha256[:16]})"
-
-
-def band_rank(rating: str) -> int:
-    """Lowest to highest band, not assessed below all."""
-    return RATINGS.index(rating) if rating in RATINGS else -1
