@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_profile_size.py
 	$(BIN)/python benchmarks/bench_parallel.py
 	$(BIN)/python benchmarks/bench_proposal.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 # Long fuzzing run (tests/fuzz/): FUZZ_CASES cases; a reproduction of each failure in FUZZ_OUT.
 FUZZ_CASES ?= 100000

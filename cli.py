@@ -12,14 +12,37 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ssa_risk import __version__, api
+from ssa_risk import __version__
+from ssa_risk.base import choices
 from ssa_risk.base.errors import EngineError, InputError
 from ssa_risk.base.files import os_problem
-from ssa_risk.reports.output import write_atomic
+
+if TYPE_CHECKING:
+    from ssa_risk import api
+else:
+
+    class _Api:
+        """`ssa_risk.api`, imported on first use: `--help` and the definition of the commands
+        need only click and ssa_risk.base.choices, not the rules engine, schemas and templates."""
+
+        def __getattr__(self, name: str) -> Any:
+            import ssa_risk.api
+
+            return getattr(ssa_risk.api, name)
+
+    api = _Api()
+
+
+def write_atomic(path: Path, text: str | bytes, report_format: str | None = None) -> None:
+    """ssa_risk.reports.output.write_atomic, imported when a file is written."""
+    from ssa_risk.reports.output import write_atomic as write
+
+    write(path, text, report_format)
+
 
 EXIT_INPUT = 2
 EXIT_BUG = 1
@@ -49,7 +72,9 @@ class Group(click.Group):
             # A mistyped choice ('pfd' for 'pdf') gets the nearest choice as its fix.
             chosen = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)", message)
             if chosen is not None:
-                fix = api.did_you_mean(chosen[1], re.findall(r"'([^']*)'", chosen[2]), fix)
+                from ssa_risk.base.suggest import did_you_mean
+
+                fix = did_you_mean(chosen[1], re.findall(r"'([^']*)'", chosen[2]), fix)
             click.echo(f"{command}: {message} — {fix}", err=True)
             sys.exit(EXIT_INPUT)
         except click.ClickException as exc:
@@ -175,7 +200,7 @@ class _ProgressBar:
 
     def __init__(self, what: str) -> None:
         self.what = what
-        self.console = _progress_console()
+        self.console: Any = None  # made when the bar may be drawn: rich is slow to import
         self.started = time.monotonic()
         self.drawn = 0.0
         self.bar: Any = None
@@ -184,7 +209,11 @@ class _ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if self.bar is None:
-            if now - self.started < PROGRESS_AFTER or not self.console.is_terminal:
+            if now - self.started < PROGRESS_AFTER:
+                return
+            if self.console is None:
+                self.console = _progress_console()
+            if not self.console.is_terminal:
                 return
             self._start()
         if total != self.bar.tasks[0].total or done < self.bar.tasks[0].completed:
@@ -259,7 +288,7 @@ def _parallel_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             default=None,
             help=f"Worker processes on this machine (default: one per core, here "
-            f"{api.usable_cores()}); 1 runs everything in this process.",
+            f"{choices.usable_cores()}); 1 runs everything in this process.",
         ),
         click.option(
             "--scheduler",
@@ -303,7 +332,7 @@ _VERIFY_HELP = (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(api.ASSESS_FORMATS),
+    type=click.Choice(choices.ASSESS_FORMATS),
     default="md",
     show_default=True,
     help="md (diffable), html (self-contained, with charts), pdf (to print or send; see "
@@ -311,9 +340,9 @@ _VERIFY_HELP = (
 )
 @click.option(
     "--paper",
-    type=click.Choice(api.PAPERS),
+    type=click.Choice(choices.PAPERS),
     default=None,
-    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
+    help=f"Paper size of a PDF (--format pdf). [default: {choices.DEFAULT_PAPER}]",
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -361,7 +390,7 @@ def assess(
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
     """
-    _check_output_format(output, fmt, api.ASSESS_FORMATS)
+    _check_output_format(output, fmt, choices.ASSESS_FORMATS)
     if paper is not None and fmt != "pdf":
         raise UserError(
             f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
@@ -390,14 +419,14 @@ def assess(
             reports = api.make_uncertain_reports(
                 paths,
                 samples,
-                api.DEFAULT_SEED if seed is None else seed,
+                choices.DEFAULT_SEED if seed is None else seed,
                 fmt,
                 out_dir,
                 output,
                 rules,
                 templates,
                 verify,
-                paper or api.DEFAULT_PAPER,
+                paper or choices.DEFAULT_PAPER,
                 parallel,
             )
         else:
@@ -409,7 +438,7 @@ def assess(
                 rules,
                 templates,
                 verify,
-                paper or api.DEFAULT_PAPER,
+                paper or choices.DEFAULT_PAPER,
                 tipping,
                 parallel,
             )
@@ -434,10 +463,10 @@ def _samples(uncertainty: str | None, seed: int | None) -> int | str | None:
                 "leave out --seed, or give a number of samples"
             )
         return "exact"
-    if not uncertainty.isdigit() or not 1 <= int(uncertainty) <= api.MAX_SAMPLES:
+    if not uncertainty.isdigit() or not 1 <= int(uncertainty) <= choices.MAX_SAMPLES:
         raise UserError(
             f"--uncertainty: '{uncertainty}' is not a number of samples from 1 to "
-            f"{api.MAX_SAMPLES:,}, nor 'exact' — e.g. --uncertainty 1000"
+            f"{choices.MAX_SAMPLES:,}, nor 'exact' — e.g. --uncertainty 1000"
         )
     return int(uncertainty)
 
@@ -580,7 +609,9 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
     help="Rules for AFTER when it is a profile (ignored for a saved assessment): a folder, "
     "or a git REV or REV:path.",
 )
-@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(choices.FORMATS), default="md", show_default=True
+)
 @click.option(
     "-o",
     "--output",
@@ -611,7 +642,7 @@ def diff(
     Each is a saved assessment (.json), a profile (as it is now), or REV:path (a profile or
     .json as it was at a git revision, e.g. HEAD:profiles/tunisia/2020.yaml).
     """
-    _check_output_format(output, fmt, api.FORMATS)
+    _check_output_format(output, fmt, choices.FORMATS)
     result = api.diff(before, after, rules_before, rules_after, templates, verify)
     text = api.render(result, fmt, templates)
     _emit(text, output, fmt)
@@ -630,7 +661,9 @@ def diff(
     "civil_military.support_for_military_rule_pct); LIST[+]={...} adds an entry, PATH=~ "
     "removes. Repeat for several.",
 )
-@click.option("--format", "fmt", type=click.Choice(api.FORMATS), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(choices.FORMATS), default="md", show_default=True
+)
 @click.option(
     "-o",
     "--output",
@@ -649,7 +682,7 @@ def whatif(
 ) -> None:
     """Assess PROFILE with the values given by --set (the file is not changed) and print what
     changes against the profile as written, and why, as `diff` does."""
-    _check_output_format(output, fmt, api.FORMATS)
+    _check_output_format(output, fmt, choices.FORMATS)
     result = api.whatif(profile, sets, rules, templates)
     _emit(api.render(result, fmt, templates), output, fmt)
 
@@ -659,13 +692,13 @@ def whatif(
 @click.option("--lens", help="Only changes that alter this lens's rating (its id).")
 @click.option(
     "--max-changes",
-    type=click.IntRange(1, api.MAX_CHANGES),
+    type=click.IntRange(1, choices.MAX_CHANGES),
     default=1,
     show_default=True,
     help="1: single changes; 2: also pairs of changes that each move a score the same way.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(api.TIPPING_FORMATS), default="md", show_default=True
+    "--format", "fmt", type=click.Choice(choices.TIPPING_FORMATS), default="md", show_default=True
 )
 @click.option(
     "-o",
@@ -691,7 +724,7 @@ def tipping(
     """The smallest changes to PROFILE's values that change a lens rating or the overall
     result, worse and better, from the rules' own conditions, each checked by assessing the
     changed profile (try one with `ssa-risk whatif PROFILE --set PATH=VALUE`)."""
-    _check_output_format(output, fmt, api.TIPPING_FORMATS)
+    _check_output_format(output, fmt, choices.TIPPING_FORMATS)
     with _parallel(workers, scheduler, quiet, "Trying changes") as parallel:
         result = api.tipping(profile, lens, max_changes, rules, templates, parallel)
     _emit(api.tipping_text(result, fmt), output, fmt)
@@ -713,7 +746,7 @@ def tipping(
     help="The new rules: a folder (or a git revision).",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(api.IMPACT_FORMATS), default="md", show_default=True
+    "--format", "fmt", type=click.Choice(choices.IMPACT_FORMATS), default="md", show_default=True
 )
 @click.option(
     "-o",
@@ -740,7 +773,7 @@ def impact(
 ) -> None:
     """Run the old and the new rule set over PROFILES (default: every profile of the project)
     and list what flips."""
-    _check_output_format(output, fmt, api.IMPACT_FORMATS)
+    _check_output_format(output, fmt, choices.IMPACT_FORMATS)
     with _parallel(workers, scheduler, quiet, "Comparing") as parallel:
         result = api.impact_of(before_spec, after_spec, profiles, templates, verify, parallel)
     text = api.render(result, fmt, templates)
@@ -756,15 +789,15 @@ _BACKTEST_SUFFIXES = {".json": "json", ".txt": "text"}
 @_dir_option("--rules", "Rule set folder.")
 @click.option(
     "--flag-at",
-    type=click.Choice(api.RATINGS),
-    default=api.DEFAULT_FLAG_AT,
+    type=click.Choice(choices.RATINGS),
+    default=choices.DEFAULT_FLAG_AT,
     show_default=True,
     help="A case is flagged when its outcome's lens is rated this or above.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(api.BACKTEST_FORMATS),
+    type=click.Choice(choices.BACKTEST_FORMATS),
     default="text",
     show_default=True,
     help="text (tables to read) or json.",
@@ -940,7 +973,7 @@ def _proposal_run(
     watch: bool,
     fail_on: str | None,
 ) -> None:
-    _check_output_format(output, fmt, api.PROPOSAL_FORMATS)
+    _check_output_format(output, fmt, choices.PROPOSAL_FORMATS)
     _check_on(on)
     if paper is not None and fmt != "pdf":
         raise UserError(
@@ -949,13 +982,13 @@ def _proposal_run(
         )
     assessor = api.load_assessor(rules, templates, verify)
     result = api.assess_proposal(proposal, decision, on, assessor, watch)
-    text = api.render_proposal(result, fmt, templates, paper or api.DEFAULT_PAPER)
+    text = api.render_proposal(result, fmt, templates, paper or choices.DEFAULT_PAPER)
     target = output or out_dir / f"proposal-{proposal.stem}.{fmt}"
     write_atomic(target, text, fmt)
     click.echo(f"{api.terminal_path(target)}: {api.proposal_summary(result)}")
     if fail_on is not None:
         line = _VERDICT_OPTION[fail_on]
-        if api.VERDICTS.index(result.verdict) >= api.VERDICTS.index(line):
+        if choices.VERDICTS.index(result.verdict) >= choices.VERDICTS.index(line):
             click.echo(
                 f"ssa-risk: --fail-on {fail_on}: the proposal's verdict is {result.verdict}",
                 err=True,
@@ -1014,9 +1047,9 @@ def _one_report_options(
                 ),
                 click.option(
                     "--paper",
-                    type=click.Choice(api.PAPERS),
+                    type=click.Choice(choices.PAPERS),
                     default=None,
-                    help=f"Paper size of a PDF (--format pdf). [default: {api.DEFAULT_PAPER}]",
+                    help=f"Paper size of a PDF (--format pdf). [default: {choices.DEFAULT_PAPER}]",
                 ),
                 click.option(
                     "-o",
@@ -1043,7 +1076,7 @@ def _one_report_options(
 @click.argument("proposal", type=click.Path(path_type=Path))
 @_proposal_options
 @_one_report_options(
-    api.PROPOSAL_FORMATS, "md, html, pdf (see --paper) or json.", "proposal-<name>"
+    choices.PROPOSAL_FORMATS, "md, html, pdf (see --paper) or json.", "proposal-<name>"
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -1116,7 +1149,7 @@ def new_proposal(profile: Path, output: Path | None) -> None:
     "several. Default: the recipients of BEFORE's programmes that run to its as_of year.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(api.TRIGGERS_FORMATS), default="md", show_default=True
+    "--format", "fmt", type=click.Choice(choices.TRIGGERS_FORMATS), default="md", show_default=True
 )
 @click.option(
     "-o",
@@ -1148,7 +1181,7 @@ def triggers(
     Each is a profile (as it is now) or REV:path (as it was at a git revision, e.g.
     HEAD:profiles/tunisia/2020.yaml).
     """
-    _check_output_format(output, fmt, api.TRIGGERS_FORMATS)
+    _check_output_format(output, fmt, choices.TRIGGERS_FORMATS)
     result = api.triggers(before, after, units, proposal, rules)
     _emit(api.triggers_text(result, fmt), output, fmt)
     _exit_crossed(fail_on, result.fired, "a reassessment trigger fired")
@@ -1160,7 +1193,7 @@ def triggers(
 @main.command(short_help="Every country's latest snapshot side by side.")
 @click.argument("profiles", required=False, type=click.Path(path_type=Path))
 @_one_report_options(
-    api.OVERVIEW_FORMATS, "md, html (with a heatmap), pdf (see --paper) or json.", "portfolio"
+    choices.OVERVIEW_FORMATS, "md, html (with a heatmap), pdf (see --paper) or json.", "portfolio"
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -1180,7 +1213,7 @@ def portfolio(
     """Assess the latest snapshot of every country in PROFILES (a profiles folder; default: the
     project's) and compare them: lenses, overall results, confidence, gates, the biggest moves
     since each country's previous snapshot, and the assistance recorded."""
-    _check_output_format(output, fmt, api.OVERVIEW_FORMATS)
+    _check_output_format(output, fmt, choices.OVERVIEW_FORMATS)
     if paper is not None and fmt != "pdf":
         raise UserError(
             f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
@@ -1189,7 +1222,7 @@ def portfolio(
     assessor = api.load_assessor(rules, templates)
     with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
         overview = api.portfolio(profiles, assessor, parallel)
-    text = api.render_portfolio(overview, fmt, templates, paper or api.DEFAULT_PAPER)
+    text = api.render_portfolio(overview, fmt, templates, paper or choices.DEFAULT_PAPER)
     target = output or out_dir / f"portfolio.{fmt}"
     write_atomic(target, text, fmt)
     click.echo(

@@ -24,6 +24,7 @@ from ssa_risk.assessment.model import Assessment
 from ssa_risk.assessment.proposal import ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.choices import ASSESS_FORMATS
 from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.files import is_folder, resolved
 from ssa_risk.base.parallel import Parallel, Progress, usable_cores
@@ -97,9 +98,6 @@ from ssa_risk.toolkit.authoring import (
     test_report,
 )
 from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
-
-# An assessment or a timeline is also written as a PDF (a diff or an impact is not).
-ASSESS_FORMATS = (*FORMATS, "pdf")
 
 __all__ = [
     "ASSESS_FORMATS",

@@ -20,6 +20,8 @@ from typing import Any
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import Assessment, BandShares, UncertainValue
+from ssa_risk.base.choices import DEFAULT_SEED as DEFAULT_SEED
+from ssa_risk.base.choices import MAX_SAMPLES as MAX_SAMPLES
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.source import format_path
@@ -27,8 +29,6 @@ from ssa_risk.profile.reader import Profile
 from ssa_risk.profile.uncertain import UncertainField, with_values
 from ssa_risk.rules.scoring import NOT_ASSESSED
 
-DEFAULT_SEED = 0
-MAX_SAMPLES = 100_000
 MAX_EXACT = 10_000  # the most combinations `--uncertainty exact` weighs
 _DIGITS = 6  # shares are stored rounded, so that the JSON is the same on every platform
 

@@ -44,6 +44,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from ssa_risk.base.choices import usable_cores as usable_cores
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.interrupts import cleanup_on_signals
 
@@ -66,16 +67,6 @@ CHUNKS_PER_WORKER = 8
 DASK_EXTRA = "pip install 'ssa-risk[dask]'"
 # Seconds to wait for a Dask scheduler to answer.
 SCHEDULER_TIMEOUT = 10.0
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity where the system tells it)."""
-    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
-    if counter is not None:
-        return int(counter() or 1)
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

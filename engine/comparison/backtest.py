@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import Assessment
+from ssa_risk.base.choices import DEFAULT_FLAG_AT as DEFAULT_FLAG_AT
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, list_folder
 from ssa_risk.base.parallel import Parallel
@@ -29,7 +30,6 @@ from ssa_risk.rules.scoring import RATINGS
 
 PROFILE_FILE = "profile.yaml"
 OUTCOME_FILE = "outcome.yaml"
-DEFAULT_FLAG_AT = "high"
 HIT, MISS, FALSE_ALARM, CORRECT_REJECTION = "hit", "miss", "false alarm", "correct rejection"
 
 

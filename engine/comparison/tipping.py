@@ -31,6 +31,7 @@ from ssa_risk.assessment.builder import entity_words, field_words
 from ssa_risk.assessment.changes import lens_changes, overall_worse
 from ssa_risk.assessment.model import Assessment, WatchIndicator, score_text
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.choices import MAX_CHANGES as MAX_CHANGES
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.parallel import Parallel
 from ssa_risk.base.paths import display_path
@@ -54,7 +55,6 @@ from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.rules.scoring import RATINGS
 
 OVERALL = "overall"
-MAX_CHANGES = 2
 _KIND_PATHS = {kind: pattern for pattern, kind in FACT_KINDS.items()}
 _NATURAL_KEYS = {format_path(p): ITEM_KEYS[k] for p, k in FACT_KINDS.items() if k in ITEM_KEYS}
 _WORDS = {

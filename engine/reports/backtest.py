@@ -22,10 +22,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ssa_risk.base.choices import BACKTEST_FORMATS as BACKTEST_FORMATS
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.backtest import Backtest, BacktestChange, CaseResult, Confusion
-
-BACKTEST_FORMATS = ("text", "json")
 
 
 def backtest_json(backtest: Backtest) -> str:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ssa_risk.base.choices import OVERVIEW_FORMATS as OVERVIEW_FORMATS
 from ssa_risk.comparison.overview import Overview
 from ssa_risk.reports.charts import heatmap_chart
 from ssa_risk.reports.pdf import html_to_pdf
 from ssa_risk.reports.render import render_html, render_template
 
 OVERVIEW_SCHEMA_VERSION = 1
-OVERVIEW_FORMATS = ("md", "html", "json", "pdf")
 
 
 def render_overview(

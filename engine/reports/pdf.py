@@ -14,10 +14,9 @@ import io
 import logging
 from typing import Any
 
+from ssa_risk.base.choices import DEFAULT_PAPER as DEFAULT_PAPER
+from ssa_risk.base.choices import PAPERS as PAPERS
 from ssa_risk.base.errors import InputError, Problem
-
-PAPERS = ("a4", "letter")
-DEFAULT_PAPER = "a4"
 
 INSTALL = "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
 

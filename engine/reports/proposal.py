@@ -13,12 +13,12 @@ from typing import Any
 from ssa_risk.assessment.model import Finding
 from ssa_risk.assessment.proposal import LineVerdict, ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict
+from ssa_risk.base.choices import PROPOSAL_FORMATS as PROPOSAL_FORMATS
 from ssa_risk.profile.proposal import DecisionEntry
 from ssa_risk.reports.pdf import html_to_pdf
 from ssa_risk.reports.render import assessment_charts, render_html, render_template
 
 PROPOSAL_SCHEMA_VERSION = 1
-PROPOSAL_FORMATS = ("md", "html", "json", "pdf")
 
 
 def render_proposal(

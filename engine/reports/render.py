@@ -17,6 +17,8 @@ from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.choices import FORMATS as FORMATS
+from ssa_risk.base.choices import IMPACT_FORMATS as IMPACT_FORMATS
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
@@ -32,9 +34,6 @@ from ssa_risk.reports.charts import (
 )
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
-
-FORMATS = ("md", "html", "json")
-IMPACT_FORMATS = ("md", "json")  # a table of flips per profile: no HTML page
 
 # The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
 # steps: these limits leave room for profiles a hundred times larger, and stop runaway

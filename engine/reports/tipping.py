@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ssa_risk.base.choices import TIPPING_FORMATS as TIPPING_FORMATS
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.tipping import Change, Tipping, TippingPoint
 from ssa_risk.rules.operators import MISSING
 
-TIPPING_FORMATS = ("md", "json")
 MD_PAIRS_SHOWN = 20  # pairs listed per direction in Markdown; JSON lists them all
 
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ssa_risk.base.choices import TRIGGERS_FORMATS as TRIGGERS_FORMATS
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.triggers import Cited, Evidence, Triggers
 
-TRIGGERS_FORMATS = ("md", "json")
 TRIGGERS_SCHEMA_VERSION = 1
 
 

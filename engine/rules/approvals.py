@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from ssa_risk.base.choices import VERDICTS as VERDICTS
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document
@@ -34,7 +35,6 @@ TRIGGER_KINDS = {
     "gross_violation": "Credible reports of a gross violation of human rights by an assisted unit",
     "plan_expired": "An action plan that has expired or lapsed",
 }
-VERDICTS = ("proceed", "proceed with conditions", "redesign", "do not proceed")
 SCHEMA_PATH = SCHEMA_DIR / "approvals.schema.json"
 
 

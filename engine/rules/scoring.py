@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import jsonschema
 
+from ssa_risk.base.choices import RATINGS as RATINGS
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document
@@ -29,7 +30,6 @@ from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import FACT_KINDS, Fact, field_schemas, rule_field
 from ssa_risk.rules.legacy import legacy_scoring_problem
 
-RATINGS = ("low", "moderate", "high", "critical")
 # When scoring.yaml has no `confidence:`: high with every lens assessed and at most a tenth of
 # the findings stale; moderate with at most two lenses not assessed and half stale.
 DEFAULT_CONFIDENCE = {
