@@ -20,7 +20,6 @@ from ssa_risk.assessment.model import (
     Portfolio,
     ProgrammeRow,
     Provenance,
-    RuleDigest,
     ScoringBand,
     SignalTrace,
     Source,
@@ -186,11 +185,7 @@ def build_assessment(
         missing_sections=tuple(s for s in ASSESSED_SECTIONS if not data.get(s)),
         portfolio=portfolio(data.get("assistance") or {}, names),
         methodology=methodology(ruleset),
-        rules=tuple(
-            RuleDigest(r.id, r.logic_sha256, r.wording_sha256, r.definition)
-            for r in sorted(ruleset.rules, key=lambda r: r.id)
-            if not ruleset.is_line_rule(r)
-        ),
+        rules=ruleset.digests,
         facts=_fact_values(profile, facts),
         score=score,
         confidence=scoring.confidence_of(len(unassessed), stale_share),

@@ -8,6 +8,7 @@ from typing import Any
 
 from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.model import Citation, Recommendation
+from ssa_risk.rules.model import RuleDigest as RuleDigest  # re-exported: assessments hold them
 
 
 def score_text(score: float | None) -> str:
@@ -173,16 +174,6 @@ class Methodology:
     minimum_assessed_lenses: int
     bands: tuple[ScoringBand, ...]
     rule_count: int
-
-
-@dataclass(frozen=True)
-class RuleDigest:
-    """A rule as the assessment saw it, so that a diff can say how a rule changed."""
-
-    id: str
-    logic_sha256: str
-    wording_sha256: str
-    definition: str
 
 
 @dataclass(frozen=True)

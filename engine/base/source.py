@@ -298,7 +298,8 @@ class _Builder:
                 "flatten the structure",
             )
             return None
-        self.locations.setdefault(path, self._loc(node))
+        if path not in self.locations:  # a mapping's value is already placed at its key
+            self.locations[path] = self._loc(node)
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):

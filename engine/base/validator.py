@@ -237,3 +237,132 @@ def schema_problems(
     return [
         found for err in validator.iter_errors(doc.data) for found in error_problems(doc, err, name)
     ]
+
+
+# --- A quick "is it valid?" -----------------------------------------------------------------
+#
+# jsonschema walks the whole schema on a valid document too (`is_valid` costs as much as
+# `iter_errors`), and most documents are valid. `quick_check` compiles a schema into nested
+# functions that only answer "valid"; the error messages still come from the validator above.
+# It is conservative: whatever it is not sure of (a keyword it does not know, a value of a
+# type JSON does not have, a float where an integer is asked for) it calls not valid, and the
+# caller then asks the full validator, so the answer never differs from jsonschema's.
+
+Check = Callable[[Any], bool]
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_NOT_CHECKED = frozenset(
+    {"$id", "$schema", "$defs", "$comment", "title", "description", "examples", "default"}
+    | {"enumDescriptions", "x-descriptive"}
+)
+_TYPE_CHECKS: dict[str, Check] = {
+    "string": lambda v: type(v) is str,
+    "integer": lambda v: type(v) is int,
+    "number": lambda v: type(v) is int or type(v) is float,
+    "object": lambda v: type(v) is dict,
+    "array": lambda v: type(v) is list,
+    "boolean": lambda v: type(v) is bool,
+    "null": lambda v: v is None,
+}
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+class _Unsupported(Exception):
+    """The schema uses something quick_check does not compile."""
+
+
+def quick_check(schema: dict[str, Any]) -> Check | None:
+    """A function that is True only for a document `schema` finds valid (False when it finds
+    a problem or is not sure), or None if the schema uses what it cannot compile."""
+    defs = schema.get("$defs", {})
+    compiled: dict[str, Check] = {}
+
+    def ref(target: str) -> Check:
+        name = target.removeprefix("#/$defs/")
+        if name == target or name not in defs:
+            raise _Unsupported(target)
+        if name not in compiled:
+            compiled[name] = _never  # while it compiles: a definition may refer to itself
+            compiled[name] = node(defs[name])
+        return lambda v: compiled[name](v)
+
+    def node(s: Any) -> Check:
+        if s is True:
+            return lambda v: True
+        if s is False or not isinstance(s, dict):
+            return lambda v: False
+        checks = [keyword(s, key, value) for key, value in s.items() if key not in _NOT_CHECKED]
+
+        def check(v: Any) -> bool:
+            return all(c(v) for c in checks)
+
+        return check
+
+    def keyword(s: dict[str, Any], key: str, value: Any) -> Check:
+        if key == "$ref":
+            return ref(value)
+        if key == "type":
+            names = [value] if isinstance(value, str) else value
+            tests = [_TYPE_CHECKS[n] for n in names]
+            return lambda v: any(t(v) for t in tests)
+        if key in ("enum", "const"):
+            values = value if key == "enum" else [value]
+            if not all(type(e) in _JSON_SCALARS for e in values):
+                raise _Unsupported(key)
+            allowed = {(type(e), e) for e in values}
+            return lambda v: type(v) in _JSON_SCALARS and (type(v), v) in allowed
+        if key in ("minimum", "maximum"):
+            bound = value
+            if key == "minimum":
+                return lambda v: type(v) not in (int, float) or v >= bound
+            return lambda v: type(v) not in (int, float) or v <= bound
+        if key == "minLength":
+            return lambda v: type(v) is not str or len(v) >= value
+        if key == "pattern":
+            regex = _ecma_regex(value)
+            return lambda v: type(v) is not str or regex.search(v) is not None
+        if key == "minItems":
+            return lambda v: type(v) is not list or len(v) >= value
+        if key == "maxItems":
+            return lambda v: type(v) is not list or len(v) <= value
+        if key == "required":
+            names = list(value)
+            return lambda v: type(v) is not dict or all(n in v for n in names)
+        if key == "properties":
+            props = {name: node(sub) for name, sub in value.items()}
+            return lambda v: (
+                type(v) is not dict or all(props[k](item) for k, item in v.items() if k in props)
+            )
+        if key == "additionalProperties":
+            known = set(s.get("properties", {}))
+            if "patternProperties" in s:
+                raise _Unsupported(key)
+            extra = node(value)
+            return lambda v: (
+                type(v) is not dict or all(extra(item) for k, item in v.items() if k not in known)
+            )
+        if key == "propertyNames":
+            names_check = node(value)
+            return lambda v: type(v) is not dict or all(names_check(k) for k in v)
+        if key == "items":
+            each = node(value)
+            return lambda v: type(v) is not list or all(each(item) for item in v)
+        raise _Unsupported(key)
+
+    def json_only(v: Any) -> bool:
+        """Only JSON's types, and objects keyed by text: anything else is for jsonschema."""
+        kind = type(v)
+        if kind is dict:
+            return all(type(k) is str and json_only(item) for k, item in v.items())
+        if kind is list:
+            return all(json_only(item) for item in v)
+        return kind in _JSON_SCALARS
+
+    try:
+        root = node(schema)
+    except (_Unsupported, KeyError, TypeError):
+        return None
+    return lambda document: json_only(document) and root(document)

@@ -20,7 +20,7 @@ from ssa_risk.base.paths import display_path
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
-from ssa_risk.base.validator import error_path, error_problems, schema_validator
+from ssa_risk.base.validator import Check, error_path, error_problems, quick_check, schema_validator
 from ssa_risk.profile.schema import certain_schema
 from ssa_risk.profile.snapshots import (
     all_duplicate_ids,
@@ -137,6 +137,11 @@ def _validator() -> jsonschema.Draft202012Validator:
     return schema_validator(profile_schema())
 
 
+@cache
+def _quick_check() -> Check | None:
+    return quick_check(profile_schema())
+
+
 def load_profile(
     path: Path,
     label: str | None = None,
@@ -193,13 +198,15 @@ def validate_document(doc: Document, today: date, skip: tuple[YamlPath, ...] = (
     # A value the YAML reader refused (a huge number, a bad date) was already reported on its
     # line: the schema's complaint about what is left there would say the same thing twice.
     read = {(p.file, p.line) for p in doc.problems}
-    problems += [
-        problem
-        for err in _validator().iter_errors(doc.data)
-        if not any(error_path(err)[: len(at)] == at for at in skip)
-        for problem in _schema_problems(doc, err)
-        if (problem.file, problem.line) not in read
-    ]
+    quick = _quick_check()
+    if quick is None or not quick(doc.data):  # the full validator words what is wrong
+        problems += [
+            problem
+            for err in _validator().iter_errors(doc.data)
+            if not any(error_path(err)[: len(at)] == at for at in skip)
+            for problem in _schema_problems(doc, err)
+            if (problem.file, problem.line) not in read
+        ]
     problems += _reference_problems(doc, today)
     problems += _unreadable_values(doc, doc.data, ())
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ssa_risk.base.source import Document, YamlPath
@@ -168,12 +169,14 @@ class Rule:
     scope: str = "country"  # a gate bars assistance to the country, or only to one unit
     definition: str = "{}"  # the rule as written (without examples), canonical JSON
 
-    @property
+    # The hashes are worked out once per rule, on first use: a rule is frozen, so its
+    # definition cannot change afterwards (dataclasses.replace makes a new rule).
+    @cached_property
     def logic_sha256(self) -> str:
         """Hash of what decides whether and how the rule fires."""
         return _digest(self.definition, LOGIC_KEYS)
 
-    @property
+    @cached_property
     def wording_sha256(self) -> str:
         """Hash of what the rule says when it fires."""
         return wording_digest(self.definition)
@@ -195,6 +198,16 @@ class Rule:
 
 def _signals(patterns: tuple[Pattern, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.signal for p in patterns if p.signal is not None))
+
+
+@dataclass(frozen=True)
+class RuleDigest:
+    """A rule as the assessment saw it, so that a diff can say how a rule changed."""
+
+    id: str
+    logic_sha256: str
+    wording_sha256: str
+    definition: str
 
 
 @dataclass(frozen=True)
@@ -229,3 +242,13 @@ class RuleSet:
 
     def is_line_rule(self, rule: Rule) -> bool:
         return self.line_lens is not None and rule.lens == self.line_lens.id
+
+    @cached_property
+    def digests(self) -> tuple[RuleDigest, ...]:
+        """The digest of every country rule (not the proposal-line rules), by id: the same
+        for every assessment made with this rule set, so built once."""
+        return tuple(
+            RuleDigest(r.id, r.logic_sha256, r.wording_sha256, r.definition)
+            for r in sorted(self.rules, key=lambda r: r.id)
+            if not self.is_line_rule(r)
+        )
