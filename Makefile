@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_proposal.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_soak.py
+	$(BIN)/python benchmarks/bench_rules_1000.py
 
 # Long fuzzing run (tests/fuzz/): FUZZ_CASES cases; a reproduction of each failure in FUZZ_OUT.
 FUZZ_CASES ?= 100000
