@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.model import Assessment
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.source import load_yaml
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_rule
@@ -34,6 +37,28 @@ SAME_PROFILE_V1_VS_NOW = (
     "--rules-after",
     "rules",
 )
+
+
+@cache
+def bundled_assessor() -> Assessor:
+    """The bundled rule set, loaded once for every test module that assesses bundled data."""
+    return Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+
+
+@cache
+def assess_bundled(country: str, stem: str) -> Assessment:
+    """A bundled snapshot (profiles/<country>/<stem>.yaml) assessed with the bundled rules."""
+    return bundled_assessor().assess(DEFAULT_PROFILES / country / f"{stem}.yaml")
+
+
+def fired(assessment: Assessment) -> set[str]:
+    """The ids of the rules with a finding in an assessment."""
+    return {f.rule_id for f in assessment.findings}
+
+
+def residuals(assessment: Assessment) -> dict[str, str]:
+    """Each lens's residual band (or "not assessed"), by lens id."""
+    return {lens.id: lens.residual for lens in assessment.lenses}
 
 
 def make_rule(rule_id: str, all_: list[Pattern], none: list[Pattern] = (), conclude=None) -> Rule:  # type: ignore[assignment]

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from ssa_risk.api import assess_profile
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.profile.reader import check_profile
-from tests.helpers import DEFAULT_PROFILES
+from tests.helpers import DEFAULT_PROFILES, assess_bundled
 
 IRAQ = DEFAULT_PROFILES / "iraq"
 
 
-@cache
 def _assessed(stem: str) -> Assessment:
-    return assess_profile(IRAQ / f"{stem}.yaml")
+    return assess_bundled("iraq", stem)
 
 
 def _rule_ids(stem: str) -> set[str]:

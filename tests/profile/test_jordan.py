@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.profile.reader import check_profile
-from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from tests.helpers import DEFAULT_PROFILES, assess_bundled, fired
 
 JORDAN = DEFAULT_PROFILES / "jordan"
-ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 
 
 def _assess(year: str):
-    return ASSESSOR.assess(JORDAN / f"{year}.yaml")
+    return assess_bundled("jordan", year)
 
 
-def _fired(assessment) -> set[str]:
-    return {f.rule_id for f in assessment.findings}
+_fired = fired
 
 
 def _lens(assessment, lens_id: str):

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.profile.reader import check_profile, load_profile
-from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+from tests.helpers import DEFAULT_PROFILES, assess_bundled, fired, residuals
 
-ASSESSOR = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
 YEMEN = DEFAULT_PROFILES / "yemen"
 
 
 def _assess(year: str):
-    return ASSESSOR.assess(YEMEN / f"{year}.yaml")
+    return assess_bundled("yemen", year)
 
 
-def _fired(assessment) -> set[str]:
-    return {f.rule_id for f in assessment.findings}
-
-
-def _residual(assessment) -> dict[str, str]:
-    return {lens.id: lens.residual for lens in assessment.lenses}
+_fired = fired
+_residual = residuals
 
 
 def test_yemen_has_two_snapshots():
