@@ -570,6 +570,16 @@ _SUFFIX_FORMATS = {
 }
 
 
+def _output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-o of a command that prints its `what` (the diff, the result) unless told to write it."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Write the {what} to this file instead of printing it.",
+    )
+
+
 def _check_output_format(output: Path | None, fmt: str, formats: tuple[str, ...]) -> None:
     """Refuse an -o file whose name says another format than --format: a .md file holding
     JSON would mislead every program that opens it."""
@@ -612,12 +622,7 @@ def _emit(text: str, output: Path | None, fmt: str) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(choices.FORMATS), default="md", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the diff to this file instead of printing it.",
-)
+@_output_option("diff")
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -664,12 +669,7 @@ def diff(
 @click.option(
     "--format", "fmt", type=click.Choice(choices.FORMATS), default="md", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the diff to this file instead of printing it.",
-)
+@_output_option("diff")
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
 def whatif(
@@ -700,12 +700,7 @@ def whatif(
 @click.option(
     "--format", "fmt", type=click.Choice(choices.TIPPING_FORMATS), default="md", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the result to this file instead of printing it.",
-)
+@_output_option("result")
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
 @_parallel_options
@@ -748,12 +743,7 @@ def tipping(
 @click.option(
     "--format", "fmt", type=click.Choice(choices.IMPACT_FORMATS), default="md", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of printing it.",
-)
+@_output_option("report")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), help="Exit 3 on this kind of change.")
 @_dir_option("--templates", "Templates folder.")
 @click.option("--verify", is_flag=True, help=_VERIFY_HELP)
@@ -802,12 +792,7 @@ _BACKTEST_SUFFIXES = {".json": "json", ".txt": "text"}
     show_default=True,
     help="text (tables to read) or json.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the result to this file instead of printing it.",
-)
+@_output_option("result")
 @_parallel_options
 def backtest(
     cases_dir: Path,
@@ -1151,12 +1136,7 @@ def new_proposal(profile: Path, output: Path | None) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(choices.TRIGGERS_FORMATS), default="md", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the result to this file instead of printing it.",
-)
+@_output_option("result")
 @click.option("--fail-on", type=click.Choice(("triggered",)), help="Exit 3 if any trigger fired.")
 @click.option(
     "--proposal",
