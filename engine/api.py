@@ -306,8 +306,9 @@ def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
             if kind == "proposal":
                 load_proposal(path)
             else:
+                # The record names its proposal, which is checked with the profile it names.
                 decisions = load_decisions(path, display_path(path))
-                load_proposal(decisions_proposal(decisions, path), path)
+                _load_proposal(decisions_proposal(decisions, path))
             results.append((display_path(path), []))
         except InputError as exc:
             results.append((display_path(path), list(exc.problems)))
