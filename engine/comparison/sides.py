@@ -116,7 +116,7 @@ def _side(
     loaded = assessor(rules)
     hint = None
     if at_revision is not None:
-        profile, shown = _profile_at_revision(spec, repo)
+        profile, shown = profile_at_revision(spec, repo)
     else:
         shown = display_path(Path(spec))
         profile = load_profile(Path(spec), shown)
@@ -142,7 +142,7 @@ def _working_copy_hint(
     )
 
 
-def _profile_at_revision(spec: str, repo: Path) -> tuple[Profile, str]:
+def profile_at_revision(spec: str, repo: Path) -> tuple[Profile, str]:
     """The profile `REV:path` and the snapshots it extends, all as they were at REV."""
     with ExitStack() as stack:
         # The copy is removed once read, and on SIGTERM, SIGINT or SIGHUP while it exists.

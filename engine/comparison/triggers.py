@@ -20,20 +20,18 @@ words and the evidence: each value it rests on with the file and line that recor
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.base.interrupts import cleanup_on_signals
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import YamlPath, format_path
 from ssa_risk.base.words import counted
-from ssa_risk.comparison.git import export_profile, revision_spec
+from ssa_risk.comparison.git import revision_spec
+from ssa_risk.comparison.sides import profile_at_revision
 from ssa_risk.profile.facts import (
     ITEM_KEYS,
     Fact,
@@ -290,12 +288,7 @@ def load_side(spec: str, repo: Path) -> Profile:
     if revision_spec(spec) is None:
         path = Path(spec)
         return load_profile(path, display_path(path))
-    with ExitStack() as stack:
-        # The copy is removed once read, and on SIGTERM, SIGINT or SIGHUP while it exists.
-        stack.enter_context(cleanup_on_signals())
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ssa-risk-profile-"))
-        copy, labels = export_profile(spec, repo, Path(tmp))
-        return load_profile(copy, labels(copy), labels=labels)
+    return profile_at_revision(spec, repo)[0]
 
 
 # --- the detectors -----------------------------------------------------------------------
