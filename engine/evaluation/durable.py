@@ -8,8 +8,12 @@
 - `assert_facts` fails the whole batch ("not handled") if any fact matches no rule, after
   storing the earlier ones: a sentinel rule accepts every fact but never completes.
 - `delete_state` segfaults when no action ever ran in a session: a start rule always fires.
-- Exceptions raised inside actions are swallowed into the session state: they are recorded
-  by our own action wrapper and the state is checked after every call.
+- durable_rules' own Python loop of actions builds a context object, reads the clock and
+  writes the session state back as JSON for every action, and swallows exceptions raised in
+  an action into the state. Actions are run here instead, by a loop over the C engine's own
+  calls (`start_action_for_state`, `complete_and_start_action`): each action is given the
+  facts it matched, an exception in it is recorded and raised after the call, and the state
+  text is handed back unchanged (no action changes it).
 - Fact identity is a hash of all fields unless a field `id` is present: every fact carries a
   unique `id`, checked before the batch is sent; a fact the engine still rejects as a
   duplicate raises instead of being lost, and its session is not cleaned up (cleanup after
@@ -17,12 +21,12 @@
 - A `none` condition is judged when a rule's other facts arrive and is not undone by a
   later fact: the compiler anchors such rules on an end marker, asserted here in a second
   call once every profile fact and every signal concluded from them is in.
-- Work abandoned after ten seconds: durable_rules' action wrapper silently stops running a
+- Work abandoned after ten seconds: durable_rules' own loop silently stops running a
   session's remaining actions once an action finishes more than ten seconds after it started
-  (a large profile, or a process paused mid-run), and `assert_facts` then returns 0 instead of
-  the session state. That cut-off is removed (`_PatientClosure`), and every call is checked for
-  completeness anyway: the result must be this session's state, the engine must hold no action
-  still pending for it, and every fact and signal asserted must be stored in the session.
+  (a large profile, or a process paused mid-run). The loop here has no such cut-off, and
+  every call is checked for completeness anyway: the result must be this session's state,
+  the engine must hold no action still pending for it, and every fact and signal asserted
+  must be stored in the session.
 - A call that runs no action returns no state, so "no state" could not be told from "work
   abandoned": a rule on the end marker always fires, so every call returns the state.
 - One host per process, used from one thread: other threads get an EngineError. A process
@@ -33,12 +37,14 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import durable_rules_engine as _c
 from durable import engine as _durable
 
 from ssa_risk.base.errors import EngineError
@@ -52,24 +58,6 @@ _START_RULE = "$start"
 _SENTINEL_RULE = "$sentinel"
 _END_RULE = "$end"
 INTERNAL_RULES = frozenset({_START_RULE, _SENTINEL_RULE, _END_RULE})
-
-
-class _PatientClosure(_durable.Closure):  # type: ignore[misc]
-    """durable_rules' action context without its ten-second cut-off.
-
-    The original `_has_completed` reports an action as already completed when it ends more
-    than ten seconds after it began, and the engine then drops the rest of the session's work
-    without a word. Our actions are synchronous and bounded by the profile limits, so an
-    action always completes, however long the process was paused.
-    """
-
-    def _has_completed(self) -> bool:
-        value = bool(getattr(self, "_completed", False))
-        self._completed = True
-        return value
-
-
-_durable.Closure = _PatientClosure
 
 
 @dataclass(frozen=True)
@@ -87,11 +75,15 @@ class _Session:
     signals: dict[str, Fact] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     actions: int = 0  # every action the engine ran for this session, internal rules included
+    asserted: list[dict[str, Any]] = field(default_factory=list)  # signals to assert next
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]
     def _run(self) -> None:
         """No timer threads: every call here is synchronous."""
+
+
+Action = Callable[["_Session", dict[str, Any]], None]
 
 
 class RuleEngine:
@@ -103,8 +95,7 @@ class RuleEngine:
     def __init__(self) -> None:
         self._host = _QuietHost()
         self._thread = threading.get_ident()
-        self._registered: set[str] = set()
-        self._sessions: dict[str, _Session] = {}
+        self._registered: dict[str, tuple[Any, dict[str, Action]]] = {}  # name → handle, actions
         self._counter = itertools.count(1)
 
     @classmethod
@@ -130,52 +121,45 @@ class RuleEngine:
         if clash:
             # The loader refuses such ids; this is the last line of defence.
             raise EngineError(f"rule ids {', '.join(clash)} are reserved for the engine")
-        for name, rule in definition.items():
-            rule_id = compiled.rule_id(name)
-            rule["run"] = self._action(rule_id, compiled.conclusions.get(rule_id))
-        definition[_START_RULE] = {"all": [{"m": {"fact": START_KIND}}], "run": self._internal()}
-        definition[_END_RULE] = {"all": [{"m": {"fact": END_KIND}}], "run": self._internal()}
-        definition[_SENTINEL_RULE] = {
-            "all": [{"m": {"$ex": {"fact": 1}}}, {"never": {"fact": "$never"}}],
-            "run": _noop,
+        actions: dict[str, Action] = {
+            name: self._action(
+                compiled.rule_id(name), compiled.conclusions.get(compiled.rule_id(name))
+            )
+            for name in definition
         }
+        actions[_START_RULE] = actions[_END_RULE] = _count
+        definition[_START_RULE] = {"all": [{"m": {"fact": START_KIND}}]}
+        definition[_END_RULE] = {"all": [{"m": {"fact": END_KIND}}]}
+        definition[_SENTINEL_RULE] = {
+            "all": [{"m": {"$ex": {"fact": 1}}}, {"never": {"fact": "$never"}}]
+        }
+        for rule in definition.values():
+            rule["run"] = _noop  # durable_rules wants one; actions are run by `_run` instead
         try:
             self._host.register_rulesets({compiled.name: definition})
+            handle = self._host.get_ruleset(compiled.name)._handle
         except Exception as exc:  # the C extension raises plain exceptions with a code
             raise EngineError(f"the engine rejected the compiled rule set: {exc}") from exc
-        self._registered.add(compiled.name)
+        self._registered[compiled.name] = (handle, actions)
 
-    def _internal(self) -> Callable[[Any], None]:
-        def run(c: Any) -> None:
-            session = self._sessions.get(c.s.sid)
-            if session is not None:
-                session.actions += 1
-
-        return run
-
-    def _action(self, rule_id: str, signal: str | None) -> Callable[[Any], None]:
-        def run(c: Any) -> None:
-            session = self._sessions.get(c.s.sid)
-            if session is None:
-                return
+    def _action(self, rule_id: str, signal: str | None) -> Action:
+        def run(session: _Session, matched: dict[str, Any]) -> None:
             session.actions += 1
-            try:
-                matched: dict[str, Any] = c._m or {}
-                bindings = tuple(
-                    sorted(
-                        (name, str(value["id"]))
-                        for name, value in matched.items()
-                        if isinstance(value, dict) and "id" in value and name not in ANCHOR_NAMES
-                    )
+            bindings = tuple(
+                sorted(
+                    (name, str(value["id"]))
+                    for name, value in matched.items()
+                    if isinstance(value, dict) and "id" in value and name not in ANCHOR_NAMES
                 )
-                session.firings.append(Firing(rule_id, bindings))
-                if signal is not None:
-                    fact_id = f"signal:{rule_id}:{next(self._counter)}"
-                    fields = {"name": signal, "by": rule_id}
-                    session.signals[fact_id] = Fact(fact_id, SIGNAL_KIND, (), fields)
-                    c.assert_fact({**fields, "id": fact_id, "fact": SIGNAL_KIND})
-            except Exception as exc:
-                session.errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
+            )
+            session.firings.append(Firing(rule_id, bindings))
+            if signal is not None:
+                fact_id = f"signal:{rule_id}:{next(self._counter)}"
+                fields = {"name": signal, "by": rule_id}
+                session.signals[fact_id] = Fact(fact_id, SIGNAL_KIND, (), fields)
+                session.asserted.append(
+                    {**fields, "id": fact_id, "fact": SIGNAL_KIND, "sid": session.sid}
+                )
 
         return run
 
@@ -183,6 +167,7 @@ class RuleEngine:
         """Assert one profile's facts in a fresh session; return what fired."""
         self._check_thread()
         self.register(compiled)
+        handle, actions = self._registered[compiled.name]
         sid = f"s{next(self._counter)}"
         batch = [{"id": f"{sid}:start", "fact": START_KIND, "sid": sid}]
         batch += [f.engine_form(sid) for f in facts]
@@ -192,70 +177,103 @@ class RuleEngine:
             # Caught here: the engine would reject the batch and then crash on cleanup.
             raise EngineError(f"two facts shared an identity ({', '.join(duplicates)})")
         session = _Session(sid)
-        self._sessions[sid] = session
         started = completed = False
         try:
-            state = self._host.assert_facts(compiled.name, batch)
+            state = self._run(handle, actions, session, _c.assert_facts, batch)
             started = True
-            self._check(compiled, state, session)
+            self._check(handle, state, session)
             end = {"id": f"{sid}:end", "fact": END_KIND, "sid": sid}
-            self._check(compiled, self._host.assert_fact(compiled.name, end), session)
-            self._check_complete(compiled, session, len(batch) + 1)
+            self._check(handle, self._run(handle, actions, session, _c.assert_fact, end), session)
+            self._check_complete(handle, session, len(batch) + 1)
             completed = True
-        except _durable.MessageObservedException as exc:
-            raise EngineError(
-                "the engine rejected a fact as a duplicate of another (identity collision)"
-            ) from exc
-        except _durable.MessageNotHandledException as exc:
-            raise EngineError("a fact reached no rule despite the sentinel rule") from exc
         except EngineError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # the C extension raises plain exceptions with a code
             raise EngineError(f"the engine failed while evaluating: {exc}") from exc
         finally:
-            del self._sessions[sid]
             # A rejected batch ran no action, and delete_state then segfaults: leave that
             # (small) session state in place instead.
             if started:
-                self._delete(compiled, sid, report=completed)
+                self._delete(handle, sid, report=completed)
         return session
 
-    def _delete(self, compiled: CompiledRuleset, sid: str, report: bool) -> None:
+    def _run(
+        self,
+        handle: Any,
+        actions: dict[str, Action],
+        session: _Session,
+        call: Callable[[Any, str], Any],
+        payload: Any,
+    ) -> Any:
+        """Assert `payload` with `call`, then run every action it leads to, in the engine's
+        order; return the session state (None when no action ran, 0 when the engine gave up)."""
+        result = self._result(call(handle, json.dumps(payload, ensure_ascii=False)))
+        if not result:
+            return result
+        started = _c.start_action_for_state(handle, result)
+        if not started:
+            return None
+        state_text, message = started[0], json.loads(started[1])
+        while True:
+            name, matched = next(iter(message.items()))
+            try:
+                actions[name](session, matched if isinstance(matched, dict) else {})
+            except Exception as exc:
+                session.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            # Signals concluded by the action go in before the next action is taken.
+            while session.asserted:
+                self._result(
+                    _c.assert_fact(handle, json.dumps(session.asserted.pop(0), ensure_ascii=False))
+                )
+            _c.update_state(handle, state_text)
+            following = _c.complete_and_start_action(handle, result)
+            if not following:
+                return json.loads(state_text)
+            message = json.loads(following)
+
+    @staticmethod
+    def _result(result: Any) -> Any:
+        """The state handle of an assert call, or an EngineError for a fact it refused."""
+        code = result[0]
+        if code == 1:
+            raise EngineError("a fact reached no rule despite the sentinel rule")
+        if code == 2:
+            raise EngineError(
+                "the engine rejected a fact as a duplicate of another (identity collision)"
+            )
+        if code == 3:
+            return 0
+        return result[1]
+
+    def _delete(self, handle: Any, sid: str, report: bool) -> None:
         """Free a session's state; a failure is raised only if the run itself succeeded."""
         try:
-            self._host.delete_state(compiled.name, sid)
+            _c.delete_state(handle, sid)
         except Exception as exc:
             if report:
                 raise EngineError(f"the engine could not clean up a session: {exc}") from exc
 
-    def _check(self, compiled: CompiledRuleset, state: Any, session: _Session) -> None:
+    def _check(self, handle: Any, state: Any, session: _Session) -> None:
         """Every call returns this session's state; raise what an action raised in it."""
         if not isinstance(state, dict) or state.get("sid") != session.sid:
-            # durable_rules returns 0 when it abandoned the session's remaining actions.
             raise EngineError(
                 f"the engine stopped before finishing (it returned {state!r} instead of the "
                 f"session state after {_actions(session)}); the assessment would be "
                 "incomplete, so none is given"
             )
-        swallowed = state.get("exception")
-        if swallowed or session.errors:
-            raise EngineError(f"a rule action failed: {session.errors or swallowed}")
-        if self._pending(compiled):
+        if session.errors:
+            raise EngineError(f"a rule action failed: {session.errors}")
+        # None when no action is waiting; an action still locked by a run that was cut off
+        # is not reported here, which the state check covers.
+        if _c.start_action(handle) is not None:
             raise EngineError(
                 f"the engine left actions unfinished after {_actions(session)}; the "
                 "assessment would be incomplete, so none is given"
             )
 
-    def _pending(self, compiled: CompiledRuleset) -> bool:
-        """Whether the engine still holds an action it has not run (for any session)."""
-        ruleset = self._host.get_ruleset(compiled.name)
-        # None when no action is waiting; an action still locked by a run that was cut off
-        # is not reported here, which the state check covers.
-        return _durable.durable_rules_engine.start_action(ruleset._handle) is not None
-
-    def _check_complete(self, compiled: CompiledRuleset, session: _Session, sent: int) -> None:
+    def _check_complete(self, handle: Any, session: _Session, sent: int) -> None:
         """Every fact sent and every signal concluded is stored in the session."""
-        stored = self._host.get_facts(compiled.name, session.sid)
+        stored = json.loads(_c.get_facts(handle, session.sid))
         expected = sent + len(session.signals)
         if not isinstance(stored, list) or len(stored) != expected:
             count = len(stored) if isinstance(stored, list) else stored
@@ -283,7 +301,12 @@ def _actions(session: _Session) -> str:
 
 
 def _noop(c: Any) -> None:
-    """Start and sentinel rules exist for their side effects on the engine, not for actions."""
+    """What durable_rules is given as every rule's action; it never runs."""
+
+
+def _count(session: _Session, matched: dict[str, Any]) -> None:
+    """The start and end rules' action: they exist so that every call runs an action."""
+    session.actions += 1
 
 
 def evaluate(

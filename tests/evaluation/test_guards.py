@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
+import durable_rules_engine
 import pytest
 from durable import engine as _durable
 
@@ -52,17 +54,22 @@ def test_actions_that_end_after_ten_seconds_are_not_abandoned(slow_clock):
     assert len(signals) == 4  # G1 twice (two facts), G2 once per 'one' signal
 
 
-def test_work_the_engine_abandons_is_an_error_not_a_smaller_result(slow_clock, monkeypatch):
-    # Put durable_rules' own ten-second cut-off back: the check must catch what it drops.
-    monkeypatch.setattr(_durable, "Closure", ssa_risk.evaluation.durable._PatientClosure.__mro__[1])
-    with pytest.raises(EngineError, match="the engine stopped before finishing"):
+def test_work_the_engine_abandons_is_an_error_not_a_smaller_result(monkeypatch):
+    # The engine hands out no further action after the first one, leaving the rest queued.
+    monkeypatch.setattr(durable_rules_engine, "complete_and_start_action", lambda *args: None)
+    with pytest.raises(EngineError) as info:
         ssa_risk.evaluation.durable.evaluate(_chain(), [make_fact("f1", "a"), make_fact("f2", "a")])
+    # The first action is never completed, so the end marker's call runs no action at all.
+    assert str(info.value) == (
+        "the engine stopped before finishing (it returned None instead of the session state "
+        "after 1 action); the assessment would be incomplete, so none is given"
+    )
 
 
 def test_a_result_that_is_not_the_session_state_is_an_error(monkeypatch):
     compiled = make_compiled(make_rule("G4", [make_pattern("a", "x")]))
-    host = ssa_risk.evaluation.durable.RuleEngine.get()._host
-    monkeypatch.setattr(host, "assert_facts", lambda name, batch: 0)
+    # Code 3: the engine took the facts but gave no state back.
+    monkeypatch.setattr(durable_rules_engine, "assert_facts", lambda handle, batch: (3, 0))
     with pytest.raises(EngineError) as info:
         ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f1", "a")])
     assert str(info.value) == (
@@ -82,11 +89,37 @@ def test_an_action_the_engine_still_holds_is_an_error(monkeypatch):
 
 def test_a_fact_the_engine_did_not_store_is_an_error(monkeypatch):
     compiled = make_compiled(make_rule("G5", [make_pattern("a", "x")]))
-    host = ssa_risk.evaluation.durable.RuleEngine.get()._host
-    real = host.get_facts
-    monkeypatch.setattr(host, "get_facts", lambda name, sid: real(name, sid)[1:])
+    real = durable_rules_engine.get_facts
+    monkeypatch.setattr(
+        durable_rules_engine,
+        "get_facts",
+        lambda handle, sid: json.dumps(json.loads(real(handle, sid))[1:]),
+    )
     with pytest.raises(EngineError, match="the engine stored 3 facts where 4 were asserted"):
         ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f1", "a"), make_fact("f2", "b")])
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (1, "a fact reached no rule despite the sentinel rule"),
+        (2, "the engine rejected a fact as a duplicate of another (identity collision)"),
+    ],
+)
+def test_a_fact_the_engine_refuses_is_an_error(monkeypatch, code, message):
+    compiled = make_compiled(make_rule("G8", [make_pattern("a", "x")]))
+    monkeypatch.setattr(durable_rules_engine, "assert_facts", lambda handle, batch: (code, 0))
+    with pytest.raises(EngineError) as info:
+        ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f1", "a")])
+    assert str(info.value) == message
+
+
+def test_an_action_that_raises_is_an_error(monkeypatch):
+    compiled = make_compiled(make_rule("G9", [make_pattern("a", "x")]))
+    monkeypatch.setattr(ssa_risk.evaluation.durable, "Firing", lambda *args: 1 / 0, raising=True)
+    with pytest.raises(EngineError) as info:
+        ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f1", "a")])
+    assert str(info.value) == "a rule action failed: ['G9: ZeroDivisionError: division by zero']"
 
 
 @pytest.mark.parametrize("rule_id", ["$start", "$sentinel", "$end"])
