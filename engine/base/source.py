@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 import yaml.constructor
@@ -30,7 +30,7 @@ MAX_NODES = 200_000
 YamlPath = tuple[str | int, ...]
 
 # libyaml composes about ten times faster; both loaders give the same nodes and marks.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_C_PARSER: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 
 # Control characters (other than tab and line breaks) and lone surrogates cannot be written to
 # a report or passed to the engine.
@@ -69,8 +69,10 @@ _YAML11: Any = yaml.resolver.Resolver()  # how YAML 1.1 tags a plain value
 MAX_DIGITS = 18  # integers up to 10**18: far beyond any amount, year or score a file holds
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
+    """Where a value sits: a tuple, because a file holds hundreds of them and each is made
+    while the file is read."""
+
     file: str
     line: int
     column: int
@@ -121,8 +123,10 @@ class Document:
         )
 
 
+@lru_cache(maxsize=16384)
 def format_path(path: YamlPath) -> str:
-    """`('institutions', 0, 'kind')` → `institutions[0].kind`."""
+    """`('institutions', 0, 'kind')` → `institutions[0].kind` (the same paths recur in every
+    profile, so their texts are remembered)."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -246,6 +250,37 @@ def _unreadable_characters(text: str, shown: str) -> list[Problem]:
     return problems or [
         Problem(shown, None, None, "YAML cannot read this file", "save it as plain UTF-8 text")
     ]
+
+
+@lru_cache(maxsize=4096)
+def _implicit_tag(value: str) -> str:
+    """The tag YAML 1.1 gives a plain value written without one (`_Builder` reads it by
+    YAML 1.2)."""
+    return str(_YAML11.resolve(ScalarNode, value, (True, False)))
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """PyYAML's tags, with the tag of each plain value remembered: its resolver tries every
+    YAML 1.1 pattern again on each value, and values recur in every profile."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _implicit_tag(value) if implicit[0] else _STR
+        if kind is SequenceNode:
+            return str(self.DEFAULT_SEQUENCE_TAG)
+        return str(self.DEFAULT_MAPPING_TAG)
+
+
+if _C_PARSER is not None:
+
+    class _CLoader(_C_PARSER, _Resolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            _C_PARSER.__init__(self, stream)
+            _Resolver.__init__(self)
+
+    _FAST_LOADER: Any = _CLoader
+else:  # pragma: no cover - PyYAML without libyaml
+    _FAST_LOADER = yaml.SafeLoader
 
 
 @lru_cache(maxsize=4096)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
 
+from ssa_risk.base import source
 from ssa_risk.base.source import MAX_BYTES, load_yaml
-from tests.helpers import yaml_problems
+from tests.helpers import REPO_ROOT, yaml_problems
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
@@ -105,3 +108,46 @@ def test_dates_are_kept_as_written(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("as_of: 2020-07-01\n", encoding="utf-8")
     assert load_yaml(path).data == {"as_of": "2020-07-01"}
+
+
+def _tree(node: Node) -> object:
+    """A node tree as plain data: tag, style, value and both marks of every node."""
+    marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+    if isinstance(node, ScalarNode):
+        return (node.tag, node.style, node.value, marks)
+    if isinstance(node, MappingNode):
+        return (node.tag, [(_tree(k), _tree(v)) for k, v in node.value], marks)
+    return (node.tag, [_tree(item) for item in node.value], marks)
+
+
+TRICKY = """\
+plain: [NO, yes, on, 1:30, 0x2F, 0o17, 1_000, 017, 1e308, .inf, -.NaN, ~, null, '', 2020-02-30]
+quoted: ["NO", 'yes', "17"]
+tagged: [!!str 17, !!int 17, !!bool yes, !!float 1]
+<<: {a: 1}
+value: =
+dates: [2020-07-01, 2001-12-14t21:59:43.10-05:00]
+"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p.relative_to(REPO_ROOT)
+        for folder in ("profiles", "rules", "proposals")
+        for p in (REPO_ROOT / folder).rglob("*.yaml")
+    ),
+    ids=str,
+)
+def test_the_fast_loader_composes_what_pyyaml_composes(path):
+    # The reader's loader remembers the tag of each plain value; the tree must not change.
+    text = (REPO_ROOT / path).read_text(encoding="utf-8")
+    mine = yaml.compose(text, Loader=source._FAST_LOADER)
+    assert _tree(mine) == _tree(yaml.compose(text, Loader=yaml.CSafeLoader))
+
+
+def test_the_fast_loader_tags_tricky_values_as_pyyaml_does():
+    mine = yaml.compose(TRICKY, Loader=source._FAST_LOADER)
+    assert _tree(mine) == _tree(yaml.compose(TRICKY, Loader=yaml.CSafeLoader))
+    # And read twice (the remembered tags are used the second time), it is read the same.
+    assert _tree(yaml.compose(TRICKY, Loader=source._FAST_LOADER)) == _tree(mine)
