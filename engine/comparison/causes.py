@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ssa_risk.assessment.model import FactValue, Finding, RuleDigest
@@ -86,6 +87,13 @@ def causes_of(
 
 
 # --- rules ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def rule_sets(before: tuple[RuleDigest, ...], after: tuple[RuleDigest, ...]) -> RuleSets:
+    """The RuleSets of two rule sets' digests, made once however many profiles are compared
+    under them (an impact run compares every profile under the same two)."""
+    return RuleSets(before, after)
 
 
 class RuleSets:
@@ -298,7 +306,10 @@ class ProfileChanges:
 
     def __init__(self, before: Iterable[FactValue], after: Iterable[FactValue]) -> None:
         self.values_before, self.identity_before = _identities(tuple(before))
-        self.values_after, self.identity_after = _identities(tuple(after))
+        if after is before:  # one profile under two rule sets (impact): named once
+            self.values_after, self.identity_after = self.values_before, self.identity_before
+        else:
+            self.values_after, self.identity_after = _identities(tuple(after))
         self._changes: tuple[ValueChange, ...] | None = None
 
     def changes(self) -> tuple[ValueChange, ...]:

@@ -21,7 +21,14 @@ from typing import Any
 from ssa_risk.assessment.changes import LensChange, lens_changes, overall_worse
 from ssa_risk.assessment.model import Assessment, Finding, score_text
 from ssa_risk.base.errors import InputError, Problem
-from ssa_risk.comparison.causes import Cause, ProfileChanges, RuleChange, RuleSets, causes_of
+from ssa_risk.comparison.causes import (
+    Cause,
+    ProfileChanges,
+    RuleChange,
+    RuleSets,
+    causes_of,
+    rule_sets,
+)
 from ssa_risk.rules.scoring import RATINGS
 
 
@@ -130,7 +137,7 @@ def diff_assessments(before: Assessment, after: Assessment, labels: tuple[str, s
                 )
             ]
         )
-    rules = RuleSets(before.rules, after.rules)
+    rules = rule_sets(before.rules, after.rules)
     profile = ProfileChanges(before.facts, after.facts)
     templates_changed = before.provenance.templates_sha256 != after.provenance.templates_sha256
     old = _findings(before, profile.identity_before)

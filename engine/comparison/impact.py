@@ -67,6 +67,10 @@ class ImpactOne:
             new = self.after.assess_profile(profile)
         except InputError as exc:
             return None, tuple(exc.problems)
+        # The profile's values are the same under both rule sets: one copy of them lets the
+        # comparison name each value once.
+        if new.facts == old.facts:
+            new = replace(new, facts=old.facts)
         return ProfileImpact(shown, diff_assessments(old, new, self.labels)), ()
 
 
