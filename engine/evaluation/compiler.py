@@ -34,6 +34,7 @@ MAX_LISTED = 128  # `in:` lists sharing a value, or `exists: false` tests, under
 MAX_SHARING = 255  # conditions ending on one identical chain of tests; 256 crashes, then 108
 MAX_EXPRESSIONS = 31  # per condition: 2 per test group, 2 per `in:` list, 1 per join; → 113
 MAX_STACK = 64  # tests one fact can be passing at once (MAX_STACK_SIZE); → error 303
+PEAK_RULES_NAMED = 8  # rules named when a fact kind passes the stack limit
 
 
 @dataclass(frozen=True)
@@ -245,9 +246,35 @@ class _Network:
         The engine pushes the root's matching tests in the order they were made (all test
         `fact`, so they share one run of hash slots) and evaluates the last one pushed first.
         """
+        return self._deepest(kind)[0]
+
+    def _deepest(self, kind: str) -> tuple[int, list[_Node]]:
+        """The peak for facts of `kind`, and the tests on the stack when it is reached."""
         top = self.root.hashed.get(json.dumps(["$eq", "fact", kind]))
         matching = [c for c in self.root.hashed.values() if c is top or not c.literal]
-        return max((i + _extra(c, {}) for i, c in enumerate(matching, 1)), default=1)
+        if not matching:
+            return 1, []
+        memo: dict[int, int] = {}
+        peak, index = max((i + _extra(c, memo), i) for i, c in enumerate(matching, 1))
+        pushed = matching[:index]
+        node = matching[index - 1]
+        while children := [*node.hashed.values(), *node.listed]:
+            pushed += children
+            node = max(children, key=lambda c: _extra(c, memo))
+        return peak, pushed
+
+    def peak_rules(self, kind: str) -> list[Rule]:
+        """The rules whose tests fill the stack at a `kind` fact's peak, those with the most
+        tests there first (then in rule-set order)."""
+        counts: dict[str, int] = {}
+        rules: dict[str, Rule] = {}
+        for node in self._deepest(kind)[1]:
+            if node.first is not None:
+                rule = node.first[0]
+                rules[rule.id] = rule
+                counts[rule.id] = counts.get(rule.id, 0) + 1
+        order = {rule_id: i for i, rule_id in enumerate(rules)}
+        return [rules[r] for r in sorted(counts, key=lambda r: (-counts[r], order[r]))]
 
 
 def _extra(node: _Node, memo: dict[int, int]) -> int:
@@ -305,15 +332,22 @@ def network_problems(
     for kind in sorted(kinds):
         peak = network.peak(kind)
         if peak > MAX_STACK:
+            rules = network.peak_rules(kind)
+            named = ", ".join(r.id for r in rules[:PEAK_RULES_NAMED])
+            if len(rules) > PEAK_RULES_NAMED:
+                named += f" and {len(rules) - PEAK_RULES_NAMED} more"
+            first = rules[0] if rules else None
             problems.append(
                 Problem(
-                    ruleset.directory,
-                    None,
+                    first.file if first else ruleset.directory,
+                    first.line if first else None,
                     None,
                     f"a '{kind}' fact can be passing {peak} condition tests at once, over the "
-                    f"engine's limit of {MAX_STACK}",
-                    f"start conditions on '{kind}' with an equality test that tells facts "
-                    "apart (e.g. code), or conclude a signal once and test the signal",
+                    f"engine's limit of {MAX_STACK}; the tests are those of rules {named}",
+                    f"split those rules' conditions on '{kind}': start them with an equality "
+                    "test that tells facts apart (e.g. code), or conclude a signal once and "
+                    "test the signal",
+                    rule=first.id if first else None,
                 )
             )
     return problems
