@@ -342,7 +342,8 @@ def network_problems(
                     first.file if first else ruleset.directory,
                     first.line if first else None,
                     None,
-                    f"a '{kind}' fact can be passing {peak} condition tests at once, over the "
+                    f"{'an' if kind[0] in 'aeiou' else 'a'} '{kind}' fact can be passing "
+                    f"{peak} condition tests at once, over the "
                     f"engine's limit of {MAX_STACK}; the tests are those of rules {named}",
                     f"split those rules' conditions on '{kind}': start them with an equality "
                     "test that tells facts apart (e.g. code), or conclude a signal once and "
