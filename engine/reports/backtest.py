@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ssa_risk.base.choices import BACKTEST_FORMATS as BACKTEST_FORMATS
+from ssa_risk.base.jsonable import picked
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.backtest import Backtest, BacktestChange, CaseResult, Confusion
 
@@ -33,54 +34,23 @@ def backtest_json(backtest: Backtest) -> str:
         "rules": backtest.rules,
         "flag_at": backtest.flag_at,
         "confusion": confusion_dict(backtest.confusion),
-        "lens_flags": {
-            "expected": backtest.flags.expected,
-            "met": backtest.flags.met,
-            "unexpected": backtest.flags.unexpected,
-        },
+        "lens_flags": picked(backtest.flags, "expected met unexpected"),
         "cases": [_case_dict(r) for r in backtest.results],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def confusion_dict(c: Confusion) -> dict[str, Any]:
-    return {
-        "cases": c.cases,
-        "hits": c.hits,
-        "misses": c.misses,
-        "false_alarms": c.false_alarms,
-        "correct_rejections": c.correct_rejections,
-        "hit_rate": c.hit_rate,
-        "false_alarm_rate": c.false_alarm_rate,
-    }
+    return picked(c, "cases hits misses false_alarms correct_rejections hit_rate false_alarm_rate")
 
 
 def _case_dict(r: CaseResult) -> dict[str, Any]:
-    return {
-        "case": r.case,
-        "title": r.title,
-        "as_of": r.as_of,
-        "date": r.date,
-        "happened": r.happened,
-        "overall": r.overall,
-        "score": r.score,
-        "lens": r.lens,
-        "rating": r.rating,
-        "flagged": r.flagged,
-        "outcome": r.outcome,
-        "missed_flags": list(r.missed_flags),
-        "unexpected_flags": list(r.unexpected_flags),
-        "lenses": [
-            {
-                "lens": c.lens,
-                "rating": c.rating,
-                "score": c.score,
-                "flagged": c.flagged,
-                "expected": c.expected,
-            }
-            for c in r.lenses
-        ],
-    }
+    return picked(
+        r,
+        "case title as_of date happened overall score lens rating flagged outcome missed_flags"
+        " unexpected_flags lenses",
+        lenses=[picked(c, "lens rating score flagged expected") for c in r.lenses],
+    )
 
 
 def _percent(rate: float | None) -> str:

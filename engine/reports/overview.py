@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ssa_risk.base.choices import OVERVIEW_FORMATS as OVERVIEW_FORMATS
+from ssa_risk.base.jsonable import picked
 from ssa_risk.comparison.overview import Overview
 from ssa_risk.reports.charts import heatmap_chart
 from ssa_risk.reports.pdf import html_to_pdf
@@ -47,34 +48,19 @@ def overview_dict(o: Overview) -> dict[str, Any]:
         "rules": o.rules,
         "lenses": [{"id": i, "title": t} for i, t in o.lenses],
         "countries": [
-            {
-                "country": r.country,
-                "iso3": r.iso3,
-                "folder": r.folder,
-                "as_of": r.as_of,
-                "previous": r.previous or None,
-                "snapshots": r.snapshots,
-                "overall": r.overall,
-                "score": r.score,
-                "confidence": r.confidence,
-                "gates": list(r.gates),
-                "lenses": {c.lens: {"score": c.score, "rating": c.rating} for c in r.cells},
-                "moves": [
-                    {
-                        "lens": m.lens,
-                        "before": m.before,
-                        "after": m.after,
-                        "rating_before": m.rating_before,
-                        "rating_after": m.rating_after,
-                    }
-                    for m in r.moves
-                ],
-                "assistance": {
+            picked(
+                r,
+                "country iso3 folder as_of previous snapshots overall score confidence gates"
+                " lenses moves assistance",
+                previous=r.previous or None,
+                lenses={c.lens: {"score": c.score, "rating": c.rating} for c in r.cells},
+                moves=[picked(m, "lens before after rating_before rating_after") for m in r.moves],
+                assistance={
                     "total_usd": r.assistance_usd,
                     "years": r.assistance_years or None,
                     "recent_annual_usd": r.recent_annual_usd,
                 },
-            }
+            )
             for r in o.rows
         ],
     }

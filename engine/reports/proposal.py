@@ -14,6 +14,7 @@ from ssa_risk.assessment.model import Finding
 from ssa_risk.assessment.proposal import LineVerdict, ProposalAssessment
 from ssa_risk.assessment.serialize import assessment_dict
 from ssa_risk.base.choices import PROPOSAL_FORMATS as PROPOSAL_FORMATS
+from ssa_risk.base.jsonable import picked
 from ssa_risk.profile.proposal import DecisionEntry
 from ssa_risk.reports.pdf import html_to_pdf
 from ssa_risk.reports.render import assessment_charts, render_html, render_template
@@ -39,92 +40,51 @@ def render_proposal_pdf(result: ProposalAssessment, directory: Path, paper: str)
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": f.rule_id,
-        "title": f.title,
-        "lens": f.lens,
-        "subject": f.subject,
-        "subject_name": f.subject_name,
-        "units": list(f.units),
-        "severity": f.severity,
-        "effect": f.effect,
-        "narrative": f.narrative,
-        "rule_file": f.rule_file,
-        "rule_line": f.rule_line,
-        "evidence": [
-            {"path": e.path, "value": e.value, "file": e.file, "line": e.line, "label": e.label}
-            for e in f.evidence
-        ],
-    }
+    return picked(
+        f,
+        "rule_id title lens subject subject_name units severity effect narrative rule_file"
+        " rule_line evidence",
+        evidence=[picked(e, "path value file line label") for e in f.evidence],
+    )
 
 
 def _decision(d: DecisionEntry | None, confirm_by: str = "") -> dict[str, Any] | None:
     if d is None:
         return None
-    return {
-        "kind": d.kind,
-        "justification": d.justification,
-        "authority": d.authority,
-        "approved": d.approved,
-        "expires": d.expires,
-        "file": d.file,
-        "line": d.line,
-        "needs_confirmation_by": confirm_by or None,
-    }
+    return picked(
+        d,
+        "kind justification authority approved expires file line needs_confirmation_by",
+        needs_confirmation_by=confirm_by or None,
+    )
 
 
 def _line(v: LineVerdict) -> dict[str, Any]:
-    return {
-        "number": v.number,
-        "id": v.id,
-        "title": v.title,
-        "activity": v.activity,
-        "recipient": v.recipient,
-        "recipient_name": v.recipient_name,
-        "amount_usd": v.amount_usd,
-        "from_fy": v.from_fy,
-        "to_fy": v.to_fy,
-        "objectives": list(v.objectives),
-        "benchmarks": list(v.benchmarks),
-        "verdict": v.verdict,
-        "reasons": list(v.reasons),
-        "inherent": v.inherent,
-        "residual": v.residual,
-        "approval": v.approval,
-        "risks": [
-            {
-                "finding": _finding(r.finding),
-                "about": r.about,
-                "inherent": r.inherent,
-                "residual": r.residual,
-                "answered_by": list(r.answered_by),
-                "accepted": _decision(r.decision, r.confirm_by),
-            }
-            for r in v.risks
-        ],
-        "gates": [
-            {"finding": _finding(g.finding), "bars": g.bars, "waived": _decision(g.decision)}
-            for g in v.gates
-        ],
-        "mitigations": [
-            {
-                "number": m.number,
-                "kind": m.kind,
-                "text": m.text,
-                "answers": list(m.answers),
-                "flag": m.flag or None,
-                "file": m.file,
-                "line": m.line,
-            }
-            for m in v.mitigations
-        ],
-        "conditions": list(v.conditions),
-        "missing_mandatory": list(v.missing_mandatory),
-        "review_months": v.review_months,
-        "reviews": list(v.reviews),
-        "file": v.file,
-        "line": v.line,
-    }
+    risks = [
+        picked(
+            r,
+            "finding about inherent residual answered_by accepted",
+            finding=_finding(r.finding),
+            accepted=_decision(r.decision, r.confirm_by),
+        )
+        for r in v.risks
+    ]
+    gates = [
+        picked(g, "finding bars waived", finding=_finding(g.finding), waived=_decision(g.decision))
+        for g in v.gates
+    ]
+    mitigations = [
+        picked(m, "number kind text answers flag file line", flag=m.flag or None)
+        for m in v.mitigations
+    ]
+    return picked(
+        v,
+        "number id title activity recipient recipient_name amount_usd from_fy to_fy objectives"
+        " benchmarks verdict reasons inherent residual approval risks gates mitigations"
+        " conditions missing_mandatory review_months reviews file line",
+        risks=risks,
+        gates=gates,
+        mitigations=mitigations,
+    )
 
 
 def proposal_dict(result: ProposalAssessment) -> dict[str, Any]:
@@ -166,20 +126,13 @@ def proposal_dict(result: ProposalAssessment) -> dict[str, Any]:
                 ],
             },
             "watch": [
-                {
-                    "label": w.label,
-                    "now": w.now,
-                    "then": w.then,
-                    "changes": w.raises,
-                    "rules": list(w.rules),
-                }
-                for w in result.watch
+                picked(w, "label now then changes rules", changes=w.raises) for w in result.watch
             ],
             "reviews": [
                 {"line": v.number, "every_months": v.review_months, "dates": list(v.reviews)}
                 for v in result.lines
             ],
-            "triggers": [{"id": t.id, "event": t.event, "then": t.then} for t in result.triggers],
+            "triggers": [picked(t, "id event then") for t in result.triggers],
         },
         "approval_levels": [
             {"residual": r, "approval": ap, "review_months": m, "mandatory": list(k)}

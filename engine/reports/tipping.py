@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from ssa_risk.base.choices import TIPPING_FORMATS as TIPPING_FORMATS
+from ssa_risk.base.jsonable import picked
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.tipping import Change, Tipping, TippingPoint
 from ssa_risk.rules.operators import MISSING
@@ -36,57 +37,36 @@ def _value(value: Any) -> Any:
 
 
 def _change_dict(c: Change) -> dict[str, Any]:
-    return {
-        "path": c.path,
-        "set": c.edit,
-        "before": None if c.kind == "item removed" else _value(c.before),
-        "after": _value(c.after),
-        "kind": c.kind,
-        "label": c.label,
-        "rules": list(c.rules),
-        "threshold": c.threshold,
-        "distance": round(c.distance, 4),
-        "reach": c.reach,
-    }
+    return picked(
+        c,
+        "path set before after kind label rules threshold distance reach",
+        set=c.edit,
+        before=None if c.kind == "item removed" else _value(c.before),
+        after=_value(c.after),
+        distance=round(c.distance, 4),
+    )
 
 
 def _point_dict(p: TippingPoint) -> dict[str, Any]:
-    return {
-        "direction": p.direction,
-        "distance": round(p.distance, 4),
-        "changes": [_change_dict(c) for c in p.changes],
-        "flips": [
-            {
-                "lens": f.lens,
-                "title": f.title,
-                "before": f.before,
-                "after": f.after,
-                "score_before": f.score_before,
-                "score_after": f.score_after,
-                "direction": f.direction,
-            }
-            for f in p.flips
+    return picked(
+        p,
+        "direction distance changes flips rules_started rules_stopped",
+        distance=round(p.distance, 4),
+        changes=[_change_dict(c) for c in p.changes],
+        flips=[
+            picked(f, "lens title before after score_before score_after direction") for f in p.flips
         ],
-        "rules_started": list(p.rules_started),
-        "rules_stopped": list(p.rules_stopped),
-    }
+    )
 
 
 def tipping_json(t: Tipping) -> str:
-    data = {
-        "country": t.country,
-        "profile": t.profile,
-        "as_of": t.as_of,
-        "overall": t.overall,
-        "score": t.score,
-        "lens": t.lens,
-        "max_changes": t.max_changes,
-        "tried": t.tried,
-        "refused": t.refused,
-        "worse": [_point_dict(p) for p in t.worse],
-        "better": [_point_dict(p) for p in t.better],
-        "other": [_point_dict(p) for p in t.other],
-    }
+    data = picked(
+        t,
+        "country profile as_of overall score lens max_changes tried refused worse better other",
+        worse=[_point_dict(p) for p in t.worse],
+        better=[_point_dict(p) for p in t.better],
+        other=[_point_dict(p) for p in t.other],
+    )
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from ssa_risk.base.choices import TRIGGERS_FORMATS as TRIGGERS_FORMATS
+from ssa_risk.base.jsonable import picked
 from ssa_risk.base.words import counted
 from ssa_risk.comparison.triggers import Cited, Evidence, Triggers
 
@@ -32,7 +33,7 @@ def render_triggers(result: Triggers, fmt: str = "md") -> str:
 
 
 def _cited_dict(c: Cited | None) -> dict[str, Any] | None:
-    return None if c is None else {"value": c.value, "file": c.file, "line": c.line}
+    return None if c is None else picked(c, "value file line")
 
 
 def triggers_json(t: Triggers) -> str:
@@ -57,21 +58,19 @@ def triggers_json(t: Triggers) -> str:
             "from": "given" if t.assisted_given else "programmes",
         },
         "hits": [
-            {
-                "trigger": h.trigger,
-                "wording": h.wording,
-                "account": h.account,
-                "evidence": [
-                    {
-                        "path": e.path,
-                        "entry": e.entry,
-                        "changed": e.changed,
-                        "before": _cited_dict(e.before),
-                        "after": _cited_dict(e.after),
-                    }
+            picked(
+                h,
+                "trigger wording account evidence",
+                evidence=[
+                    picked(
+                        e,
+                        "path entry changed before after",
+                        before=_cited_dict(e.before),
+                        after=_cited_dict(e.after),
+                    )
                     for e in h.evidence
                 ],
-            }
+            )
             for h in t.hits
         ],
     }
