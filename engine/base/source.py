@@ -91,6 +91,9 @@ class Document:
     locations: dict[YamlPath, Location]
     texts: tuple[tuple[str, str], ...]
     problems: tuple[Problem, ...] = ()
+    # Every mapping key written in the files read (None when not known, e.g. for data made
+    # in code): a reader can skip a walk that looks for keys none of the files holds.
+    keys: frozenset[str] | None = None
 
     @property
     def text(self) -> str:
@@ -172,7 +175,14 @@ def parse_yaml(text: str, shown: str) -> Document:
     data = builder.build(node, (), 0)
     if builder.fatal:
         raise InputError(builder.problems)
-    return Document(shown, data, builder.locations, ((shown, text),), tuple(builder.problems))
+    return Document(
+        shown,
+        data,
+        builder.locations,
+        ((shown, text),),
+        tuple(builder.problems),
+        frozenset(builder.keys),
+    )
 
 
 def line_column(text: str, pos: int) -> tuple[int, int]:
@@ -302,6 +312,7 @@ class _Builder:
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.locations: dict[YamlPath, Location] = {}
+        self.keys: set[str] = set()
         self.problems: list[Problem] = []
         self.nodes = 0
         self.fatal = False  # a limit was hit: the data is incomplete
@@ -372,6 +383,7 @@ class _Builder:
                 )
                 continue
             child = (*path, key)
+            self.keys.add(key)
             self.locations[child] = self._loc(key_node)
             out[key] = self.build(value_node, child, depth + 1)
         return out

@@ -216,6 +216,7 @@ def merge_documents(base: Document, over: Document) -> Document:
         locations,
         base.texts + over.texts,
         base.problems + over.problems + tuple(problems),
+        None if base.keys is None or over.keys is None else base.keys | over.keys,
     )
 
 

@@ -118,6 +118,8 @@ class Resolved:
 def resolve_uncertain(doc: Document, schema: Mapping[str, Any]) -> Resolved:
     """Every uncertain value in `doc`, each replaced in doc.data by its central value, and a
     problem for each one written wrong."""
+    if doc.keys is not None and not doc.keys & _FORM_KEYS:
+        return Resolved((), (), ())  # no file of it writes an uncertain value
     found: list[UncertainField] = []
     problems: list[Problem] = []
     wrong: list[YamlPath] = []

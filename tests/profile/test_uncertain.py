@@ -88,6 +88,20 @@ def test_a_range_and_alternatives_resolve_to_their_central_values(tmp_path):
     ]
 
 
+def test_an_uncertain_value_in_the_snapshot_extended_is_resolved(tmp_path):
+    # The later snapshot writes no uncertain value itself; the one it extends does.
+    _profile(tmp_path, "{low: 35, high: 55}")
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        HEAD.replace("as_of: 2020-06", "as_of: 2021-06") + "extends: p.yaml\n", "utf-8"
+    )
+    profile = load_profile(later, "later.yaml", TODAY)
+    assert profile.data["civil_military"]["support_for_military_rule_pct"] == 45
+    assert [(f.path, f.form) for f in profile.uncertain] == [
+        (("civil_military", "support_for_military_rule_pct"), "range")
+    ]
+
+
 def test_most_likely_is_the_central_value_of_a_range(tmp_path):
     profile = load_profile(
         _profile(tmp_path, "{low: 35, high: 55, most_likely: 38.5}"), "p.yaml", TODAY
