@@ -229,10 +229,18 @@ def engine_readable(number: float) -> bool:
 
 def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
     """A problem for every text longer than the engine can match, or number it cannot read."""
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _unreadable_values(doc, v, (*path, k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _unreadable_values(doc, v, (*path, i))]
+    if not isinstance(value, dict | list):
+        return _unreadable_value(doc, value, path)
+    out: list[Problem] = []
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        if isinstance(item, dict | list):
+            out += _unreadable_values(doc, item, (*path, key))
+        elif isinstance(item, float) or (isinstance(item, str) and len(item) > MAX_TEXT_BYTES // 6):
+            out += _unreadable_value(doc, item, (*path, key))
+    return out
+
+
+def _unreadable_value(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
     if isinstance(value, float) and not engine_readable(value):
         return [
             doc.problem(
@@ -319,11 +327,7 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
     if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
         problems += all_duplicate_ids(doc)
     source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
-    for path, value in _walk(data, ()):
-        citing = path[-1:] == ("sources",) and path != ("sources",)
-        citing = citing or path[-2:-1] == ("field_sources",)
-        if not citing or not isinstance(value, list):
-            continue
+    for path, value in _citations(data, ()):
         for j, ref in enumerate(value):
             if isinstance(ref, str) and ref not in source_ids:
                 hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
@@ -567,12 +571,20 @@ def _amount_problems(doc: Document, programmes: list[tuple[int, dict[str, Any]]]
     return out
 
 
-def _walk(value: Any, path: YamlPath) -> list[tuple[YamlPath, Any]]:
-    out: list[tuple[YamlPath, Any]] = [(path, value)]
+def _citations(value: Any, path: YamlPath) -> list[tuple[YamlPath, list[Any]]]:
+    """Every list of source ids (an object's `sources`, a `field_sources` entry), in the order
+    the file writes them."""
+    out: list[tuple[YamlPath, list[Any]]] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            out += _walk(v, (*path, k))
+            if isinstance(v, dict | list):
+                out += _citations(v, (*path, k))
     elif isinstance(value, list):
+        if (path[-1:] == ("sources",) and path != ("sources",)) or path[-2:-1] == (
+            "field_sources",
+        ):
+            out.append((path, value))
         for i, v in enumerate(value):
-            out += _walk(v, (*path, i))
+            if isinstance(v, dict | list):
+                out += _citations(v, (*path, i))
     return out

@@ -332,10 +332,10 @@ def all_duplicate_ids(doc: Document) -> list[Problem]:
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
-            stack += [((*path, k), v) for k, v in value.items()]
+            stack += [((*path, k), v) for k, v in value.items() if isinstance(v, dict | list)]
         elif isinstance(value, list):
             out += _duplicate_ids(doc, path, value)
-            stack += [((*path, i), v) for i, v in enumerate(value)]
+            stack += [((*path, i), v) for i, v in enumerate(value) if isinstance(v, dict | list)]
     return out
 
 
