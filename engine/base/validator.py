@@ -295,6 +295,11 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
         if s is False or not isinstance(s, dict):
             return lambda v: False
         checks = [keyword(s, key, value) for key, value in s.items() if key not in _NOT_CHECKED]
+        if len(checks) == 1:
+            return checks[0]
+        if len(checks) == 2:
+            first, second = checks
+            return lambda v: first(v) and second(v)
 
         def check(v: Any) -> bool:
             return all(c(v) for c in checks)
@@ -307,6 +312,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
         if key == "type":
             names = [value] if isinstance(value, str) else value
             tests = [_TYPE_CHECKS[n] for n in names]
+            if len(tests) == 1:
+                return tests[0]
             return lambda v: any(t(v) for t in tests)
         if key in ("enum", "const"):
             values = value if key == "enum" else [value]
@@ -340,6 +347,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             known = set(s.get("properties", {}))
             if "patternProperties" in s:
                 raise _Unsupported(key)
+            if value is False:  # the common case: no other field is allowed
+                return lambda v: type(v) is not dict or v.keys() <= known
             extra = node(value)
             return lambda v: (
                 type(v) is not dict or all(extra(item) for k, item in v.items() if k not in known)
