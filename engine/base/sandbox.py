@@ -242,6 +242,17 @@ class _LimitedMixin(SandboxedEnvironment):
         self.filters.pop("random", None)
         self.filters = {name: _checked_filter(name, func) for name, func in self.filters.items()}
         self.filters[_LOOP_FILTER] = _counted_items
+        self._safe_attributes: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """The sandbox's answer, remembered: it depends only on the object's type and the
+        attribute's name (its tests are `isinstance` checks and the name), and a report asks
+        it tens of thousands of times."""
+        key = (type(obj), attr)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            safe = self._safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
