@@ -126,6 +126,10 @@ class Document:
         )
 
 
+# A Location made without its class's Python-level __new__: one is made for every value read.
+_new_location: Any = tuple.__new__
+
+
 @lru_cache(maxsize=16384)
 def format_path(path: YamlPath) -> str:
     """`('institutions', 0, 'kind')` → `institutions[0].kind` (the same paths recur in every
@@ -319,7 +323,9 @@ class _Builder:
         self.constructor = yaml.constructor.SafeConstructor()
 
     def _loc(self, node: Node) -> Location:
-        return Location(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        location: Location = _new_location(Location, (self.shown, mark.line + 1, mark.column + 1))
+        return location
 
     def _problem(self, node: Node, message: str, fix: str) -> None:
         mark = node.start_mark

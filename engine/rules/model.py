@@ -230,7 +230,11 @@ class RuleSet:
     line_lens: Lens | None = None  # the lens of the rules that judge proposal lines
 
     def rule(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
+        return self._by_id[rule_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
 
     def lens(self, lens_id: str) -> Lens:
         return next(lens for lens in self.all_lenses if lens.id == lens_id)
