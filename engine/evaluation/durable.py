@@ -207,10 +207,10 @@ class RuleEngine:
     ) -> Any:
         """Assert `payload` with `call`, then run every action it leads to, in the engine's
         order; return the session state (None when no action ran, 0 when the engine gave up)."""
-        result = self._result(call(handle, json.dumps(payload, ensure_ascii=False)))
-        if not result:
-            return result
-        started = _c.start_action_for_state(handle, result)
+        state = self._result(call(handle, json.dumps(payload, ensure_ascii=False)))
+        if state is None:
+            return 0  # what durable_rules itself returns when the engine gave no state
+        started = _c.start_action_for_state(handle, state)
         if not started:
             return None
         state_text, message = started[0], json.loads(started[1])
@@ -226,14 +226,15 @@ class RuleEngine:
                     _c.assert_fact(handle, json.dumps(session.asserted.pop(0), ensure_ascii=False))
                 )
             _c.update_state(handle, state_text)
-            following = _c.complete_and_start_action(handle, result)
+            following = _c.complete_and_start_action(handle, state)
             if not following:
                 return json.loads(state_text)
             message = json.loads(following)
 
     @staticmethod
     def _result(result: Any) -> Any:
-        """The state handle of an assert call, or an EngineError for a fact it refused."""
+        """The state handle of an assert call (None when it gave none), or an EngineError for
+        a fact it refused."""
         code = result[0]
         if code == 1:
             raise EngineError("a fact reached no rule despite the sentinel rule")
@@ -242,7 +243,7 @@ class RuleEngine:
                 "the engine rejected a fact as a duplicate of another (identity collision)"
             )
         if code == 3:
-            return 0
+            return None
         return result[1]
 
     def _delete(self, handle: Any, sid: str, report: bool) -> None:
