@@ -110,8 +110,9 @@ def test_dates_are_kept_as_written(tmp_path):
     assert load_yaml(path).data == {"as_of": "2020-07-01"}
 
 
-def _tree(node: Node) -> object:
+def _tree(node: Node | None) -> object:
     """A node tree as plain data: tag, style, value and both marks of every node."""
+    assert node is not None
     marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
     if isinstance(node, ScalarNode):
         return (node.tag, node.style, node.value, marks)
