@@ -64,6 +64,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assess.py
 	$(BIN)/python benchmarks/bench_profile_size.py
+	$(BIN)/python benchmarks/bench_programmes.py
 	$(BIN)/python benchmarks/bench_parallel.py
 	$(BIN)/python benchmarks/bench_proposal.py
 	$(BIN)/python benchmarks/bench_startup.py
