@@ -129,12 +129,13 @@ def check_bits(bits: int) -> None:
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("sandbox_budget", default=None)
+_OUTSIDE = "a sandboxed template was rendered outside sandbox.render"
 
 
 def _current() -> _Budget:
     budget = _budget.get()
     if budget is None:
-        raise RuntimeError("a sandboxed template was rendered outside sandbox.render")
+        raise RuntimeError(_OUTSIDE)
     return budget
 
 
@@ -303,7 +304,11 @@ class _LimitedMixin(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def count_output(self, text: Any) -> Any:
-        _current().write(str(text))
+        # _current(), inline: a report writes tens of thousands of pieces.
+        budget = _budget.get()
+        if budget is None:
+            raise RuntimeError(_OUTSIDE)
+        budget.write(str(text))
         return text
 
     def count_built(self, value: Any) -> Any:
