@@ -10,16 +10,17 @@ one warm-up and `--runs` timed assessments, each split into its stages:
 - facts: `profile_facts`;
 - evaluation: `evaluate`, durable_rules through the wrapper;
 - findings: `build_findings` (evidence, narratives, subjects);
-- scoring: the rest of `build_assessment` (lenses, overall rating, portfolio, fact values;
-  timed as `build_assessment` less a `build_findings` timed on its own, since the first
-  calls the second);
+- scoring: the rest of `build_assessment` (lenses, overall rating, portfolio, fact values:
+  `build_assessment` less the `build_findings` it calls, timed inside it);
 - render: `render_report(…, "md")`.
 
 The total is the sum of the stages' medians; the ratio is the 1,000-programme total over the
 100-programme one (linear growth from 100 to 1,000 would be 10×, with a fixed part below it).
-A last row, "of which GC", is the time the cyclic garbage collector ran during the run (it is
+The row "of which GC" is the time the cyclic garbage collector ran during the run (it is
 inside the stages' times): its full collections walk every live object, so it grows faster
-than the profile.
+than the profile. The last row, "end to end", times the same work as the command does it,
+`render_report(Assessor.assess(path), …, "md")`, once more in each run: it includes whatever
+`Assessor.assess` does besides the stages.
 
 Times are CPU time of the process by default (`--clock cpu`): on a machine shared with other
 work, elapsed time also counts the waits for a core; `--clock wall` gives elapsed time.
@@ -45,12 +46,14 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 from bench_profile_size import _base, grow
 
 STAGES = ("read/validate", "facts", "evaluation", "findings", "scoring", "render")
 GC = "of which GC"
+WHOLE = "end to end"
 DEFAULT_SIZES = (100, 200, 500, 1000)
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
@@ -73,8 +76,8 @@ def measure(paths: Sequence[Path], runs: int, clock: Callable[[], float]) -> Tim
     """Each stage's seconds over `runs` timed runs (after one warm-up) of each profile."""
     # Imported here: with --against, the parent only writes profiles and reads JSON, and the
     # child imports whichever checkout its interpreter has installed.
+    from ssa_risk.assessment import builder
     from ssa_risk.assessment.assessor import Assessor
-    from ssa_risk.assessment.builder import build_assessment, build_findings
     from ssa_risk.base.project import bundled_project
     from ssa_risk.evaluation.durable import RuleEngine, evaluate
     from ssa_risk.profile.facts import profile_facts
@@ -95,7 +98,22 @@ def measure(paths: Sequence[Path], runs: int, clock: Callable[[], float]) -> Tim
     RuleEngine.get().register(assessor.compiled)
     ruleset, compiled = assessor.ruleset, assessor.compiled
 
-    def once(path: Path, times: dict[str, list[float]] | None) -> None:
+    # build_assessment calls build_findings: timing that inner call splits the two stages
+    # without doing the work twice.
+    finding: list[float] = []
+    build_findings = builder.build_findings
+
+    def timed_findings(*args: Any, **kwargs: Any) -> Any:
+        start = clock()
+        try:
+            return build_findings(*args, **kwargs)
+        finally:
+            finding.append(clock() - start)
+
+    builder.build_findings = timed_findings
+
+    def stages(path: Path) -> tuple[float, ...]:
+        """Each stage's seconds, and the collector's, for one run."""
         collecting.clear()
         laps: list[float] = [clock()]
 
@@ -109,9 +127,7 @@ def measure(paths: Sequence[Path], runs: int, clock: Callable[[], float]) -> Tim
         t_facts = lap()
         firings, signals = evaluate(compiled, facts)
         t_eval = lap()
-        build_findings(profile, ruleset, facts, firings, signals)
-        t_findings = lap()
-        assessment = build_assessment(
+        assessment = builder.build_assessment(
             profile,
             ruleset,
             facts,
@@ -123,23 +139,29 @@ def measure(paths: Sequence[Path], runs: int, clock: Callable[[], float]) -> Tim
         t_assessment = lap()
         render_report(assessment, project.templates, "md")
         t_render = lap()
-        if times is not None:
-            for stage, seconds in zip(
-                STAGES,
-                (t_read, t_facts, t_eval, t_findings, t_assessment - t_findings, t_render),
-                strict=True,
-            ):
-                times[stage].append(seconds)
-            times[GC].append(sum(collecting))
+        t_findings = finding[-1]
+        scoring = t_assessment - t_findings
+        return t_read, t_facts, t_eval, t_findings, scoring, t_render, sum(collecting)
+
+    def whole(path: Path) -> float:
+        """Seconds for the same work as the command does it, one call each."""
+        start = clock()
+        render_report(assessor.assess(path), project.templates, "md")
+        return clock() - start
 
     out: Times = {}
     for path in paths:
         size = path.stem.rsplit("-", 1)[1]
-        times: dict[str, list[float]] = {stage: [] for stage in (*STAGES, GC)}
-        once(path, None)
+        times: dict[str, list[float]] = {stage: [] for stage in (*STAGES, GC, WHOLE)}
+        stages(path)  # warm-up
+        whole(path)
         for _ in range(runs):
-            once(path, times)
+            # Nothing of one run is alive in the next: each is a call of its own.
+            for stage, seconds in zip((*STAGES, GC), stages(path), strict=True):
+                times[stage].append(seconds)
+            times[WHOLE].append(whole(path))
         out[size] = times
+    builder.build_findings = build_findings
     return out
 
 
@@ -177,12 +199,12 @@ def table(label: str, rows: dict[str, dict[str, float]]) -> list[str]:
         f"{label}: median ms per stage",
         f"  {'stage':<14}" + "".join(f"{s:>10}" for s in sizes),
     ]
-    for stage in (*STAGES, "total", GC):
+    for stage in (*STAGES, "total", GC, WHOLE):
         lines.append(f"  {stage:<14}" + "".join(f"{rows[s][stage]:>10.2f}" for s in sizes))
     first, last = sizes[0], sizes[-1]
     ratios = ", ".join(
         f"{stage} {rows[last][stage] / rows[first][stage]:.1f}×"
-        for stage in (*STAGES, "total")
+        for stage in (*STAGES, "total", WHOLE)
         if rows[first][stage] > 0
     )
     lines.append(f"  {last}/{first} programmes: {ratios}")
@@ -245,16 +267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.against:
         (mine, other) = results.values()
         first, last = str(sizes[0]), str(sizes[-1])
-        print(f"total {last}/{first} programmes, side by side")
-        for label, rows in results.items():
-            print(
-                f"  {label:<40} {rows[last]['total'] / rows[first]['total']:>5.1f}×"
-                f"  ({rows[first]['total']:.1f} → {rows[last]['total']:.1f} ms)"
-            )
-        print(
-            f"  this checkout at {last} programmes: "
-            f"{mine[last]['total'] / other[last]['total']:.2f}× the other's time"
-        )
+        for measured in ("total", WHOLE):
+            print(f"{measured} {last}/{first} programmes, side by side")
+            for label, rows in results.items():
+                print(
+                    f"  {label:<40} {rows[last][measured] / rows[first][measured]:>5.1f}×"
+                    f"  ({rows[first][measured]:.1f} → {rows[last][measured]:.1f} ms)"
+                )
+            for size in (first, last):
+                print(
+                    f"  this checkout at {size} programmes: "
+                    f"{mine[size][measured] / other[size][measured]:.2f}× the other's time"
+                )
     return 0
 
 
