@@ -6,6 +6,7 @@ import dataclasses
 import posixpath
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from ssa_risk import __version__
@@ -31,7 +32,7 @@ from ssa_risk.assessment.provenance import sha256_text
 from ssa_risk.base.source import format_path
 from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
-from ssa_risk.profile.derived import is_derived
+from ssa_risk.profile.derived import DERIVED_FIELDS, is_derived
 from ssa_risk.profile.facts import (
     IDENTITY_FIELDS,
     ITEM_KEYS,
@@ -45,6 +46,7 @@ from ssa_risk.profile.facts import (
 from ssa_risk.profile.reader import Profile
 from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.loader import Rule, RuleSet
+from ssa_risk.rules.model import Pattern
 from ssa_risk.rules.narrative import render_narrative
 from ssa_risk.rules.operators import show
 from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
@@ -69,10 +71,13 @@ def build_findings(
     # most significant (the most recent, then the largest amount), and its evidence lists all.
     matches: dict[tuple[str, str], list[tuple[Rule, dict[str, Fact], tuple[Evidence, ...]]]] = {}
     signals: dict[tuple[str, tuple[Evidence, ...]], SignalTrace] = {}
+    # A rule fires once for each entry it matches (each programme of a long list): what one
+    # pattern says of one fact is worked out once, not once per firing.
+    memo: _EvidenceMemo = {}
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        evidence = _evidence(profile, rule, bound, dates, names)
+        evidence = _evidence(profile, rule, bound, dates, names, memo)
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -83,8 +88,9 @@ def build_findings(
     scoring = ruleset.scoring
     signal_ages = _signal_ages(signals.values(), profile.as_of)
     findings: dict[tuple[str, str], Finding] = {}
+    weights: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {}
     for (_, subject), found in matches.items():
-        rule, bound, _ = max(found, key=lambda match: _significance(match[1]))
+        rule, bound, _ = max(found, key=lambda match: _significance(match[1], weights))
         cited = tuple(sorted({e for _, _, each in found for e in each}, key=_ev_order))
         assert rule.severity is not None  # only rules with a severity were kept
         months = _age_months(cited, profile.as_of, signal_ages)
@@ -331,15 +337,26 @@ def _order(f: Finding) -> tuple[int, str, str]:
 
 def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
     out = []
+    doc = profile.doc
     for fact in facts:
+        # What every field of the fact shares, worked out once per fact: its path in words,
+        # its own location (a field without a line of its own points there) and which of its
+        # fields are derived.
+        base = format_path(fact.path)
+        prefix = base + "." if base else ""
+        fact_loc = doc.location(fact.path)
+        derived_names = DERIVED_FIELDS.get(fact.kind, {})
         for name, value in fact.fields.items():
             field = rule_field(name)
             path = (*fact.path, field)
-            derived = is_derived(fact.kind, field)
-            loc = profile.doc.location(fact.path if derived else path)
+            derived = field in derived_names
+            # doc.location(path): the field's own location, else the nearest above it.
+            loc = None if derived else doc.locations.get(path)
+            if loc is None:
+                loc = fact_loc
             out.append(
                 FactValue(
-                    format_path(path),
+                    prefix + field,
                     fact.kind,
                     field,
                     frozen(value),
@@ -525,6 +542,7 @@ _FIELD_WORDS = {
 }
 
 
+@cache
 def field_words(name: str) -> str:
     """A field's name in words: 'support_for_military_rule_pct' → 'support for military rule
     (%)'."""
@@ -571,6 +589,8 @@ def _low_confidence(
     descriptive = descriptive_fields()
     out: list[str] = []
     for fact in facts:
+        if fact.confidence != "low" and "low" not in fact.field_confidence.values():
+            continue  # no field of it is stated with low confidence
         for name in sorted(rule_field(k) for k in fact.fields):
             value = fact.fields.get(engine_field(name))
             if (
@@ -593,64 +613,98 @@ def _entity(fact: Fact, names: Mapping[str, str]) -> str:
     return capitalised(fact.name_in(names))
 
 
+# (rule id, pattern number or -1 for the rule's `none` patterns, fact id) → the evidence.
+_EvidenceMemo = dict[tuple[str, int, str], list[Evidence]]
+
+
 def _evidence(
     profile: Profile,
     rule: Rule,
     bound: Mapping[str, Fact],
     dates: Mapping[str, str],
     names: Mapping[str, str],
+    memo: _EvidenceMemo,
 ) -> tuple[Evidence, ...]:
+    """The evidence of one firing: what each matched pattern tested of its fact, and what the
+    rule required to be absent. `memo` keeps each pattern's evidence about each fact for the
+    next firing of the same rule on the same fact (the same profile, dates and names)."""
     out: list[Evidence] = []
-    for pattern in rule.all + rule.any:
+    for number, pattern in enumerate(rule.all + rule.any):
         fact = bound.get(pattern.name)
         if fact is None:
             continue
-        if fact.kind == "signal":
-            name = fact.fields["name"]
-            out.append(Evidence(pattern.name, "signal", f"signal {name}", name, "", None, ()))
-            continue
-        if not pattern.tests:
-            # Matched on presence alone: the fact itself is the evidence.
-            loc = profile.doc.location(fact.path)
-            file = loc.file if loc else profile.path
-            out.append(
-                Evidence(
-                    pattern.name,
-                    fact.kind,
-                    format_path(fact.path) or fact.kind,
-                    "present",
-                    file,
-                    loc.line if loc else None,
-                    fact.sources,
-                    stated=_stated(fact, file, dates),
-                    confidence=fact.confidence or "",
-                    label=_entity(fact, names),
-                )
+        key = (rule.id, number, fact.id)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = _pattern_evidence(profile, pattern, fact, dates, names)
+        out += found
+    absent = memo.get((rule.id, -1, ""))
+    if absent is None:
+        absent = memo[(rule.id, -1, "")] = _absent_evidence(rule)
+    out += absent
+    return tuple(sorted(set(out), key=_ev_order))
+
+
+def _pattern_evidence(
+    profile: Profile,
+    pattern: Pattern,
+    fact: Fact,
+    dates: Mapping[str, str],
+    names: Mapping[str, str],
+) -> list[Evidence]:
+    """What one pattern of a rule tested of the fact it matched."""
+    if fact.kind == "signal":
+        name = fact.fields["name"]
+        return [Evidence(pattern.name, "signal", f"signal {name}", name, "", None, ())]
+    out: list[Evidence] = []
+    entity = _entity(fact, names)
+    if not pattern.tests:
+        # Matched on presence alone: the fact itself is the evidence.
+        loc = profile.doc.location(fact.path)
+        file = loc.file if loc else profile.path
+        out.append(
+            Evidence(
+                pattern.name,
+                fact.kind,
+                format_path(fact.path) or fact.kind,
+                "present",
+                file,
+                loc.line if loc else None,
+                fact.sources,
+                stated=_stated(fact, file, dates),
+                confidence=fact.confidence or "",
+                label=entity,
             )
-        for test in pattern.tests:
-            field = engine_field(test.field)
-            path = (*fact.path, test.field)
-            derived = is_derived(fact.kind, test.field)
-            # A derived value has no line of its own: point at the object it is computed from.
-            loc = profile.doc.location(fact.path if derived else path)
-            file = loc.file if loc else profile.path
-            out.append(
-                Evidence(
-                    pattern.name,
-                    fact.kind,
-                    format_path(path),
-                    frozen(fact.fields.get(field)),
-                    file,
-                    loc.line if loc else None,
-                    fact.sources_for(test.field),
-                    derived,
-                    stated=_stated(fact, file, dates, test.field, derived),
-                    confidence=fact.confidence_for(test.field) or "",
-                    label=f"{_entity(fact, names)}: {field_words(test.field)}",
-                )
+        )
+    for test in pattern.tests:
+        field = engine_field(test.field)
+        path = (*fact.path, test.field)
+        derived = is_derived(fact.kind, test.field)
+        # A derived value has no line of its own: point at the object it is computed from.
+        loc = profile.doc.location(fact.path if derived else path)
+        file = loc.file if loc else profile.path
+        out.append(
+            Evidence(
+                pattern.name,
+                fact.kind,
+                format_path(path),
+                frozen(fact.fields.get(field)),
+                file,
+                loc.line if loc else None,
+                fact.sources_for(test.field),
+                derived,
+                stated=_stated(fact, file, dates, test.field, derived),
+                confidence=fact.confidence_for(test.field) or "",
+                label=f"{entity}: {field_words(test.field)}",
             )
+        )
+    return out
+
+
+def _absent_evidence(rule: Rule) -> list[Evidence]:
+    """What the rule required to be absent, and was."""
+    out: list[Evidence] = []
     for pattern in rule.none:
-        # What the rule required to be absent, and was.
         wanted = ", ".join(f"{t.field} {t.operator.symbol} {show(t.value)}" for t in pattern.tests)
         out.append(
             Evidence(
@@ -663,7 +717,7 @@ def _evidence(
                 (),
             )
         )
-    return tuple(sorted(set(out), key=_ev_order))
+    return out
 
 
 def profile_hash(profile: Profile) -> str:
@@ -676,20 +730,35 @@ def profile_hash(profile: Profile) -> str:
     )
 
 
-def _significance(bound: Mapping[str, Fact]) -> tuple[int, float]:
+def _significance(
+    bound: Mapping[str, Fact],
+    weights: dict[str, tuple[tuple[int, ...], tuple[float, ...]]],
+) -> tuple[int, float]:
     """How much a firing's facts weigh for a report made as of the profile's date: the latest
     year they hold, then the largest amount in US dollars. `max` keeps the first (engine
-    order) of equals."""
-    amounts = [
-        float(v)
-        for fact in bound.values()
-        for k, v in fact.fields.items()
-        if k.endswith("_usd") and isinstance(v, int | float) and not isinstance(v, bool)
-    ]
-    years = [
-        int(v)
-        for fact in bound.values()
-        for k, v in fact.fields.items()
-        if k in ("year", "to_fy") and isinstance(v, int) and not isinstance(v, bool)
-    ]
+    order) of equals. `weights` keeps each fact's years and amounts for the next firing."""
+    years: list[int] = []
+    amounts: list[float] = []
+    for fact in bound.values():
+        held = weights.get(fact.id)
+        if held is None:
+            held = weights[fact.id] = _weights(fact)
+        years += held[0]
+        amounts += held[1]
     return (max(years, default=0), max(amounts, default=0.0))
+
+
+def _weights(fact: Fact) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """The years (`year`, `to_fy`) and US dollar amounts a fact holds."""
+    items = fact.fields.items()
+    years = tuple(
+        int(v)
+        for k, v in items
+        if k in ("year", "to_fy") and isinstance(v, int) and not isinstance(v, bool)
+    )
+    amounts = tuple(
+        float(v)
+        for k, v in items
+        if k.endswith("_usd") and isinstance(v, int | float) and not isinstance(v, bool)
+    )
+    return years, amounts

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 _LOOP_FILTER = "_counted_loop"
+# Values Jinja may wrap when a template reads them (a text's `format` method).
+_METHODS = (types.MethodType, types.BuiltinMethodType)
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,13 @@ def check_bits(bits: int) -> None:
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("sandbox_budget", default=None)
+_OUTSIDE = "a sandboxed template was rendered outside sandbox.render"
 
 
 def _current() -> _Budget:
     budget = _budget.get()
     if budget is None:
-        raise RuntimeError("a sandboxed template was rendered outside sandbox.render")
+        raise RuntimeError(_OUTSIDE)
     return budget
 
 
@@ -237,22 +241,14 @@ class _LimitedMixin(SandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
     def setup_limits(self) -> None:
+        # (type of the object, attribute) → whether a template may read it; see
+        # is_safe_attribute.
+        self._safe_attributes: dict[tuple[type, str], bool] = {}
         for name in ("cycler", "joiner", "lipsum"):
             self.globals.pop(name, None)
         self.filters.pop("random", None)
         self.filters = {name: _checked_filter(name, func) for name, func in self.filters.items()}
         self.filters[_LOOP_FILTER] = _counted_items
-        self._safe_attributes: dict[tuple[type, str], bool] = {}
-
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        """The sandbox's answer, remembered: it depends only on the object's type and the
-        attribute's name (its tests are `isinstance` checks and the name), and a report asks
-        it tens of thousands of times."""
-        key = (type(obj), attr)
-        safe = self._safe_attributes.get(key)
-        if safe is None:
-            safe = self._safe_attributes[key] = super().is_safe_attribute(obj, attr, value)
-        return safe
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -278,8 +274,41 @@ class _LimitedMixin(SandboxedEnvironment):
                 )
         return super().get_template(*args, **kwargs)
 
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer, remembered: it depends only on the attribute's name and the
+        object's type (its isinstance checks), never on the value, and a report reads the
+        same few attributes of its dataclasses tens of thousands of times. An object that
+        claims another class (`__class__` not its type) is asked every time."""
+        kind = type(obj)
+        if obj.__class__ is not kind:
+            return bool(super().is_safe_attribute(obj, attr, value))
+        key = (kind, attr)
+        safe = self._safe_attributes.get(key)
+        if safe is None:
+            safe = self._safe_attributes[key] = bool(super().is_safe_attribute(obj, attr, value))
+        return safe
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """Jinja's sandboxed `obj.attribute`, with a short way for an attribute already found
+        safe on this type whose value is not a method (so not `str.format`, which Jinja
+        wraps): the value itself, as Jinja would return it. Anything else goes Jinja's way."""
+        kind = type(obj)
+        if self._safe_attributes.get((kind, attribute)) and obj.__class__ is kind:
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                pass
+            else:
+                if not isinstance(value, _METHODS):
+                    return value
+        return super().getattr(obj, attribute)
+
     def count_output(self, text: Any) -> Any:
-        _current().write(str(text))
+        # _current(), inline: a report writes tens of thousands of pieces.
+        budget = _budget.get()
+        if budget is None:
+            raise RuntimeError(_OUTSIDE)
+        budget.write(str(text))
         return text
 
     def count_built(self, value: Any) -> Any:

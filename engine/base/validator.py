@@ -301,8 +301,12 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             first, second = checks
             return lambda v: first(v) and second(v)
 
+        # Loops, not all(generator), here and below: they run for every value of a profile.
         def check(v: Any) -> bool:
-            return all(c(v) for c in checks)
+            for c in checks:  # noqa: SIM110 (a loop is faster than all() here)
+                if not c(v):
+                    return False
+            return True
 
         return check
 
@@ -340,9 +344,17 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: type(v) is not dict or all(n in v for n in names)
         if key == "properties":
             props = {name: node(sub) for name, sub in value.items()}
-            return lambda v: (
-                type(v) is not dict or all(props[k](item) for k, item in v.items() if k in props)
-            )
+
+            def properties(v: Any) -> bool:
+                if type(v) is not dict:
+                    return True
+                for k, item in v.items():
+                    c = props.get(k)
+                    if c is not None and not c(item):
+                        return False
+                return True
+
+            return properties
         if key == "additionalProperties":
             known = set(s.get("properties", {}))
             if "patternProperties" in s:
@@ -350,24 +362,46 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             if value is False:  # the common case: no other field is allowed
                 return lambda v: type(v) is not dict or v.keys() <= known
             extra = node(value)
-            return lambda v: (
-                type(v) is not dict or all(extra(item) for k, item in v.items() if k not in known)
-            )
+
+            def additional(v: Any) -> bool:
+                if type(v) is not dict:
+                    return True
+                for k, item in v.items():  # noqa: SIM110 (a loop is faster than all() here)
+                    if k not in known and not extra(item):
+                        return False
+                return True
+
+            return additional
         if key == "propertyNames":
             names_check = node(value)
             return lambda v: type(v) is not dict or all(names_check(k) for k in v)
         if key == "items":
             each = node(value)
-            return lambda v: type(v) is not list or all(each(item) for item in v)
+
+            def items(v: Any) -> bool:
+                if type(v) is not list:
+                    return True
+                for item in v:  # noqa: SIM110 (a loop is faster than all() here)
+                    if not each(item):
+                        return False
+                return True
+
+            return items
         raise _Unsupported(key)
 
     def json_only(v: Any) -> bool:
         """Only JSON's types, and objects keyed by text: anything else is for jsonschema."""
         kind = type(v)
         if kind is dict:
-            return all(type(k) is str and json_only(item) for k, item in v.items())
+            for k, item in v.items():  # noqa: SIM110 (a loop is faster than all() here)
+                if type(k) is not str or not json_only(item):
+                    return False
+            return True
         if kind is list:
-            return all(json_only(item) for item in v)
+            for item in v:  # noqa: SIM110 (a loop is faster than all() here)
+                if not json_only(item):
+                    return False
+            return True
         return kind in _JSON_SCALARS
 
     try:

@@ -505,8 +505,14 @@ for _d in DERIVED:
     DERIVED_FIELDS.setdefault(_d.kind, {})[_d.name] = _d.meaning
 
 
+# kind → its derived fields in declaration order (every profile asks once per fact).
+_OF_KIND: dict[str, tuple[Derived, ...]] = {}
+for _d in DERIVED:
+    _OF_KIND[_d.kind] = (*_OF_KIND.get(_d.kind, ()), _d)
+
+
 def derived_of(kind: str) -> tuple[Derived, ...]:
-    return tuple(d for d in DERIVED if d.kind == kind)
+    return _OF_KIND.get(kind, ())
 
 
 def derived_values(kind: str, value: Mapping[str, Any], year: int) -> dict[str, Any]:

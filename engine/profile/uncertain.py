@@ -129,7 +129,8 @@ def resolve_uncertain(doc: Document, schema: Mapping[str, Any]) -> Resolved:
         node = _resolve(node, defs)
         if isinstance(value, list) and isinstance(node.get("items"), Mapping):
             for i, item in enumerate(value):
-                walk(item, node["items"], (*path, i))
+                if isinstance(item, dict | list):  # a plain value holds nothing uncertain
+                    walk(item, node["items"], (*path, i))
             return
         if not isinstance(value, dict):
             return
@@ -153,7 +154,8 @@ def resolve_uncertain(doc: Document, schema: Mapping[str, Any]) -> Resolved:
                     found.append(field)
                     value[key] = field.central
                 continue
-            walk(item, child, (*path, key))
+            if isinstance(item, dict | list):  # a plain value holds nothing uncertain
+                walk(item, child, (*path, key))
 
     walk(doc.data, schema, ())
     return Resolved(tuple(found), tuple(problems), tuple(wrong))

@@ -230,11 +230,19 @@ class RuleSet:
     line_lens: Lens | None = None  # the lens of the rules that judge proposal lines
 
     def rule(self, rule_id: str) -> Rule:
-        return self._by_id[rule_id]
+        found = self._rules_by_id.get(rule_id)
+        if found is not None:
+            return found
+        return next(r for r in self.rules if r.id == rule_id)  # StopIteration, as before
 
     @cached_property
-    def _by_id(self) -> dict[str, Rule]:
-        return {r.id: r for r in self.rules}
+    def _rules_by_id(self) -> dict[str, Rule]:
+        """Each rule id → its first rule: a firing names its rule, and a profile with many
+        entries fires thousands of times."""
+        index: dict[str, Rule] = {}
+        for r in self.rules:
+            index.setdefault(r.id, r)
+        return index
 
     def lens(self, lens_id: str) -> Lens:
         return next(lens for lens in self.all_lenses if lens.id == lens_id)

@@ -27,7 +27,7 @@ from ssa_risk.base.source import Document
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.derived import is_derived
-from ssa_risk.profile.facts import FACT_KINDS, Fact, field_schemas, rule_field
+from ssa_risk.profile.facts import FACT_KINDS, Fact, engine_field, field_schemas, rule_field
 from ssa_risk.rules.legacy import legacy_scoring_problem
 
 # When scoring.yaml has no `confidence:`: high with every lens assessed and at most a tenth of
@@ -65,17 +65,22 @@ class Evidenced:
 
     def met(self, facts: Iterable[Fact]) -> bool:
         """Written in the profile (derived values do not count: they exist for any profile)."""
+        # The field as facts hold it (`id` is held as `key`); a name no written field takes
+        # (`key` itself) is never met.
+        held = engine_field(self.field) if self.field is not None else None
+        if held is not None and rule_field(held) != self.field:
+            return False
         for fact in facts:
             if fact.kind != self.kind:
                 continue
-            written = {
-                rule_field(k): v for k, v in fact.fields.items() if not is_derived(fact.kind, k)
-            }
-            if self.field is None:
-                if written:
+            fields = fact.fields
+            if held is None:
+                if any(not is_derived(fact.kind, k) for k in fields):
                     return True
-            elif self.field in written and (
-                self.value is None or _text(written[self.field]) == self.value
+            elif (
+                held in fields
+                and not is_derived(fact.kind, held)
+                and (self.value is None or _text(fields[held]) == self.value)
             ):
                 return True
         return False

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+
+import yaml
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.profile.reader import load_profile
-from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020
+from ssa_risk.profile.snapshots import load_snapshot
+from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, TUNISIA_2020, bundled_assessor
 
 
 def _edit(folder: Path, name: str, old: str, new: str) -> Path:
@@ -59,3 +63,44 @@ def test_the_profile_hash_is_of_content_not_of_how_the_files_are_shown():
     )
     assert shown.profile_path == "HEAD:tunisia/2020.yaml"
     assert shown.provenance.profile_sha256 == here.provenance.profile_sha256
+
+
+def test_a_rule_firing_once_per_programme_cites_each_programme_once(tmp_path):
+    # Training programmes to the army, some recent: CMR-07 fires once per recent one, and
+    # POL-01 once per recent programme of any kind. Each firing's evidence is its own
+    # programme's (worked out once per pattern and fact, not once per rule), and the finding
+    # speaks of the most significant: the latest, then the largest.
+    data = copy.deepcopy(load_snapshot(TUNISIA_2020).data)
+    data.pop("extends", None)
+    programmes = data["assistance"]["programmes"]
+    first = len(programmes)
+    for k in range(12):
+        programmes.append(
+            {
+                "id": f"training{k}",
+                "name": f"Training {k}",
+                "kind": "education_and_training",
+                "recipient": "armed_forces",
+                "from_fy": 2018,
+                "to_fy": 2019 if k != 5 else 2018,
+                "total_usd": 1_000_000 + 1_000 * (k if k != 7 else 100),
+            }
+        )
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assessment = bundled_assessor().assess(path)
+
+    (cmr07,) = [f for f in assessment.findings if f.rule_id == "CMR-07"]
+    cited = [e.path for e in cmr07.evidence if e.path.startswith("assistance.programmes[")]
+    added = [f"assistance.programmes[{first + k}]" for k in range(12)]
+    for entry in added:
+        assert sorted(p for p in cited if p.startswith(entry + ".")) == [
+            f"{entry}.kind",
+            f"{entry}.recipient",
+            f"{entry}.years_ago",
+        ]
+    assert "Training 7" in cmr07.narrative  # FY2019 and the largest amount
+    (pol01,) = [f for f in assessment.findings if f.rule_id == "POL-01"]
+    years = [e.path for e in pol01.evidence if e.path.endswith(".years_ago")]
+    assert years == [f"{entry}.years_ago" for entry in added]  # the only recent ones, once each
+    assert pol01.others == 12 + 2 - 1  # and the two institutions receiving assistance

@@ -296,3 +296,35 @@ def test_templates_have_no_random_or_unsafe_globals():
     assert "random" not in env.filters
     assert not {"cycler", "joiner", "lipsum"} & set(env.globals)
     assert {"usd", "cell"} <= set(env.filters)
+
+
+class _Clearable:
+    """An object with a `clear` attribute that changes nothing."""
+
+    clear = "kept"
+
+
+@pytest.mark.parametrize("first", ["safe", "unsafe"])
+def test_remembered_attribute_checks_stay_per_type(first):
+    # The sandbox remembers each (type, attribute) decision: reading `clear` of a harmless
+    # object must not make a dict's `clear` readable in a narrative, nor the other way round,
+    # and a safe attribute read first must not open a dunder of the same type.
+    safe = "{{ obj.clear }}"
+    unsafe = "{{ d.clear() }}"
+    context = {"obj": _Clearable(), "d": {"a": 1}, "country": "Tunisia"}
+    for text in [safe, unsafe] if first == "safe" else [unsafe, safe]:
+        if text == safe:
+            assert narrate(text, context) == "kept"
+        else:
+            with pytest.raises(NarrativeError) as info:
+                narrate(text, context)
+            assert "access to attribute 'clear' of 'dict' object is unsafe" in info.value.reason
+    assert narrate("{{ country.upper() }}", context) == "TUNISIA"
+    with pytest.raises(NarrativeError) as info:
+        narrate("{{ country.__class__ }}", context)
+    assert info.value.reason.startswith("fails to render (")
+    # A text's `format` stays sandboxed however often it has been read.
+    assert narrate("{{ '{0}!'.format(country) }}", context) == "Tunisia!"
+    with pytest.raises(NarrativeError) as info:
+        narrate("{{ '{0.__class__}'.format(country) }}", context)
+    assert "access to attribute '__class__' of 'str' object is unsafe" in info.value.reason

@@ -114,3 +114,22 @@ def test_derived_values_are_no_evidence():
     leverage = SCORING.policy("leverage")
     assert leverage.missing([_fact("assistance", total_usd=0, programme_count=0)]) != ()
     assert leverage.missing([_fact("assistance", fms_usd=1_000_000)]) == ()
+
+
+def test_evidence_a_lens_requires_is_looked_up_as_the_profile_writes_it():
+    from ssa_risk.rules.scoring import Evidenced
+
+    army = Fact("institution-1", "institution", ("institutions", 0), {"key": "army", "kind": "x"})
+    # `id` is held as `key` in facts; `key` is no field a profile writes.
+    assert Evidenced("institution", "id", "army").met([army])
+    assert not Evidenced("institution", "id", "navy").met([army])
+    assert Evidenced("institution", "id").met([army])
+    assert not Evidenced("institution", "key").met([army])
+    # A derived field is no evidence, named or not; a written one among many is.
+    derived_only = _fact("assistance", total_usd=0, programme_count=0)
+    assert not Evidenced("assistance").met([derived_only])
+    assert not Evidenced("assistance", "total_usd").met([derived_only])
+    many = [_fact("programme", kind="financing_grant") for _ in range(500)]
+    assert not Evidenced("programme", "kind", "sale").met(many)
+    assert Evidenced("programme", "kind", "sale").met([*many, _fact("programme", kind="sale")])
+    assert not Evidenced("rivalry").met(many)
