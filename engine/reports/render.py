@@ -17,6 +17,7 @@ from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.cache import template_cache
 from ssa_risk.base.choices import FORMATS as FORMATS
 from ssa_risk.base.choices import IMPACT_FORMATS as IMPACT_FORMATS
 from ssa_risk.base.errors import InputError, Problem
@@ -60,6 +61,8 @@ def _environment(directory: Path) -> LimitedSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=True,
+        # Compiled once per template and kept between runs (ssa_risk.base.cache).
+        bytecode_cache=template_cache("reports"),
     )
     env.filters["usd"] = usd
     env.filters["cell"] = markdown_cell
