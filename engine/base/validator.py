@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
-
-import jsonschema
-import jsonschema.validators
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
+
+# jsonschema is imported when a validator is first made: a valid document is recognised by
+# quick_check (below), so a run that meets no problem never needs it (it takes tens of ms).
+if TYPE_CHECKING:
+    import jsonschema
 
 # How a message names a place in the document: `institutions[0].kind`, or `rule CMR-04: when`.
 Namer = Callable[[YamlPath], str]
@@ -40,12 +42,18 @@ def _pattern(
 ) -> Iterator[jsonschema.ValidationError]:
     """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        import jsonschema
+
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": _pattern}
-)
+@cache
+def _validator_class() -> Any:
+    import jsonschema.validators
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": _pattern}
+    )
 
 
 def schema_validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -53,7 +61,7 @@ def schema_validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
 
     `enumDescriptions` documents enum values for editors; validators ignore it.
     """
-    validator: jsonschema.Draft202012Validator = _Validator(schema)
+    validator: jsonschema.Draft202012Validator = _validator_class()(schema)
     return validator
 
 

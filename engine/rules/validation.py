@@ -10,9 +10,7 @@ import json
 import re
 from dataclasses import replace
 from functools import cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.project import SCHEMA_DIR
@@ -25,6 +23,9 @@ from ssa_risk.base.validator import (
     schema_validator,
 )
 from ssa_risk.rules.schema import MAX_RULE_ID, RULE_ID_PATTERN
+
+if TYPE_CHECKING:
+    import jsonschema
 
 RULES_SCHEMA_PATH = SCHEMA_DIR / "rules.schema.json"  # from schema.py
 _RULE_ID = re.compile(RULE_ID_PATTERN.removeprefix("^").removesuffix("$"))
