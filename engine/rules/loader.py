@@ -9,6 +9,7 @@ import gc
 import os
 import pickle
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 from ssa_risk.base.cache import key_of, read_entry, write_entry
@@ -24,6 +25,7 @@ from ssa_risk.rules.model import (
     Example,
     FieldTest,
     Lens,
+    ParsedLater,
     Pattern,
     Ref,
     Rule,
@@ -151,7 +153,14 @@ def _cached(key: str) -> RuleSet | None:
 
 
 def _store(key: str, ruleset: RuleSet) -> None:
+    """Store the rule set with its narratives' compiled code. Its parsed documents (with the
+    place of every value, for messages about the files) are most of its size and an
+    assessment never reads them: the entry keeps their texts, parsed again when asked for."""
     codes = narrative.compiled(rule.because for rule in ruleset.rules)
+    texts = tuple((shown, doc.text) for shown, doc in ruleset.documents.items())
+    # Only documents parse_yaml gives back as they are (one file each) are left out.
+    if all(len(doc.texts) == 1 for doc in ruleset.documents.values()):
+        ruleset = replace(ruleset, documents=ParsedLater(texts))
     try:
         body = pickle.dumps((ruleset, codes), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a rule set that cannot be pickled is simply not cached
