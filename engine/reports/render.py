@@ -7,6 +7,7 @@ import json
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
@@ -24,17 +25,14 @@ from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
 from ssa_risk.base.words import counted
-from ssa_risk.comparison.diff import Diff
-from ssa_risk.comparison.impact import Impact
-from ssa_risk.reports.backtest import change_lines
-from ssa_risk.reports.charts import (
-    assistance_chart,
-    lens_chart,
-    timeline_chart,
-    uncertainty_chart,
-)
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
+
+# The charts (HTML only) and the comparison modules (diffs, impacts) are imported where they
+# are used: a Markdown assessment needs neither.
+if TYPE_CHECKING:
+    from ssa_risk.comparison.diff import Diff
+    from ssa_risk.comparison.impact import Impact
 
 # The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
 # steps: these limits leave room for profiles a hundred times larger, and stop runaway
@@ -120,6 +118,8 @@ def render_report(
 def assessment_charts(assessment: Assessment) -> dict[str, str]:
     """The charts of one assessment's HTML report, as inline SVG ("" for one it has no data
     for)."""
+    from ssa_risk.reports.charts import assistance_chart, lens_chart, uncertainty_chart
+
     return {
         "uncertainty": uncertainty_chart(assessment),
         "lens": lens_chart(assessment),
@@ -138,6 +138,8 @@ def render_timeline(
         return timeline_json(timeline)
     if fmt != "html":
         return render_template(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
+    from ssa_risk.reports.charts import timeline_chart
+
     charts = {**assessment_charts(timeline.latest), "timeline": timeline_chart(timeline)}
     return render_html(directory, "timeline.html.j2", paper, t=timeline, charts=charts)
 
@@ -223,6 +225,8 @@ def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
     if impact.backtest is None:
         return text
     # Written here, not in the template, so that a project's own impact template shows it too.
+    from ssa_risk.reports.backtest import change_lines
+
     return text + "\n" + "\n".join(change_lines(impact.backtest)) + "\n"
 
 
