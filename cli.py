@@ -7,7 +7,6 @@ import os
 import re
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -144,6 +143,8 @@ def _output_failed(exc: OSError) -> None:
 def _bug(ctx: click.Context, message: str) -> None:
     """Exit 1 for a bug: the traceback with --debug, else one line."""
     if ctx.obj and ctx.obj.get("debug"):
+        import traceback
+
         traceback.print_exc()
     else:
         click.echo(f"ssa-risk: {message}", err=True)
