@@ -282,6 +282,21 @@ class _Unsupported(Exception):
     """The schema uses something quick_check does not compile."""
 
 
+# Types whose check above is exact for JSON data (True if and only if jsonschema agrees):
+# "integer" is not (jsonschema counts 1.0 as an integer).
+_EXACT_TYPES = frozenset({"object", "array", "string", "boolean", "null"})
+
+
+def _exact(schema: Any) -> bool:
+    """Whether the quick check of `schema` is exact, not only sure when it says valid: then
+    it may be negated (`not`). Only `type` (of the types above) and `required` qualify."""
+    if not isinstance(schema, dict) or not set(schema) <= {"type", "required"}:
+        return False
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    return isinstance(kinds, list) and all(k in _EXACT_TYPES for k in kinds)
+
+
 def quick_check(schema: dict[str, Any]) -> Check | None:
     """A function that is True only for a document `schema` finds valid (False when it finds
     a problem or is not sure), or None if the schema uses what it cannot compile."""
@@ -329,6 +344,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: type(v) not in (int, float) or v <= bound
         if key == "minLength":
             return lambda v: type(v) is not str or len(v) >= value
+        if key == "maxLength":
+            return lambda v: type(v) is not str or len(v) <= value
         if key == "pattern":
             regex = _ecma_regex(value)
             return lambda v: type(v) is not str or regex.search(v) is not None
@@ -358,6 +375,17 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
         if key == "items":
             each = node(value)
             return lambda v: type(v) is not list or all(each(item) for item in v)
+        if key == "anyOf":
+            # One branch sure to pass is enough; (oneOf would need the others sure to fail,
+            # which a check that may answer "not sure" cannot tell.)
+            branches = [node(sub) for sub in value]
+            return lambda v: any(b(v) for b in branches)
+        if key == "not" and _exact(value):
+            inner = node(value)
+            return lambda v: not inner(v)
+        if key == "allOf":
+            parts = [node(sub) for sub in value]
+            return lambda v: all(p(v) for p in parts)
         raise _Unsupported(key)
 
     def json_only(v: Any) -> bool:
