@@ -98,15 +98,21 @@ def add_compiled(codes: Mapping[str, bytes]) -> None:
             _codes.setdefault(text, code)
 
 
+@cache
+def _tree(text: str) -> nodes.Template:
+    """A narrative parsed once for the checks that read it (they do not change it)."""
+    return _environment().parse(text)
+
+
 def refused_tags(text: str) -> list[str]:
     """Tags a narrative may not use (they would read other templates), in order of appearance."""
-    tree = _environment().parse(text)
+    tree = _tree(text)
     return [word for node_type, word in _REFUSED_TAGS.items() if any(tree.find_all(node_type))]
 
 
 def narrative_references(text: str) -> tuple[set[str], set[tuple[str, str]]]:
     """Names and `name.field` pairs a narrative reads; TemplateSyntaxError if it is malformed."""
-    tree = _environment().parse(text)
+    tree = _tree(text)
     names = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
     fields = {
         (g.node.name, g.attr)
