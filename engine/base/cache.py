@@ -27,7 +27,6 @@ import hashlib
 import importlib.util
 import os
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -164,15 +163,18 @@ def write_entry(kind: str, key: str, body: bytes) -> bool:
     path = _entry_path(kind, key)
     if path is None:
         return False
-    temp = None
+    # A temporary name of this process's own (tempfile would cost a few ms to import).
+    temp = path.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
+    created = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        created = True
         with os.fdopen(fd, "wb") as file:
             file.write(_MAGIC + hashlib.sha256(body).digest() + body)
         os.replace(temp, path)
     except (OSError, ValueError):
-        if temp is not None:
+        if created:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         return False
