@@ -157,10 +157,16 @@ def _store(key: str, ruleset: RuleSet) -> None:
     place of every value, for messages about the files) are most of its size and an
     assessment never reads them: the entry keeps their texts, parsed again when asked for."""
     codes = narrative.compiled(rule.because for rule in ruleset.rules)
+    # Worked out once here, so that they come with the entry (each assessment reads them).
+    for rule in ruleset.rules:
+        _ = rule.logic_sha256, rule.wording_sha256
+    _ = ruleset.digests
     texts = tuple((shown, doc.text) for shown, doc in ruleset.documents.items())
     # Only documents parse_yaml gives back as they are (one file each) are left out.
     if all(len(doc.texts) == 1 for doc in ruleset.documents.values()):
+        digests = ruleset.digests
         ruleset = replace(ruleset, documents=ParsedLater(texts))
+        ruleset.__dict__["digests"] = digests  # the cached property, kept on the copy
     try:
         body = pickle.dumps((ruleset, codes), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # a rule set that cannot be pickled is simply not cached
