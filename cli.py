@@ -7,7 +7,6 @@ import os
 import re
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,8 +17,6 @@ import click
 
 from ssa_risk import __version__
 from ssa_risk.base import choices
-from ssa_risk.base.errors import EngineError, InputError
-from ssa_risk.base.files import os_problem
 
 if TYPE_CHECKING:
     from ssa_risk import api
@@ -97,27 +94,36 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as exc:
-            raise UserError(str(exc)) from None
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            # Every path is checked where it is used; this catches one that slipped through.
-            raise UserError(str(os_problem(exc, api.display_path(Path(exc.filename))))) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except EngineError as exc:
-            _bug(
-                ctx,
-                f"the rules engine failed: {exc} — this is a bug, not a mistake in your files; "
-                "rerun with --debug for the traceback and report it",
-            )
         except Exception as exc:
-            _bug(
-                ctx,
-                f"internal error: {type(exc).__name__}: {exc} — this is a bug; rerun with "
-                "--debug for the traceback and report it",
-            )
+            # The library's errors are imported here, when something went wrong: --help and
+            # the definition of the commands do without them.
+            from ssa_risk.base.errors import EngineError, InputError
+
+            if isinstance(exc, InputError):
+                raise UserError(str(exc)) from None
+            if isinstance(exc, OSError):
+                if exc.filename is None:
+                    raise
+                from ssa_risk.base.files import os_problem
+
+                # Every path is checked where it is used; this catches one that slipped through.
+                where = api.display_path(Path(exc.filename))
+                raise UserError(str(os_problem(exc, where))) from None
+            if isinstance(exc, EngineError):
+                _bug(
+                    ctx,
+                    f"the rules engine failed: {exc} — this is a bug, not a mistake in your "
+                    "files; rerun with --debug for the traceback and report it",
+                )
+            else:
+                _bug(
+                    ctx,
+                    f"internal error: {type(exc).__name__}: {exc} — this is a bug; rerun with "
+                    "--debug for the traceback and report it",
+                )
+        return None
 
 
 def _output_failed(exc: OSError) -> None:
@@ -144,6 +150,8 @@ def _output_failed(exc: OSError) -> None:
 def _bug(ctx: click.Context, message: str) -> None:
     """Exit 1 for a bug: the traceback with --debug, else one line."""
     if ctx.obj and ctx.obj.get("debug"):
+        import traceback
+
         traceback.print_exc()
     else:
         click.echo(f"ssa-risk: {message}", err=True)

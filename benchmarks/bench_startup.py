@@ -4,22 +4,36 @@ start to exit (the median of `--runs` runs after one warm-up run, in millisecond
 - `python -c pass`: the interpreter alone.
 - `import click`: the floor of any click command.
 - `ssa-risk --help` and `ssa-risk assess --help`: should import click and little else.
-- the import floor of `assess`: the third-party packages a Markdown assessment needs (click,
-  PyYAML, jsonschema, Jinja2, durable_rules), imported and nothing done.
-- `ssa-risk assess profiles/tunisia/2020.yaml -o OUT.md`: a whole Markdown assessment.
+- the import floors of `assess`: every third-party module a Markdown assessment has loaded
+  when it ends (found by running it in this installation, once with an empty cache folder and
+  once with a warm one; listed below the table), imported and nothing done. The standard
+  library is not counted: it is the interpreter's floor.
+- `ssa-risk assess profiles/tunisia/2020.yaml -o OUT.md`, twice: with an empty cache folder
+  (a new one each run: the rule files are read and checked, the templates compiled) and with
+  a warm one (the checked rule set and the compiled templates read from the cache; see
+  ssa_risk.base.cache). Each is compared with its own floor: with an empty cache the rule
+  files are checked with jsonschema, which then belongs to the floor; with a warm one not.
 
-The last column compares the two help rows with `import click` and the assessment with its
-import floor. Run it with `make bench`, or directly:
+The last column compares the two help rows with `import click` and the assessments with
+their import floor. Run it with `make bench`, or directly:
 
     .venv/bin/python benchmarks/bench_startup.py [--runs N] [--against OTHER/.venv/bin/python]
 
 `--against` times the same rows with another installation (say a checkout of an earlier
-commit) in the same run, the two taking turns, and prints its figures in columns of their own.
+commit) in the same run, the two taking turns, and prints its figures in columns of their own;
+its floor is that of its own assessment's imports. An installation without the cache times
+the same either way.
+
+Every process runs without PYTHONDONTWRITEBYTECODE, so that the warm-up run leaves the
+compiled .pyc files an installed package has (pip compiles them when it installs a wheel);
+with it set, an editable install compiles every module of ssa_risk from source at each start.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import statistics
 import subprocess
@@ -30,54 +44,113 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = "profiles/tunisia/2020.yaml"
-# What `ssa-risk assess` imports from outside the standard library and ssa_risk, at the top
-# (the packages these pull in come along, as they do for the command).
-ASSESS_FLOOR = "import click, yaml, jsonschema, jinja2, durable.engine, durable_rules_engine"
+ASSESS_COLD = f"ssa-risk assess {PROFILE} -o OUT.md, empty cache"
+ASSESS_WARM = f"ssa-risk assess {PROFILE} -o OUT.md, warm cache"
+FLOOR_COLD = "import floor of assess, empty cache"
+FLOOR_WARM = "import floor of assess, warm cache"
+
+# Runs `assess` in this interpreter and prints the third-party modules then loaded: not the
+# standard library, not ssa_risk, not private helper modules (a leading '_').
+PROBE = """
+import json, sys
+from ssa_risk.console.cli import main
+sys.argv = ["ssa-risk", "assess", sys.argv[1], "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit:
+    pass
+skip = set(sys.stdlib_module_names) | {"ssa_risk", "__main__", "__mp_main__"}
+found = sorted(
+    name for name, module in list(sys.modules.items())
+    if module is not None and name.split(".")[0] not in skip and not name.startswith("_")
+    and getattr(module, "__spec__", None) is not None
+)
+print(json.dumps(found))
+"""
 
 
-def rows(python: str, folder: str) -> list[tuple[str, list[str]]]:
+def environment(cache: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.pop("SSA_RISK_CACHE", None)
+    if cache is not None:
+        env["SSA_RISK_CACHE_DIR"] = str(cache)
+    return env
+
+
+def assess_imports(python: str, folder: Path) -> tuple[list[str], list[str]]:
+    """The third-party modules `ssa-risk assess` has loaded at its end, in this installation:
+    with an empty cache folder, then with the same folder warm."""
+    found = []
+    for _ in ("empty", "warm"):
+        out = subprocess.run(
+            [python, "-c", PROBE, PROFILE, str(folder / "probe.md")],
+            cwd=ROOT,
+            env=environment(folder / "probe-cache"),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return found[0], found[1]
+
+
+# A row: its name, the command, and its cache folder: None (none given), "empty" (a new
+# empty folder for each run) or "warm" (one folder, filled by the warm-up run).
+Row = tuple[str, list[str], str | None]
+
+
+def rows(python: str, folder: Path, floors: tuple[list[str], list[str]]) -> list[Row]:
     """What is timed, with the interpreter `python` and its `ssa-risk` script."""
     command = str(Path(python).parent / "ssa-risk")
-    output = str(Path(folder) / "tunisia-2020.md")
+    output = str(folder / "tunisia-2020.md")
+    assess = [command, "assess", PROFILE, "-o", output]
     return [
-        ("python -c pass", [python, "-c", "pass"]),
-        ("python -c 'import click'", [python, "-c", "import click"]),
-        ("ssa-risk --help", [command, "--help"]),
-        ("ssa-risk assess --help", [command, "assess", "--help"]),
-        ("import floor of assess", [python, "-c", ASSESS_FLOOR]),
-        (f"ssa-risk assess {PROFILE} -o OUT.md", [command, "assess", PROFILE, "-o", output]),
+        ("python -c pass", [python, "-c", "pass"], None),
+        ("python -c 'import click'", [python, "-c", "import click"], None),
+        ("ssa-risk --help", [command, "--help"], None),
+        ("ssa-risk assess --help", [command, "assess", "--help"], None),
+        (FLOOR_COLD, [python, "-c", "import " + ", ".join(floors[0])], None),
+        (ASSESS_COLD, assess, "empty"),
+        (FLOOR_WARM, [python, "-c", "import " + ", ".join(floors[1])], None),
+        (ASSESS_WARM, assess, "warm"),
     ]
 
 
-def run_ms(command: list[str]) -> float:
+def run_ms(row: Row, folder: Path) -> float:
+    _, command, cache = row
+    where = None
+    if cache == "empty":
+        where = Path(tempfile.mkdtemp(prefix="cache-", dir=folder))
+    elif cache == "warm":
+        where = folder / "warm-cache"
+    env = environment(where)
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     return (time.perf_counter() - start) * 1000
 
 
-def medians(sides: list[list[tuple[str, list[str]]]], runs: int) -> list[dict[str, float]]:
+def medians(sides: list[tuple[list[Row], Path]], runs: int) -> list[dict[str, float]]:
     """The median wall time of each row of each side in a fresh process, after one warm-up
     run; the sides take turns, so that a busy moment of the machine falls on both."""
-    times: list[dict[str, list[float]]] = [{name: [] for name, _ in side} for side in sides]
-    for side in sides:
-        for _, command in side:
-            run_ms(command)
+    times: list[dict[str, list[float]]] = [{row[0]: [] for row in side} for side, _ in sides]
+    for side, folder in sides:
+        for row in side:
+            run_ms(row, folder)
     for _ in range(runs):
-        for index in range(len(sides[0])):
-            for side, measured in zip(sides, times, strict=True):
-                name, command = side[index]
-                measured[name].append(run_ms(command))
+        for index in range(len(sides[0][0])):
+            for (side, folder), measured in zip(sides, times, strict=True):
+                measured[side[index][0]].append(run_ms(side[index], folder))
     return [{name: statistics.median(t) for name, t in side.items()} for side in times]
 
 
 def ratios(times: dict[str, float]) -> dict[str, str]:
-    """The help rows against `import click`, the assessment against its import floor."""
+    """The help rows against `import click`, the assessments against their import floor."""
     click_ms = times["python -c 'import click'"]
-    floor_ms = times["import floor of assess"]
     against = {
         "ssa-risk --help": click_ms,
         "ssa-risk assess --help": click_ms,
-        f"ssa-risk assess {PROFILE} -o OUT.md": floor_ms,
+        ASSESS_COLD: times[FLOOR_COLD],
+        ASSESS_WARM: times[FLOOR_WARM],
     }
     return {name: f"{times[name] / base:.2f}x" for name, base in against.items()}
 
@@ -88,12 +161,18 @@ def main() -> None:
     parser.add_argument("--against", metavar="PYTHON", help="another installation's python")
     args = parser.parse_args()
     pythons = [sys.executable] if args.against is None else [args.against, sys.executable]
-    with tempfile.TemporaryDirectory() as folder:
-        sides = [rows(python, folder) for python in pythons]
+    with tempfile.TemporaryDirectory() as temp:
+        sides: list[tuple[list[Row], Path]] = []
+        floors: list[tuple[list[str], list[str]]] = []
+        for n, python in enumerate(pythons):
+            folder = Path(temp) / f"side{n}"
+            folder.mkdir()
+            floors.append(assess_imports(python, folder))
+            sides.append((rows(python, folder, floors[-1]), folder))
         results = medians(sides, args.runs)
     print(f"machine: {platform.machine()}, Python {platform.python_version()}")
     print(f"cold start, fresh process each run, median of {args.runs} runs")
-    names = [name for name, _ in sides[0]]
+    names = [row[0] for row in sides[0][0]]
     width = max(len(name) for name in names)
     header = f"{'command':<{width}}"
     if args.against is not None:
@@ -106,7 +185,14 @@ def main() -> None:
             line += f"  {shown[0][0][name]:10.1f}  {shown[0][1].get(name, ''):>6}"
         times, ratio = shown[-1]
         print(f"{line}  {times[name]:7.1f}  {ratio.get(name, '')}".rstrip())
-    print("ratio: the help rows against `import click`, the assessment against its import floor")
+    print("ratio: the help rows against `import click`, the assessments against their import floor")
+    labels = ["against's", "this"] if args.against is not None else ["this"]
+    for side, floor in zip(labels, floors, strict=True):
+        for cache, modules in zip(("empty", "warm"), floor, strict=True):
+            tops = sorted({name.split(".")[0] for name in modules})
+            print(
+                f"{side} import floor, {cache} cache: {len(modules)} modules of {', '.join(tops)}"
+            )
     if args.against is not None:
         print(f"against: {args.against}")
 

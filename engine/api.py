@@ -12,19 +12,31 @@ ssa-risk.toml from the working folder up), else the one bundled with the package
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ssa_risk.assessment import uncertainty as _uncertainty
-from ssa_risk.assessment.assessor import Assessor
-from ssa_risk.assessment.batch import Assessed, assess_paths, profiles_in
-from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.proposal import ProposalAssessment
-from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
-from ssa_risk.assessment.timeline import Timeline
-from ssa_risk.base.choices import ASSESS_FORMATS
+from ssa_risk.base.choices import (
+    ASSESS_FORMATS,
+    BACKTEST_FORMATS,
+    DEFAULT_FLAG_AT,
+    DEFAULT_PAPER,
+    DEFAULT_SEED,
+    FORMATS,
+    IMPACT_FORMATS,
+    MAX_CHANGES,
+    MAX_SAMPLES,
+    OVERVIEW_FORMATS,
+    PAPERS,
+    PROPOSAL_FORMATS,
+    RATINGS,
+    TIPPING_FORMATS,
+    TRIGGERS_FORMATS,
+    VERDICTS,
+)
 from ssa_risk.base.errors import EngineError, InputError, Problem
 from ssa_risk.base.files import is_folder, resolved
 from ssa_risk.base.parallel import Parallel, Progress, usable_cores
@@ -32,72 +44,75 @@ from ssa_risk.base.paths import display_path, terminal_path
 from ssa_risk.base.project import Project, find_project
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.base.words import counted
-from ssa_risk.comparison.backtest import DEFAULT_FLAG_AT, Backtest, run_backtest
-from ssa_risk.comparison.diff import Diff, diff_assessments
-from ssa_risk.comparison.git import project_revision
-from ssa_risk.comparison.impact import Impact, impact, impact_of_rules
-from ssa_risk.comparison.overview import Overview, build_overview, overview_of, rules_shown
-from ssa_risk.comparison.sides import Rules, diff_sides
-from ssa_risk.comparison.tipping import MAX_CHANGES, Tipping, tipping_points, with_watch
-from ssa_risk.comparison.triggers import (
-    TRIGGERS,
-    Triggers,
-    detect_triggers,
-    load_side,
-    snapshot_problems,
-)
-from ssa_risk.comparison.verdicts import with_verdict_watch
-from ssa_risk.comparison.whatif import what_if
-from ssa_risk.evaluation.compiler import compile_ruleset
-from ssa_risk.evaluation.explain import Evaluator
-from ssa_risk.profile.facts import institution_names, profile_facts
-from ssa_risk.profile.proposal import (
-    PROPOSAL_SCHEMA,
-    Decisions,
-    Proposal,
-    decisions_proposal,
-    line_facts,
-    load_decisions,
-    proposal_kind,
-    proposal_skeleton,
-    with_lines,
-)
-from ssa_risk.profile.proposal import load_proposal as _load_proposal
-from ssa_risk.profile.reader import Profile, check_paths
-from ssa_risk.profile.reader import load_profile as _load_profile
-from ssa_risk.profile.skeleton import checked_skeleton, schema_lines, slug
-from ssa_risk.profile.snapshots import folder_snapshots
-from ssa_risk.reports.backtest import BACKTEST_FORMATS, backtest_summary, render_backtest
-from ssa_risk.reports.batch import Report, reports
-from ssa_risk.reports.batch import render as _render
-from ssa_risk.reports.batch import render_pdf as _render_pdf
-from ssa_risk.reports.output import write_all
-from ssa_risk.reports.overview import OVERVIEW_FORMATS, render_overview, render_overview_pdf
-from ssa_risk.reports.pdf import DEFAULT_PAPER, PAPERS
-from ssa_risk.reports.problems import validation_json
-from ssa_risk.reports.proposal import PROPOSAL_FORMATS
-from ssa_risk.reports.proposal import render_proposal as _render_proposal
-from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
-from ssa_risk.reports.render import FORMATS, IMPACT_FORMATS
-from ssa_risk.reports.site import country_page
-from ssa_risk.reports.site import site_pages as _site_pages
-from ssa_risk.reports.tipping import TIPPING_FORMATS, render_tipping
-from ssa_risk.reports.triggers import TRIGGERS_FORMATS, render_triggers
-from ssa_risk.rules.approvals import VERDICTS
-from ssa_risk.rules.loader import Rule, RuleSet
-from ssa_risk.rules.loader import load_rules as _load_rules
-from ssa_risk.rules.scoring import RATINGS
-from ssa_risk.toolkit.authoring import (
-    coverage_text,
-    explain_profile_text,
-    explanation_text,
-    rule_text,
-    rules_json,
-    rules_table,
-    run_rule_tests,
-    test_report,
-)
-from ssa_risk.toolkit.lint import LintResult, lint_json, lint_rules
+
+# Each command imports only the modules it uses, inside the functions below: a Markdown
+# assessment need not load the charts, the PDF writer, git, the backtest or the authoring
+# tools. The names this module passes on from other modules are imported on first use
+# (__getattr__, below); the type checker sees them here.
+if TYPE_CHECKING:
+    from ssa_risk.assessment.assessor import Assessor
+    from ssa_risk.assessment.batch import Assessed
+    from ssa_risk.assessment.model import Assessment
+    from ssa_risk.assessment.proposal import ProposalAssessment
+    from ssa_risk.assessment.serialize import assessment_dict, assessment_from_json
+    from ssa_risk.assessment.timeline import Timeline
+    from ssa_risk.comparison.backtest import Backtest
+    from ssa_risk.comparison.diff import Diff, diff_assessments
+    from ssa_risk.comparison.impact import Impact, impact
+    from ssa_risk.comparison.overview import Overview
+    from ssa_risk.comparison.tipping import Tipping
+    from ssa_risk.comparison.triggers import TRIGGERS, Triggers
+    from ssa_risk.profile.proposal import Decisions, Proposal, proposal_kind
+    from ssa_risk.profile.reader import Profile
+    from ssa_risk.profile.skeleton import slug
+    from ssa_risk.reports.batch import Report
+    from ssa_risk.reports.problems import validation_json
+    from ssa_risk.reports.site import country_page
+    from ssa_risk.rules.loader import Rule, RuleSet
+    from ssa_risk.toolkit.lint import LintResult, lint_json
+
+# name → the module it comes from, for the names imported on first use.
+_LAZY = {
+    "Assessor": "ssa_risk.assessment.assessor",
+    "Assessed": "ssa_risk.assessment.batch",
+    "Assessment": "ssa_risk.assessment.model",
+    "ProposalAssessment": "ssa_risk.assessment.proposal",
+    "assessment_dict": "ssa_risk.assessment.serialize",
+    "assessment_from_json": "ssa_risk.assessment.serialize",
+    "Timeline": "ssa_risk.assessment.timeline",
+    "Backtest": "ssa_risk.comparison.backtest",
+    "Diff": "ssa_risk.comparison.diff",
+    "diff_assessments": "ssa_risk.comparison.diff",
+    "Impact": "ssa_risk.comparison.impact",
+    "impact": "ssa_risk.comparison.impact",
+    "Overview": "ssa_risk.comparison.overview",
+    "Tipping": "ssa_risk.comparison.tipping",
+    "TRIGGERS": "ssa_risk.comparison.triggers",
+    "Triggers": "ssa_risk.comparison.triggers",
+    "Decisions": "ssa_risk.profile.proposal",
+    "Proposal": "ssa_risk.profile.proposal",
+    "proposal_kind": "ssa_risk.profile.proposal",
+    "Profile": "ssa_risk.profile.reader",
+    "slug": "ssa_risk.profile.skeleton",
+    "Report": "ssa_risk.reports.batch",
+    "validation_json": "ssa_risk.reports.problems",
+    "country_page": "ssa_risk.reports.site",
+    "Rule": "ssa_risk.rules.loader",
+    "RuleSet": "ssa_risk.rules.loader",
+    "LintResult": "ssa_risk.toolkit.lint",
+    "lint_json": "ssa_risk.toolkit.lint",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A name passed on from another module, imported when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ASSESS_FORMATS",
@@ -204,11 +219,15 @@ def project(start: Path | None = None) -> Project:
 
 def load_rules(rules: Path | None = None, label: str | None = None) -> RuleSet:
     """Load and check a rule set (default: the project's); InputError lists every problem."""
+    from ssa_risk.rules.loader import load_rules as _load_rules
+
     return _load_rules(rules or project().rules, label)
 
 
 def load_profile(path: Path) -> Profile:
     """Load and validate one profile snapshot; InputError lists every problem."""
+    from ssa_risk.profile.reader import load_profile as _load_profile
+
     return _load_profile(path, display_path(path))
 
 
@@ -219,6 +238,8 @@ def load_assessor(
 
     With `verify`, every evaluation is cross-checked by an independent evaluator.
     """
+    from ssa_risk.assessment.assessor import Assessor
+
     if rules is None or templates is None:
         found = project()
         rules, templates = rules or found.rules, templates or found.templates
@@ -227,6 +248,8 @@ def load_assessor(
 
 def profile_paths(paths: Sequence[Path] = ()) -> list[Path]:
     """The paths given, or every snapshot in the project's (else the bundled) profiles."""
+    from ssa_risk.assessment.batch import profiles_in
+
     return list(paths) or profiles_in(project().profiles)
 
 
@@ -244,6 +267,8 @@ def assess(
     one InputError, after all are read. `parallel`: how to spread the work (default: every
     local core; see Parallel).
     """
+    from ssa_risk.assessment.batch import assess_paths
+
     return assess_paths(assessor or load_assessor(), profile_paths(paths), parallel)
 
 
@@ -251,6 +276,8 @@ def render(
     result: Assessment | Timeline | Diff | Impact, fmt: str = "md", templates: Path | None = None
 ) -> str:
     """The report of an assessment, a timeline, a diff or an impact: md, html or json."""
+    from ssa_risk.reports.batch import render as _render
+
     return _render(result, templates or project().templates, fmt)
 
 
@@ -260,6 +287,8 @@ def render_pdf(
     """The PDF report of an assessment or a timeline, on `paper` (a4 or letter). Needs
     WeasyPrint's system libraries (Pango); InputError names what to install when they are
     missing."""
+    from ssa_risk.reports.batch import render_pdf as _render_pdf
+
     return _render_pdf(result, templates or project().templates, paper)
 
 
@@ -279,15 +308,21 @@ def make_reports(
     named into `out_dir` (or `output`, for one path); nothing is written yet, so one bad
     profile leaves no partial set (write_reports). With `tipping`, each report adds the
     indicators to watch: the values whose change alone would raise a rating."""
+    from ssa_risk.reports.batch import reports
+
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor, parallel)
     if tipping:
+        from ssa_risk.comparison.tipping import with_watch
+
         assessed = with_watch(assessor, assessed, parallel)
     return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
 
 
 def write_reports(written: Sequence[Report], fmt: str) -> None:
     """Write every report atomically: all of them, or (on a problem) none."""
+    from ssa_risk.reports.output import write_all
+
     write_all([(r.target, r.text) for r in written], fmt)
 
 
@@ -296,6 +331,10 @@ def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
     snapshots (a profiles folder for every country folder in it), which must be of one
     country. A proposal is checked as a proposal (with the profile it names), a decision
     record as one (with the proposal it names)."""
+    from ssa_risk.profile.proposal import decisions_proposal, load_decisions, proposal_kind
+    from ssa_risk.profile.proposal import load_proposal as _load_proposal
+    from ssa_risk.profile.reader import check_paths
+
     results: list[tuple[str, list[Problem]]] = []
     for path in paths:
         kind = proposal_kind(path)
@@ -326,6 +365,8 @@ def new_profile(
     """A commented profile skeleton that validates as written, and where it goes: `output`,
     else <country>/<as-of>.yaml in the project's profiles folder (without a project, in
     profiles/ under the working folder)."""
+    from ssa_risk.profile.skeleton import checked_skeleton, slug
+
     found = project()
     # Never into the bundled profiles: a folder the project file leaves out is next to it.
     own = "profiles" in found.named
@@ -337,16 +378,22 @@ def new_profile(
 
 def list_rules(ruleset: RuleSet, lens: str | None = None, fmt: str = "table") -> str:
     """The rules (of one lens, or all): a table, or JSON."""
+    from ssa_risk.toolkit.authoring import rules_json, rules_table
+
     return rules_json(ruleset, lens) if fmt == "json" else rules_table(ruleset, lens)
 
 
 def show_rule(ruleset: RuleSet, rule: Rule) -> str:
     """One rule in full: conditions, narrative, recommendations, citations, examples."""
+    from ssa_risk.toolkit.authoring import rule_text
+
     return rule_text(ruleset, rule)
 
 
 def lint(rules: Path | None = None) -> LintResult:
     """Errors (the rule set does not load) or warnings (it loads but looks wrong)."""
+    from ssa_risk.toolkit.lint import lint_rules
+
     return lint_rules(rules or project().rules)
 
 
@@ -355,6 +402,10 @@ def run_examples(
 ) -> tuple[str, int, int]:
     """Run the rules' examples (those matching `pattern`); the report, and the counts of
     examples run and failed. With `coverage`, which rules fire over the project's profiles."""
+    from ssa_risk.evaluation.compiler import compile_ruleset
+    from ssa_risk.reports.backtest import backtest_summary
+    from ssa_risk.toolkit.authoring import coverage_text, run_rule_tests, test_report
+
     ruleset = load_rules(rules)
     compiled = compile_ruleset(ruleset)
     run = run_rule_tests(ruleset, compiled, pattern)
@@ -376,6 +427,11 @@ def explain(
     """Why `rule` fired for the profile, or why not; without a rule, the fired rules and the
     near misses. With `proposal`, its lines are facts too (the rules that judge lines can
     fire), and the profile is the one the proposal names (`profile`, if given, must be it)."""
+    from ssa_risk.evaluation.explain import Evaluator
+    from ssa_risk.profile.facts import profile_facts
+    from ssa_risk.profile.proposal import line_facts, with_lines
+    from ssa_risk.toolkit.authoring import explain_profile_text, explanation_text
+
     if proposal is None:
         if profile is None:
             raise InputError(
@@ -429,6 +485,9 @@ def diff(
     `REV:path`, or a bare `REV` (the project's rules folder at that revision); default: the
     project's rules.
     """
+    from ssa_risk.comparison.git import project_revision
+    from ssa_risk.comparison.sides import Rules, diff_sides
+
     found, repo = project(), Path.cwd()
 
     def rules(spec: str | None, option: str, other: str | None, counterpart: str) -> Rules:
@@ -459,6 +518,9 @@ def impact_of(
     """The old rules (`before`: a folder, a git `REV:path`, or a bare `REV` meaning the
     project's rules folder at that revision) against the new (default: the project's) over
     `paths` (default: every profile of the project)."""
+    from ssa_risk.comparison.git import project_revision
+    from ssa_risk.comparison.impact import impact_of_rules
+
     found, repo = project(), Path.cwd()
     chosen = str(found.rules) if after is None else after
     return impact_of_rules(
@@ -484,6 +546,8 @@ def backtest(
     folders, each with profile.yaml and outcome.yaml) and compare with the outcomes: a case is
     flagged when its outcome's lens is rated `flag_at` or above. InputError lists every
     problem of every case."""
+    from ssa_risk.comparison.backtest import run_backtest
+
     assessor = load_assessor(rules, templates)
     shown = display_path(rules or project().rules)
     return run_backtest(cases, assessor, flag_at, shown, parallel)
@@ -491,6 +555,8 @@ def backtest(
 
 def backtest_text(result: Backtest, fmt: str = "text") -> str:
     """The backtest as text (a confusion table and a table of cases) or JSON."""
+    from ssa_risk.reports.backtest import render_backtest
+
     return render_backtest(result, fmt)
 
 
@@ -506,6 +572,8 @@ def whatif(
     """The profile assessed as written and with each `--set PATH=VALUE` applied (nothing is
     written), compared as `diff` compares two assessments. InputError lists every problem of
     the profile, or of every edit (each named by its `--set`)."""
+    from ssa_risk.comparison.whatif import what_if
+
     assessor = load_assessor(rules, templates)
     return what_if(assessor, load_profile(profile), sets).diff
 
@@ -521,6 +589,8 @@ def tipping(
     """The smallest changes to the profile's values that change a lens rating (only `lens`'s,
     when given) or the overall result, worse or better, found from the rules' conditions and
     each checked by assessing the changed profile; pairs too with `max_changes` 2."""
+    from ssa_risk.comparison.tipping import tipping_points
+
     assessor = load_assessor(rules, templates)
     if lens is not None and lens not in {x.id for x in assessor.ruleset.lenses}:
         known = [x.id for x in assessor.ruleset.lenses]
@@ -531,6 +601,8 @@ def tipping(
 
 def tipping_text(result: Tipping, fmt: str = "md") -> str:
     """Tipping points as Markdown or JSON."""
+    from ssa_risk.reports.tipping import render_tipping
+
     return render_tipping(result, fmt)
 
 
@@ -541,8 +613,7 @@ def _folder(spec: str | None) -> Path | None:
 
 # --- Uncertainty: `assess --uncertainty N|exact [--seed S]` (issue 14, part 3) ---
 
-DEFAULT_SEED = _uncertainty.DEFAULT_SEED
-MAX_SAMPLES = _uncertainty.MAX_SAMPLES
+# DEFAULT_SEED and MAX_SAMPLES: ssa_risk.base.choices, imported above.
 
 
 def assess_uncertain(
@@ -555,6 +626,10 @@ def assess_uncertain(
     """Assess one profile file at its central values, with the distribution of results over
     `samples` seeded draws of its uncertain values, or over every combination ("exact").
     The samples are assessed with `parallel` (default: on every local core)."""
+    from ssa_risk.assessment import uncertainty as _uncertainty
+    from ssa_risk.profile.reader import load_profile as _load_profile
+    from ssa_risk.profile.snapshots import folder_snapshots
+
     shown = display_path(path)
     if is_folder(path, shown):
         snapshots = folder_snapshots(path, shown) if path.is_dir() else []
@@ -591,6 +666,9 @@ def make_uncertain_reports(
 ) -> list[Report]:
     """Like make_reports, each profile file assessed with assess_uncertain (its samples with
     `parallel`); the problems of every profile are raised together."""
+    from ssa_risk.assessment.batch import Assessed
+    from ssa_risk.reports.batch import reports
+
     assessor = load_assessor(rules, templates, verify)
     done: list[Assessed] = []
     problems: list[Problem] = []
@@ -616,6 +694,9 @@ def _on_date(on: str | None) -> str | None:
 def load_proposal(path: Path, decision: Path | None = None) -> tuple[Proposal, Decisions | None]:
     """Load and check a proposal (and the profile it names) and, if given, its decision
     record, which must name this proposal; InputError lists every problem."""
+    from ssa_risk.profile.proposal import decisions_proposal, load_decisions
+    from ssa_risk.profile.proposal import load_proposal as _load_proposal
+
     proposal = _load_proposal(path, display_path(path))
     if decision is None:
         return proposal, None
@@ -647,6 +728,8 @@ def assess_proposal(
     checked as in force on `on` (YYYY-MM, YYYY-MM-DD or 'today'; default: the proposal's
     date). With `watch`, the monitoring plan lists the values whose change alone would change
     a line's verdict (the proposal is re-judged a few dozen times)."""
+    from ssa_risk.comparison.verdicts import with_verdict_watch
+
     assessor = assessor or load_assessor()
     proposal, decisions = load_proposal(path, decision)
     checked = _on_date(on)
@@ -663,6 +746,9 @@ def render_proposal(
     paper: str = DEFAULT_PAPER,
 ) -> str | bytes:
     """A proposal's report: md, html, json, or pdf (on `paper`)."""
+    from ssa_risk.reports.proposal import render_proposal as _render_proposal
+    from ssa_risk.reports.proposal import render_proposal_pdf as _render_proposal_pdf
+
     folder = templates or project().templates
     if fmt == "pdf":
         return _render_proposal_pdf(result, folder, paper)
@@ -672,6 +758,10 @@ def render_proposal(
 def new_proposal(profile: Path, output: Path) -> str:
     """A commented proposal for the country of `profile`, to be written to `output`, that
     validates as written."""
+    from ssa_risk.profile.proposal import PROPOSAL_SCHEMA, proposal_skeleton
+    from ssa_risk.profile.reader import load_profile as _load_profile
+    from ssa_risk.profile.skeleton import schema_lines, slug
+
     loaded = _load_profile(profile, display_path(profile))
     reference = os.path.relpath(
         resolved(profile), resolved(output.parent if output.parent != Path("") else Path("."))
@@ -714,6 +804,9 @@ def triggers(
     as_of year or later. The triggers checked, and what to do when each fires, are the rule
     set's approvals.yaml's (all four, without one).
     InputError lists every problem of both snapshots, of their order, and of the units."""
+    from ssa_risk.comparison.triggers import detect_triggers, load_side, snapshot_problems
+    from ssa_risk.profile.facts import institution_names
+
     repo = Path.cwd()
     problems: list[Problem] = []
     sides: list[Profile] = []
@@ -765,6 +858,8 @@ def triggers(
 
 def triggers_text(result: Triggers, fmt: str = "md") -> str:
     """Reassessment triggers as Markdown or JSON."""
+    from ssa_risk.reports.triggers import render_triggers
+
     return render_triggers(result, fmt)
 
 
@@ -778,6 +873,10 @@ def portfolio(
 ) -> Overview:
     """Every country of a profiles folder (default: the project's), its latest snapshot and
     what moved since the one before, assessed with one rule set (in parallel)."""
+    from ssa_risk.assessment.batch import assess_paths
+    from ssa_risk.assessment.timeline import Timeline
+    from ssa_risk.comparison.overview import build_overview, rules_shown
+
     assessor = assessor or load_assessor()
     folder = profiles or project().profiles
     assessed = assess_paths(assessor, [folder], parallel)
@@ -792,6 +891,10 @@ def portfolio_page(
 ) -> Callable[[Sequence[tuple[str, Timeline]]], str]:
     """The static site's index: the portfolio of the countries the site assessed, its
     countries linked to their pages (for `site_pages(index_body=...)`)."""
+    from ssa_risk.comparison.overview import overview_of, rules_shown
+    from ssa_risk.reports.overview import render_overview
+    from ssa_risk.reports.site import country_page
+
     folder = templates or project().templates
     shown = display_path(profiles or project().profiles)
 
@@ -808,6 +911,8 @@ def render_portfolio(
     overview: Overview, fmt: str = "md", templates: Path | None = None, paper: str = DEFAULT_PAPER
 ) -> str | bytes:
     """The portfolio as md, html, json, or pdf (on `paper`)."""
+    from ssa_risk.reports.overview import render_overview, render_overview_pdf
+
     folder = templates or project().templates
     if fmt == "pdf":
         return render_overview_pdf(overview, folder, paper)
@@ -835,6 +940,9 @@ def site_pages(
     assessed once for both; None: a table of the countries. Its links are relative to the
     site's folder: a country's page is `country_page(folder)`. InputError lists every
     problem of every profile and case."""
+    from ssa_risk.assessment.timeline import Timeline
+    from ssa_risk.reports.site import site_pages as _site_pages
+
     found = project()
     assessor = load_assessor(rules, templates)
     assessed = assess([profiles or found.profiles], assessor, parallel)
@@ -849,4 +957,6 @@ def site_pages(
 def write_site(pages: Sequence[tuple[str, str]], out_dir: Path) -> None:
     """Write the site's pages into `out_dir` atomically: all of them, or (on a problem) none.
     Pages of an earlier build that this one does not make are left as they are."""
+    from ssa_risk.reports.output import write_all
+
     write_all([(out_dir / name, text) for name, text in pages], "html")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,19 @@ from click.testing import CliRunner, Result
 
 from ssa_risk.console import cli
 from tests.helpers import DEFAULT_RULES, DEFAULT_TEMPLATES, REPO_ROOT, TUNISIA_2020, commit_tagged
+
+# The cache between runs (ssa_risk.base.cache) of this test session: a folder of its own, so
+# the tests never read or write the user's cache, and the commands they start share it.
+_CACHE_FOLDER = tempfile.mkdtemp(prefix="ssa-risk-test-cache-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["SSA_RISK_CACHE_DIR"] = _CACHE_FOLDER
+    os.environ.pop("SSA_RISK_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ssa_risk.assessment.builder import build_assessment, build_findings
 from ssa_risk.assessment.model import Assessment
-from ssa_risk.assessment.proposal import ProposalAssessment, judge_proposal
 from ssa_risk.assessment.provenance import templates_hash
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import evaluate
-from ssa_risk.evaluation.verify import verify_firings
 from ssa_risk.profile.facts import profile_facts
-from ssa_risk.profile.proposal import Decisions, Proposal, line_facts, with_lines
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.approvals import missing_approvals
 from ssa_risk.rules.loader import RuleSet, load_rules
+
+# Proposals and the cross-check (--verify) are imported when used: an assessment of a profile
+# does without them.
+if TYPE_CHECKING:
+    from ssa_risk.assessment.proposal import ProposalAssessment
+    from ssa_risk.profile.proposal import Decisions, Proposal
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Assessor:
         facts = profile_facts(profile)
         firings, signals = evaluate(self.compiled, facts)
         if self.verify:
+            from ssa_risk.evaluation.verify import verify_firings
+
             verify_firings(self.ruleset, facts, firings, profile.path)
         return build_assessment(
             profile,
@@ -72,6 +78,10 @@ class Assessor:
     ) -> ProposalAssessment:
         """Assess the proposal's country and judge its lines; decisions are checked on `on`
         (default: the decision record's date, else the proposal's)."""
+        from ssa_risk.assessment.proposal import judge_proposal
+        from ssa_risk.evaluation.verify import verify_firings
+        from ssa_risk.profile.proposal import line_facts, with_lines
+
         approvals = self.ruleset.approvals
         if approvals is None:
             raise InputError([missing_approvals(self.ruleset.directory)])

@@ -37,6 +37,11 @@ def templates_hash(directory: Path) -> str:
         )
     texts = []
     for path in walk_files(directory, ".j2", shown):
-        text = read_utf8(path, display_path(path), TEMPLATE_MAX_BYTES, "name a template file")
+        try:
+            text = read_utf8(path, str(path), TEMPLATE_MAX_BYTES, "name a template file")
+        except InputError:
+            # Read again to name the file as everywhere else (worked out only when needed:
+            # display_path looks for the project on every call).
+            text = read_utf8(path, display_path(path), TEMPLATE_MAX_BYTES, "name a template file")
         texts.append((path.relative_to(directory).as_posix(), text))
     return sha256_text(texts)

@@ -13,9 +13,7 @@ import re
 import types
 import typing
 from functools import cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.assessment.model import Assessment, frozen
 from ssa_risk.assessment.timeline import Timeline
@@ -24,6 +22,9 @@ from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, line_column, parse_yaml
 from ssa_risk.base.validator import error_problems, schema_validator
 from ssa_risk.rules.model import DEFAULT_BY, DEFAULT_STANCE, canonical_recommend, wording_digest
+
+if TYPE_CHECKING:
+    import jsonschema
 
 ASSESSMENT_SCHEMA_VERSION = 3
 # Versions read: 2 is 3 without recommendation tags (its recommendations read as by: agency,

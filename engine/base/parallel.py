@@ -32,21 +32,24 @@ so no worker is left behind and none prints a traceback.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ssa_risk.base.choices import usable_cores as usable_cores
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.interrupts import cleanup_on_signals
+
+# multiprocessing and concurrent.futures are imported when a batch first uses them: a run
+# that works in this process alone (one profile, or few) does without (about 10 ms).
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -186,6 +189,8 @@ START_METHOD: str | None = None
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     if START_METHOD is not None:
         return multiprocessing.get_context(START_METHOD)
     if sys.platform.startswith("linux"):
@@ -196,6 +201,8 @@ def _context() -> multiprocessing.context.BaseContext:
 def _on_processes(
     task: Callable[[T], R], items: Sequence[T], workers: int, progress: Progress | None
 ) -> list[_Outcome[R]]:
+    from concurrent.futures import ProcessPoolExecutor
+
     outcomes: list[_Outcome[R] | None] = [None] * len(items)
     chunks = _chunks(len(items), workers)
     # SIGINT, SIGTERM and SIGHUP are raised here as Interrupted, so the pool is shut down
@@ -225,6 +232,9 @@ def _on_processes(
 def _as_completed(pending: dict[Future[Any], range]) -> Iterator[tuple[Future[Any], range]]:
     """Each future as it completes, with its chunk (waits in short steps so that a signal
     handler runs promptly in the waiting thread)."""
+    from concurrent.futures import FIRST_COMPLETED
+    from concurrent.futures import wait as wait_futures
+
     waiting = set(pending)
     while waiting:
         finished, waiting = wait_futures(waiting, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -296,6 +306,8 @@ _engine_lock = threading.Lock()
 
 def _dask_chunk(task: Callable[[Any], Any], chunk: Sequence[Any], folder: str) -> list[Any]:
     global _engine_thread
+    from concurrent.futures import ThreadPoolExecutor
+
     with _engine_lock:
         if _engine_thread is None:
             _engine_thread = ThreadPoolExecutor(1, thread_name_prefix="ssa-risk-engine")

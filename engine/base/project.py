@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, read_utf8
-from ssa_risk.base.paths import PROJECT_FILE, bundled_root, display_path, project_root
+from ssa_risk.base.paths import PACKAGE_DIR, PROJECT_FILE, bundled_root, display_path, project_root
 from ssa_risk.base.suggest import did_you_mean
 
 # The published JSON Schemas ship inside the package.
-SCHEMA_DIR = Path(str(files("ssa_risk").joinpath("schemas")))
+SCHEMA_DIR = PACKAGE_DIR / "schemas"
 
 FOLDERS = ("profiles", "rules", "templates", "cases")
 _HOLDS = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -11,5 +10,7 @@ def did_you_mean(word: object, choices: Iterable[object], otherwise: str) -> str
 
     Words and choices are compared as text, so a number or a list item can be suggested too.
     """
+    import difflib  # only when a name is wrong: most runs never need it
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f"did you mean '{close[0]}'?" if close else otherwise

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
-
-import jsonschema
-import jsonschema.validators
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
+
+# jsonschema is imported when a validator is first made: a valid document is recognised by
+# quick_check (below), so a run that meets no problem never needs it (it takes tens of ms).
+if TYPE_CHECKING:
+    import jsonschema
 
 # How a message names a place in the document: `institutions[0].kind`, or `rule CMR-04: when`.
 Namer = Callable[[YamlPath], str]
@@ -40,12 +42,18 @@ def _pattern(
 ) -> Iterator[jsonschema.ValidationError]:
     """`pattern` with ECMA-262's `$`, so that 'TUN' followed by a line break is no iso3."""
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        import jsonschema
+
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": _pattern}
-)
+@cache
+def _validator_class() -> Any:
+    import jsonschema.validators
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": _pattern}
+    )
 
 
 def schema_validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -53,7 +61,7 @@ def schema_validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
 
     `enumDescriptions` documents enum values for editors; validators ignore it.
     """
-    validator: jsonschema.Draft202012Validator = _Validator(schema)
+    validator: jsonschema.Draft202012Validator = _validator_class()(schema)
     return validator
 
 
@@ -274,6 +282,21 @@ class _Unsupported(Exception):
     """The schema uses something quick_check does not compile."""
 
 
+# Types whose check above is exact for JSON data (True if and only if jsonschema agrees):
+# "integer" is not (jsonschema counts 1.0 as an integer).
+_EXACT_TYPES = frozenset({"object", "array", "string", "boolean", "null"})
+
+
+def _exact(schema: Any) -> bool:
+    """Whether the quick check of `schema` is exact, not only sure when it says valid: then
+    it may be negated (`not`). Only `type` (of the types above) and `required` qualify."""
+    if not isinstance(schema, dict) or not set(schema) <= {"type", "required"}:
+        return False
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    return isinstance(kinds, list) and all(k in _EXACT_TYPES for k in kinds)
+
+
 def quick_check(schema: dict[str, Any]) -> Check | None:
     """A function that is True only for a document `schema` finds valid (False when it finds
     a problem or is not sure), or None if the schema uses what it cannot compile."""
@@ -332,6 +355,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: type(v) not in (int, float) or v <= bound
         if key == "minLength":
             return lambda v: type(v) is not str or len(v) >= value
+        if key == "maxLength":
+            return lambda v: type(v) is not str or len(v) <= value
         if key == "pattern":
             regex = _ecma_regex(value)
             return lambda v: type(v) is not str or regex.search(v) is not None
@@ -387,6 +412,17 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
                 return True
 
             return items
+        if key == "anyOf":
+            # One branch sure to pass is enough; (oneOf would need the others sure to fail,
+            # which a check that may answer "not sure" cannot tell.)
+            branches = [node(sub) for sub in value]
+            return lambda v: any(b(v) for b in branches)
+        if key == "not" and _exact(value):
+            inner = node(value)
+            return lambda v: not inner(v)
+        if key == "allOf":
+            parts = [node(sub) for sub in value]
+            return lambda v: all(p(v) for p in parts)
         raise _Unsupported(key)
 
     def json_only(v: Any) -> bool:

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.project import SCHEMA_DIR
@@ -24,6 +22,9 @@ from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.schema import LINE, PROSE, Node, described
 from ssa_risk.rules.model import RuleSet
 from ssa_risk.rules.schema import LENS_ID_PATTERN
+
+if TYPE_CHECKING:
+    import jsonschema
 
 OUTCOME_SCHEMA_PATH = SCHEMA_DIR / "outcome.schema.json"
 DATE_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$"

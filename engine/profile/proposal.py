@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
@@ -39,6 +37,9 @@ from ssa_risk.profile.proposal_schema import MITIGATION_KIND as MITIGATION_NODE
 from ssa_risk.profile.proposal_schema import TRAINING as TRAINING_NODE
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.profile.snapshots import other_kind
+
+if TYPE_CHECKING:
+    import jsonschema
 
 PROPOSAL_SCHEMA = SCHEMA_DIR / "proposal.schema.json"  # from proposal_schema.py
 DECISION_SCHEMA = SCHEMA_DIR / "decision.schema.json"

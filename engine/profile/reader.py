@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
@@ -30,6 +28,9 @@ from ssa_risk.profile.snapshots import (
     load_snapshot,
 )
 from ssa_risk.profile.uncertain import UncertainField, resolve_uncertain, with_values
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = SCHEMA_DIR / "profile.schema.json"  # from schema.py
 

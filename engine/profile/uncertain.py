@@ -13,14 +13,16 @@ central value before validating, so a profile with uncertain values assesses lik
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import random  # the draws' generator is made by the caller (assessment.uncertainty)
 
 WEIGHT_TOLERANCE = 0.001  # how far the weights of alternatives may add up from 1
 _FORM_KEYS = {"low", "high", "most_likely", "values"}

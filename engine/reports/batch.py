@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ssa_risk.assessment.batch import Assessed
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.paths import terminal_path
-from ssa_risk.comparison.diff import Diff
-from ssa_risk.comparison.impact import Impact
 from ssa_risk.reports.pdf import DEFAULT_PAPER, html_to_pdf
 from ssa_risk.reports.render import render_diff, render_impact, render_report, render_timeline
+
+if TYPE_CHECKING:
+    from ssa_risk.comparison.diff import Diff
+    from ssa_risk.comparison.impact import Impact
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,14 @@ def render(result: Assessment | Timeline | Diff | Impact, templates: Path, fmt: 
     json; a PDF is made by `render_pdf`)."""
     if isinstance(result, Timeline):
         return render_timeline(result, templates, fmt)
+    if isinstance(result, Assessment):
+        return render_report(result, templates, fmt)
+    # Imported only here: an assessment's report does without the comparison modules.
+    from ssa_risk.comparison.diff import Diff
+
     if isinstance(result, Diff):
         return render_diff(result, templates, fmt)
-    if isinstance(result, Impact):
-        return render_impact(result, templates, fmt)
-    return render_report(result, templates, fmt)
+    return render_impact(result, templates, fmt)
 
 
 def render_pdf(result: Assessment | Timeline, templates: Path, paper: str = DEFAULT_PAPER) -> bytes:

@@ -7,6 +7,7 @@ import json
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 
@@ -17,23 +18,21 @@ from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
 from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.cache import template_cache
 from ssa_risk.base.choices import FORMATS as FORMATS
 from ssa_risk.base.choices import IMPACT_FORMATS as IMPACT_FORMATS
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.sandbox import USER_ERRORS, LimitedSandbox, LimitError, Limits, render
 from ssa_risk.base.words import counted
-from ssa_risk.comparison.diff import Diff
-from ssa_risk.comparison.impact import Impact
-from ssa_risk.reports.backtest import change_lines
-from ssa_risk.reports.charts import (
-    assistance_chart,
-    lens_chart,
-    timeline_chart,
-    uncertainty_chart,
-)
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
+
+# The charts (HTML only) and the comparison modules (diffs, impacts) are imported where they
+# are used: a Markdown assessment needs neither.
+if TYPE_CHECKING:
+    from ssa_risk.comparison.diff import Diff
+    from ssa_risk.comparison.impact import Impact
 
 # The largest bundled report (a timeline in HTML) is about 120 kB and takes a few thousand
 # steps: these limits leave room for profiles a hundred times larger, and stop runaway
@@ -60,6 +59,8 @@ def _environment(directory: Path) -> LimitedSandbox:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=True,
+        # Compiled once per template and kept between runs (ssa_risk.base.cache).
+        bytecode_cache=template_cache("reports"),
     )
     env.filters["usd"] = usd
     env.filters["cell"] = markdown_cell
@@ -117,6 +118,8 @@ def render_report(
 def assessment_charts(assessment: Assessment) -> dict[str, str]:
     """The charts of one assessment's HTML report, as inline SVG ("" for one it has no data
     for)."""
+    from ssa_risk.reports.charts import assistance_chart, lens_chart, uncertainty_chart
+
     return {
         "uncertainty": uncertainty_chart(assessment),
         "lens": lens_chart(assessment),
@@ -135,6 +138,8 @@ def render_timeline(
         return timeline_json(timeline)
     if fmt != "html":
         return render_template(directory, f"timeline.{fmt}.j2", t=timeline, charts={})
+    from ssa_risk.reports.charts import timeline_chart
+
     charts = {**assessment_charts(timeline.latest), "timeline": timeline_chart(timeline)}
     return render_html(directory, "timeline.html.j2", paper, t=timeline, charts=charts)
 
@@ -220,6 +225,8 @@ def render_impact(impact: Impact, directory: Path, fmt: str = "md") -> str:
     if impact.backtest is None:
         return text
     # Written here, not in the template, so that a project's own impact template shows it too.
+    from ssa_risk.reports.backtest import change_lines
+
     return text + "\n" + "\n".join(change_lines(impact.backtest)) + "\n"
 
 

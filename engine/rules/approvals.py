@@ -13,9 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.choices import VERDICTS as VERDICTS
 from ssa_risk.base.errors import InputError, Problem
@@ -26,6 +24,9 @@ from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.proposal_schema import ACTIVITY, MITIGATION_KIND
 from ssa_risk.profile.schema import IDENT, LINE, PROSE, enum
 from ssa_risk.rules.scoring import RATINGS
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # The events a newer snapshot may show that call for reassessment of an approved package;
 # approvals.yaml lists those its policy watches, with what to do when one occurs.

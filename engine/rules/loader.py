@@ -5,20 +5,27 @@ Every problem in every file is collected in one pass and reported with file:line
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
+import stat
+from dataclasses import replace
 from pathlib import Path
 
+from ssa_risk.base.cache import key_of, read_entry, write_entry
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.base.source import Document, YamlPath, load_yaml
+from ssa_risk.base.source import MAX_BYTES, Document, YamlPath, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
+from ssa_risk.rules import narrative
 from ssa_risk.rules.approvals import load_approvals
 from ssa_risk.rules.model import (
     Example,
     FieldTest,
     Lens,
+    ParsedLater,
     Pattern,
     Ref,
     Rule,
@@ -68,6 +75,107 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
                 )
             ]
         )
+    # A rule set read before, unchanged, with unchanged code, is taken from the cache
+    # (ssa_risk.base.cache); one with problems is never stored, so they show on every run.
+    key = _cache_key(directory, shown, label)
+    if key is not None:
+        cached = _cached(key)
+        if cached is not None:
+            return cached
+    ruleset = _load(directory, shown, label)
+    # Stored only if no file changed while it was read, so an entry always matches its key.
+    if key is not None and _cache_key(directory, shown, label) == key:
+        _store(key, ruleset)
+    return ruleset
+
+
+# Entries of the cache of checked rule sets (ssa_risk.base.cache).
+_CACHE_KIND = "rules"
+
+
+def _cache_key(directory: Path, shown: str, label: str | None) -> str | None:
+    """The cache key of the rule set in `directory`: the names in the folder, the bytes of
+    each .yaml file and the name each is shown by; None when the cache is off or a file is
+    not a regular readable one (the load then reports it)."""
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError:
+        return None
+    parts: list[bytes | str] = [shown, label or "", "\0".join(names)]
+    for name in names:
+        if not name.endswith(".yaml"):
+            continue
+        path = directory / name
+        data = _file_bytes(path)
+        if data is None:
+            return None
+        parts += [name, f"{shown}/{name}" if label else display_path(path), data]
+    return key_of(_CACHE_KIND, *parts)
+
+
+def _file_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most MAX_BYTES, else None (never blocks on a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _cached(key: str) -> RuleSet | None:
+    """The rule set of a cache entry, with its compiled narratives; None without a usable one."""
+    body = read_entry(_CACHE_KIND, key)
+    if body is None:
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects at once: the collector would only slow the unpickling
+    try:
+        ruleset, codes = pickle.loads(body)
+    except Exception:  # a damaged or outdated entry is no entry: it is loaded and written again
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(ruleset, RuleSet) or not isinstance(codes, dict):
+        return None
+    narrative.add_compiled(codes)
+    return ruleset
+
+
+def _store(key: str, ruleset: RuleSet) -> None:
+    """Store the rule set with its narratives' compiled code. Its parsed documents (with the
+    place of every value, for messages about the files) are most of its size and an
+    assessment never reads them: the entry keeps their texts, parsed again when asked for."""
+    codes = narrative.compiled(rule.because for rule in ruleset.rules)
+    # Worked out once here, so that they come with the entry (each assessment reads them).
+    for rule in ruleset.rules:
+        _ = rule.logic_sha256, rule.wording_sha256
+    _ = ruleset.digests
+    texts = tuple((shown, doc.text) for shown, doc in ruleset.documents.items())
+    # Only documents parse_yaml gives back as they are (one file each) are left out.
+    if all(len(doc.texts) == 1 for doc in ruleset.documents.values()):
+        digests = ruleset.digests
+        ruleset = replace(ruleset, documents=ParsedLater(texts))
+        ruleset.__dict__["digests"] = digests  # the cached property, kept on the copy
+    try:
+        body = pickle.dumps((ruleset, codes), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a rule set that cannot be pickled is simply not cached
+        return
+    write_entry(_CACHE_KIND, key, body)
+
+
+def _load(directory: Path, shown: str, label: str | None) -> RuleSet:
+    """Read and check every file of the rule set (load_rules, without the cache)."""
     problems: list[Problem] = []
     files: list[tuple[str, str]] = []
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ssa_risk.base.source import Document, YamlPath
+from ssa_risk.base.source import Document, YamlPath, parse_yaml
 from ssa_risk.profile.facts import engine_field
 from ssa_risk.rules.approvals import Approvals
 from ssa_risk.rules.operators import Operator, operator
@@ -218,10 +219,37 @@ class Lens:
     file: str
 
 
+class ParsedLater(Mapping[str, Document]):
+    """The parsed documents of a rule set read from the cache: parsed again from their texts
+    (as loading parsed them) when first asked for, since an assessment never needs them."""
+
+    def __init__(self, texts: tuple[tuple[str, str], ...]) -> None:
+        self.texts = texts  # (the name a file is shown by, its text), as loading read them
+        self._parsed: dict[str, Document] | None = None
+
+    def _documents(self) -> dict[str, Document]:
+        if self._parsed is None:
+            self._parsed = {shown: parse_yaml(text, shown) for shown, text in self.texts}
+        return self._parsed
+
+    def __getitem__(self, shown: str) -> Document:
+        return self._documents()[shown]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents())
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ParsedLater, (self.texts,))
+
+
 @dataclass(frozen=True)
 class RuleSet:
     directory: str
-    documents: dict[str, Document]  # rule file name shown → its parsed document
+    # rule file name shown → its parsed document (a ParsedLater when read from the cache)
+    documents: Mapping[str, Document]
     lenses: tuple[Lens, ...]
     rules: tuple[Rule, ...]
     scoring: Scoring

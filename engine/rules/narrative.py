@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
+from types import CodeType
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, nodes
@@ -58,20 +60,59 @@ def usd(value: object) -> str:
     return f"{sign}${tenths // 10:,}.{tenths % 10} million"
 
 
+# Narratives compiled to Python code, by text: compiled here, or (marshalled) from the cache of
+# checked rule sets, so that a rule set read from the cache does not compile its narratives.
+_codes: dict[str, CodeType | bytes] = {}
+
+
 @cache
 def _compiled(text: str) -> Template:
-    return _environment().from_string(text)
+    env = _environment()
+    code = _codes.get(text)
+    if isinstance(code, bytes):
+        try:
+            code = marshal.loads(code)
+        except (EOFError, ValueError, TypeError):
+            code = None
+    if not isinstance(code, CodeType):
+        code = env.compile(text)
+    _codes[text] = code
+    # As Environment.from_string makes a template, from the code compiled once.
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
+def compiled(texts: Iterable[str]) -> dict[str, bytes]:
+    """The marshalled code of those of `texts` compiled in this process (for the cache)."""
+    out: dict[str, bytes] = {}
+    for text in texts:
+        code = _codes.get(text)
+        if code is not None and text not in out:
+            out[text] = code if isinstance(code, bytes) else marshal.dumps(code)
+    return out
+
+
+def add_compiled(codes: Mapping[str, bytes]) -> None:
+    """Narratives compiled in another process (compiled()), used when they are rendered."""
+    for text, code in codes.items():
+        if isinstance(text, str) and isinstance(code, bytes):
+            _codes.setdefault(text, code)
+
+
+@cache
+def _tree(text: str) -> nodes.Template:
+    """A narrative parsed once for the checks that read it (they do not change it)."""
+    return _environment().parse(text)
 
 
 def refused_tags(text: str) -> list[str]:
     """Tags a narrative may not use (they would read other templates), in order of appearance."""
-    tree = _environment().parse(text)
+    tree = _tree(text)
     return [word for node_type, word in _REFUSED_TAGS.items() if any(tree.find_all(node_type))]
 
 
 def narrative_references(text: str) -> tuple[set[str], set[tuple[str, str]]]:
     """Names and `name.field` pairs a narrative reads; TemplateSyntaxError if it is malformed."""
-    tree = _environment().parse(text)
+    tree = _tree(text)
     names = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
     fields = {
         (g.node.name, g.attr)

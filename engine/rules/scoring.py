@@ -16,9 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ssa_risk.base.choices import RATINGS as RATINGS
 from ssa_risk.base.errors import InputError, Problem
@@ -29,6 +27,9 @@ from ssa_risk.base.validator import schema_problems, schema_validator
 from ssa_risk.profile.derived import is_derived
 from ssa_risk.profile.facts import FACT_KINDS, Fact, engine_field, field_schemas, rule_field
 from ssa_risk.rules.legacy import legacy_scoring_problem
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # When scoring.yaml has no `confidence:`: high with every lens assessed and at most a tenth of
 # the findings stale; moderate with at most two lenses not assessed and half stale.

@@ -10,29 +10,43 @@ import json
 import re
 from dataclasses import replace
 from functools import cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import Problem
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.validator import (
+    Check,
     Namer,
     error_path,
     error_problems,
     plain_name,
+    quick_check,
     schema_validator,
 )
 from ssa_risk.rules.schema import MAX_RULE_ID, RULE_ID_PATTERN
+
+if TYPE_CHECKING:
+    import jsonschema
 
 RULES_SCHEMA_PATH = SCHEMA_DIR / "rules.schema.json"  # from schema.py
 _RULE_ID = re.compile(RULE_ID_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(RULES_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+@cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return schema_validator(json.loads(RULES_SCHEMA_PATH.read_text(encoding="utf-8")))
+    return schema_validator(_schema())
+
+
+@cache
+def _quick_check() -> Check | None:
+    return quick_check(_schema())
 
 
 def usable_id(value: object) -> str | None:
@@ -44,6 +58,9 @@ def usable_id(value: object) -> str | None:
 
 def rule_file_problems(doc: Document) -> list[tuple[YamlPath, Problem]]:
     """Every way the file departs from the rule-file schema, each with the path it points at."""
+    quick = _quick_check()
+    if quick is not None and quick(doc.data):
+        return []  # valid: the validator (below) is needed only to word problems
     name = _namer(doc.data)
     out: list[tuple[YamlPath, Problem]] = []
     for err in _validator().iter_errors(doc.data):

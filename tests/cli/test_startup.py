@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from tests.helpers import TUNISIA_2020
+
 # Imported only when a command runs: each costs tens of milliseconds at start.
 HEAVY = (
     "ssa_risk.api",
@@ -70,3 +72,45 @@ def test_a_command_still_finds_the_library():
     assert code == 2
     assert output == "unknown rule 'NO-SUCH-RULE' — see 'ssa-risk rules list'\n"
     assert "ssa_risk.api" in modules
+
+
+# Not needed by a Markdown assessment of a valid profile: charts, PDF, progress bar, Dask,
+# and (with the checked rule set in the cache) the schema validator, which words problems.
+NOT_FOR_ASSESS = ("matplotlib", "weasyprint", "rich", "dask", "distributed")
+
+
+def _heavy(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in modules if any(n == h or n.startswith(f"{h}.") for h in names))
+
+
+def test_a_markdown_assessment_imports_what_it_uses(tmp_path, monkeypatch):
+    """An assessment imports neither the charts, the PDF writer nor the progress bar; once
+    the rule set is in the cache, not jsonschema either (a valid profile needs no wording of
+    its problems)."""
+    monkeypatch.setenv("SSA_RISK_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "report.md"
+    args = ("assess", str(TUNISIA_2020), "-o", str(out))
+    code, output, cold = loaded_after(*args)
+    assert code == 0
+    assert output.startswith("Tunisia 2020-07: high risk")
+    assert _heavy(cold, NOT_FOR_ASSESS) == []
+    code, output, warm = loaded_after(*args)
+    assert code == 0
+    assert _heavy(warm, (*NOT_FOR_ASSESS, "jsonschema")) == []
+    # The modules of other commands stay out too.
+    assert _heavy(warm, ("ssa_risk.toolkit", "ssa_risk.comparison.tipping")) == []
+
+
+def test_an_invalid_profile_is_still_worded_by_the_schema(tmp_path, monkeypatch, tunisia_copy):
+    """jsonschema is imported when a profile has a problem, and words it as before."""
+    monkeypatch.setenv("SSA_RISK_CACHE_DIR", str(tmp_path / "cache"))
+    profile = tunisia_copy / "2020.yaml"
+    text = profile.read_text(encoding="utf-8")
+    profile.write_text(text.replace("iso3: TUN\n", "iso3: TUNX\n", 1), encoding="utf-8")
+    code, output, modules = loaded_after("validate", str(profile))
+    assert code == 2
+    assert output == (
+        f"{profile}:10:1: iso3: 'TUNX' is not in the expected form — ISO 3166-1 alpha-3 "
+        "country code, e.g. TUN\n1 problem in 1 of 1 profile\n"
+    )
+    assert "jsonschema" in modules

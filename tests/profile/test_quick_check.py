@@ -132,6 +132,15 @@ def test_what_the_quick_check_is_unsure_of_goes_to_the_full_validator(tmp_path: 
         ({"$defs": {"x": {"type": "string"}}, "$ref": "#/$defs/x"}, 2, False),
         ({"type": "object"}, {1: "a"}, False),  # a key that is no text: left to the validator
         ({"type": "string"}, date(2020, 1, 1), False),
+        ({"maxLength": 3}, "abcd", False),
+        ({"maxLength": 3}, "abc", True),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, None, True),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, 1, False),
+        ({"allOf": [{"type": "string"}, {"minLength": 2}]}, "a", False),
+        ({"allOf": [{"type": "string"}, {"minLength": 2}]}, "ab", True),
+        ({"not": {"type": "object", "required": ["a", "b"]}}, {"a": 1, "b": 2}, False),
+        ({"not": {"type": "object", "required": ["a", "b"]}}, {"a": 1}, True),
+        ({"not": {"type": "object", "required": ["a", "b"]}}, "text", True),
     ],
 )
 def test_quick_check_keywords(schema: dict[str, Any], value: Any, expected: bool) -> None:
@@ -143,7 +152,14 @@ def test_quick_check_keywords(schema: dict[str, Any], value: Any, expected: bool
 
 @pytest.mark.parametrize(
     "schema",
-    [{"anyOf": [{"type": "string"}]}, {"$ref": "other.json"}, {"enum": [[1]]}],
+    [
+        {"oneOf": [{"type": "string"}]},
+        {"$ref": "other.json"},
+        {"enum": [[1]]},
+        # `not` only of a check that is exact: 1.0 is an integer to JSON Schema, not to it.
+        {"not": {"type": "integer"}},
+        {"not": {"minLength": 2}},
+    ],
 )
 def test_a_schema_it_cannot_compile_has_no_quick_check(schema: dict[str, Any]) -> None:
     assert quick_check(schema) is None

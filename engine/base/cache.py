@@ -1,0 +1,231 @@
+"""A cache between runs, in the user's cache folder: work whose result depends only on files
+that can be read again cheaply, kept so that the next process need not repeat it.
+
+Two kinds of entry are kept: the checked rule set (ssa_risk.rules.loader) and the compiled
+report templates (Jinja bytecode, ssa_risk.reports.render). Each entry's key is a hash of
+everything the work read (the bytes of the files) and of the code that did it: the Python
+version, and the name, modification time and size of every source file of ssa_risk and of
+the third-party packages that take part (`engine_fingerprint`). An entry whose inputs or
+code changed is never found, so it is never stale; it is left behind and overwritten when
+the same inputs come back.
+
+Where: `$SSA_RISK_CACHE_DIR`, else `$XDG_CACHE_HOME/ssa-risk`, else `~/.cache/ssa-risk`.
+`SSA_RISK_CACHE=off` (or 0, no, false) turns the cache off. Entries are written to a
+temporary file and renamed into place, so a reader sees a whole entry or none; each carries
+a hash of its contents, so a damaged entry is ignored (and written again). A folder that
+cannot be made, read or written only costs the time the cache would have saved: the cache
+never makes a run fail and never prints.
+
+Entries are Python pickles: the cache folder must be writable by its user only (it is
+made so), as any folder whose files a program of that user runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+from jinja2.bccache import Bucket, BytecodeCache
+
+import ssa_risk
+
+ENV_DIR = "SSA_RISK_CACHE_DIR"
+ENV_SWITCH = "SSA_RISK_CACHE"
+OFF = frozenset({"off", "0", "no", "false"})
+
+# The first bytes of every entry: a format version, then the SHA-256 of what follows.
+_MAGIC = b"ssa-risk-cache 1\n"
+_HASH_BYTES = 32
+
+# Entries kept per kind: when more are written (rules or code edited many times), the oldest
+# go. A few dozen rule sets and templates folders in use at once fit in a few tens of MB.
+KEEP = 64
+
+# Third-party packages whose code shapes what is cached: the YAML parser, the template
+# compiler, the schema validator (rule files are checked with it) and the rules engine.
+_THIRD_PARTY = ("yaml", "jinja2", "jsonschema", "durable")
+
+
+def cache_folder() -> Path | None:
+    """The folder of the cache, or None when it is turned off."""
+    if os.environ.get(ENV_SWITCH, "").strip().lower() in OFF:
+        return None
+    named = os.environ.get(ENV_DIR)
+    if named:
+        return Path(named)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "ssa-risk"
+    try:
+        return Path.home() / ".cache" / "ssa-risk"
+    except (RuntimeError, KeyError, OSError):  # no home folder to be found
+        return None
+
+
+@cache
+def engine_fingerprint() -> str:
+    """What the code that fills the cache is: the Python version, ssa_risk's version, and the
+    (path, modification time, size) of every .py and .json file of ssa_risk and of the
+    __init__ of each third-party package that takes part. Any edit or reinstall changes it."""
+    digest = hashlib.sha256()
+    digest.update(f"{sys.version}\0{sys.implementation.cache_tag}\0".encode())
+    digest.update(f"{ssa_risk.__version__}\0".encode())
+    root = Path(ssa_risk.__file__).parent
+    for name, info in _source_files(root):
+        digest.update(f"{name}\0{info.st_mtime_ns}\0{info.st_size}\0".encode())
+    for package in _THIRD_PARTY:
+        digest.update(f"{package}\0{_package_stamp(package)}\0".encode())
+    return digest.hexdigest()
+
+
+def _package_stamp(package: str) -> str:
+    """Where a package's __init__ is, and its modification time and size ("-": not found)."""
+    try:
+        spec = importlib.util.find_spec(package)
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            return "-"
+        info = os.stat(origin)
+    except (OSError, ImportError, ValueError):
+        return "-"
+    return f"{origin}\0{info.st_mtime_ns}\0{info.st_size}"
+
+
+def _source_files(root: Path) -> list[tuple[str, os.stat_result]]:
+    """Every .py and .json file under `root` (not the bundled data in defaults/), with its
+    stat (through symlinks: an editable install links each file to the checkout)."""
+    found: list[tuple[str, os.stat_result]] = []
+    folders = [""]
+    while folders:
+        rel = folders.pop()
+        try:
+            with os.scandir(root / rel if rel else root) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            found.append((f"{rel}/?", os.stat_result((0,) * 10)))
+            continue
+        for entry in listed:
+            name = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                if entry.is_dir():
+                    if entry.name not in ("__pycache__", "defaults"):
+                        folders.append(name)
+                elif entry.name.endswith((".py", ".json")):
+                    found.append((name, entry.stat()))
+            except OSError:
+                found.append((f"{name}?", os.stat_result((0,) * 10)))
+    return found
+
+
+def key_of(kind: str, *parts: bytes | str) -> str:
+    """The key of an entry: a hash of its kind, the engine's fingerprint and `parts`, each
+    given with its length so that no two different lists of parts give the same key."""
+    digest = hashlib.sha256(f"{kind}\0{engine_fingerprint()}\0".encode())
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _entry_path(kind: str, key: str) -> Path | None:
+    folder = cache_folder()
+    return None if folder is None else folder / kind / f"{key}.bin"
+
+
+def read_entry(kind: str, key: str) -> bytes | None:
+    """The contents of an entry, or None when there is none, it cannot be read or it is
+    damaged (its hash does not match)."""
+    path = _entry_path(kind, key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except (OSError, ValueError):
+        return None
+    head = len(_MAGIC) + _HASH_BYTES
+    if len(data) < head or not data.startswith(_MAGIC):
+        return None
+    body = data[head:]
+    if hashlib.sha256(body).digest() != data[len(_MAGIC) : head]:
+        return None
+    return body
+
+
+def write_entry(kind: str, key: str, body: bytes) -> bool:
+    """Store an entry atomically; False (and nothing else) when it cannot be written."""
+    path = _entry_path(kind, key)
+    if path is None:
+        return False
+    # A temporary name of this process's own (tempfile would cost a few ms to import).
+    temp = path.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
+    created = False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        created = True
+        with os.fdopen(fd, "wb") as file:
+            file.write(_MAGIC + hashlib.sha256(body).digest() + body)
+        os.replace(temp, path)
+    except (OSError, ValueError):
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        return False
+    _prune(path.parent)
+    return True
+
+
+def _prune(folder: Path) -> None:
+    """Remove the least recently written entries beyond KEEP (other processes may be removing
+    them too: whatever is already gone is skipped)."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".bin")]
+    except OSError:
+        return
+    if len(found) <= KEEP:
+        return
+    for _, path in sorted(found)[: len(found) - KEEP]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+class TemplateCache(BytecodeCache):
+    """Jinja's compiled templates kept in the cache (entries of kind "templates"), for one kind
+    of environment (`flavour`: the code Jinja generates depends on the environment's class and
+    options, which the engine's fingerprint covers). Jinja checks each entry against the
+    template's source and compiles again when it changed."""
+
+    def __init__(self, flavour: str) -> None:
+        self.flavour = flavour
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return key_of("templates", self.flavour, name, filename or "")
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        body = read_entry("templates", bucket.key)
+        if body is None:
+            return
+        try:
+            bucket.bytecode_from_string(body)
+        except Exception:  # a damaged entry: compiled again, and written again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            body = bucket.bytecode_to_string()
+        except Exception:  # nothing compiled to keep
+            return
+        write_entry("templates", bucket.key, body)
+
+
+def template_cache(flavour: str) -> TemplateCache | None:
+    """A bytecode cache for Jinja environments of this `flavour`; None when the cache is off."""
+    return None if cache_folder() is None else TemplateCache(flavour)
