@@ -10,7 +10,14 @@ chart is shown at its natural size, as it is on an A4 or Letter page with margin
 less.
 
 The SVG is deterministic: a fixed hash salt for element ids, no date in the metadata, and text
-kept as text. matplotlib is imported only when a chart is drawn.
+kept as text, drawn in matplotlib's default style with the settings below (a matplotlibrc does
+not change it).
+
+Each chart is drawn from a tuple of plain values that holds all its drawing reads, and kept in
+the cache between runs (ssa_risk.base.cache) under a key of that tuple, this code and the
+matplotlib installed: the same chart asked for again is read back, byte for byte, and a report
+whose charts are all kept never imports matplotlib (importing it costs more than the rest of
+the report). matplotlib is imported only when a chart is drawn, and pyplot never.
 """
 
 from __future__ import annotations

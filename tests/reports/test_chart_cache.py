@@ -94,31 +94,27 @@ def test_a_chart_whose_data_changed_is_drawn_again(folder, monkeypatch):
     assert len(_entries(folder)) == 2
     # A change too small to see in a rounded label is still another chart.
     nudged = _with_lens_score(tunisia, tunisia.lenses[0].score + 1e-9)  # type: ignore[operator]
-    assert charts.chart_key("lens", _lens_spec(nudged)) != charts.chart_key(
-        "lens", _lens_spec(tunisia)
-    )
+    key = charts.chart_key("lens", _lens_spec(tunisia, monkeypatch))
+    assert charts.chart_key("lens", _lens_spec(nudged, monkeypatch)) != key
 
 
-def _lens_spec(assessment: Assessment) -> tuple[object, ...]:
-    """The spec lens_chart draws from, caught on its way to the drawing."""
+def _lens_spec(assessment: Assessment, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
+    """The tuple lens_chart draws from, caught on its way to the drawing."""
     caught: list[tuple[object, ...]] = []
-    real = charts._chart
 
-    def spy(kind: str, spec: tuple[object, ...], draw: object) -> str:
+    def catch(kind: str, spec: tuple[object, ...], draw: object) -> str:
         caught.append(spec)
         return ""
 
-    charts._chart = spy
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(charts, "_chart", catch)
         charts.lens_chart(assessment)
-    finally:
-        charts._chart = real
     return caught[0]
 
 
 def test_the_key_names_what_the_chart_shows_and_who_draws_it(monkeypatch):
     tunisia = assess_bundled("tunisia", "2020")
-    spec = _lens_spec(tunisia)
+    spec = _lens_spec(tunisia, monkeypatch)
     # Everything the lens chart shows of a lens is in its spec.
     assert [lens.title for lens in spec.lenses] == [lens.title for lens in tunisia.lenses]  # type: ignore[attr-defined]
     key = charts.chart_key("lens", spec)
