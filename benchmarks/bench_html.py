@@ -54,8 +54,9 @@ def command(python: str, row: str, folder: Path) -> list[str]:
     return [script, "assess", SHOWN, "--format", "html", "-o", str(folder / "out.html")]
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time (ms) and peak resident memory (MiB) of one run of `cmd`."""
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time (ms), processor time (user and system, ms) and peak resident memory (MiB) of
+    one run of `cmd`."""
     start = time.perf_counter()
     child = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -68,18 +69,22 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise SystemExit(f"{' '.join(cmd)} failed: {error}")
     if child.stderr:
         child.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = (usage.ru_utime + usage.ru_stime) * 1000
+    return elapsed, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
-def cold(pythons: list[str], runs: int, folder: Path) -> list[dict[str, tuple[float, float]]]:
-    """The median time and memory of each row with each python, the pythons and rows taking
+Measures = tuple[float, float, float]  # wall ms, processor ms, peak MiB
+
+
+def cold(pythons: list[str], runs: int, folder: Path) -> list[dict[str, Measures]]:
+    """The median times and memory of each row with each python, the pythons and rows taking
     turns."""
     caches = [folder / f"cache-{i}" for i in range(len(pythons))]
     envs = [{**os.environ, "SSA_RISK_CACHE_DIR": str(c)} for c in caches]
     for env in envs:
         env.pop("SSA_RISK_CACHE", None)
 
-    def once(side: int, row: str) -> tuple[float, float]:
+    def once(side: int, row: str) -> Measures:
         if row == HTML_DRAWN:
             shutil.rmtree(caches[side] / "charts", ignore_errors=True)
         return run(command(pythons[side], row, folder), envs[side])
@@ -87,14 +92,18 @@ def cold(pythons: list[str], runs: int, folder: Path) -> list[dict[str, tuple[fl
     for side in range(len(pythons)):  # warm-up: fills each side's cache
         for row in ROWS:
             once(side, row)
-    measured: list[dict[str, list[tuple[float, float]]]] = [{r: [] for r in ROWS} for _ in pythons]
+    measured: list[dict[str, list[Measures]]] = [{r: [] for r in ROWS} for _ in pythons]
     for _ in range(runs):
         for row in ROWS:
             for side in range(len(pythons)):
                 measured[side][row].append(once(side, row))
     return [
         {
-            row: (statistics.median(t for t, _ in m[row]), statistics.median(r for _, r in m[row]))
+            row: (
+                statistics.median(w for w, _, _ in m[row]),
+                statistics.median(c for _, c, _ in m[row]),
+                statistics.median(r for _, _, r in m[row]),
+            )
             for row in ROWS
         }
         for m in measured
@@ -168,20 +177,20 @@ def main() -> None:
     width = max(len(r) for r in ROWS)
     header = f"{'':<{width}}"
     if args.against is not None:
-        header += f"  {'against ms':>10}  {'MiB':>6}"
-    print(f"{header}  {'ms':>7}  {'MiB':>6}  vs md")
+        header += f"  {'against ms':>10}  {'cpu ms':>7}  {'MiB':>6}"
+    print(f"{header}  {'ms':>7}  {'cpu ms':>7}  {'MiB':>6}  vs md (ms, cpu ms, MiB)")
     for row in ROWS:
         line = f"{row:<{width}}"
         if args.against is not None:
-            ms, mib = results[0][row]
-            line += f"  {ms:10.1f}  {mib:6.1f}"
-        ms, mib = results[-1][row]
+            wall, cpu, mib = results[0][row]
+            line += f"  {wall:10.1f}  {cpu:7.1f}  {mib:6.1f}"
+        wall, cpu, mib = results[-1][row]
+        md = results[-1][MD]
         extra = (
-            ""
-            if row == MD
-            else f"  +{ms - results[-1][MD][0]:.0f} ms, +{mib - results[-1][MD][1]:.1f} MiB"
+            f"  {wall - md[0]:+.0f}, {cpu - md[1]:+.0f}, {mib - md[2]:+.1f}" if row != MD else ""
         )
-        print(f"{line}  {ms:7.1f}  {mib:6.1f}{extra}")
+        print(f"{line}  {wall:7.1f}  {cpu:7.1f}  {mib:6.1f}{extra}")
+    print("ms: wall time; cpu ms: user and system time of the process, less sensitive to load")
     if args.against is not None:
         print(f"against: {args.against}")
     print(f"warm, in one process, median of {args.repeat}")
