@@ -10,22 +10,35 @@ chart is shown at its natural size, as it is on an A4 or Letter page with margin
 less.
 
 The SVG is deterministic: a fixed hash salt for element ids, no date in the metadata, and text
-kept as text. matplotlib is imported only when a chart is drawn.
+kept as text, drawn in matplotlib's default style with the settings below (a matplotlibrc does
+not change it).
+
+Each chart is drawn from a tuple of plain values that holds all its drawing reads, and kept in
+the cache between runs (ssa_risk.base.cache) under a key of that tuple, this code and the
+matplotlib installed: the same chart asked for again is read back, byte for byte, and a report
+whose charts are all kept never imports matplotlib (importing it costs more than the rest of
+the report). matplotlib is imported only when a chart is drawn, and pyplot never.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
+import os
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
-from ssa_risk.assessment.model import Assessment, LensResult, Portfolio, ProgrammeRow, score_text
+from ssa_risk.assessment.model import Assessment, Portfolio, score_text
 from ssa_risk.assessment.timeline import Timeline
+from ssa_risk.base.cache import key_of, read_entry, write_entry
 from ssa_risk.comparison.overview import Overview
 from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS
 
@@ -60,49 +73,106 @@ _MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "h")
 _RECIPIENT_COLOURS = ("#2e6da4", "#7b4f9d", "#1b7f79", "#8c6d31", "#c2185b", "#3f51b5")
 _NO_RECIPIENT = "#8a8a8a"
 
+# The charts' entries in the cache between runs (ssa_risk.base.cache): an SVG, compressed.
+CACHE_KIND = "charts"
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("svg")
-    matplotlib.rcParams.update(
-        {
-            "svg.hashsalt": "ssa-risk",
-            "svg.fonttype": "none",
-            "font.family": "sans-serif",
-            "font.size": SMALLEST,
-            "axes.titlesize": TITLE,
-            "axes.labelsize": SMALLEST,
-            "xtick.labelsize": SMALLEST,
-            "ytick.labelsize": SMALLEST,
-            "legend.fontsize": SMALLEST,
-            "axes.edgecolor": "#888888",
-            "xtick.color": _MUTED,
-            "ytick.color": _MUTED,
-            "text.color": _INK,
-            # Programme names are text, not formulas: "$5m" must not start maths mode.
-            "text.parse_math": False,
-        }
-    )
-    import matplotlib.pyplot as plt
-
-    return plt
+# What a chart is drawn from: a tuple (a NamedTuple of plain values) holding all that its
+# drawing reads, so that two equal ones give the same SVG.
+_Spec = TypeVar("_Spec", bound=tuple[Any, ...])
 
 
-def _svg(fig: Any, plt: Any) -> str:
-    buffer = io.StringIO()
-    # No bbox_inches="tight": the layout is computed in inches, so that the chart is WIDTH
-    # inches wide and its text prints at the size it was drawn at.
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
+# matplotlib's settings for every chart, on top of its own defaults: a matplotlibrc of the
+# user's, or settings a program that uses ssa_risk made, do not reach the charts.
+_STYLE = {
+    "svg.hashsalt": "ssa-risk",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": SMALLEST,
+    "axes.titlesize": TITLE,
+    "axes.labelsize": SMALLEST,
+    "xtick.labelsize": SMALLEST,
+    "ytick.labelsize": SMALLEST,
+    "legend.fontsize": SMALLEST,
+    "axes.edgecolor": "#888888",
+    "xtick.color": _MUTED,
+    "ytick.color": _MUTED,
+    "text.color": _INK,
+    # Programme names are text, not formulas: "$5m" must not start maths mode.
+    "text.parse_math": False,
+}
+
+
+def _drawn(draw: Callable[[_Spec], Any], spec: _Spec) -> str:
+    """The SVG of the figure `draw` makes of `spec`, drawn in the charts' style.
+
+    The figure is a plain matplotlib Figure on the SVG backend's canvas: pyplot and its
+    figure managers (the machinery of interactive windows) are never imported or used, and
+    nothing outlives the call."""
+    import matplotlib.style
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    with matplotlib.style.context(_STYLE, after_reset=True):
+        fig = draw(spec)
+        FigureCanvasSVG(fig)
+        buffer = io.StringIO()
+        # No bbox_inches="tight": the layout is computed in inches, so that the chart is WIDTH
+        # inches wide and its text prints at the size it was drawn at.
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     # Drop the XML prolog and doctype: the SVG is embedded in an HTML page.
     return text[text.index("<svg") :]
 
 
-def _figure(plt: Any, height: float, left: float, right: float, top: float, bottom: float) -> Any:
+def _chart(kind: str, spec: _Spec, draw: Callable[[_Spec], Any]) -> str:
+    """The SVG of the chart `draw` makes of `spec`: from the cache between runs when the same
+    chart was drawn before, else drawn (and kept there)."""
+    key = chart_key(kind, spec)
+    kept = read_entry(CACHE_KIND, key)
+    if kept is not None:
+        try:
+            return zlib.decompress(kept).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError):  # a damaged entry: drawn, and written again
+            pass
+    svg = _drawn(draw, spec)
+    write_entry(CACHE_KIND, key, zlib.compress(svg.encode("utf-8")))
+    return svg
+
+
+def chart_key(kind: str, spec: tuple[Any, ...]) -> str:
+    """The cache key of a chart: its kind, everything its drawing reads (`spec`, whose repr
+    gives every value in full: floats as the shortest text that reads back the same), the
+    code that draws it (the engine's fingerprint, which covers this module) and the
+    matplotlib that draws it."""
+    return key_of(CACHE_KIND, kind, repr(spec), _matplotlib_stamp())
+
+
+@cache
+def _matplotlib_stamp() -> str:
+    """Which matplotlib draws the charts, read without importing it: the path, modification
+    time and size of its __init__.py and _version.py (an upgrade or a reinstall changes
+    them; its bundled fonts, which the charts are measured with, come with it)."""
+    try:
+        found = importlib.util.find_spec("matplotlib")
+    except (ImportError, ValueError):
+        found = None
+    if found is None or not found.origin:
+        return "-"
+    folder = Path(found.origin).parent
+    stamps = []
+    for name in ("__init__.py", "_version.py"):
+        try:
+            info = os.stat(folder / name)
+            stamps.append(f"{folder / name}\0{info.st_mtime_ns}\0{info.st_size}")
+        except OSError:
+            stamps.append("-")
+    return "\0".join(stamps)
+
+
+def _figure(height: float, left: float, right: float, top: float, bottom: float) -> Any:
     """A figure WIDTH inches wide with one axes; the margins are in inches."""
-    fig = plt.figure(figsize=(WIDTH, height))
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH, height))
     ax = fig.add_axes(
         (left / WIDTH, bottom / height, 1 - (left + right) / WIDTH, 1 - (top + bottom) / height)
     )
@@ -137,22 +207,46 @@ def _band_of(score: float, bands: Sequence[tuple[str, float, float]]) -> str:
 # --- Scores by lens: inherent → residual -------------------------------------------------------
 
 
+class _Lens(NamedTuple):
+    """What the lens chart shows of a lens."""
+
+    title: str
+    context: bool
+    inherent_score: float | None
+    score: float | None
+    residual: str
+
+
+class _LensChart(NamedTuple):
+    cutoffs: tuple[tuple[str, float], ...]
+    lenses: tuple[_Lens, ...]
+    score: float | None
+
+
 def lens_chart(assessment: Assessment) -> str:
     """Each lens on one line of a 0-100 scale shaded by band: a hollow dot at its inherent
     score, a dot in its band's colour at its residual score, and an arrow where mitigations
     lowered it; the overall score below. Lenses not assessed say so."""
-    plt = _pyplot()
+    lenses = tuple(
+        _Lens(lens.title, lens.context, lens.inherent_score, lens.score, lens.residual)
+        for lens in assessment.lenses
+    )
+    spec = _LensChart(tuple(assessment.methodology.cutoffs), lenses, assessment.score)
+    return _chart("lens", spec, _draw_lens)
+
+
+def _draw_lens(chart: _LensChart) -> Any:
     from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
 
-    bands = _bands(assessment.methodology.cutoffs)
-    lenses = list(assessment.lenses)
+    bands = _bands(chart.cutoffs)
+    lenses = list(chart.lenses)
     labels = [_wrap(lens.title + (" (context)" if lens.context else ""), 44) for lens in lenses]
     # A row per lens, as tall as its label needs; then the overall score. y is in inches.
     heights = [max(0.28, (label.count("\n") + 1) * _LINE + 0.1) for label in labels] + [0.45]
     middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
     top, bottom, left, right = 0.62, 0.95, 2.95, 0.1
-    fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
+    fig, ax = _figure(sum(heights) + top + bottom, left, right, top, bottom)
     ax.set_xlim(-2, 112)
     ax.set_ylim(sum(heights), 0)
     for band, start, end in bands:
@@ -176,12 +270,12 @@ def lens_chart(assessment: Assessment) -> str:
     y = middles[-1]
     ax.axhline(y - heights[-1] / 2, color="#888888", lw=0.8, xmax=0.91)
     ax.text(-4, y, "Overall score\n(weighted mean)", ha="right", va="center", fontweight="bold")
-    if assessment.score is None:
+    if chart.score is None:
         ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
     else:
-        colour = BAND_COLOURS.get(_band_of(assessment.score, bands), _MUTED)
-        ax.plot([assessment.score], [y], "D", ms=9, color=colour, mec=_INK, mew=0.8, zorder=4)
-        ax.text(assessment.score + 3, y, score_text(assessment.score), va="center", weight="bold")
+        colour = BAND_COLOURS.get(_band_of(chart.score, bands), _MUTED)
+        ax.plot([chart.score], [y], "D", ms=9, color=colour, mec=_INK, mew=0.8, zorder=4)
+        ax.text(chart.score + 3, y, score_text(chart.score), va="center", weight="bold")
     ax.set_yticks([])
     ticks = [0, *(start for _, start, _ in bands[1:]), 100]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
@@ -221,10 +315,10 @@ def lens_chart(assessment: Assessment) -> str:
         frameon=False,
         handlelength=3.2,
     )
-    return _svg(fig, plt)
+    return fig
 
 
-def _lens_row(ax: Any, y: float, lens: LensResult, units_per_inch: float) -> None:
+def _lens_row(ax: Any, y: float, lens: _Lens, units_per_inch: float) -> None:
     if lens.score is None:
         ax.text(1, y, "not assessed", va="center", color=_MUTED, fontstyle="italic")
         return
@@ -307,15 +401,42 @@ def _spread(labels: list[_EndLabel], low: float, high: float) -> None:
             break
 
 
+class _LensLine(NamedTuple):
+    """What the timeline chart shows of a lens: its residual score at each snapshot."""
+
+    title: str
+    context: bool
+    scores: tuple[float | None, ...]
+
+
+class _TimelineChart(NamedTuple):
+    cutoffs: tuple[tuple[str, float], ...]
+    dates: tuple[str, ...]  # each snapshot's as_of
+    overall: tuple[float | None, ...]  # each snapshot's overall score
+    lenses: tuple[_LensLine, ...]  # the latest snapshot's lenses
+
+
 def timeline_chart(timeline: Timeline) -> str:
     """One line per lens: its residual score at each snapshot, labelled at its end; the overall
     score as a thick line; the bands as shaded strips. A snapshot where a lens was not assessed
     leaves a gap in its line."""
-    plt = _pyplot()
+    snapshots = timeline.snapshots
+    spec = _TimelineChart(
+        tuple(timeline.latest.methodology.cutoffs),
+        tuple(s.as_of for s in snapshots),
+        tuple(s.score for s in snapshots),
+        tuple(
+            _LensLine(lens.title, lens.context, tuple(_score_of(s, lens.id) for s in snapshots))
+            for lens in timeline.latest.lenses
+        ),
+    )
+    return _chart("timeline", spec, _draw_timeline)
+
+
+def _draw_timeline(chart: _TimelineChart) -> Any:
     from matplotlib.transforms import ScaledTranslation
 
-    snapshots = timeline.snapshots
-    dates = [s.as_of for s in snapshots]
+    dates = list(chart.dates)
     positions = [_date_position(d) for d in dates]
     xs: list[float] = [p for p in positions if p is not None]
     # Dates as dates, unless one is not a date or two are too close to label apart.
@@ -323,13 +444,13 @@ def timeline_chart(timeline: Timeline) -> str:
     if len(xs) != len(dates) or close:
         xs = [float(i) for i in range(len(dates))]
     span = (xs[-1] - xs[0]) or 1.0
-    bands = _bands(timeline.latest.methodology.cutoffs)
+    bands = _bands(chart.cutoffs)
 
     # Each lens assessed at least once has a line; the others are named below the chart.
-    lines: list[tuple[LensResult, list[float | None]]] = []
+    lines: list[tuple[_LensLine, list[float | None]]] = []
     never: list[str] = []
-    for lens in timeline.latest.lenses:
-        scores = [_score_of(s, lens.id) for s in snapshots]
+    for lens in chart.lenses:
+        scores = list(lens.scores)
         if all(v is None for v in scores):
             never.append(lens.title + (" (context)" if lens.context else ""))
         else:
@@ -341,7 +462,7 @@ def timeline_chart(timeline: Timeline) -> str:
     # Tall enough for the labels at the lines' ends, which may use the margins too.
     plot_height = max(3.4, sum(label_heights) - (top - 0.05) - (bottom - 0.35))
     height = plot_height + top + bottom
-    fig, ax = _figure(plt, height, left, right, top, bottom)
+    fig, ax = _figure(height, left, right, top, bottom)
     ax.set_xlim(xs[0] - 0.04 * span, xs[-1] + 0.04 * span)
     ax.set_ylim(-3, 103)
     for band, start, end in bands:
@@ -385,7 +506,7 @@ def timeline_chart(timeline: Timeline) -> str:
         )
         last, end = _last(scores)
         labels.append(_EndLabel(text, xs[last], end, end, label_height * per_inch, colour))
-    overall = [s.score for s in snapshots]
+    overall = list(chart.overall)
     if any(v is not None for v in overall):
         ax.plot(
             xs,
@@ -436,7 +557,7 @@ def timeline_chart(timeline: Timeline) -> str:
     if never:
         notes.append("Not assessed in any snapshot: " + "; ".join(never) + ".")
     fig.text(0.01, 0.06 / height, _wrap(" ".join(notes), 95), va="bottom", color=_MUTED)
-    return _svg(fig, plt)
+    return fig
 
 
 def _last(values: Sequence[float | None]) -> tuple[int, float]:
@@ -469,26 +590,52 @@ def recipient_name(recipient: str, names: Mapping[str, str] | None = None) -> st
     return recipient.replace("_", " ") if re.fullmatch(r"[a-z0-9_]+", recipient) else recipient
 
 
+class _Programme(NamedTuple):
+    """What the assistance chart shows of a programme (a ProgrammeRow)."""
+
+    name: str
+    recipient: str
+    from_fy: int
+    to_fy: int
+    total_usd: int
+    by_year: tuple[tuple[int, int], ...]
+
+
+class _AssistanceChart(NamedTuple):
+    programmes: tuple[_Programme, ...]
+    names: tuple[tuple[str, str], ...]  # (recipient id, the name the chart gives it)
+
+
 def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None = None) -> str:
     """Every programme on a line of fiscal years: a bar over the years it ran, in its
     recipient's colour, with its amount written beside it. Years with yearly amounts are
     separate solid blocks; a range recorded only as a total is one pale bar."""
-    plt = _pyplot()
+    programmes = tuple(
+        _Programme(r.name, r.recipient, r.from_fy, r.to_fy, r.total_usd, r.by_year)
+        for r in portfolio.programmes
+    )
+    ids = sorted({r.recipient for r in programmes if r.recipient})
+    names = tuple((rid, recipient_name(rid, recipients)) for rid in [*ids, ""])
+    return _chart("assistance", _AssistanceChart(programmes, names), _draw_assistance)
+
+
+def _draw_assistance(chart: _AssistanceChart) -> Any:
     from matplotlib.patches import Patch, Rectangle
 
-    groups: dict[str, list[ProgrammeRow]] = {}
-    for row in portfolio.programmes:
+    programmes = chart.programmes
+    groups: dict[str, list[_Programme]] = {}
+    for row in programmes:
         groups.setdefault(" ".join(row.name.split()), []).append(row)
     order = sorted(groups, key=lambda name: (-sum(r.total_usd for r in groups[name]), name))
-    ids = sorted({r.recipient for r in portfolio.programmes if r.recipient})
+    ids = sorted({r.recipient for r in programmes if r.recipient})
     colour = {rid: _RECIPIENT_COLOURS[i % len(_RECIPIENT_COLOURS)] for i, rid in enumerate(ids)}
     colour[""] = _NO_RECIPIENT
 
-    first = min(min(r.from_fy, r.to_fy) for r in portfolio.programmes)
-    last = max(max(r.to_fy, r.from_fy, *(fy for fy, _ in r.by_year)) for r in portfolio.programmes)
+    first = min(min(r.from_fy, r.to_fy) for r in programmes)
+    last = max(max(r.to_fy, r.from_fy, *(fy for fy, _ in r.by_year)) for r in programmes)
     years = last - first + 1
     # Recipient names wrapped to the legend's left column, which they must not cross.
-    named = {rid: _wrap(recipient_name(rid, recipients), 40) for rid in [*ids, ""]}
+    named = {rid: _wrap(name, 40) for rid, name in chart.names}
     legend_lines = sum(named[rid].count("\n") + 1 for rid in ids) + 1
     left, right, legend = 2.25, 0.15, 0.45 + _LINE * max(4, legend_lines + 1)
     top, bottom = 0.3 + legend, 0.45
@@ -505,7 +652,7 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
     ]
     heights = [n * _LINE + 0.12 for n in lines]
     total_height = sum(heights)
-    fig, ax = _figure(plt, total_height + top + bottom, left, right, top, bottom)
+    fig, ax = _figure(total_height + top + bottom, left, right, top, bottom)
     ax.set_xlim(first, right_edge)
     ax.set_ylim(total_height, 0)  # y in inches from the top
     bar = 0.17
@@ -562,8 +709,8 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
         fontsize=TITLE,
         fontweight="bold",
     )
-    shown = [rid for rid in ids if any(r.recipient == rid for r in portfolio.programmes)]
-    if any(not r.recipient for r in portfolio.programmes):
+    shown = [rid for rid in ids if any(r.recipient == rid for r in programmes)]
+    if any(not r.recipient for r in programmes):
         shown.append("")
     anchor = 1 - 0.34 / height
     fig.legend(
@@ -592,10 +739,10 @@ def assistance_chart(portfolio: Portfolio, recipients: Mapping[str, str] | None 
         alignment="left",
         handlelength=1.6,
     )
-    return _svg(fig, plt)
+    return fig
 
 
-def _segments(rows: Sequence[ProgrammeRow]) -> list[tuple[ProgrammeRow, int, int]]:
+def _segments(rows: Sequence[_Programme]) -> list[tuple[_Programme, int, int]]:
     """A programme's rows in time order, each with the fiscal years it spans: start to end,
     end excluded."""
     spans = []
@@ -606,7 +753,7 @@ def _segments(rows: Sequence[ProgrammeRow]) -> list[tuple[ProgrammeRow, int, int
 
 
 def _amounts(
-    segments: Sequence[tuple[ProgrammeRow, int, int]], per_year: float, right_edge: float
+    segments: Sequence[tuple[_Programme, int, int]], per_year: float, right_edge: float
 ) -> list[tuple[float, str, str]]:
     """Where each bar's amount is written: (x, alignment, text). Inside a pale bar wide enough
     for it, else just after the bar if there is room before the next one; else after a later
@@ -648,6 +795,13 @@ def _result_colour(result: str) -> str:
     return BAND_COLOURS.get(result) or BAND_COLOURS.get(word) or _NOT_ASSESSED_COLOUR
 
 
+class _UncertaintyChart(NamedTuple):
+    samples: int
+    method: str  # "sampled" or "exact"
+    lenses: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]  # (title, (band, share)...)
+    overall: tuple[tuple[str, float], ...]  # (result, share)
+
+
 def uncertainty_chart(assessment: Assessment) -> str:
     """Stacked bars, one per lens and one for the overall result: the share of samples in
     each band (or each result), in the band's colour, with the share written on wide parts.
@@ -655,10 +809,15 @@ def uncertainty_chart(assessment: Assessment) -> str:
     u = assessment.uncertainty
     if u is None or not u.samples:
         return ""
-    plt = _pyplot()
+    lenses = tuple((lens.lens, tuple(lens.shares)) for lens in u.lenses)
+    spec = _UncertaintyChart(u.samples, u.method, lenses, tuple(u.overall))
+    return _chart("uncertainty", spec, _draw_uncertainty)
+
+
+def _draw_uncertainty(u: _UncertaintyChart) -> Any:
     from matplotlib.patches import Patch
 
-    rows = [(_wrap(lens.lens, 44), lens.shares) for lens in u.lenses]
+    rows = [(_wrap(title, 44), shares) for title, shares in u.lenses]
     rows.append(("Overall result", u.overall))
     heights = [max(0.28, (label.count("\n") + 1) * _LINE + 0.1) for label, _ in rows]
     middles = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
@@ -668,7 +827,7 @@ def uncertainty_chart(assessment: Assessment) -> str:
         names += [n for n, _ in shares if n not in names]
     legend_rows = math.ceil(len(names) / 2)
     top, bottom, left, right = 0.45, 0.4 + legend_rows * _LINE * 1.5, 2.95, 0.15
-    fig, ax = _figure(plt, sum(heights) + top + bottom, left, right, top, bottom)
+    fig, ax = _figure(sum(heights) + top + bottom, left, right, top, bottom)
     ax.set_xlim(0, 100)
     ax.set_ylim(sum(heights), 0)
     for y, (label, shares), h in zip(middles, rows, heights, strict=True):
@@ -725,10 +884,25 @@ def uncertainty_chart(assessment: Assessment) -> str:
         ncol=2,
         frameon=False,
     )
-    return _svg(fig, plt)
+    return fig
 
 
 # --- The portfolio: countries × lenses ---------------------------------------------------------
+
+
+class _Country(NamedTuple):
+    """What the heatmap shows of a country: its overall score and each lens's score and band."""
+
+    country: str
+    as_of: str
+    score: float | None
+    cells: tuple[tuple[float | None, str], ...]
+
+
+class _Heatmap(NamedTuple):
+    cutoffs: tuple[tuple[str, float], ...]
+    lenses: tuple[tuple[str, str], ...]  # (id, title)
+    rows: tuple[_Country, ...]
 
 
 def heatmap_chart(overview: Overview) -> str:
@@ -736,21 +910,29 @@ def heatmap_chart(overview: Overview) -> str:
     score: each cell shaded by its band, with its score; not assessed in grey, marked "n/a"."""
     if not overview.rows:
         return ""
-    plt = _pyplot()
+    rows = tuple(
+        _Country(row.country, row.as_of, row.score, tuple((c.score, c.rating) for c in row.cells))
+        for row in overview.rows
+    )
+    spec = _Heatmap(tuple(overview.cutoffs), tuple(overview.lenses), rows)
+    return _chart("heatmap", spec, _draw_heatmap)
+
+
+def _draw_heatmap(overview: _Heatmap) -> Any:
     columns = [("overall", "Overall score"), *overview.lenses]
     bands = _bands(overview.cutoffs)
     # Room on the right for the last column's slanted title.
     left, right, top, bottom = 1.75, 1.05, 1.75, 0.15
     cell_h = 0.3
     height = top + bottom + cell_h * len(overview.rows)
-    fig, ax = _figure(plt, height, left, right, top, bottom)
+    fig, ax = _figure(height, left, right, top, bottom)
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(overview.rows), 0)
     ax.set_axis_off()
     for y, row in enumerate(overview.rows):
         ax.text(-0.1, y + 0.5, f"{row.country} ({row.as_of})", ha="right", va="center")
         overall = NOT_ASSESSED if row.score is None else _band_of(row.score, bands)
-        values = [(row.score, overall), *((c.score, c.rating) for c in row.cells)]
+        values = [(row.score, overall), *row.cells]
         for x, (score, rating) in enumerate(values):
             fill = _BAND_TINTS.get(rating, "#eeeeee")
             ax.add_patch(_rectangle(x, y, fill, BAND_COLOURS.get(rating, _NOT_ASSESSED_COLOUR)))
@@ -768,7 +950,7 @@ def heatmap_chart(overview: Overview) -> str:
             rotation_mode="anchor",
             fontweight="bold" if x == 0 else None,
         )
-    return _svg(fig, plt)
+    return fig
 
 
 def _rectangle(x: float, y: float, fill: str, edge: str) -> Any:
