@@ -8,6 +8,7 @@ are bounded before any Python object is built.
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -164,6 +165,18 @@ def load_yaml(path: Path, label: str | None = None, lenient: bool = False) -> Do
 
 def parse_yaml(text: str, shown: str) -> Document:
     """Parse YAML text (already read) into a Document; fatal problems raise InputError."""
+    # A node tree holds no reference cycles and is freed as soon as it is read, but the
+    # collector would walk its hundreds of thousands of new objects again and again.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_yaml(text, shown)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_yaml(text: str, shown: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:

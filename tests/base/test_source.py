@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -9,6 +10,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ssa_risk.base import source
+from ssa_risk.base.errors import InputError
 from ssa_risk.base.source import MAX_BYTES, load_yaml
 from tests.helpers import REPO_ROOT, yaml_problems
 
@@ -152,3 +154,18 @@ def test_the_fast_loader_tags_tricky_values_as_pyyaml_does():
     assert _tree(mine) == _tree(yaml.compose(TRICKY, Loader=yaml.CSafeLoader))
     # And read twice (the remembered tags are used the second time), it is read the same.
     assert _tree(yaml.compose(TRICKY, Loader=source._FAST_LOADER)) == _tree(mine)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled):
+    # The collector is paused while a file is read, and restored even when reading fails.
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        source.parse_yaml("a: 1\n", "ok.yaml")
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            source.parse_yaml("a: [1\n", "broken.yaml")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
