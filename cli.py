@@ -316,6 +316,63 @@ def _parallel_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 # -------------------------------------------------------------------------------------------
 
+
+def _report_options(
+    formats: tuple[str, ...], format_help: str, output_help: str, out_dir_help: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--format, --paper, -o and --out-dir of a command that writes reports."""
+
+    def add(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            [
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(formats),
+                    default="md",
+                    show_default=True,
+                    help=format_help,
+                ),
+                click.option(
+                    "--paper",
+                    type=click.Choice(choices.PAPERS),
+                    default=None,
+                    help=f"Paper size of a PDF (--format pdf). [default: {choices.DEFAULT_PAPER}]",
+                ),
+                click.option(
+                    "-o",
+                    "--output",
+                    type=click.Path(dir_okay=False, path_type=Path),
+                    help=output_help,
+                ),
+                click.option(
+                    "--out-dir",
+                    type=click.Path(file_okay=False, path_type=Path),
+                    default=Path("reports"),
+                    show_default=True,
+                    help=out_dir_help,
+                ),
+            ]
+        ):
+            func = option(func)
+        return func
+
+    return add
+
+
+def _one_report_options(
+    formats: tuple[str, ...], format_help: str, name: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The report options of a command that writes one report, by default
+    OUT_DIR/`name`.<format>."""
+    return _report_options(
+        formats,
+        format_help,
+        f"Report file to write. [default: OUT_DIR/{name}.<format>]",
+        "Folder for the report when -o is not given.",
+    )
+
+
 _VERIFY_HELP = (
     "Cross-check the rules engine with an independent evaluation of the same rules; "
     "stop with an error if they disagree."
@@ -324,33 +381,12 @@ _VERIFY_HELP = (
 
 @main.command(short_help="Assess profiles and write suitability reports.")
 @click.argument("profiles", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report file to write (one profile only).",
-)
-@click.option(
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for reports when -o is not given.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(choices.ASSESS_FORMATS),
-    default="md",
-    show_default=True,
-    help="md (diffable), html (self-contained, with charts), pdf (to print or send; see "
+@_report_options(
+    choices.ASSESS_FORMATS,
+    "md (diffable), html (self-contained, with charts), pdf (to print or send; see "
     "--paper) or json (the assessment).",
-)
-@click.option(
-    "--paper",
-    type=click.Choice(choices.PAPERS),
-    default=None,
-    help=f"Paper size of a PDF (--format pdf). [default: {choices.DEFAULT_PAPER}]",
+    "Report file to write (one profile only).",
+    "Folder for reports when -o is not given.",
 )
 @_dir_option("--rules", "Rule set folder.")
 @_dir_option("--templates", "Templates folder.")
@@ -487,7 +523,8 @@ def _samples(uncertainty: str | None, seed: int | None) -> int | str | None:
 def validate(profiles: tuple[Path, ...], fmt: str) -> None:
     """Check PROFILES against the profile schema; report every problem in one pass. A proposal
     or a decision record given here is checked as one."""
-    results = api.validate(profiles)
+    validation = api.validate(profiles)
+    results = validation.results
     if fmt == "json":
         click.echo(api.validation_json(results))
     else:
@@ -499,8 +536,7 @@ def validate(profiles: tuple[Path, ...], fmt: str) -> None:
         bad = sum(1 for _, problems in results if problems)
         count = sum(len(problems) for _, problems in results)
         if bad:
-            files = [api.proposal_kind(p) for p in profiles]
-            noun = "profile" if not any(files) else "file"
+            noun = validation.noun
             click.echo(
                 f"{api.counted(count, 'problem')} in {bad} of {api.counted(len(results), noun)}"
             )
@@ -1021,50 +1057,6 @@ def _proposal_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _one_report_options(
-    formats: tuple[str, ...], format_help: str, name: str
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--format, --paper, -o and --out-dir of a command that writes one report, by default
-    OUT_DIR/`name`.<format>."""
-
-    def add(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(
-            [
-                click.option(
-                    "--format",
-                    "fmt",
-                    type=click.Choice(formats),
-                    default="md",
-                    show_default=True,
-                    help=format_help,
-                ),
-                click.option(
-                    "--paper",
-                    type=click.Choice(choices.PAPERS),
-                    default=None,
-                    help=f"Paper size of a PDF (--format pdf). [default: {choices.DEFAULT_PAPER}]",
-                ),
-                click.option(
-                    "-o",
-                    "--output",
-                    type=click.Path(dir_okay=False, path_type=Path),
-                    help=f"Report file to write. [default: OUT_DIR/{name}.<format>]",
-                ),
-                click.option(
-                    "--out-dir",
-                    type=click.Path(file_okay=False, path_type=Path),
-                    default=Path("reports"),
-                    show_default=True,
-                    help="Folder for the report when -o is not given.",
-                ),
-            ]
-        ):
-            func = option(func)
-        return func
-
-    return add
-
-
 @main.command(short_help="Judge a proposal line by line and write its report.")
 @click.argument("proposal", type=click.Path(path_type=Path))
 @_proposal_options
@@ -1270,9 +1262,10 @@ def site(
             index_body=api.portfolio_page(templates, profiles_dir),
             parallel=parallel,
         )
-    api.write_site(pages, out_dir)
+    removed = api.write_site(pages, out_dir)
     shown = api.terminal_path(out_dir)
-    click.echo(f"wrote {len(pages)} pages to {shown}; open {shown}/index.html")
+    gone = f" (removed {api.counted(removed, 'page')} of an earlier build)" if removed else ""
+    click.echo(f"wrote {len(pages)} pages to {shown}{gone}; open {shown}/index.html")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,7 @@ __all__ = [
     "Timeline",
     "Tipping",
     "Triggers",
+    "Validation",
     "assess",
     "assess_profile",
     "assess_proposal",
@@ -326,32 +328,48 @@ def write_reports(written: Sequence[Report], fmt: str) -> None:
     write_all([(r.target, r.text) for r in written], fmt)
 
 
-def validate(paths: Sequence[Path]) -> list[tuple[str, list[Problem]]]:
+@dataclass(frozen=True)
+class Validation:
+    """What `validate` found: each file as shown with its problems (none: valid), and the
+    noun the files go by in a summary ("profile", or "file" when a proposal or a decision
+    record is among them)."""
+
+    results: list[tuple[str, list[Problem]]]
+    noun: str
+
+
+def validate(paths: Sequence[Path]) -> Validation:
     """Each profile as shown, with every problem in it (none: valid). A folder stands for its
     snapshots (a profiles folder for every country folder in it), which must be of one
     country. A proposal is checked as a proposal (with the profile it names), a decision
-    record as one (with the proposal it names)."""
-    from ssa_risk.profile.proposal import decisions_proposal, load_decisions, proposal_kind
+    record as one (with the proposal it names). Each file is read once."""
+    from ssa_risk.profile.proposal import decisions_proposal, load_decisions, read_kind
     from ssa_risk.profile.proposal import load_proposal as _load_proposal
-    from ssa_risk.profile.reader import check_paths
+    from ssa_risk.profile.reader import check_paths, check_profile
 
     results: list[tuple[str, list[Problem]]] = []
+    kinds = []
     for path in paths:
-        kind = proposal_kind(path)
-        if kind is None:
+        kind, parsed = read_kind(path)
+        kinds.append(kind)
+        if parsed is None:  # a folder, or a file the profile reader says why it cannot read
             results += check_paths([path])
+            continue
+        shown = display_path(path)
+        if kind is None:
+            results.append((shown, check_profile(path, shown, parsed=parsed)))
             continue
         try:
             if kind == "proposal":
-                load_proposal(path)
+                _load_proposal(path, shown, parsed=parsed)
             else:
                 # The record names its proposal, which is checked with the profile it names.
-                decisions = load_decisions(path, display_path(path))
+                decisions = load_decisions(path, shown, parsed)
                 _load_proposal(decisions_proposal(decisions, path))
-            results.append((display_path(path), []))
+            results.append((shown, []))
         except InputError as exc:
-            results.append((display_path(path), list(exc.problems)))
-    return results
+            results.append((shown, list(exc.problems)))
+    return Validation(results, "profile" if not any(kinds) else "file")
 
 
 def new_profile(
@@ -954,9 +972,15 @@ def site_pages(
     return _site_pages(timelines, assessor.ruleset, templates or found.templates, result, body)
 
 
-def write_site(pages: Sequence[tuple[str, str]], out_dir: Path) -> None:
-    """Write the site's pages into `out_dir` atomically: all of them, or (on a problem) none.
-    Pages of an earlier build that this one does not make are left as they are."""
+def write_site(pages: Sequence[tuple[str, str]], out_dir: Path) -> int:
+    """Write the site's pages into `out_dir` atomically: all of them, or (on a problem) none;
+    then remove the pages an earlier build wrote there that this one does not make (as the
+    earlier build's list of its pages names them: nothing else in the folder is touched).
+    Returns how many pages were removed."""
     from ssa_risk.reports.output import write_all
+    from ssa_risk.reports.site import SITE_MANIFEST, remove_pages, site_manifest, stale_pages
 
-    write_all([(out_dir / name, text) for name, text in pages], "html")
+    stale = stale_pages(out_dir, pages)
+    files = [(out_dir / name, text) for name, text in pages]
+    write_all([*files, (out_dir / SITE_MANIFEST, site_manifest(pages))], "html")
+    return remove_pages(out_dir, stale)

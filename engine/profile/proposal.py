@@ -110,8 +110,12 @@ def _validator(path: Path) -> jsonschema.Draft202012Validator:
     return schema_validator(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _read(path: Path, label: str | None, schema: Path, what: str) -> Document:
-    doc = load_yaml(path, label or display_path(path), lenient=True)
+def _read(
+    path: Path, label: str | None, schema: Path, what: str, parsed: Document | None = None
+) -> Document:
+    if parsed is None:
+        parsed = load_yaml(path, label or display_path(path), lenient=True)
+    doc = parsed
     other = other_kind(doc)
     if other is not None and other[0] != what:
         raise InputError([doc.problem((), f"is {other[0]}, not {what}", other[1])])
@@ -135,10 +139,16 @@ def _beside(doc: Document, path: Path, key: str, fix: str) -> Path:
     return target
 
 
-def load_proposal(path: Path, label: str | None = None, today: date | None = None) -> Proposal:
+def load_proposal(
+    path: Path,
+    label: str | None = None,
+    today: date | None = None,
+    parsed: Document | None = None,
+) -> Proposal:
     """Read and check a proposal and the profile it names; raise InputError listing every
-    problem of the proposal (or, if the profile cannot be read, every problem of the profile)."""
-    doc = _read(path, label, PROPOSAL_SCHEMA, "a proposal")
+    problem of the proposal (or, if the profile cannot be read, every problem of the profile).
+    `parsed`: the file already read (leniently, under the same label)."""
+    doc = _read(path, label, PROPOSAL_SCHEMA, "a proposal", parsed)
     profile_path = _beside(
         doc, path, "profile", "write the path of the country profile, relative to this file"
     )
@@ -296,10 +306,12 @@ def with_lines(profile: Profile, proposal_doc: Document) -> Profile:
     return Profile(merged, profile.uncertain)
 
 
-def load_decisions(path: Path, label: str | None = None) -> Decisions:
+def load_decisions(
+    path: Path, label: str | None = None, parsed: Document | None = None
+) -> Decisions:
     """Read and check a decision file (its own fields; what it names is checked on
-    assessment)."""
-    doc = _read(path, label, DECISION_SCHEMA, "a decision record")
+    assessment). `parsed`: the file already read (leniently, under the same label)."""
+    doc = _read(path, label, DECISION_SCHEMA, "a decision record", parsed)
     problems = []
     entries = []
     for i, item in enumerate(doc.data["decisions"]):
@@ -418,9 +430,17 @@ def proposal_skeleton(
 def proposal_kind(path: Path) -> str | None:
     """ "proposal" or "decision" when a YAML file is one (by its top-level keys), else None;
     a file that cannot be read is left to the profile reader, which says why."""
+    return read_kind(path)[0]
+
+
+def read_kind(path: Path) -> tuple[str | None, Document | None]:
+    """What `proposal_kind` says of a file, and the file as read (leniently, labelled as
+    display_path shows it), for the loader to go on with; None for a file that cannot be
+    read."""
     try:
         doc = load_yaml(path, display_path(path), lenient=True)
     except InputError:
-        return None
+        return None, None
     other = other_kind(doc)
-    return None if other is None else "proposal" if other[0] == "a proposal" else "decision"
+    kind = None if other is None else "proposal" if other[0] == "a proposal" else "decision"
+    return kind, doc

@@ -72,10 +72,15 @@ def profile_schema() -> dict[str, Any]:
     return schema
 
 
-def check_profile(path: Path, label: str | None = None, today: date | None = None) -> list[Problem]:
+def check_profile(
+    path: Path,
+    label: str | None = None,
+    today: date | None = None,
+    parsed: Document | None = None,
+) -> list[Problem]:
     """Every problem in one profile file (and the snapshots it extends); empty when valid."""
     try:
-        load_profile(path, label, today)
+        load_profile(path, label, today, parsed=parsed)
     except InputError as exc:
         return list(exc.problems)
     return []
@@ -148,12 +153,14 @@ def load_profile(
     label: str | None = None,
     today: date | None = None,
     labels: Callable[[Path], str] = display_path,
+    parsed: Document | None = None,
 ) -> Profile:
     """Read, parse and validate one profile; raise InputError listing every problem.
 
-    `labels` names the snapshots it extends (see load_snapshot).
+    `labels` names the snapshots it extends, `parsed` is the file already read (see
+    load_snapshot).
     """
-    doc = load_snapshot(path, label, labels)
+    doc = load_snapshot(path, label, labels, parsed)
     resolved = resolve_uncertain(doc, profile_schema()) if isinstance(doc.data, dict) else None
     problems = [*resolved.problems] if resolved else []
     problems += validate_document(doc, today or date.today(), resolved.wrong if resolved else ())

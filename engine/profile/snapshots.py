@@ -26,17 +26,21 @@ MAX_CHAIN = 16
 
 
 def load_snapshot(
-    path: Path, label: str | None = None, labels: Callable[[Path], str] = display_path
+    path: Path,
+    label: str | None = None,
+    labels: Callable[[Path], str] = display_path,
+    parsed: Document | None = None,
 ) -> Document:
     """Load a profile file and everything it extends, merged into one Document.
 
     `labels` names each snapshot of the chain it extends (e.g. as it was at a git revision).
+    `parsed`: the file already read (leniently, under the same label), not to be read again.
     """
     shown = label or labels(path)
     refused = _not_a_profile(path, shown)
     if refused is not None:
         raise InputError([refused])
-    doc = load_yaml(path, shown, lenient=True)
+    doc = parsed if parsed is not None else load_yaml(path, shown, lenient=True)
     if _is_rule_file(doc):
         raise InputError(
             [

@@ -316,3 +316,55 @@ def _backtest_page(site: _Site, backtest: Backtest) -> str:
         b=backtest,
         rates=rates_text(backtest.confusion),
     )
+
+
+# The pages a build wrote, one per line, kept in the site's folder so that the next build can
+# remove those it no longer makes (a country dropped, a snapshot renamed) and nothing else.
+SITE_MANIFEST = ".ssa-risk-site"
+_MANIFEST_HEAD = (
+    "# pages written by `ssa-risk site`; the next build removes those it does not make\n"
+)
+
+
+def site_manifest(pages: Sequence[tuple[str, str]]) -> str:
+    return _MANIFEST_HEAD + "".join(f"{name}\n" for name in sorted(name for name, _ in pages))
+
+
+def stale_pages(out_dir: Path, pages: Sequence[tuple[str, str]]) -> list[str]:
+    """The pages an earlier build listed in `out_dir`'s manifest that this build does not
+    make; only names a build could have written (relative, no `..`, ending in .html)."""
+    try:
+        text = (out_dir / SITE_MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # no earlier build here (or none that can be read): nothing to remove
+    made = {name for name, _ in pages}
+    listed = [line.strip() for line in text.splitlines()]
+    return sorted(
+        name
+        for name in set(listed)
+        if name
+        and not name.startswith("#")
+        and name not in made
+        and name.endswith(".html")
+        and not Path(name).is_absolute()
+        and ".." not in Path(name).parts
+    )
+
+
+def remove_pages(out_dir: Path, names: Sequence[str]) -> int:
+    """Remove these pages (files only, never a folder; a page already gone is skipped) and the
+    folders of the site they leave empty; how many were removed."""
+    removed = 0
+    for name in names:
+        page = out_dir / name
+        try:
+            if page.is_symlink() or page.is_file():
+                page.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+        folder = page.parent
+        while folder != out_dir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,27 @@ def test_new_proposal_writes_yaml_only(run_cli, work):
     assert result.exit_code == 2
     assert result.stderr == "p.txt: a proposal is a .yaml file — name a .yaml file with -o\n"
     assert not (work / "p.txt").exists()
+
+
+def test_validate_reads_each_file_once(monkeypatch):
+    # Telling a proposal from a profile and then checking it used to read the file twice,
+    # and the summary a third time.
+    from ssa_risk import api
+    from ssa_risk.base import source
+
+    reads: Counter[str] = Counter()
+    real = source.read_text
+
+    def counting(path: Path, label: str | None = None) -> str:
+        reads[str(path.resolve().relative_to(REPO_ROOT.resolve()))] += 1
+        return real(path, label)
+
+    monkeypatch.setattr(source, "read_text", counting)
+    proposal = REPO_ROOT / "proposals" / "tunisia-2020.yaml"
+    validation = api.validate([TUNISIA_2020, proposal])
+    assert [problems for _, problems in validation.results] == [[], []]
+    assert validation.noun == "file"  # a proposal is among them
+    assert reads["proposals/tunisia-2020.yaml"] == 1
+    # The profile once for itself, once as the profile the proposal names.
+    assert reads["profiles/tunisia/2020.yaml"] == 2
+    assert api.validate([TUNISIA_2020]).noun == "profile"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from ssa_risk import api
 from ssa_risk.console import cli
-from ssa_risk.reports.site import site_pages
+from ssa_risk.reports.site import SITE_MANIFEST, site_pages
 from tests.helpers import CASES, DEFAULT_PROFILES
 from tests.reports.test_browser import FLAGS, chromium  # noqa: F401 (a fixture)
 
@@ -73,10 +73,11 @@ def _build(folder: Path, *args: str) -> str:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
+    """Every page of a built site (the list of pages it keeps beside them apart)."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != SITE_MANIFEST
     }
 
 
@@ -120,6 +121,8 @@ def test_the_site_has_a_page_for_every_country_snapshot_and_change(built):
         expected |= {f"diffs/{country}-{a}-{b}.html" for a, b in pairwise(dates)}
     assert set(files) == expected
     assert out == f"wrote {len(expected)} pages to site; open site/index.html\n"
+    manifest = (Path("site") / SITE_MANIFEST).read_text(encoding="utf-8").splitlines()
+    assert manifest[1:] == sorted(expected)
     assert {
         "countries/tunisia.html",
         "reports/tunisia-2010-12.html",
@@ -296,6 +299,33 @@ def test_the_backtest_page_has_the_table_and_rates(built):
 def test_two_builds_are_byte_identical(built, work):
     _build(Path("again"), "--cases", "cases", "--workers", "2", "--quiet")
     assert _files(work / "again") == built[1]
+    manifest = SITE_MANIFEST
+    assert (work / "again" / manifest).read_bytes() == (work / "site" / manifest).read_bytes()
+
+
+def test_a_new_build_removes_the_pages_of_an_earlier_one_it_does_not_make(built, work):
+    # An earlier build made a page for a snapshot since renamed; a page of the reader's own
+    # sits beside the site's. Only the first goes.
+    site = work / "stale"
+    shutil.copytree(work / "site", site)
+    (site / "reports" / "tunisia-2019-01.html").write_text("<p>old</p>", encoding="utf-8")
+    (site / "old" / "deep").mkdir(parents=True)
+    (site / "old" / "deep" / "gone.html").write_text("<p>old</p>", encoding="utf-8")
+    (site / "notes.html").write_text("<p>mine</p>", encoding="utf-8")
+    listed = (site / SITE_MANIFEST).read_text(encoding="utf-8")
+    extra = "reports/tunisia-2019-01.html\nold/deep/gone.html\n../outside.html\n"
+    (site / SITE_MANIFEST).write_text(listed + extra, encoding="utf-8")
+    (work / "outside.html").write_text("<p>not the site's</p>", encoding="utf-8")
+    out = _build(Path("stale"), "--cases", "cases", "--workers", "1", "--quiet")
+    assert out == (
+        f"wrote {len(built[1])} pages to stale (removed 2 pages of an earlier build); "
+        "open stale/index.html\n"
+    )
+    assert not (site / "reports" / "tunisia-2019-01.html").exists()
+    assert not (site / "old").exists()  # the folders it left empty go too
+    assert (site / "notes.html").read_text(encoding="utf-8") == "<p>mine</p>"
+    assert (work / "outside.html").exists()
+    assert _files(site) == {**built[1], "notes.html": b"<p>mine</p>"}
 
 
 PORTFOLIO = (
