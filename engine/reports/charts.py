@@ -22,6 +22,7 @@ the report). matplotlib is imported only when a chart is drawn, and pyplot never
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import math
@@ -124,18 +125,29 @@ def _drawn(draw: Callable[[_Spec], Any], spec: _Spec) -> str:
 
 
 def _chart(kind: str, spec: _Spec, draw: Callable[[_Spec], Any]) -> str:
-    """The SVG of the chart `draw` makes of `spec`: from the cache between runs when the same
-    chart was drawn before, else drawn (and kept there)."""
+    """The SVG of the chart `draw` makes of `spec`, its ids its own: from the cache between
+    runs when the same chart was drawn before, else drawn (and kept there)."""
     key = chart_key(kind, spec)
     kept = read_entry(CACHE_KIND, key)
     if kept is not None:
         try:
-            return zlib.decompress(kept).decode("utf-8")
+            return _own_ids(kind, zlib.decompress(kept).decode("utf-8"))
         except (zlib.error, UnicodeDecodeError):  # a damaged entry: drawn, and written again
             pass
     svg = _drawn(draw, spec)
     write_entry(CACHE_KIND, key, zlib.compress(svg.encode("utf-8")))
-    return svg
+    return _own_ids(kind, svg)
+
+
+_SVG_ID = re.compile(r'(\bid="|xlink:href="#|\bhref="#|url\(#)([^")]+)')
+
+
+def _own_ids(kind: str, svg: str) -> str:
+    """The SVG with every id (and every reference to one) prefixed by the chart's kind and a
+    digest of its content: matplotlib names the parts of every figure alike (figure_1,
+    axes_1, the glyphs of a font), and a page holding several charts would repeat them."""
+    prefix = f"{kind}-{hashlib.sha256(svg.encode('utf-8')).hexdigest()[:8]}-"
+    return _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
 
 
 def chart_key(kind: str, spec: tuple[Any, ...]) -> str:

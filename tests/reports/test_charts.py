@@ -161,13 +161,19 @@ def test_timeline_chart_labels_every_lens_and_snapshot_date(timeline, charts):
 def _points_per_line(svg: str) -> list[int]:
     """How many markers each plotted line has, in drawing order (the lines drawn in the axes
     themselves, not the tick marks, which matplotlib also draws as lines inside the ticks)."""
-    axes = [g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("id") == "axes_1"]
+    axes = [g for g in ET.fromstring(svg).iter(f"{SVG}g") if _bare_id(g) == "axes_1"]
     assert len(axes) == 1
     return [
         len(list(group.iter(f"{SVG}use")))
         for group in axes[0].findall(f"{SVG}g")
-        if group.get("id", "").startswith("line2d_") and list(group.iter(f"{SVG}use"))
+        if _bare_id(group).startswith("line2d_") and list(group.iter(f"{SVG}use"))
     ]
+
+
+def _bare_id(element: ET.Element) -> str:
+    """An element's id as matplotlib wrote it, without the prefix the chart's ids are given
+    (its kind and a digest: `timeline-1a2b3c4d-axes_1`)."""
+    return re.sub(r"^[a-z]+-[0-9a-f]{8}-", "", element.get("id", ""))
 
 
 def test_timeline_chart_leaves_a_gap_where_a_lens_was_not_assessed(snapshots, timeline, charts):
