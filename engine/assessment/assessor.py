@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ssa_risk.assessment.builder import build_assessment, build_findings
-from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.model import Assessment, FactValue
 from ssa_risk.assessment.provenance import templates_hash
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import evaluate
-from ssa_risk.profile.facts import profile_facts
+from ssa_risk.profile.facts import Fact, profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.approvals import missing_approvals
 from ssa_risk.rules.loader import RuleSet, load_rules
@@ -55,9 +55,19 @@ class Assessor:
     def assess(self, profile_path: Path, label: str | None = None) -> Assessment:
         return self.assess_profile(load_profile(profile_path, label))
 
-    def assess_profile(self, profile: Profile) -> Assessment:
-        """Assess an already loaded profile (so several rule sets can share one load)."""
-        facts = profile_facts(profile)
+    def assess_profile(
+        self,
+        profile: Profile,
+        facts: list[Fact] | None = None,
+        fact_values: tuple[FactValue, ...] | None = None,
+    ) -> Assessment:
+        """Assess an already loaded profile (so several rule sets can share one load).
+
+        `facts` (the profile's facts) and `fact_values` (an assessment's `facts` of the same
+        profile) may come from an assessment of it under another rule set: they depend on the
+        profile alone, and are then not worked out again."""
+        if facts is None:
+            facts = profile_facts(profile)
         firings, signals = evaluate(self.compiled, facts)
         if self.verify:
             from ssa_risk.evaluation.verify import verify_firings
@@ -71,6 +81,7 @@ class Assessor:
             signals,
             self.templates_sha256,
             self.templates_folder,
+            fact_values,
         )
 
     def assess_proposal(

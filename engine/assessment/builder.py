@@ -137,8 +137,10 @@ def build_assessment(
     signal_facts: Mapping[str, Fact],
     templates_sha256: str,
     templates_folder: str,
+    fact_values: tuple[FactValue, ...] | None = None,
 ) -> Assessment:
-    """Score firings into an Assessment; the same inputs always give the same result."""
+    """Score firings into an Assessment; the same inputs always give the same result.
+    `fact_values`: the profile's values as an assessment of it already gave them."""
     findings, signals = build_findings(profile, ruleset, facts, firings, signal_facts)
     scoring = ruleset.scoring
     names = institution_names(profile.data)
@@ -192,7 +194,7 @@ def build_assessment(
         portfolio=portfolio(data.get("assistance") or {}, names),
         methodology=methodology(ruleset),
         rules=ruleset.digests,
-        facts=_fact_values(profile, facts),
+        facts=_fact_values(profile, facts) if fact_values is None else fact_values,
         score=score,
         confidence=scoring.confidence_of(len(unassessed), stale_share),
         warnings=_warnings(profile, scoring, risks),

@@ -319,6 +319,8 @@ class ProfileChanges:
 
     def _compute(self) -> list[ValueChange]:
         old, new = self.values_before, self.values_after
+        if old is new:  # both sides hold the very same values (one profile, two rule sets)
+            return []
         items_old = {_item_of(v.path, i) for i, v in old.items()} - {""}
         items_new = {_item_of(v.path, i) for i, v in new.items()} - {""}
         out = []

@@ -15,6 +15,7 @@ from ssa_risk.comparison.backtest import BacktestChange, backtest_change, run_ba
 from ssa_risk.comparison.causes import RuleChange
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import RulesSource
+from ssa_risk.profile.facts import profile_facts
 from ssa_risk.profile.reader import load_profile
 from ssa_risk.profile.snapshots import folder_snapshots
 
@@ -63,14 +64,13 @@ class ImpactOne:
         path, shown = item
         try:
             profile = load_profile(path, shown)
-            old = self.before.assess_profile(profile)
-            new = self.after.assess_profile(profile)
+            # The profile's facts and values are the same under both rule sets: worked out
+            # once, and one copy of the values lets the comparison name each value once.
+            facts = profile_facts(profile)
+            old = self.before.assess_profile(profile, facts)
+            new = self.after.assess_profile(profile, facts, old.facts)
         except InputError as exc:
             return None, tuple(exc.problems)
-        # The profile's values are the same under both rule sets: one copy of them lets the
-        # comparison name each value once.
-        if new.facts == old.facts:
-            new = replace(new, facts=old.facts)
         return ProfileImpact(shown, diff_assessments(old, new, self.labels)), ()
 
 

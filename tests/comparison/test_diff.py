@@ -14,7 +14,9 @@ from ssa_risk.comparison.diff import Diff
 from tests.helpers import (
     DEFAULT_PROFILES,
     DEFAULT_RULES,
+    DEFAULT_TEMPLATES,
     SAME_PROFILE_V1_VS_NOW,
+    TUNISIA_2020,
     commit_tagged,
     diff_json,
     edit_file,
@@ -451,3 +453,33 @@ def test_a_changed_recommendation_shows_its_text_and_tags():
         'recommend[0] "Vet every unit.": [agency, condition] → [agency, withhold]',
         'recommend[1] "Fund the committee.": [agency, engage] → [programme, engage]',
     ]
+
+
+def test_impact_works_a_profile_out_once_for_both_rule_sets(monkeypatch):
+    # The facts and values of one profile are the same under any rule set: impact reads the
+    # profile once, works its facts out once and gives both assessments one copy of its
+    # values, so the comparison names them once and finds no change in the profile.
+    import ssa_risk.comparison.impact as impact_module
+    from ssa_risk.assessment import assessor as assessor_module
+    from ssa_risk.assessment.assessor import Assessor
+    from ssa_risk.comparison.impact import ImpactOne
+    from ssa_risk.profile.facts import profile_facts as real
+
+    calls = []
+
+    def counted(profile):
+        calls.append(profile.path)
+        return real(profile)
+
+    def never(profile):
+        raise AssertionError("the assessor worked the facts out again")
+
+    monkeypatch.setattr(impact_module, "profile_facts", counted)
+    monkeypatch.setattr(assessor_module, "profile_facts", never)
+    assessor = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+    row, problems = ImpactOne(assessor, assessor, ("a", "b"))((TUNISIA_2020, "t.yaml"))
+    assert problems == ()
+    assert row is not None
+    assert calls == ["t.yaml"]
+    assert row.diff.changes == ()
+    assert not row.diff.any_change
