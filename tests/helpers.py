@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from functools import cache
@@ -87,7 +88,13 @@ def make_pattern(kind: str, binding: str, **tests: object) -> Pattern:
 
 def make_compiled(*rules: Rule) -> CompiledRuleset:
     definition = {n: a for r in rules for n, a in compile_rule(r).items()}
-    name = "test-" + "-".join(r.id for r in rules) + f"-{id(rules)}"
+    # Named by content, as the engine's rulesets are: a name taken from id() could be reused
+    # by a later, different rule set once the first is freed, and the engine, which registers
+    # a name once, would then evaluate the earlier rules.
+    digest = hashlib.sha256(
+        json.dumps([definition, {r.id: r.conclude for r in rules}], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    name = "test-" + "-".join(r.id for r in rules) + f"-{digest}"
     return CompiledRuleset(
         name,
         definition,

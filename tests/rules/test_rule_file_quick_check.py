@@ -3,7 +3,6 @@ schema validator runs (and words the problems) only when it is not sure."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from ssa_risk.base.source import load_yaml
 from ssa_risk.rules import validation
 from tests.helpers import DEFAULT_RULES
-from tests.profile.test_quick_check import _enum_strings, _mutate
+from tests.profile.test_quick_check import _enum_strings, agreement
 
 POLICY_FILES = {"scoring.yaml", "references.yaml", "approvals.yaml"}
 RULE_FILES = sorted(p for p in DEFAULT_RULES.glob("*.yaml") if p.name not in POLICY_FILES)
@@ -35,14 +34,7 @@ def test_every_bundled_rule_file_takes_the_quick_path(path: Path) -> None:
 def test_a_mutated_rule_file_is_called_valid_only_if_the_full_validator_agrees() -> None:
     quick, full = _checks()
     words = [*sorted(set(_enum_strings(validation._schema()))), "signal", "where", "fact"]
-    rng = random.Random(17)
-    outcomes = {(True, True): 0, (False, True): 0, (False, False): 0}
-    for n in range(300):
-        base = load_yaml(RULE_FILES[n % len(RULE_FILES)]).data
-        data = _mutate(base, rng, words)
-        fast, slow = quick(data), full.is_valid(data)
-        assert not (fast and not slow), f"called valid but the validator disagrees: {data}"
-        outcomes[(fast, slow)] += 1
+    outcomes = agreement(quick, full, [load_yaml(path).data for path in RULE_FILES], words, 300)
     # Both answers come up often, so the check above was put to the test.
     assert outcomes[(True, True)] > 25
     assert outcomes[(False, False)] > 100
