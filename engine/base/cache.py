@@ -16,8 +16,9 @@ a hash of its contents, so a damaged entry is ignored (and written again). A fol
 cannot be made, read or written only costs the time the cache would have saved: the cache
 never makes a run fail and never prints.
 
-Entries are Python pickles: the cache folder must be writable by its user only (it is
-made so), as any folder whose files a program of that user runs.
+Entries are Python pickles and compiled code: the cache is used only when its folder and the
+folder of each kind of entry are the user's own, not links, and writable by no one else
+(ssa-risk makes them so), and each entry read is the user's own; otherwise it is as if off.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import contextlib
 import hashlib
 import importlib.util
 import os
+import stat
 import sys
 from functools import cache
 from pathlib import Path
@@ -44,7 +46,10 @@ _HASH_BYTES = 32
 
 # Entries kept per kind: when more are written (rules or code edited many times), the oldest
 # go. A few dozen rule sets and templates folders in use at once fit in a few tens of MB.
+# Charts are small (3-4 kB) and many (a site of the bundled profiles draws about a hundred):
+# more of them are kept, so that a site built again finds all of its own.
 KEEP = 64
+KEEP_CHARTS = 2048
 
 # Third-party packages whose code shapes what is cached: the YAML parser, the template
 # compiler, the schema validator (rule files are checked with it) and the rules engine.
@@ -133,19 +138,58 @@ def key_of(kind: str, *parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def _entry_path(kind: str, key: str) -> Path | None:
-    folder = cache_folder()
-    return None if folder is None else folder / kind / f"{key}.bin"
+# Folders found to be the user's own in this process (they are checked once).
+_TRUSTED: set[Path] = set()
+
+
+def _kind_folder(kind: str, make: bool) -> Path | None:
+    """The folder of one kind of entry, made if `make`; None when the cache is off or when
+    the cache folder or this folder is not the user's own: a link, another user's, or
+    writable by others, whose entries (pickles, compiled code) another user could have
+    written. The cache is then as if off."""
+    root = cache_folder()
+    if root is None:
+        return None
+    folder = root / kind
+    if folder in _TRUSTED:
+        return folder
+    try:
+        for step in (root, folder):  # the cache folder is checked before anything is made in it
+            if make:
+                step.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not _own_folder(os.lstat(step)):
+                return None
+    except (OSError, ValueError):
+        return None
+    _TRUSTED.add(folder)
+    return folder
+
+
+def _own_folder(info: os.stat_result) -> bool:
+    return stat.S_ISDIR(info.st_mode) and _own(info)
+
+
+def _own(info: os.stat_result) -> bool:
+    """Made by this user, and writable by no one else."""
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return mine and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _entry_path(kind: str, key: str, make: bool = False) -> Path | None:
+    folder = _kind_folder(kind, make)
+    return None if folder is None else folder / f"{key}.bin"
 
 
 def read_entry(kind: str, key: str) -> bytes | None:
-    """The contents of an entry, or None when there is none, it cannot be read or it is
-    damaged (its hash does not match)."""
+    """The contents of an entry, or None when there is none, it cannot be read, it is not
+    the user's own or it is damaged (its hash does not match)."""
     path = _entry_path(kind, key)
     if path is None:
         return None
     try:
         with open(path, "rb") as file:
+            if not _own(os.fstat(file.fileno())):
+                return None
             data = file.read()
     except (OSError, ValueError):
         return None
@@ -160,14 +204,13 @@ def read_entry(kind: str, key: str) -> bytes | None:
 
 def write_entry(kind: str, key: str, body: bytes) -> bool:
     """Store an entry atomically; False (and nothing else) when it cannot be written."""
-    path = _entry_path(kind, key)
+    path = _entry_path(kind, key, make=True)
     if path is None:
         return False
     # A temporary name of this process's own (tempfile would cost a few ms to import).
     temp = path.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
     created = False
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         created = True
         with os.fdopen(fd, "wb") as file:
@@ -178,21 +221,21 @@ def write_entry(kind: str, key: str, body: bytes) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         return False
-    _prune(path.parent)
+    _prune(path.parent, KEEP_CHARTS if kind == "charts" else KEEP)
     return True
 
 
-def _prune(folder: Path) -> None:
-    """Remove the least recently written entries beyond KEEP (other processes may be removing
-    them too: whatever is already gone is skipped)."""
+def _prune(folder: Path, keep: int) -> None:
+    """Remove the least recently written entries beyond `keep` (other processes may be
+    removing them too: whatever is already gone is skipped)."""
     try:
         with os.scandir(folder) as entries:
             found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".bin")]
     except OSError:
         return
-    if len(found) <= KEEP:
+    if len(found) <= keep:
         return
-    for _, path in sorted(found)[: len(found) - KEEP]:
+    for _, path in sorted(found)[: len(found) - keep]:
         with contextlib.suppress(OSError):
             os.unlink(path)
 

@@ -35,6 +35,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -76,6 +77,7 @@ class _Session:
     errors: list[str] = field(default_factory=list)
     actions: int = 0  # every action the engine ran for this session, internal rules included
     asserted: list[dict[str, Any]] = field(default_factory=list)  # signals to assert next
+    completed: bool = False  # an action of this session ran to its end
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]
@@ -177,10 +179,9 @@ class RuleEngine:
             # Caught here: the engine would reject the batch and then crash on cleanup.
             raise EngineError(f"two facts shared an identity ({', '.join(duplicates)})")
         session = _Session(sid)
-        started = completed = False
+        completed = False
         try:
             state = self._run(handle, actions, session, _c.assert_facts, batch)
-            started = True
             self._check(handle, state, session)
             end = {"id": f"{sid}:end", "fact": END_KIND, "sid": sid}
             self._check(handle, self._run(handle, actions, session, _c.assert_fact, end), session)
@@ -193,7 +194,7 @@ class RuleEngine:
         finally:
             # A rejected batch ran no action, and delete_state then segfaults: leave that
             # (small) session state in place instead.
-            if started:
+            if session.completed:
                 self._delete(handle, sid, report=completed)
         return session
 
@@ -220,13 +221,24 @@ class RuleEngine:
                 actions[name](session, matched if isinstance(matched, dict) else {})
             except Exception as exc:
                 session.errors.append(f"{name}: {type(exc).__name__}: {exc}")
-            # Signals concluded by the action go in before the next action is taken.
-            while session.asserted:
-                self._result(
-                    _c.assert_fact(handle, json.dumps(session.asserted.pop(0), ensure_ascii=False))
-                )
-            _c.update_state(handle, state_text)
-            following = _c.complete_and_start_action(handle, state)
+            try:
+                # Signals concluded by the action go in before the next action is taken.
+                while session.asserted:
+                    fact = json.dumps(session.asserted.pop(0), ensure_ascii=False)
+                    self._result(_c.assert_fact(handle, fact))
+                _c.update_state(handle, state_text)
+                following = _c.complete_and_start_action(handle, state)
+            except BaseException:
+                # The session's remaining actions are completed without being run, so that
+                # the engine holds none for a later session to find, and its state can be
+                # deleted; the error goes on up.
+                with contextlib.suppress(Exception):
+                    _c.update_state(handle, state_text)
+                    while _c.complete_and_start_action(handle, state):
+                        pass
+                    session.completed = True
+                raise
+            session.completed = True  # an action ran to its end: the state can be deleted
             if not following:
                 return json.loads(state_text)
             message = json.loads(following)

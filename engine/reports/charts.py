@@ -139,6 +139,7 @@ def _chart(kind: str, spec: _Spec, draw: Callable[[_Spec], Any]) -> str:
     return _own_ids(kind, svg)
 
 
+_SVG_TAG = re.compile(r"<(?![!?])[^>]*>")
 _SVG_ID = re.compile(r'(\bid="|xlink:href="#|\bhref="#|url\(#)([^")]+)')
 
 
@@ -147,7 +148,12 @@ def _own_ids(kind: str, svg: str) -> str:
     digest of its content: matplotlib names the parts of every figure alike (figure_1,
     axes_1, the glyphs of a font), and a page holding several charts would repeat them."""
     prefix = f"{kind}-{hashlib.sha256(svg.encode('utf-8')).hexdigest()[:8]}-"
-    return _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
+
+    def tag(found: re.Match[str]) -> str:
+        return _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", found.group(0))
+
+    # Inside tags only: a label of the chart (kept in comments and text) stays as written.
+    return _SVG_TAG.sub(tag, svg)
 
 
 def chart_key(kind: str, spec: tuple[Any, ...]) -> str:

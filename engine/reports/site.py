@@ -20,6 +20,7 @@ the same pages, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -352,19 +353,28 @@ def stale_pages(out_dir: Path, pages: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def remove_pages(out_dir: Path, names: Sequence[str]) -> int:
-    """Remove these pages (files only, never a folder; a page already gone is skipped) and the
-    folders of the site they leave empty; how many were removed."""
+    """Remove these pages (files only, never a folder, never through a linked folder out of
+    the site; a page already gone is skipped) and the folders of the site they leave empty;
+    how many were removed."""
     removed = 0
+    try:
+        inside = out_dir.resolve()
+    except OSError:
+        return 0
     for name in names:
         page = out_dir / name
         try:
+            # Never through a linked folder out of the site.
+            if not page.parent.resolve().is_relative_to(inside):
+                continue
             if page.is_symlink() or page.is_file():
                 page.unlink()
                 removed += 1
-        except FileNotFoundError:
+        except (FileNotFoundError, RuntimeError):  # gone already, or a loop of links
             continue
         folder = page.parent
-        while folder != out_dir and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
+        with contextlib.suppress(OSError):  # not empty after all, or not ours to remove
+            while folder != out_dir and not folder.is_symlink() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
     return removed

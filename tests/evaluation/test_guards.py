@@ -237,3 +237,18 @@ def test_a_profile_at_the_list_limit_is_assessed(run_cli, tmp_path):
     path = _profile_with(tmp_path, 100)
     result = run_cli("assess", str(path), "-o", "out.md", "--verify")
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_error_between_actions_leaves_no_action_for_the_next_profile(monkeypatch):
+    # The engine refuses a signal an action concluded: that evaluation fails, and the action
+    # it was in is given back, so the next evaluation does not find it waiting.
+    compiled = _chain()
+    with monkeypatch.context() as patch:
+        patch.setattr(durable_rules_engine, "assert_fact", lambda handle, fact: (2, 0))
+        with pytest.raises(EngineError) as info:
+            ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f1", "a")])
+    assert str(info.value) == (
+        "the engine rejected a fact as a duplicate of another (identity collision)"
+    )
+    firings, _ = ssa_risk.evaluation.durable.evaluate(compiled, [make_fact("f2", "a")])
+    assert sorted({f.rule_id for f in firings}) == ["G1", "G2", "G3"]

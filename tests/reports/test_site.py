@@ -313,9 +313,13 @@ def test_a_new_build_removes_the_pages_of_an_earlier_one_it_does_not_make(built,
     (site / "old" / "deep" / "gone.html").write_text("<p>old</p>", encoding="utf-8")
     (site / "notes.html").write_text("<p>mine</p>", encoding="utf-8")
     listed = (site / SITE_MANIFEST).read_text(encoding="utf-8")
-    extra = "reports/tunisia-2019-01.html\nold/deep/gone.html\n../outside.html\n"
+    extra = "reports/tunisia-2019-01.html\nold/deep/gone.html\n../outside.html\nlinked/x.html\n"
     (site / SITE_MANIFEST).write_text(listed + extra, encoding="utf-8")
     (work / "outside.html").write_text("<p>not the site's</p>", encoding="utf-8")
+    # A folder of the site that links out of it: nothing is removed through it.
+    (work / "elsewhere").mkdir()
+    (work / "elsewhere" / "x.html").write_text("<p>not the site's</p>", encoding="utf-8")
+    (site / "linked").symlink_to(work / "elsewhere")
     out = _build(Path("stale"), "--cases", "cases", "--workers", "1", "--quiet")
     assert out == (
         f"wrote {len(built[1])} pages to stale (removed 2 pages of an earlier build); "
@@ -325,6 +329,8 @@ def test_a_new_build_removes_the_pages_of_an_earlier_one_it_does_not_make(built,
     assert not (site / "old").exists()  # the folders it left empty go too
     assert (site / "notes.html").read_text(encoding="utf-8") == "<p>mine</p>"
     assert (work / "outside.html").exists()
+    assert (work / "elsewhere" / "x.html").exists()
+    (site / "linked").unlink()
     assert _files(site) == {**built[1], "notes.html": b"<p>mine</p>"}
 
 

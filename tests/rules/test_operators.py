@@ -305,6 +305,8 @@ NOT_EQUAL = Operator(
 
 @pytest.fixture
 def not_equal(monkeypatch: pytest.MonkeyPatch) -> Operator:
+    # The cache of checked rule sets cannot see a patched registry: rule sets are read afresh.
+    monkeypatch.setenv("SSA_RISK_CACHE", "off")
     monkeypatch.setitem(REGISTRY, "ne", NOT_EQUAL)
     # The published rule-file schema is generated from the registry (make schema).
     monkeypatch.setattr(

@@ -195,3 +195,36 @@ def test_old_entries_go_beyond_the_limit(folder, monkeypatch):
     assert [p.name for p in entries(folder)] == ["key3.bin", "key4.bin", "key5.bin"]
     assert cache.read_entry("rules", "key5") == b"body"
     assert cache.read_entry("rules", "key0") is None
+
+
+@pytest.mark.parametrize("where", ["root", "kind"])
+def test_a_cache_folder_others_can_write_is_not_used(folder, rules_copy, fresh_loads, where):
+    # An entry is a pickle: one another user could have written must never be read.
+    cache.write_entry("rules", "planted", b"body")
+    assert cache.read_entry("rules", "planted") == b"body"
+    shared = folder if where == "root" else folder / "rules"
+    shared.chmod(0o777)
+    cache._TRUSTED.clear()  # a new process: it looks again
+    assert cache.read_entry("rules", "planted") is None
+    assert not cache.write_entry("rules", "other", b"body")
+    load_rules(rules_copy)
+    load_rules(rules_copy)
+    assert fresh_loads == ["rules", "rules"]
+    assert [p.name for p in entries(folder)] == ["planted.bin"]
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(tmp_path, rules_copy, monkeypatch):
+    real = tmp_path / "elsewhere"
+    real.mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(real)
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.ENV_SWITCH, raising=False)
+    assert not cache.write_entry("rules", "key", b"body")
+    assert list(real.iterdir()) == []
+
+
+def test_the_folders_it_makes_are_the_users_own(folder):
+    assert cache.write_entry("charts", "key", b"body")
+    for made in (folder, folder / "charts"):
+        assert made.stat().st_mode & 0o777 == 0o700
+    assert (folder / "charts" / "key.bin").stat().st_mode & 0o777 == 0o600
