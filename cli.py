@@ -434,12 +434,7 @@ def assess(
     A folder of snapshots (e.g. profiles/tunisia/) gives one report for the country: ratings
     per snapshot, what changed between them, and the latest snapshot in full.
     """
-    _check_output_format(output, fmt, choices.ASSESS_FORMATS)
-    if paper is not None and fmt != "pdf":
-        raise UserError(
-            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
-            "add --format pdf, or leave out --paper"
-        )
+    _check_report_options(output, fmt, paper, choices.ASSESS_FORMATS)
     paths = api.profile_paths(profiles)
     if output is not None and not profiles:
         whose = "of the project" if api.project().file is not None else "bundled with ssa-risk"
@@ -636,6 +631,19 @@ def _check_output_format(output: Path | None, fmt: str, formats: tuple[str, ...]
         else (f"name a .{fmt} file")
     )
     raise UserError(f"{output}: -o names a {output.suffix} file but --format is {fmt} — {fix}")
+
+
+def _check_report_options(
+    output: Path | None, fmt: str, paper: str | None, formats: tuple[str, ...]
+) -> None:
+    """The options of `_report_options` that contradict each other: an -o file named for
+    another format, or --paper for a report that is not a PDF."""
+    _check_output_format(output, fmt, formats)
+    if paper is not None and fmt != "pdf":
+        raise UserError(
+            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
+            "add --format pdf, or leave out --paper"
+        )
 
 
 def _emit(text: str, output: Path | None, fmt: str) -> None:
@@ -1002,13 +1010,8 @@ def _proposal_run(
     watch: bool,
     fail_on: str | None,
 ) -> None:
-    _check_output_format(output, fmt, choices.PROPOSAL_FORMATS)
+    _check_report_options(output, fmt, paper, choices.PROPOSAL_FORMATS)
     _check_on(on)
-    if paper is not None and fmt != "pdf":
-        raise UserError(
-            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
-            "add --format pdf, or leave out --paper"
-        )
     assessor = api.load_assessor(rules, templates, verify)
     result = api.assess_proposal(proposal, decision, on, assessor, watch)
     text = api.render_proposal(result, fmt, templates, paper or choices.DEFAULT_PAPER)
@@ -1193,12 +1196,7 @@ def portfolio(
     """Assess the latest snapshot of every country in PROFILES (a profiles folder; default: the
     project's) and compare them: lenses, overall results, confidence, gates, the biggest moves
     since each country's previous snapshot, and the assistance recorded."""
-    _check_output_format(output, fmt, choices.OVERVIEW_FORMATS)
-    if paper is not None and fmt != "pdf":
-        raise UserError(
-            f"--paper {paper} sets the paper of a PDF but --format is {fmt} — "
-            "add --format pdf, or leave out --paper"
-        )
+    _check_report_options(output, fmt, paper, choices.OVERVIEW_FORMATS)
     assessor = api.load_assessor(rules, templates)
     with _parallel(workers, scheduler, quiet, "Assessing") as parallel:
         overview = api.portfolio(profiles, assessor, parallel)
