@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from ssa_risk.comparison.overview import Overview
     from ssa_risk.comparison.tipping import Tipping
     from ssa_risk.comparison.triggers import TRIGGERS, Triggers
-    from ssa_risk.profile.proposal import Decisions, Proposal, proposal_kind
+    from ssa_risk.profile.proposal import Decisions, Proposal
     from ssa_risk.profile.reader import Profile
     from ssa_risk.profile.skeleton import slug
     from ssa_risk.reports.batch import Report
@@ -92,7 +92,6 @@ _LAZY = {
     "Triggers": "ssa_risk.comparison.triggers",
     "Decisions": "ssa_risk.profile.proposal",
     "Proposal": "ssa_risk.profile.proposal",
-    "proposal_kind": "ssa_risk.profile.proposal",
     "Profile": "ssa_risk.profile.reader",
     "slug": "ssa_risk.profile.skeleton",
     "Report": "ssa_risk.reports.batch",
@@ -189,7 +188,6 @@ __all__ = [
     "portfolio_page",
     "profile_paths",
     "project",
-    "proposal_kind",
     "proposal_summary",
     "render",
     "render_pdf",

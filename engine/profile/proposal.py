@@ -427,16 +427,10 @@ def proposal_skeleton(
     return "\n".join(out)
 
 
-def proposal_kind(path: Path) -> str | None:
-    """ "proposal" or "decision" when a YAML file is one (by its top-level keys), else None;
-    a file that cannot be read is left to the profile reader, which says why."""
-    return read_kind(path)[0]
-
-
 def read_kind(path: Path) -> tuple[str | None, Document | None]:
-    """What `proposal_kind` says of a file, and the file as read (leniently, labelled as
-    display_path shows it), for the loader to go on with; None for a file that cannot be
-    read."""
+    """ "proposal" or "decision" when a YAML file is one (by its top-level keys), else None;
+    and the file as read (leniently, labelled as display_path shows it), for the loader to go
+    on with. (None, None) for a file that cannot be read: the profile reader says why."""
     try:
         doc = load_yaml(path, display_path(path), lenient=True)
     except InputError:
