@@ -131,12 +131,12 @@ def _chart(kind: str, spec: _Spec, draw: Callable[[_Spec], Any]) -> str:
     kept = read_entry(CACHE_KIND, key)
     if kept is not None:
         try:
-            return _own_ids(kind, zlib.decompress(kept).decode("utf-8"))
+            return zlib.decompress(kept).decode("utf-8")
         except (zlib.error, UnicodeDecodeError):  # a damaged entry: drawn, and written again
             pass
-    svg = _drawn(draw, spec)
+    svg = _own_ids(kind, _drawn(draw, spec))  # kept as the report shows it
     write_entry(CACHE_KIND, key, zlib.compress(svg.encode("utf-8")))
-    return _own_ids(kind, svg)
+    return svg
 
 
 _SVG_TAG = re.compile(r"<(?![!?])[^>]*>")
