@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -163,17 +165,25 @@ def load_yaml(path: Path, label: str | None = None, lenient: bool = False) -> Do
     return doc
 
 
-def parse_yaml(text: str, shown: str) -> Document:
-    """Parse YAML text (already read) into a Document; fatal problems raise InputError."""
-    # A node tree holds no reference cycles and is freed as soon as it is read, but the
-    # collector would walk its hundreds of thousands of new objects again and again.
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while, then as it was: for work that makes
+    a great many objects with no reference cycles, which the collector would walk again and
+    again for nothing (a YAML node tree, an unpickled rule set)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _parse_yaml(text, shown)
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def parse_yaml(text: str, shown: str) -> Document:
+    """Parse YAML text (already read) into a Document; fatal problems raise InputError."""
+    # A node tree is freed by reference counting as soon as it is read.
+    with collector_paused():
+        return _parse_yaml(text, shown)
 
 
 def _parse_yaml(text: str, shown: str) -> Document:

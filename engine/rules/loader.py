@@ -5,7 +5,6 @@ Every problem in every file is collected in one pass and reported with file:line
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import stat
@@ -16,7 +15,7 @@ from ssa_risk.base.cache import key_of, read_entry, write_entry
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
 from ssa_risk.base.paths import display_path
-from ssa_risk.base.source import MAX_BYTES, Document, YamlPath, load_yaml
+from ssa_risk.base.source import MAX_BYTES, Document, YamlPath, collector_paused, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
 from ssa_risk.rules import narrative
@@ -137,15 +136,11 @@ def _cached(key: str) -> RuleSet | None:
     body = read_entry(_CACHE_KIND, key)
     if body is None:
         return None
-    collecting = gc.isenabled()
-    gc.disable()  # many small objects at once: the collector would only slow the unpickling
     try:
-        ruleset, codes = pickle.loads(body)
+        with collector_paused():  # many small objects at once, with no cycles
+            ruleset, codes = pickle.loads(body)
     except Exception:  # a damaged or outdated entry is no entry: it is loaded and written again
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if not isinstance(ruleset, RuleSet) or not isinstance(codes, dict):
         return None
     narrative.add_compiled(codes)
