@@ -215,9 +215,59 @@ def validate_document(doc: Document, today: date, skip: tuple[YamlPath, ...] = (
             for problem in _schema_problems(doc, err)
             if (problem.file, problem.line) not in read
         ]
-    problems += _reference_problems(doc, today)
-    problems += _unreadable_values(doc, doc.data, ())
+    survey = _Survey(doc.data)
+    problems += _reference_problems(doc, today, survey)
+    if survey.unreadable:
+        problems += _unreadable_values(doc, doc.data, ())
     return problems
+
+
+_ROOT: Any = object()  # the key above the top level
+
+
+class _Survey:
+    """One walk over a profile's data that finds whether the walks that word problems can
+    find anything: a list that repeats an id, a value the engine cannot read, and every
+    source id cited. A valid profile has none of the first two and cites only its sources,
+    so those walks (each as long as this one) are skipped."""
+
+    __slots__ = ("cited", "repeated_id", "unreadable")
+
+    def __init__(self, data: Any) -> None:
+        self.repeated_id = self.unreadable = False
+        self.cited: set[str] = set()
+        self.walk(data, _ROOT, None)
+
+    def walk(self, value: Any, key: Any, above: Any) -> None:
+        """`value`, found under `key` in a container found under `above`."""
+        if isinstance(value, dict):
+            for k, item in value.items():
+                if isinstance(item, dict | list):
+                    self.walk(item, k, key)
+                elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
+                    self.unreadable = self.unreadable or _unreadable(item)
+            return
+        # A list of source ids, as `_citations` finds them.
+        if (key == "sources" and above is not _ROOT) or above == "field_sources":
+            self.cited.update(ref for ref in value if isinstance(ref, str))
+        ids: set[str] = set()
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                ident = item.get("id")
+                if isinstance(ident, str):
+                    if ident in ids:
+                        self.repeated_id = True
+                    ids.add(ident)
+                self.walk(item, i, key)
+            elif isinstance(item, list):
+                self.walk(item, i, key)
+            elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
+                self.unreadable = self.unreadable or _unreadable(item)
+
+
+def _unreadable(value: float | str) -> bool:
+    """Whether `_unreadable_value` finds a problem in this value."""
+    return not engine_readable(value) if isinstance(value, float) else len(value) > _LONG
 
 
 # durable_rules' `matches` reads at most 65,535 bytes of a text, as UTF-8 with JSON escapes
@@ -235,6 +285,9 @@ def engine_readable(number: float) -> bool:
     return "e" not in text or "." in text
 
 
+_LONG = MAX_TEXT_BYTES // 6  # a text this long or shorter is within the limit however written
+
+
 def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
     """A problem for every text longer than the engine can match, or number it cannot read."""
     if not isinstance(value, dict | list):
@@ -243,7 +296,7 @@ def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Proble
     for key, item in value.items() if isinstance(value, dict) else enumerate(value):
         if isinstance(item, dict | list):
             out += _unreadable_values(doc, item, (*path, key))
-        elif isinstance(item, float) or (isinstance(item, str) and len(item) > MAX_TEXT_BYTES // 6):
+        elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
             out += _unreadable_value(doc, item, (*path, key))
     return out
 
@@ -257,7 +310,7 @@ def _unreadable_value(doc: Document, value: Any, path: YamlPath) -> list[Problem
                 "round it (for example to 4 decimal places), or write 0",
             )
         ]
-    if not isinstance(value, str) or len(value) <= MAX_TEXT_BYTES // 6:
+    if not isinstance(value, str) or len(value) <= _LONG:
         return []
     size = len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2
     if size <= MAX_TEXT_BYTES:
@@ -324,7 +377,7 @@ def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _reference_problems(doc: Document, today: date) -> list[Problem]:
+def _reference_problems(doc: Document, today: date, survey: _Survey) -> list[Problem]:
     """Checks the schema cannot express; written to cope with data the schema rejected."""
     data: dict[str, Any] = doc.data
     problems: list[Problem] = []
@@ -332,14 +385,16 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
     def add(path: YamlPath, message: str, fix: str) -> None:
         problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
 
-    if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
+    if len(doc.texts) == 1 and survey.repeated_id:  # a chain's files are checked as loaded
         problems += all_duplicate_ids(doc)
     source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
-    for path, value in _citations(data, ()):
-        for j, ref in enumerate(value):
-            if isinstance(ref, str) and ref not in source_ids:
-                hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
-                add((*path, j), f"unknown source id '{ref}'", hint)
+    known = set(source_ids)
+    if not survey.cited <= known:
+        for path, value in _citations(data, ()):
+            for j, ref in enumerate(value):
+                if isinstance(ref, str) and ref not in source_ids:
+                    hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
+                    add((*path, j), f"unknown source id '{ref}'", hint)
 
     institutions = _dicts(data.get("institutions"))
     inst_ids = [i.get("id") for _, i in institutions]
