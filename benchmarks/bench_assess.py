@@ -14,6 +14,8 @@ What is measured:
   temporary folder and each validated once before timing. Every round assesses all of them
   with one `Assessor`; the report gives the median round time, the median time per profile
   and the number of findings that fired (to show that the profiles exercise the rules).
+- Reading alone: `load_profile` (read, parse, validate) on each synthetic profile, `--rounds`
+  rounds; the median per profile.
 - Peak memory of the process (`ru_maxrss`) at the end, and the machine it ran on.
 
 Run it with `make bench`, or directly:
@@ -447,6 +449,18 @@ def time_batch(assessor: Assessor, paths: Sequence[Path], rounds: int) -> BatchR
     return BatchResult(round_seconds, first[0], first[1], len(first[2]), first[3])
 
 
+def time_reading(paths: Sequence[Path], rounds: int) -> list[float]:
+    """Seconds per round of `load_profile` (read, parse, validate) on every profile in
+    `paths`: the part of an assessment that reads a profile, on its own."""
+    round_seconds: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for path in paths:
+            load_profile(path)
+        round_seconds.append(time.perf_counter() - start)
+    return round_seconds
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process: ru_maxrss is KiB on Linux, bytes on macOS."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -496,6 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = write_profiles(Path(tmp), args.profiles, args.seed)
         gen_s = time.perf_counter() - gen_start
         batch = time_batch(assessor, paths, args.rounds)
+        reading = time_reading(paths, args.rounds)
     round_s = statistics.median(batch.round_seconds)
     finding_rules = sum(1 for rule in assessor.ruleset.rules if rule.severity is not None)
     n = len(paths)
@@ -546,6 +561,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "overall ratings",
                     "; ".join(f"{k}: {c}" for k, c in sorted(batch.overall.items())),
                 ),
+            ]
+        )
+    )
+    print()
+    print(f"Reading a profile alone (load_profile: read, parse, validate), {n} profiles")
+    print(
+        table(
+            [
+                ("median per profile", f"{statistics.median(reading) / n * 1000:.3f} ms"),
+                ("rounds", ", ".join(f"{s:.3f}" for s in reading) + " s"),
             ]
         )
     )
