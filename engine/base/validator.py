@@ -392,6 +392,35 @@ def _typed_object(s: dict[str, Any], node: Callable[[Any], Check]) -> Check | No
     return mapping
 
 
+_SCALAR_TYPES = frozenset(_JSON_SCALARS)
+
+
+def _json_only(v: Any) -> bool:
+    """Only JSON's types, and objects keyed by text: anything else is for jsonschema. (Only
+    containers are called for: one call per mapping or list, not one per value.)"""
+    if type(v) is dict:
+        for k, item in v.items():
+            if type(k) is not str:
+                return False
+            kind = type(item)
+            if kind is dict or kind is list:
+                if not _json_only(item):
+                    return False
+            elif kind not in _SCALAR_TYPES:
+                return False
+        return True
+    if type(v) is list:
+        for item in v:
+            kind = type(item)
+            if kind is dict or kind is list:
+                if not _json_only(item):
+                    return False
+            elif kind not in _SCALAR_TYPES:
+                return False
+        return True
+    return type(v) in _SCALAR_TYPES
+
+
 def quick_check(schema: dict[str, Any]) -> Check | None:
     """A function that is True only for a document `schema` finds valid (False when it finds
     a problem or is not sure), or None if the schema uses what it cannot compile."""
@@ -530,23 +559,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: all(p(v) for p in parts)
         raise _Unsupported(key)
 
-    def json_only(v: Any) -> bool:
-        """Only JSON's types, and objects keyed by text: anything else is for jsonschema."""
-        kind = type(v)
-        if kind is dict:
-            for k, item in v.items():  # noqa: SIM110 (a loop is faster than all() here)
-                if type(k) is not str or not json_only(item):
-                    return False
-            return True
-        if kind is list:
-            for item in v:  # noqa: SIM110 (a loop is faster than all() here)
-                if not json_only(item):
-                    return False
-            return True
-        return kind in _JSON_SCALARS
-
     try:
         root = node(schema)
     except (_Unsupported, KeyError, TypeError):
         return None
-    return lambda document: json_only(document) and root(document)
+    return lambda document: _json_only(document) and root(document)

@@ -57,7 +57,7 @@ def load_snapshot(
     if other is not None:
         raise InputError([Problem(shown, None, None, f"is {other[0]}, not a profile", other[1])])
     chain = [doc]
-    seen = {resolved(path)}
+    seen: set[Path] = set()  # every file of the chain, resolved (when there is a chain)
     current, current_path = doc, path
     while isinstance(current.data, dict) and "extends" in current.data:
         target = current.data["extends"]
@@ -76,6 +76,7 @@ def load_snapshot(
                 ]
             )
         parent_path = current_path.parent / target
+        seen.add(resolved(current_path))
         if resolved(parent_path) in seen:
             raise InputError(
                 [
@@ -112,7 +113,6 @@ def load_snapshot(
                     )
                 ]
             )
-        seen.add(resolved(parent_path))
         current = load_yaml(parent_path, labels(parent_path), lenient=True)
         current_path = parent_path
         chain.append(current)

@@ -54,3 +54,17 @@ def test_extending_a_file_that_is_not_a_mapping(tmp_path, monkeypatch):
         "2010.yaml:1:1: a snapshot that others extend must be a mapping of fields"
         " — fix this file, or extend another snapshot"
     ]
+
+
+def test_a_loop_through_several_snapshots_is_found_where_it_closes(tmp_path, monkeypatch):
+    # 2020 extends 2016 extends 2010 extends 2016 (through a symlink): the third extends
+    # leads back, and is named.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "2020.yaml").write_text("extends: 2016.yaml\n", encoding="utf-8")
+    (tmp_path / "2016.yaml").write_text("extends: 2010.yaml\n", encoding="utf-8")
+    (tmp_path / "2010.yaml").write_text("as_of: 2010-01\nextends: same.yaml\n", encoding="utf-8")
+    (tmp_path / "same.yaml").symlink_to(tmp_path / "2016.yaml")
+    assert [str(p) for p in check_profile(Path("2020.yaml"))] == [
+        "2010.yaml:2: extends: 'same.yaml' leads back to a snapshot already in the chain"
+        " — remove the loop: a snapshot can only extend an earlier one"
+    ]
