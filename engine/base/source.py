@@ -108,7 +108,10 @@ class Document:
 
     def location(self, path: YamlPath) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
-        for cut in range(len(path), -1, -1):
+        found = self.locations.get(path)  # the usual case: the value itself was read
+        if found is not None:
+            return found
+        for cut in range(len(path) - 1, -1, -1):
             found = self.locations.get(path[:cut])
             if found is not None:
                 return found
