@@ -229,45 +229,69 @@ class _Survey:
     """One walk over a profile's data that finds whether the walks that word problems can
     find anything: a list that repeats an id, a value the engine cannot read, and every
     source id cited. A valid profile has none of the first two and cites only its sources,
-    so those walks (each as long as this one) are skipped."""
+    so those walks (each as long as this one) are skipped. A value of any type but JSON's
+    (data made in code) lets every walk run."""
 
     __slots__ = ("cited", "repeated_id", "unreadable")
 
     def __init__(self, data: Any) -> None:
         self.repeated_id = self.unreadable = False
-        self.cited: set[str] = set()
-        self.walk(data, _ROOT, None)
+        self.cited: set[str] | None = set()  # None: not known, the citation walk runs
+        _survey(data, _ROOT, None, self)
 
-    def walk(self, value: Any, key: Any, above: Any) -> None:
-        """`value`, found under `key` in a container found under `above`."""
-        if isinstance(value, dict):
-            for k, item in value.items():
-                if isinstance(item, dict | list):
-                    self.walk(item, k, key)
-                elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
-                    self.unreadable = self.unreadable or _unreadable(item)
-            return
-        # A list of source ids, as `_citations` finds them.
-        if (key == "sources" and above is not _ROOT) or above == "field_sources":
-            self.cited.update(ref for ref in value if isinstance(ref, str))
-        ids: set[str] = set()
-        for i, item in enumerate(value):
-            if isinstance(item, dict):
-                ident = item.get("id")
-                if isinstance(ident, str):
-                    if ident in ids:
-                        self.repeated_id = True
-                    ids.add(ident)
-                self.walk(item, i, key)
-            elif isinstance(item, list):
-                self.walk(item, i, key)
-            elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
-                self.unreadable = self.unreadable or _unreadable(item)
+    def look_everywhere(self) -> None:
+        """A value of a type the survey does not know: every walk runs."""
+        self.repeated_id = self.unreadable = True
+        self.cited = None
 
 
-def _unreadable(value: float | str) -> bool:
-    """Whether `_unreadable_value` finds a problem in this value."""
-    return not engine_readable(value) if isinstance(value, float) else len(value) > _LONG
+_PLAIN_TYPES = frozenset({int, bool, type(None)})  # nothing for the walks to find in these
+
+
+def _survey(value: Any, key: Any, above: Any, survey: _Survey) -> None:
+    """`value`, found under `key` (None: a list index) in a container found under `above`."""
+    if type(value) is dict:
+        for k, item in value.items():
+            kind = type(item)
+            if kind is str:
+                if len(item) > _LONG:
+                    survey.unreadable = True
+            elif kind is dict or kind is list:
+                _survey(item, k, key, survey)
+            elif kind is float:
+                if not engine_readable(item):
+                    survey.unreadable = True
+            elif kind not in _PLAIN_TYPES:
+                survey.look_everywhere()
+        return
+    if type(value) is not list:
+        survey.look_everywhere()
+        return
+    # A list of source ids, as `_citations` finds them.
+    if survey.cited is not None and (
+        (key == "sources" and above is not _ROOT) or above == "field_sources"
+    ):
+        survey.cited.update(ref for ref in value if isinstance(ref, str))
+    ids: set[str] = set()
+    for item in value:
+        kind = type(item)
+        if kind is dict:
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in ids:
+                    survey.repeated_id = True
+                ids.add(ident)
+            _survey(item, None, key, survey)
+        elif kind is str:
+            if len(item) > _LONG:
+                survey.unreadable = True
+        elif kind is list:
+            _survey(item, None, key, survey)
+        elif kind is float:
+            if not engine_readable(item):
+                survey.unreadable = True
+        elif kind not in _PLAIN_TYPES:
+            survey.look_everywhere()
 
 
 # durable_rules' `matches` reads at most 65,535 bytes of a text, as UTF-8 with JSON escapes
@@ -389,7 +413,7 @@ def _reference_problems(doc: Document, today: date, survey: _Survey) -> list[Pro
         problems += all_duplicate_ids(doc)
     source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
     known = set(source_ids)
-    if not survey.cited <= known:
+    if survey.cited is None or not survey.cited <= known:
         for path, value in _citations(data, ()):
             for j, ref in enumerate(value):
                 if isinstance(ref, str) and ref not in source_ids:

@@ -11,7 +11,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ssa_risk.base import source
-from ssa_risk.base.errors import InputError
+from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.source import MAX_BYTES, load_yaml
 from tests.helpers import REPO_ROOT, yaml_problems
 
@@ -160,11 +160,19 @@ def test_the_fast_loaders_tag_tricky_values_as_pyyaml_does(loader):
     assert _tree(yaml.compose(TRICKY, Loader=LOADERS[loader])) == _tree(mine)
 
 
-def _built(text: str, shown: str = "p.yaml") -> tuple[str, str, list[object], bool, set[str]]:
+def _deferred(text: str) -> Node:
+    node = yaml.compose(text, Loader=source._DEFERRING_LOADER)
+    assert node is not None
+    return node
+
+
+def _built(text: str, shown: str = "p.yaml") -> tuple[str, str, list[Problem], bool, set[str]]:
     """What `_Builder`, the reader that words every problem, makes of `text`; data and
     locations as their repr, so that 1, 1.0 and True differ."""
     builder = source._Builder(shown)
-    data = builder.build(yaml.compose(text, Loader=source._FAST_LOADER), (), 0)
+    node = yaml.compose(text, Loader=source._FAST_LOADER)
+    assert node is not None
+    data = builder.build(node, (), 0)
     locations = repr(list(builder.locations.items()))
     return repr(data), locations, builder.problems, builder.fatal, builder.keys
 
@@ -213,10 +221,9 @@ NOT_PLAINLY = [
 
 @pytest.mark.parametrize("text", READ_PLAINLY)
 def test_reading_plainly_reads_what_the_builder_reads(text):
-    node = yaml.compose(text, Loader=source._DEFERRING_LOADER)
-    if node is None:  # an empty file: the builder says so
+    if not text:  # an empty file: the builder says so
         return
-    data, locations, keys = source._read_plainly(node, "p.yaml")
+    data, locations, keys = source._read_plainly(_deferred(text), "p.yaml")
     assert (repr(data), repr(list(locations.items())), [], False, keys) == _built(text)
 
 
@@ -224,8 +231,7 @@ def test_reading_plainly_reads_what_the_builder_reads(text):
 def test_bundled_files_are_read_plainly_as_the_builder_reads_them(path):
     # The fast path is the one bundled files take, and it reads them as the builder does.
     text = (REPO_ROOT / path).read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=source._DEFERRING_LOADER)
-    data, locations, keys = source._read_plainly(node, str(path))
+    data, locations, keys = source._read_plainly(_deferred(text), str(path))
     assert (repr(data), repr(list(locations.items())), [], False, keys) == _built(text, str(path))
     doc = source.parse_yaml(text, str(path))
     assert (repr(doc.data), repr(list(doc.locations.items())), doc.keys) == (
@@ -237,9 +243,8 @@ def test_bundled_files_are_read_plainly_as_the_builder_reads_them(path):
 
 @pytest.mark.parametrize("text", NOT_PLAINLY)
 def test_what_needs_words_is_left_to_the_builder(text):
-    node = yaml.compose(text, Loader=source._DEFERRING_LOADER)
     with pytest.raises(source._Unsure):
-        source._read_plainly(node, "p.yaml")
+        source._read_plainly(_deferred(text), "p.yaml")
     data, locations, problems, fatal, _keys = _built(text)
     assert problems or fatal or "!" in text
     # parse_yaml falls back to the builder: the same data, or the same problems.
@@ -261,7 +266,7 @@ def test_a_value_past_the_limit_of_values_is_left_to_the_builder(monkeypatch):
     monkeypatch.setattr(source, "MAX_NODES", 6)
     text = "a: [1, 2, 3]\nb: [4]\n"  # 7 values: the root, a, b and 4 numbers
     with pytest.raises(source._Unsure):
-        source._read_plainly(yaml.compose(text, Loader=source._DEFERRING_LOADER), "p.yaml")
+        source._read_plainly(_deferred(text), "p.yaml")
     with pytest.raises(InputError, match="more than 6 values"):
         source.parse_yaml(text, "p.yaml")
     monkeypatch.setattr(source, "MAX_NODES", 7)

@@ -44,7 +44,21 @@ def _tunisia() -> dict[str, Any]:
     return data
 
 
+class _Mapping(dict):  # type: ignore[type-arg]
+    """A mapping of a type of its own, as data made in code may hold."""
+
+
+class _List(list):  # type: ignore[type-arg]
+    """A list of a type of its own."""
+
+
 EDITS = {
+    "unknown source in a mapping of another type": lambda d: d["institutions"].__setitem__(
+        0, _Mapping(d["institutions"][0], sources=["nowhere"])
+    ),
+    "repeated id in a list of another type": lambda d: d["assistance"].update(
+        odd=_List([{"id": "a"}, {"id": "a"}])
+    ),
     "source repeated in a nested list": lambda d: d["institutions"][1].update(
         sources=[{"id": "a"}, {"id": "b"}, {"id": "a"}]
     ),
