@@ -378,7 +378,7 @@ _MISSING: Any = object()
 _NOWHERE = yaml.error.Mark("", 0, 0, 0, None, 0)
 _PLAIN: dict[str, Any] = {}  # plain value (as written) -> what it reads as, or _UNSURE
 _PLAIN_KEYS: dict[str, Any] = {}  # the same for a mapping key (always text)
-_REMEMBERED = 50_000  # values remembered at most, each of at most:
+_REMEMBERED = 16_384  # values remembered at most (then forgotten at once), each of at most:
 _REMEMBERED_CHARS = 200
 
 
