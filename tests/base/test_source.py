@@ -302,3 +302,27 @@ def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_remembered_plain_values_are_bounded_and_read_the_same(monkeypatch):
+    monkeypatch.setattr(source, "_REMEMBERED", 3)
+    monkeypatch.setattr(source, "_PLAIN", {})
+    monkeypatch.setattr(source, "_PLAIN_KEYS", {})
+    text = "".join(f"k{i}: [v{i}, {i}, {i}.5, 2020-01-0{i % 9 + 1}]\n" for i in range(10))
+    first = source.parse_yaml(text, "p.yaml")
+    assert len(source._PLAIN) <= 3 and len(source._PLAIN_KEYS) <= 3
+    again = source.parse_yaml(text, "p.yaml")
+    assert repr(again.data) == repr(first.data) == _built(text)[0]
+    assert again.data["k3"] == ["v3", 3, 3.5, "2020-01-04"]
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: 2020-02-30\n", "<<: 1\n", "a: 1e999\n"])
+def test_a_remembered_problem_value_is_reported_every_time(text):
+    expected = [str(p) for p in _built(text)[2]]
+    assert expected
+    for _ in range(2):  # the second time, the value's reading is remembered
+        try:
+            problems = [str(p) for p in source.parse_yaml(text, "p.yaml").problems]
+        except InputError as exc:
+            problems = [str(p) for p in exc.problems]
+        assert problems == expected
