@@ -337,6 +337,13 @@ INSTITUTION = obj(
         ),
         "factionalism": level("Splits within the force: factions, mutinies, rival commanders."),
         "battlefield_losses": level("Recent losses in combat."),
+        "strength_vs_army": enum(
+            "For a force outside the national army (a militia, a regional or party force): its "
+            "armed strength against the army's.",
+            weaker="no match for the army",
+            comparable="a match for the army: it could hold its own against it",
+            stronger="better armed or more effective than the army",
+        ),
     },
     ("id", "name", "kind"),
 )
