@@ -184,10 +184,11 @@ INSTITUTION_KIND = enum(
     armed_forces="the military under the defence ministry",
     interior_forces="police, gendarmerie or national guard under the interior ministry",
     presidential_guard="a guard or force answering to the head of state",
-    special_forces="elite units with their own chain of command",
+    special_forces="elite units (give parent: when they serve under the army or the police)",
     intelligence="an intelligence or internal security service",
     presidency="the head of state's office as a security actor",
-    militia="an armed group outside the formal chain of command",
+    militia="an armed group outside the national chain of command (a militia, a party's or a "
+    "region's force)",
 )
 
 CIVIL_MILITARY = obj(

@@ -69,6 +69,10 @@ def test_2010_gendarmerie_split_from_the_police_is_new_but_no_counterweight():
     # The Darak was formed in 2008 from the police's own riot and special units: a new force
     # (RIV-02), but not one the ruler raised against the army, so no coup trigger (CMR-29).
     assert _subjects(a, "RIV-02") == ["gendarmerie"]
+    [new_force] = [f for f in a.findings if f.rule_id == "RIV-02"]
+    assert "A new force competes with the existing ones for missions, budgets and" in (
+        new_force.narrative
+    )
     assert "CMR-29" not in _fired(a)
     assert [f.rule_id for f in _lens(a, "civil_military").findings] == ["CMR-12"]
     assert _lens(a, "civil_military").residual == "moderate"
