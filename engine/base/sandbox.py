@@ -240,36 +240,80 @@ def _check_replace(budget: _Budget, text: str, old: Any, new: Any) -> None:
         budget.check_length(len(text) + count * (len(new) - len(old)))
 
 
+def _check_join_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = list(args[0]), args[1:]
+    sep = rest[0] if rest else kwargs.get("d", "")
+    _check_join(budget, value, str(sep))
+    return value
+
+
+def _check_replace_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str) and len(rest) >= 2:
+        _check_replace(budget, value, rest[0], rest[1])
+    return value
+
+
+def _check_indent_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str):
+        width = rest[0] if rest else kwargs.get("width", 4)
+        pad = len(width) if isinstance(width, str) else int(width)
+        budget.check_length(len(value) + (value.count("\n") + 1) * pad)
+    return value
+
+
+def _check_wordwrap_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str):
+        width = rest[0] if rest else kwargs.get("width", 79)
+        wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring") or "\n"
+        budget.check_length(len(value) + (len(value) // max(int(width), 1) + 1) * len(wrap))
+    return value
+
+
+def _check_format_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value = args[0]
+    if isinstance(value, str):
+        _check_format_text(budget, value)
+    return value
+
+
+def _check_sum_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    rest = args[1:]
+    start = rest[1] if len(rest) > 1 else kwargs.get("start", 0)
+    if not isinstance(start, int | float):
+        raise TypeError("'sum' adds numbers; its 'start' must be a number")
+    return args[0]
+
+
+# Filters that can build more than their result shows, or fail in a way Jinja does not word:
+# checked before they run, on the value (the first argument after any context) and the rest
+# of their arguments; each check returns the value to pass on (join's items, read once).
+_FILTER_CHECKS: dict[str, Callable[[_Budget, tuple[Any, ...], dict[str, Any]], Any]] = {
+    "join": _check_join_filter,
+    "replace": _check_replace_filter,
+    "indent": _check_indent_filter,
+    "wordwrap": _check_wordwrap_filter,
+    "format": _check_format_filter,
+    "sum": _check_sum_filter,
+}
+
+
 def _checked_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     offset = 1 if hasattr(func, "jinja_pass_arg") else 0
+    check = _FILTER_CHECKS.get(name)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         budget = _current()
         budget.step()
-        value, rest = args[offset], list(args[offset + 1 :])
-        _check_int_args(budget, [*rest, *kwargs.values()])
-        if name == "join":
-            value = list(value)
-            sep = rest[0] if rest else kwargs.get("d", "")
-            _check_join(budget, value, str(sep))
-            args = (*args[:offset], value, *rest)
-        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
-            _check_replace(budget, value, rest[0], rest[1])
-        elif name == "indent" and isinstance(value, str):
-            width = rest[0] if rest else kwargs.get("width", 4)
-            pad = len(width) if isinstance(width, str) else int(width)
-            budget.check_length(len(value) + (value.count("\n") + 1) * pad)
-        elif name == "wordwrap" and isinstance(value, str):
-            width = rest[0] if rest else kwargs.get("width", 79)
-            wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring") or "\n"
-            budget.check_length(len(value) + (len(value) // max(int(width), 1) + 1) * len(wrap))
-        elif name == "format" and isinstance(value, str):
-            _check_format_text(budget, value)
-        elif name == "sum":
-            start = rest[1] if len(rest) > 1 else kwargs.get("start", 0)
-            if not isinstance(start, int | float):
-                raise TypeError("'sum' adds numbers; its 'start' must be a number")
+        if len(args) > offset + 1 or kwargs:
+            _check_int_args(budget, [*args[offset + 1 :], *kwargs.values()])
+        if check is not None:
+            value = check(budget, args[offset:], kwargs)
+            if value is not args[offset]:
+                args = (*args[:offset], value, *args[offset + 1 :])
         return budget.built(func(*args, **kwargs))
 
     return wrapper
@@ -285,6 +329,8 @@ class _LimitedMixin(SandboxedEnvironment):
         # type of the object → attribute → whether a template may read it; see
         # is_safe_attribute.
         self._safe_attributes: dict[type, dict[str, bool]] = {}
+        # type of the object → whether `obj[name]` always fails (TypeError): see getitem.
+        self._unsubscriptable: dict[type, bool] = {}
         for name in ("cycler", "joiner", "lipsum"):
             self.globals.pop(name, None)
         self.filters.pop("random", None)
@@ -344,6 +390,23 @@ class _LimitedMixin(SandboxedEnvironment):
                 if not isinstance(value, _METHODS):
                     return value
         return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Jinja's sandboxed `obj[argument]`, which filters such as `map(attribute=…)`,
+        `selectattr` and `sort(attribute=…)` use for each item: for an object that cannot be
+        subscripted (a dataclass), Jinja tries `obj[argument]`, catches the TypeError and
+        reads the attribute; here an attribute already found safe is read directly."""
+        kind = type(obj)
+        if type(argument) is str and obj.__class__ is kind:
+            unsubscriptable = self._unsubscriptable.get(kind)
+            if unsubscriptable is None:
+                # A class (an instance of `type`) may be subscripted by __class_getitem__.
+                unsubscriptable = self._unsubscriptable[kind] = not (
+                    hasattr(kind, "__getitem__") or issubclass(kind, type)
+                )
+            if unsubscriptable:
+                return self.getattr(obj, argument)
+        return super().getitem(obj, argument)
 
     def count_output(self, *pieces: str) -> str:
         """The pieces of one output run, joined, once their length is counted."""

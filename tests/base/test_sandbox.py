@@ -418,3 +418,36 @@ def test_each_call_is_a_step():
     with pytest.raises(LimitError) as info:
         _render(text, _limits(steps=5), f=_plain)
     assert info.value.message == "takes more than 5 steps (loop items and calls)"
+
+
+class _Item:
+    """An object that cannot be subscripted: filters read its attributes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Box:
+    """An object that can: filters read its items."""
+
+    def __getitem__(self, key: str) -> str:
+        return f"item {key}"
+
+    name = "attribute"
+
+
+def test_filters_read_attributes_of_objects_and_items_of_containers():
+    items = [_Item("b"), _Item("a")]
+    text = (
+        "{{ items | map(attribute='name') | join }} "
+        "{{ items | sort(attribute='name') | map(attribute='name') | join }}"
+    )
+    for _ in range(2):  # the second time, the attribute is known to be safe
+        assert _render(text, _limits(), items=items) == "ba ab"
+    assert _render("{{ boxes | map(attribute='name') | join }}", _limits(), boxes=[_Box()]) == (
+        "item name"
+    )
+    assert _render("{{ d | map(attribute='k') | join }}", _limits(), d=[{"k": "v"}]) == "v"
+    # A name starting with "_" is refused, through a filter too, however often `name` was read.
+    with pytest.raises(SecurityError):
+        _render("{{ items | map(attribute='__class__') | join }}", _limits(), items=items)
