@@ -80,9 +80,20 @@ def checkout_of(python: str) -> Path:
 
 def run_child(python: str, folder: Path, clock: str) -> dict[str, object]:
     root = checkout_of(python)
-    command = [python, __file__, "--child", "--root", str(root), "--profiles-dir", str(folder)]
+    command = [
+        python,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--root",
+        str(root),
+        "--profiles-dir",
+        str(folder),
+    ]
+    # Run from the checkout, so that reports show its files as paths inside the project, as
+    # they would from either checkout: the two sides' reports can then be compared.
     done = subprocess.run(
         [*command, "--clock", clock],
+        cwd=root,
         capture_output=True,
         text=True,
         check=True,
