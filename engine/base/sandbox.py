@@ -74,13 +74,26 @@ class LimitError(Exception):
 
 
 class _Budget:
-    __slots__ = ("depth", "limits", "loads", "max_output", "max_steps", "output", "steps", "work")
+    __slots__ = (
+        "depth",
+        "limits",
+        "loads",
+        "max_output",
+        "max_steps",
+        "max_value",
+        "max_work",
+        "output",
+        "steps",
+        "work",
+    )
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        # The two limits checked most often, read without going through `limits`.
+        # The limits checked most often, read without going through `limits`.
         self.max_output = limits.output
         self.max_steps = limits.steps
+        self.max_value = limits.value
+        self.max_work = limits.work
         self.output = 0
         self.steps = 0
         self.work = 0
@@ -112,10 +125,12 @@ class _Budget:
             )
 
     def built(self, value: Any) -> Any:
-        if isinstance(value, str | list | tuple):
-            self.check_length(len(value))
-            self.work += len(value)
-            if self.work > self.limits.work:
+        if isinstance(value, _SIZED):
+            length = len(value)
+            if length > self.max_value:
+                self.check_length(length)
+            self.work += length
+            if self.work > self.max_work:
                 raise LimitError(
                     f"builds more than {self.limits.work:,} characters of text in all",
                     "build texts once, outside loops, instead of growing them step by step",
@@ -123,6 +138,10 @@ class _Budget:
         elif isinstance(value, int) and not isinstance(value, bool):
             check_bits(value.bit_length())
         return value
+
+
+# What `built` measures (a tuple, not `str | list | tuple`: isinstance is faster with it).
+_SIZED = (str, list, tuple)
 
 
 def check_bits(bits: int) -> None:
@@ -226,12 +245,11 @@ def _check_int_args(budget: _Budget, args: Iterable[Any]) -> None:
             budget.check_length(abs(arg))
 
 
-def _text_len(value: Any) -> int:
-    return len(value) if isinstance(value, str) else len(str(value))
-
-
 def _check_join(budget: _Budget, items: list[Any], sep: str) -> None:
-    budget.check_length(sum(_text_len(i) for i in items) + len(sep) * max(len(items) - 1, 0))
+    length = len(sep) * max(len(items) - 1, 0)
+    for item in items:  # each item's text, as join writes it
+        length += len(item) if type(item) is str else len(str(item))
+    budget.check_length(length)
 
 
 def _check_replace(budget: _Budget, text: str, old: Any, new: Any) -> None:
@@ -307,7 +325,9 @@ def _checked_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         budget = _current()
-        budget.step()
+        budget.steps += 1  # budget.step(), inline
+        if budget.steps > budget.max_steps:
+            budget.too_many_steps()
         if len(args) > offset + 1 or kwargs:
             _check_int_args(budget, [*args[offset + 1 :], *kwargs.values()])
         if check is not None:
