@@ -182,45 +182,19 @@ class _CountingCodeGenerator(CodeGenerator):
     instead of three times as many pieces."""
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        # Jinja's visit_Output (3.1), with its pieces passed to one count_output call.
-        if frame.require_output_check:
-            # A top-level extends is known to exist at compile time.
-            if self.has_known_extends:
-                return
-            self.writeline("if parent_template is None:")
-            self.indent()
-        finalize = self._make_finalize()
-        body: list[list[Any] | nodes.Expr] = []
-        for child in node.nodes:
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
+        if frame.require_output_check and self.has_known_extends:
+            return  # a template that extends another writes nothing outside its blocks
+        # Jinja writes the run's pieces into a list of this run's own; the list is then
+        # counted and written, or added to the enclosing buffer, as one text.
+        run = self.temporary_identifier()
+        self.writeline(f"{run} = []", node)
+        inner = frame.copy()
+        inner.buffer = run
+        super().visit_Output(node, inner)
         if frame.buffer is None:
-            self.writeline("yield environment.count_output(", node)
+            self.writeline(f"yield environment.count_output(*{run})")
         else:
-            self.writeline(f"{frame.buffer}.append(environment.count_output(", node)
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-            else:
-                self.newline(item)
-                self._output_child_pre(item, frame, finalize)
-                self.visit(item, frame)
-                self._output_child_post(item, frame, finalize)
-                self.write(",")
-        self.outdent()
-        self.writeline(")" if frame.buffer is None else "))")
-        if frame.require_output_check:
-            self.outdent()
+            self.writeline(f"{frame.buffer}.append(environment.count_output(*{run}))")
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.count_built(")
