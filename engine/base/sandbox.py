@@ -459,8 +459,10 @@ class _LimitedMixin(SandboxedEnvironment):
                 try:
                     value = __obj(*args, **kwargs)
                 except StopIteration:
+                    # As Jinja does: an undefined value, not an exception (which would end
+                    # the generator writing the report).
                     return __context.environment.undefined(
-                        "value was undefined because a callable raised a StopIteration exception"
+                        f"{function.__name__}() ended with StopIteration instead of a value"
                     )
                 return budget.built(value)
         if isinstance(__obj, LoopContext) and args:
