@@ -14,6 +14,9 @@ What is measured:
   temporary folder and each validated once before timing. Every round assesses all of them
   with one `Assessor`; the report gives the median round time, the median time per profile
   and the number of findings that fired (to show that the profiles exercise the rules).
+  Each assessment's Markdown report is rendered too, timed apart: "assess + Markdown per
+  profile" is the median round's assessments and reports over the number of profiles (the
+  per-profile figure of `benchmarks/bench_report.py`, which compares two installations).
 - Reading alone: `load_profile` (read, parse, validate) on each synthetic profile, `--rounds`
   rounds; the median per profile, in wall-clock and in CPU time.
 - Peak memory of the process (`ru_maxrss`) at the end, and the machine it ran on.
@@ -367,6 +370,7 @@ def write_profiles(directory: Path, count: int, seed: int) -> list[Path]:
 @dataclass(frozen=True)
 class BatchResult:
     round_seconds: list[float]
+    render_seconds: list[float]  # each round's Markdown reports
     findings: int
     gates: int
     rules_fired: int
@@ -419,13 +423,15 @@ def time_single(assessor: Assessor, runs: int) -> list[float]:
 def time_batch(assessor: Assessor, paths: Sequence[Path], rounds: int) -> BatchResult:
     """Assess every profile in `paths`, `rounds` times; check that every round agrees."""
     round_seconds: list[float] = []
+    render_seconds: list[float] = []
     first: tuple[int, int, frozenset[str], Counter[str]] | None = None
     for r in range(rounds):
         findings = gates = 0
         fired: set[str] = set()
         overall: Counter[str] = Counter()
-        start = time.perf_counter()
+        assess_s = render_s = 0.0
         for path in paths:
+            start = time.perf_counter()
             try:
                 assessment = assessor.assess(path)
             except Exception as exc:
@@ -433,11 +439,16 @@ def time_batch(assessor: Assessor, paths: Sequence[Path], rounds: int) -> BatchR
                     f"assessing {path.name} failed: {type(exc).__name__}: {exc}\n"
                     "the profile is valid, so this is a bug in the engine or the rules"
                 ) from exc
+            middle = time.perf_counter()
+            render_report(assessment, DEFAULT_TEMPLATES)
+            assess_s += middle - start
+            render_s += time.perf_counter() - middle
             findings += len(assessment.findings)
             gates += len(assessment.gates)
             fired.update(f.rule_id for f in assessment.findings)
             overall[assessment.overall] += 1
-        round_seconds.append(time.perf_counter() - start)
+        round_seconds.append(assess_s)
+        render_seconds.append(render_s)
         summary = (findings, gates, frozenset(fired), overall)
         if first is None:
             first = summary
@@ -446,7 +457,7 @@ def time_batch(assessor: Assessor, paths: Sequence[Path], rounds: int) -> BatchR
                 f"round {r + 1} gave different results from round 1: not deterministic"
             )
     assert first is not None
-    return BatchResult(round_seconds, first[0], first[1], len(first[2]), first[3])
+    return BatchResult(round_seconds, render_seconds, first[0], first[1], len(first[2]), first[3])
 
 
 def time_reading(paths: Sequence[Path], rounds: int) -> tuple[list[float], list[float]]:
@@ -515,6 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch = time_batch(assessor, paths, args.rounds)
         reading = time_reading(paths, args.rounds)
     round_s = statistics.median(batch.round_seconds)
+    both_s = statistics.median(
+        a + m for a, m in zip(batch.round_seconds, batch.render_seconds, strict=True)
+    )
     finding_rules = sum(1 for rule in assessor.ruleset.rules if rule.severity is not None)
     n = len(paths)
 
@@ -557,6 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("generate + validate once", f"{gen_s:.2f} s (not timed below)"),
                 ("median per round", f"{round_s:.3f} s"),
                 ("median per profile", f"{round_s / n * 1000:.3f} ms"),
+                ("assess + Markdown per profile", f"{both_s / n * 1000:.3f} ms"),
                 ("rounds", ", ".join(f"{s:.3f}" for s in batch.round_seconds) + " s"),
                 ("findings fired (one round)", f"{batch.findings} ({batch.gates} gates)"),
                 ("rules with findings", f"{batch.rules_fired} of {finding_rules}"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 import posixpath
 import re
 from collections.abc import Mapping
@@ -36,6 +36,7 @@ from ssa_risk.profile.derived import DERIVED_FIELDS, is_derived
 from ssa_risk.profile.facts import (
     IDENTITY_FIELDS,
     ITEM_KEYS,
+    PROFILE_ID_FIELD,
     Fact,
     descriptive_fields,
     engine_field,
@@ -223,33 +224,40 @@ def _lens(ruleset: RuleSet, lens_id: str, findings: Any, facts: list[Fact]) -> L
     protective = tuple(f for f in mine if f.effect == "protective")
     mitigations = tuple(f for f in mine if f.effect == "mitigation")
     missing = policy.missing(facts)
-    unscored = LensResult(
-        lens.id,
-        lens.title,
-        lens.question,
-        NOT_ASSESSED,
-        NOT_ASSESSED,
-        risks,
-        mitigations,
-        protective,
-        weight=policy.weight,
-        context=policy.context,
-        missing=missing,
-    )
     if missing:
-        return unscored
+        return LensResult(
+            lens.id,
+            lens.title,
+            lens.question,
+            NOT_ASSESSED,
+            NOT_ASSESSED,
+            risks,
+            mitigations,
+            protective,
+            weight=policy.weight,
+            context=policy.context,
+            missing=missing,
+        )
     scoring = ruleset.scoring
     inherent, residual = scoring.lens_score(
         (f.points for f in risks),
         (f.points for f in protective),
         (f.points for f in mitigations),
     )
-    return dataclasses.replace(
-        unscored,
-        inherent=scoring.band_of(inherent),
-        residual=scoring.band_of(residual),
+    return LensResult(
+        lens.id,
+        lens.title,
+        lens.question,
+        scoring.band_of(inherent),
+        scoring.band_of(residual),
+        risks,
+        mitigations,
+        protective,
         inherent_score=inherent,
         score=residual,
+        weight=policy.weight,
+        context=policy.context,
+        missing=missing,
     )
 
 
@@ -340,34 +348,39 @@ def _order(f: Finding) -> tuple[int, str, str]:
 def _fact_values(profile: Profile, facts: list[Fact]) -> tuple[FactValue, ...]:
     out = []
     doc = profile.doc
+    locations = doc.locations
     for fact in facts:
         # What every field of the fact shares, worked out once per fact: its path in words,
         # its own location (a field without a line of its own points there) and which of its
         # fields are derived.
-        base = format_path(fact.path)
+        kind, fact_path = fact.kind, fact.path
+        base = format_path(fact_path)
         prefix = base + "." if base else ""
-        fact_loc = doc.location(fact.path)
-        derived_names = DERIVED_FIELDS.get(fact.kind, {})
+        fact_loc = doc.location(fact_path)
+        derived_names = DERIVED_FIELDS.get(kind, {})
         for name, value in fact.fields.items():
-            field = rule_field(name)
-            path = (*fact.path, field)
+            field = "id" if name == PROFILE_ID_FIELD else name  # rule_field(name)
             derived = field in derived_names
             # doc.location(path): the field's own location, else the nearest above it.
-            loc = None if derived else doc.locations.get(path)
+            loc = None if derived else locations.get((*fact_path, field))
             if loc is None:
                 loc = fact_loc
             out.append(
                 FactValue(
                     prefix + field,
-                    fact.kind,
+                    kind,
                     field,
-                    frozen(value),
+                    frozen(value) if type(value) is list else value,
                     loc.file if loc else profile.path,
                     loc.line if loc else None,
                     derived,
                 )
             )
-    return tuple(sorted(out, key=lambda f: f.path))
+    out.sort(key=_PATH)
+    return tuple(out)
+
+
+_PATH = operator.attrgetter("path")
 
 
 def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfolio:

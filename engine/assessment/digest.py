@@ -11,7 +11,7 @@ finding with all its evidence, and each body entry names its annex item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ssa_risk.assessment.model import Assessment, Evidence, Finding, LensResult
 from ssa_risk.base.words import counted
@@ -86,6 +86,8 @@ class Digest:
     points: dict[str, tuple[Point, ...]]  # lens id → its points, risks first
     references: tuple[Reference, ...]
     annex: tuple[AnnexItem, ...]
+    # Each reference's number by its key: source_numbers asks for each fact the body shows.
+    numbers: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, lens: LensResult) -> tuple[Point, ...]:
         return self.points.get(lens.id, ())
@@ -114,18 +116,19 @@ def digest(a: Assessment) -> Digest:
     numbers = {r.key: r.number for r in references}
     annex: list[AnnexItem] = []
     entries: dict[int, Entry] = {}
-    expanded: dict[int, tuple[Evidence, ...]] = {}  # each finding's, worked out once
+    carrying: dict[int, tuple[Evidence, ...]] = {}  # each finding's, worked out once
     for lens in a.lenses:
         for f in lens.findings + lens.protective + lens.mitigations:
-            expanded[id(f)] = _expanded(f.evidence, traces)
-            annex.append(AnnexItem(len(annex) + 1, f, expanded[id(f)]))
+            evidence = _expanded(f.evidence, traces)
+            carrying[id(f)] = _carrying(evidence)
+            annex.append(AnnexItem(len(annex) + 1, f, evidence))
             entries[id(f)] = _entry(f, len(annex), numbers)
     points = {
-        lens.id: _points(lens, entries, expanded)
+        lens.id: _points(lens, entries, carrying)
         for lens in a.lenses
         if lens.findings or lens.protective or lens.mitigations
     }
-    return Digest(points, references, tuple(annex))
+    return Digest(points, references, tuple(annex), numbers)
 
 
 def _expanded(
@@ -171,11 +174,17 @@ def summarised(
     """The few facts that carry a finding, and what is left, in words ("23 more
     programmes"). One entry of a list is shown, not every programme; all the fields of a shown
     entry may be."""
+    return _summarised(_carrying(evidence), limit)
+
+
+def _summarised(
+    carrying: tuple[Evidence, ...], limit: int = SHOWN_FACTS
+) -> tuple[tuple[Evidence, ...], str]:
     shown: list[Evidence] = []
     entries: set[str] = set()
     lists: set[str] = set()
     rest: list[Evidence] = []
-    for e in _carrying(evidence):
+    for e in carrying:
         group, entry = _group(e), _entry_path(e)
         if len(shown) < limit and (not group or entry in entries or group not in lists):
             shown.append(e)
@@ -215,18 +224,16 @@ def _more(rest: list[Evidence], shown_entries: set[str]) -> str:
     return " and ".join(parts)
 
 
-def _key(evidence: tuple[Evidence, ...]) -> frozenset[str]:
-    return frozenset(e.path for e in _carrying(evidence))
-
-
 def _points(
-    lens: LensResult, entries: dict[int, Entry], expanded: dict[int, tuple[Evidence, ...]]
+    lens: LensResult, entries: dict[int, Entry], carrying: dict[int, tuple[Evidence, ...]]
 ) -> tuple[Point, ...]:
+    """`carrying`: the facts that carry each finding (by id), signals expanded."""
     points: list[tuple[Entry, list[Entry], list[Entry]]] = []
     by_rule: dict[str, int] = {}
     for group in (lens.findings, lens.protective, lens.mitigations):
-        # The heaviest first, so that a point leads with its strongest statement.
-        ranked = sorted(group, key=lambda f: (-f.points, group.index(f)))
+        # The heaviest first (in the group's order among equals, as sorted() keeps it), so
+        # that a point leads with its strongest statement.
+        ranked = sorted(group, key=lambda f: -f.points)
         keys: list[frozenset[str]] = []
         start = len(points)
         for f in ranked:
@@ -234,7 +241,7 @@ def _points(
             if f.rule_id in by_rule and by_rule[f.rule_id] >= start:
                 points[by_rule[f.rule_id]][1].append(entry)
                 continue
-            key = _key(expanded[id(f)])
+            key = frozenset(e.path for e in carrying[id(f)])
             home = next(
                 (
                     start + i
@@ -258,7 +265,7 @@ def _points(
         facts: dict[Evidence, None] = {}
         more = []
         for entry in (lead, *subjects):
-            shown, rest = summarised(expanded[id(entry.finding)])
+            shown, rest = _summarised(carrying[id(entry.finding)])
             facts.update(dict.fromkeys(shown))
             more += [rest] if rest and rest not in more else []
         out.append(Point(lead, tuple(subjects), tuple(same), tuple(facts), "; ".join(more)))
@@ -282,5 +289,5 @@ def _references(a: Assessment) -> tuple[Reference, ...]:
 
 def source_numbers(e: Evidence, d: Digest) -> tuple[int, ...]:
     """The reference numbers of a fact's sources."""
-    numbers = {r.key: r.number for r in d.references}
+    numbers = d.numbers or {r.key: r.number for r in d.references}
     return tuple(numbers[s] for s in e.sources if s in numbers)

@@ -74,8 +74,26 @@ class LimitError(Exception):
 
 
 class _Budget:
+    __slots__ = (
+        "depth",
+        "limits",
+        "loads",
+        "max_output",
+        "max_steps",
+        "max_value",
+        "max_work",
+        "output",
+        "steps",
+        "work",
+    )
+
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
+        # The limits checked most often, read without going through `limits`.
+        self.max_output = limits.output
+        self.max_steps = limits.steps
+        self.max_value = limits.value
+        self.max_work = limits.work
         self.output = 0
         self.steps = 0
         self.work = 0
@@ -84,20 +102,20 @@ class _Budget:
 
     def step(self) -> None:
         self.steps += 1
-        if self.steps > self.limits.steps:
-            raise LimitError(
-                f"takes more than {self.limits.steps:,} steps (loop items and calls)",
-                "loop over fewer items: a loop inside a loop multiplies the steps",
-            )
+        if self.steps > self.max_steps:
+            self.too_many_steps()
 
-    def write(self, text: str) -> str:
-        self.output += len(text)
-        if self.output > self.limits.output:
-            raise LimitError(
-                f"writes more than {self.limits.output:,} characters",
-                "write less: loop over fewer items and do not repeat large texts",
-            )
-        return text
+    def too_many_steps(self) -> None:
+        raise LimitError(
+            f"takes more than {self.limits.steps:,} steps (loop items and calls)",
+            "loop over fewer items: a loop inside a loop multiplies the steps",
+        )
+
+    def too_much_output(self) -> None:
+        raise LimitError(
+            f"writes more than {self.limits.output:,} characters",
+            "write less: loop over fewer items and do not repeat large texts",
+        )
 
     def check_length(self, length: int) -> None:
         if length > self.limits.value:
@@ -107,10 +125,12 @@ class _Budget:
             )
 
     def built(self, value: Any) -> Any:
-        if isinstance(value, str | list | tuple):
-            self.check_length(len(value))
-            self.work += len(value)
-            if self.work > self.limits.work:
+        if isinstance(value, _SIZED):
+            length = len(value)
+            if length > self.max_value:
+                self.check_length(length)
+            self.work += length
+            if self.work > self.max_work:
                 raise LimitError(
                     f"builds more than {self.limits.work:,} characters of text in all",
                     "build texts once, outside loops, instead of growing them step by step",
@@ -118,6 +138,10 @@ class _Budget:
         elif isinstance(value, int) and not isinstance(value, bool):
             check_bits(value.bit_length())
         return value
+
+
+# What `built` measures (a tuple, not `str | list | tuple`: isinstance is faster with it).
+_SIZED = (str, list, tuple)
 
 
 def check_bits(bits: int) -> None:
@@ -149,18 +173,28 @@ def render(template: Any, limits: Limits, context: dict[str, Any]) -> str:
 
 
 class _CountingCodeGenerator(CodeGenerator):
-    """Counts every character a template writes, into its output or into a buffer."""
+    """Counts every character a template writes, into its output or into a buffer.
 
-    def _output_const_repr(self, group: Iterable[Any]) -> str:
-        return f"environment.count_output({super()._output_const_repr(group)})"
+    Jinja writes each piece of an output run (text, `{{ … }}`, text, …) on its own; here the
+    pieces of one run are evaluated in order, counted together and written as one text, by
+    one call to `count_output`: the count is exact and is checked before the pieces are
+    joined, so a run never builds a text past the limit. A report writes a few thousand runs
+    instead of three times as many pieces."""
 
-    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        self.write("environment.count_output(")
-        super()._output_child_pre(node, frame, finalize)
-
-    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        super()._output_child_post(node, frame, finalize)
-        self.write(")")
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if frame.require_output_check and self.has_known_extends:
+            return  # a template that extends another writes nothing outside its blocks
+        # Jinja writes the run's pieces into a list of this run's own; the list is then
+        # counted and written, or added to the enclosing buffer, as one text.
+        run = self.temporary_identifier()
+        self.writeline(f"{run} = []", node)
+        inner = frame.copy()
+        inner.buffer = run
+        super().visit_Output(node, inner)
+        if frame.buffer is None:
+            self.writeline(f"yield environment.count_output(*{run})")
+        else:
+            self.writeline(f"{frame.buffer}.append(environment.count_output(*{run}))")
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.count_built(")
@@ -185,12 +219,11 @@ def _check_int_args(budget: _Budget, args: Iterable[Any]) -> None:
             budget.check_length(abs(arg))
 
 
-def _text_len(value: Any) -> int:
-    return len(value) if isinstance(value, str) else len(str(value))
-
-
 def _check_join(budget: _Budget, items: list[Any], sep: str) -> None:
-    budget.check_length(sum(_text_len(i) for i in items) + len(sep) * max(len(items) - 1, 0))
+    length = len(sep) * max(len(items) - 1, 0)
+    for item in items:  # each item's text, as join writes it
+        length += len(item) if type(item) is str else len(str(item))
+    budget.check_length(length)
 
 
 def _check_replace(budget: _Budget, text: str, old: Any, new: Any) -> None:
@@ -199,36 +232,82 @@ def _check_replace(budget: _Budget, text: str, old: Any, new: Any) -> None:
         budget.check_length(len(text) + count * (len(new) - len(old)))
 
 
+def _check_join_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = list(args[0]), args[1:]
+    sep = rest[0] if rest else kwargs.get("d", "")
+    _check_join(budget, value, str(sep))
+    return value
+
+
+def _check_replace_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str) and len(rest) >= 2:
+        _check_replace(budget, value, rest[0], rest[1])
+    return value
+
+
+def _check_indent_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str):
+        width = rest[0] if rest else kwargs.get("width", 4)
+        pad = len(width) if isinstance(width, str) else int(width)
+        budget.check_length(len(value) + (value.count("\n") + 1) * pad)
+    return value
+
+
+def _check_wordwrap_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value, rest = args[0], args[1:]
+    if isinstance(value, str):
+        width = rest[0] if rest else kwargs.get("width", 79)
+        wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring") or "\n"
+        budget.check_length(len(value) + (len(value) // max(int(width), 1) + 1) * len(wrap))
+    return value
+
+
+def _check_format_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    value = args[0]
+    if isinstance(value, str):
+        _check_format_text(budget, value)
+    return value
+
+
+def _check_sum_filter(budget: _Budget, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    rest = args[1:]
+    start = rest[1] if len(rest) > 1 else kwargs.get("start", 0)
+    if not isinstance(start, int | float):
+        raise TypeError("'sum' adds numbers; its 'start' must be a number")
+    return args[0]
+
+
+# Filters that can build more than their result shows, or fail in a way Jinja does not word:
+# checked before they run, on the value (the first argument after any context) and the rest
+# of their arguments; each check returns the value to pass on (join's items, read once).
+_FILTER_CHECKS: dict[str, Callable[[_Budget, tuple[Any, ...], dict[str, Any]], Any]] = {
+    "join": _check_join_filter,
+    "replace": _check_replace_filter,
+    "indent": _check_indent_filter,
+    "wordwrap": _check_wordwrap_filter,
+    "format": _check_format_filter,
+    "sum": _check_sum_filter,
+}
+
+
 def _checked_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     offset = 1 if hasattr(func, "jinja_pass_arg") else 0
+    check = _FILTER_CHECKS.get(name)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         budget = _current()
-        budget.step()
-        value, rest = args[offset], list(args[offset + 1 :])
-        _check_int_args(budget, [*rest, *kwargs.values()])
-        if name == "join":
-            value = list(value)
-            sep = rest[0] if rest else kwargs.get("d", "")
-            _check_join(budget, value, str(sep))
-            args = (*args[:offset], value, *rest)
-        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
-            _check_replace(budget, value, rest[0], rest[1])
-        elif name == "indent" and isinstance(value, str):
-            width = rest[0] if rest else kwargs.get("width", 4)
-            pad = len(width) if isinstance(width, str) else int(width)
-            budget.check_length(len(value) + (value.count("\n") + 1) * pad)
-        elif name == "wordwrap" and isinstance(value, str):
-            width = rest[0] if rest else kwargs.get("width", 79)
-            wrap = rest[2] if len(rest) > 2 else kwargs.get("wrapstring") or "\n"
-            budget.check_length(len(value) + (len(value) // max(int(width), 1) + 1) * len(wrap))
-        elif name == "format" and isinstance(value, str):
-            _check_format_text(budget, value)
-        elif name == "sum":
-            start = rest[1] if len(rest) > 1 else kwargs.get("start", 0)
-            if not isinstance(start, int | float):
-                raise TypeError("'sum' adds numbers; its 'start' must be a number")
+        budget.steps += 1  # budget.step(), inline
+        if budget.steps > budget.max_steps:
+            budget.too_many_steps()
+        if len(args) > offset + 1 or kwargs:
+            _check_int_args(budget, [*args[offset + 1 :], *kwargs.values()])
+        if check is not None:
+            value = check(budget, args[offset:], kwargs)
+            if value is not args[offset]:
+                args = (*args[:offset], value, *args[offset + 1 :])
         return budget.built(func(*args, **kwargs))
 
     return wrapper
@@ -241,9 +320,11 @@ class _LimitedMixin(SandboxedEnvironment):
     intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
     def setup_limits(self) -> None:
-        # (type of the object, attribute) → whether a template may read it; see
+        # type of the object → attribute → whether a template may read it; see
         # is_safe_attribute.
-        self._safe_attributes: dict[tuple[type, str], bool] = {}
+        self._safe_attributes: dict[type, dict[str, bool]] = {}
+        # type of the object → whether `obj[name]` always fails (TypeError): see getitem.
+        self._unsubscriptable: dict[type, bool] = {}
         for name in ("cycler", "joiner", "lipsum"):
             self.globals.pop(name, None)
         self.filters.pop("random", None)
@@ -282,10 +363,10 @@ class _LimitedMixin(SandboxedEnvironment):
         kind = type(obj)
         if obj.__class__ is not kind:
             return bool(super().is_safe_attribute(obj, attr, value))
-        key = (kind, attr)
-        safe = self._safe_attributes.get(key)
+        known = self._safe_attributes.setdefault(kind, {})
+        safe = known.get(attr)
         if safe is None:
-            safe = self._safe_attributes[key] = bool(super().is_safe_attribute(obj, attr, value))
+            safe = known[attr] = bool(super().is_safe_attribute(obj, attr, value))
         return safe
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -293,7 +374,8 @@ class _LimitedMixin(SandboxedEnvironment):
         safe on this type whose value is not a method (so not `str.format`, which Jinja
         wraps): the value itself, as Jinja would return it. Anything else goes Jinja's way."""
         kind = type(obj)
-        if self._safe_attributes.get((kind, attribute)) and obj.__class__ is kind:
+        known = self._safe_attributes.get(kind)
+        if known is not None and known.get(attribute) and obj.__class__ is kind:
             try:
                 value = getattr(obj, attribute)
             except AttributeError:
@@ -303,13 +385,38 @@ class _LimitedMixin(SandboxedEnvironment):
                     return value
         return super().getattr(obj, attribute)
 
-    def count_output(self, text: Any) -> Any:
-        # _current(), inline: a report writes tens of thousands of pieces.
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """Jinja's sandboxed `obj[argument]`, which filters such as `map(attribute=…)`,
+        `selectattr` and `sort(attribute=…)` use for each item: for an object that cannot be
+        subscripted (a dataclass), Jinja tries `obj[argument]`, catches the TypeError and
+        reads the attribute; here an attribute already found safe is read directly."""
+        kind = type(obj)
+        if type(argument) is str and obj.__class__ is kind:
+            unsubscriptable = self._unsubscriptable.get(kind)
+            if unsubscriptable is None:
+                # A class (an instance of `type`) may be subscripted by __class_getitem__.
+                unsubscriptable = self._unsubscriptable[kind] = not (
+                    hasattr(kind, "__getitem__") or issubclass(kind, type)
+                )
+            if unsubscriptable:
+                return self.getattr(obj, argument)
+        return super().getitem(obj, argument)
+
+    def count_output(self, *pieces: str) -> str:
+        """The pieces of one output run, joined, once their length is counted."""
+        # _current(), inline: a report writes thousands of runs.
         budget = _budget.get()
         if budget is None:
             raise RuntimeError(_OUTSIDE)
-        budget.write(str(text))
-        return text
+        if len(pieces) == 1:
+            budget.output += len(pieces[0])
+            if budget.output > budget.max_output:
+                budget.too_much_output()
+            return pieces[0]
+        budget.output += sum(map(len, pieces))
+        if budget.output > budget.max_output:
+            budget.too_much_output()
+        return "".join(pieces)
 
     def count_built(self, value: Any) -> Any:
         return _current().built(value)
@@ -334,6 +441,30 @@ class _LimitedMixin(SandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         budget = _current()
         budget.step()
+        kind = type(__obj)
+        if kind is types.FunctionType or (
+            kind is types.MethodType
+            and type(__obj.__func__) is types.FunctionType
+            and not isinstance(__obj.__self__, str)
+        ):
+            # A plain Python function, or a method of an object that is not a text: the
+            # common case (value_text, Digest.of …), answered here instead of by the checks
+            # below and Jinja's. With no attribute of its own, nothing marks it unsafe
+            # (`unsafe_callable`, `alters_data`), wrapped (`__wrapped__`) or asking for the
+            # context (`jinja_pass_arg`): Jinja would call it with the arguments as given.
+            function = __obj if kind is types.FunctionType else __obj.__func__
+            if not function.__dict__:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+                try:
+                    value = __obj(*args, **kwargs)
+                except StopIteration:
+                    # As Jinja does: an undefined value, not an exception (which would end
+                    # the generator writing the report).
+                    return __context.environment.undefined(
+                        f"{function.__name__}() ended with StopIteration instead of a value"
+                    )
+                return budget.built(value)
         if isinstance(__obj, LoopContext) and args:
             # `loop(children)` in a recursive loop: its items are counted too.
             args = (_counted_items(args[0]), *args[1:])
@@ -370,8 +501,12 @@ def _is_int(value: Any) -> bool:
 
 def _counted_items(items: Any) -> Iterator[Any]:
     budget = _current()
+    limit = budget.max_steps
     for item in items:
-        budget.step()
+        # budget.step(), inline: the loops of a report take thousands of steps.
+        budget.steps += 1
+        if budget.steps > limit:
+            budget.too_many_steps()
         yield item
 
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
+from ssa_risk.base.cache import read_entry, write_entry
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet
 
@@ -50,8 +52,40 @@ class CompiledRuleset:
         return self.rule_ids.get(engine_name, engine_name)
 
 
+# Entries of the cache of compiled rule sets (ssa_risk.base.cache), under the key of the
+# checked rule set they were compiled from (RuleSet.cache_key).
+_CACHE_KIND = "compiled"
+
+
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
-    """Translate every rule; raise InputError if the set would exceed an engine limit."""
+    """Translate every rule; raise InputError if the set would exceed an engine limit.
+
+    A rule set with a cache key (read from the cache of checked rule sets, or stored there)
+    is compiled once: the result is kept under the same key, which covers the rule files and
+    the code, and read back by later processes. One with problems is never stored."""
+    key = ruleset.cache_key
+    if key is not None:
+        cached = _cached(key)
+        if cached is not None:
+            return cached
+    compiled = _compile(ruleset)
+    if key is not None:
+        write_entry(_CACHE_KIND, key, pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
+    return compiled
+
+
+def _cached(key: str) -> CompiledRuleset | None:
+    body = read_entry(_CACHE_KIND, key)
+    if body is None:
+        return None
+    try:
+        compiled = pickle.loads(body)
+    except Exception:  # a damaged or outdated entry is no entry: compiled and written again
+        return None
+    return compiled if isinstance(compiled, CompiledRuleset) else None
+
+
+def _compile(ruleset: RuleSet) -> CompiledRuleset:
     problems: list[Problem] = []
     definition: dict[str, Any] = {}
     rule_ids: dict[str, str] = {}

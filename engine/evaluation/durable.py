@@ -4,7 +4,8 @@
   307). We only use synchronous calls, so the host's `_run` is replaced with a no-op.
 - A registered ruleset cannot be changed or freed: rulesets are named by the hash of their
   compiled form and registered once per process.
-- `register_rulesets` mutates its argument: it is given a deep copy.
+- `register_rulesets` sets and removes each rule's "run" in its argument: it is given a copy
+  of each rule's outer mapping.
 - `assert_facts` fails the whole batch ("not handled") if any fact matches no rule, after
   storing the earlier ones: a sentinel rule accepts every fact but never completes.
 - `delete_state` segfaults when no action ever ran in a session: a start rule always fires.
@@ -36,7 +37,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import itertools
 import json
 import os
@@ -118,7 +118,9 @@ class RuleEngine:
         self._check_thread()
         if compiled.name in self._registered:
             return
-        definition = copy.deepcopy(compiled.definition)
+        # durable_rules sets and removes each rule's "run" and reads the rest: a copy of the
+        # outer two levels keeps the compiled rule set as it was.
+        definition = {name: dict(rule) for name, rule in compiled.definition.items()}
         clash = sorted(INTERNAL_RULES & set(definition))
         if clash:
             # The loader refuses such ids; this is the last line of defence.

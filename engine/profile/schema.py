@@ -184,10 +184,11 @@ INSTITUTION_KIND = enum(
     armed_forces="the military under the defence ministry",
     interior_forces="police, gendarmerie or national guard under the interior ministry",
     presidential_guard="a guard or force answering to the head of state",
-    special_forces="elite units with their own chain of command",
+    special_forces="elite units (give parent: when they serve under the army or the police)",
     intelligence="an intelligence or internal security service",
     presidency="the head of state's office as a security actor",
-    militia="an armed group outside the formal chain of command",
+    militia="an armed group outside the national chain of command (a militia, a party's or a "
+    "region's force)",
 )
 
 CIVIL_MILITARY = obj(
@@ -337,6 +338,13 @@ INSTITUTION = obj(
         ),
         "factionalism": level("Splits within the force: factions, mutinies, rival commanders."),
         "battlefield_losses": level("Recent losses in combat."),
+        "strength_vs_army": enum(
+            "For a force outside the national army (a militia, a regional or party force): its "
+            "armed strength against the army's.",
+            weaker="no match for the army",
+            comparable="a match for the army: it could hold its own against it",
+            stronger="better armed or more effective than the army",
+        ),
     },
     ("id", "name", "kind"),
 )

@@ -84,6 +84,7 @@ def load_rules(directory: Path, label: str | None = None) -> RuleSet:
     ruleset = _load(directory, shown, label)
     # Stored only if no file changed while it was read, so an entry always matches its key.
     if key is not None and _cache_key(directory, shown, label) == key:
+        ruleset = replace(ruleset, cache_key=key)
         _store(key, ruleset)
     return ruleset
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -256,6 +256,10 @@ class RuleSet:
     files: tuple[tuple[str, str], ...]  # (name, text) of every file read, for hashing
     approvals: Approvals | None = None  # approvals.yaml: how proposals are judged
     line_lens: Lens | None = None  # the lens of the rules that judge proposal lines
+    # Its key in the cache of checked rule sets (ssa_risk.base.cache), which covers its files
+    # and the code; None when a file changed while it was read. What is made from the rule
+    # set alone may be cached under the same key.
+    cache_key: str | None = field(default=None, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule:
         found = self._rules_by_id.get(rule_id)

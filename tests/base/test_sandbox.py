@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jinja2 import DictLoader, StrictUndefined, pass_context
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment, unsafe
+from markupsafe import Markup
 
-from ssa_risk.base.sandbox import Limits
+from ssa_risk.base import sandbox
+from ssa_risk.base.sandbox import LimitedSandbox, LimitError, Limits
 from ssa_risk.reports import render
 from ssa_risk.rules.narrative import NarrativeError, narrate, usd
 from tests.helpers import DEFAULT_TEMPLATES
@@ -328,3 +334,151 @@ def test_remembered_attribute_checks_stay_per_type(first):
     with pytest.raises(NarrativeError) as info:
         narrate("{{ '{0.__class__}'.format(country) }}", context)
     assert "access to attribute '__class__' of 'str' object is unsafe" in info.value.reason
+
+
+def _render(text: str, limits: Limits, **context: object) -> str:
+    env = LimitedSandbox(undefined=StrictUndefined)
+    return sandbox.render(env.from_string(text), limits, context)
+
+
+def _limits(output: int = 10**6, steps: int = 10**6) -> Limits:
+    return Limits(output=output, steps=steps, value=10**6, work=10**7, depth=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "result"),
+    [
+        ("ab{{ x }}cd{{ x }}", 10, "ab123cd123"),  # one run of four pieces
+        ("{% for i in [1] %}ab{{ x }}{% endfor %}cd{{ x }}", 10, "ab123cd123"),
+        # Counted in the buffer of a `set` block, then its length (2 characters) is written.
+        ("{% set s %}ab{{ x }}cd{{ x }}{% endset %}{{ s | length }}", 12, "10"),
+        # Counted in the macro's buffer, then x is written.
+        ("{% macro m() %}ab{{ x }}cd{% endmacro %}{% set s = m() %}{{ x }}", 10, "123"),
+    ],
+)
+def test_output_is_counted_to_the_character(text, written, result):
+    assert _render(text, _limits(output=written), x="123") == result
+    with pytest.raises(LimitError) as info:
+        _render(text, _limits(output=written - 1), x="123")
+    assert info.value.message == f"writes more than {written - 1:,} characters"
+
+
+def _plain(value: str) -> str:
+    return value.upper()
+
+
+def _stops() -> str:
+    raise StopIteration
+
+
+@pass_context
+def _with_context(context: Any) -> str:
+    return str(context["x"])
+
+
+class _Owner:
+    def shout(self, value: str) -> str:
+        return value.upper() + "!"
+
+
+def test_calls_of_plain_functions_and_methods_behave_as_in_jinja():
+    context = {"f": _plain, "o": _Owner(), "c": _with_context, "s": _stops, "x": "abc"}
+    text = "{{ f(x) }} {{ o.shout(x) }} {{ c() }} {{ s() is undefined }}"
+    assert _render(text, _limits(), **context) == "ABC ABC! abc True"
+
+
+def test_unsafe_functions_stay_refused():
+    @unsafe
+    def marked() -> str:
+        return "ran"
+
+    def alters() -> str:
+        return "ran"
+
+    alters.alters_data = True  # type: ignore[attr-defined]
+    for function in (marked, alters):
+        with pytest.raises(SecurityError):
+            _render("{{ f() }}", _limits(), f=function)
+
+
+def test_a_text_method_reached_through_a_call_stays_checked():
+    # A method of a text (here of a str subclass, written in Python) gets the text checks.
+    with pytest.raises(SecurityError):
+        _render("{{ t.format(x) }}", _limits(), t=Markup("{0.__class__}"), x="abc")
+    # A width, count or size argument over the value limit is refused before the call.
+    with pytest.raises(LimitError) as info:
+        _render("{{ f(' ', 10 ** 7) }}", _limits(), f=Markup("a b").split)
+    assert info.value.message == "builds a text or list longer than 1,000,000"
+
+
+def test_each_call_is_a_step():
+    # Three loop items and three calls: six steps.
+    text = "{% for i in [1, 2, 3] %}{{ f('a') }}{% endfor %}"
+    assert _render(text, _limits(steps=6), f=_plain) == "AAA"
+    with pytest.raises(LimitError) as info:
+        _render(text, _limits(steps=5), f=_plain)
+    assert info.value.message == "takes more than 5 steps (loop items and calls)"
+
+
+class _Item:
+    """An object that cannot be subscripted: filters read its attributes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Box:
+    """An object that can: filters read its items."""
+
+    def __getitem__(self, key: str) -> str:
+        return f"item {key}"
+
+    name = "attribute"
+
+
+def test_filters_read_attributes_of_objects_and_items_of_containers():
+    items = [_Item("b"), _Item("a")]
+    text = (
+        "{{ items | map(attribute='name') | join }} "
+        "{{ items | sort(attribute='name') | map(attribute='name') | join }}"
+    )
+    for _ in range(2):  # the second time, the attribute is known to be safe
+        assert _render(text, _limits(), items=items) == "ba ab"
+    assert _render("{{ boxes | map(attribute='name') | join }}", _limits(), boxes=[_Box()]) == (
+        "item name"
+    )
+    assert _render("{{ d | map(attribute='k') | join }}", _limits(), d=[{"k": "v"}]) == "v"
+    # A name starting with "_" is refused, through a filter too, however often `name` was read.
+    with pytest.raises(SecurityError):
+        _render("{{ items | map(attribute='__class__') | join }}", _limits(), items=items)
+
+
+_TEMPLATES = {
+    "base.j2": "head {{ x }}\n{% block body %}default {{ x }}{% endblock %}\ntail{{ y }}",
+    "child.j2": "{% extends 'base.j2' %}not written {{ x }}"
+    "{% block body %}child {{ super() }} {{ x }}{% endblock %}",
+    "maybe.j2": "{% if z %}{% extends 'base.j2' %}{% endif %}out {{ x }}"
+    "{% block body %}B{{ y }}{% endblock %}",
+    "macro.j2": "{% macro m(a) %}<{{ a }}|{{ caller() if caller is defined else '' }}>"
+    "{% endmacro %}{{ m(x) }}{% call m(y) %}in {{ x }}{% endcall %}",
+    "blocks.j2": "{% filter upper %}ab {{ x }} cd{% endfilter %}{% set s %}S{{ y }}{% endset %}"
+    "{{ s }}",
+    "include.j2": "a{% include 'macro.j2' %}b{% import 'macro.j2' as mm with context %}"
+    "{{ mm.m(x) }}",
+    "loop.j2": "{% for i in [1, 2, 3] recursive %}{{ i }}{{ loop.index }}"
+    "{% if not loop.last %},{% endif %}{% endfor %}",
+    "page.html": "<p>{{ x }}{{ y }}</p>{% set s %}<b>{{ x }}</b>{% endset %}{{ s }}{{ x | e }}",
+}
+
+
+@pytest.mark.parametrize("autoescape", [False, True])
+@pytest.mark.parametrize("name", sorted(_TEMPLATES))
+def test_counted_templates_write_what_jinja_writes(name, autoescape):
+    # The sandbox compiles output with a code generator of its own: whatever a template does
+    # (extends, blocks, macros and call blocks, filter and set blocks, includes, imports,
+    # recursive loops, escaping), it writes the same text as Jinja's own sandbox.
+    options = {"loader": DictLoader(_TEMPLATES), "autoescape": autoescape, "trim_blocks": True}
+    context = {"x": "<a&b>", "y": 7, "z": True}
+    expected = SandboxedEnvironment(**options).get_template(name).render(context)
+    template = LimitedSandbox(**options).get_template(name)
+    assert sandbox.render(template, _limits(), context) == expected

@@ -43,11 +43,15 @@ def test_a_report_from_the_cache_is_the_report_without_it(tmp_path):
         ssa_risk(folder, "assess", str(TUNISIA_2020), "-o", str(out))
         made[run] = out.read_bytes()
         if run == "empty":
-            assert kinds(cache) == {"rules": 1, "templates": 2}  # report.md.j2 and its include
+            assert kinds(cache) == {
+                "rules": 1,
+                "compiled": 1,
+                "templates": 2,
+            }  # report.md.j2 and its include
     assert made["empty"] == made["off"]
     assert made["warm"] == made["off"]
     assert made["again"] == made["off"]
-    assert kinds(cache) == {"rules": 1, "templates": 2}
+    assert kinds(cache) == {"rules": 1, "compiled": 1, "templates": 2}
 
 
 def test_an_edited_template_is_compiled_again(tmp_path):

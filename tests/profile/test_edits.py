@@ -137,7 +137,7 @@ def test_every_problem_of_every_edit_in_one_pass(tunisia):
         "'who' — fields: battlefield_losses, budget_trend, commanders_trained_by_patron, "
         "confidence, factionalism, favoured_by_ruler, field_confidence, field_sources, "
         "human_rights_record, id, kind, name, new_force_since, oversight, parent, "
-        "political_role, public_trust, receives_assistance, role, sources",
+        "political_role, public_trust, receives_assistance, role, sources, strength_vs_army",
         "--set 12 (civil_military.military_rule_years=-3): -3 is negative — amounts cannot be "
         "below 0",
         "--set 2 (civil_military.suport=3): unknown field 'suport' in civil_military — "

@@ -58,3 +58,38 @@ def test_2020_defence_law_and_torture_make_human_rights_critical():
     assert _lens(a, "human_rights").residual == "critical"
     # The army itself stays a loyal pillar of the throne: no trigger, only the structural finding.
     assert [f.rule_id for f in _lens(a, "civil_military").findings] == ["CMR-12"]
+
+
+def _subjects(assessment, rule_id: str) -> list[str]:
+    return sorted(f.subject for f in assessment.findings if f.rule_id == rule_id)
+
+
+def test_2010_gendarmerie_split_from_the_police_is_new_but_no_counterweight():
+    a = _assess("2010")
+    # The Darak was formed in 2008 from the police's own riot and special units: a new force
+    # (RIV-02), but not one the ruler raised against the army, so no coup trigger (CMR-29).
+    assert _subjects(a, "RIV-02") == ["gendarmerie"]
+    [new_force] = [f for f in a.findings if f.rule_id == "RIV-02"]
+    assert "A new force competes with the existing ones for missions, budgets and" in (
+        new_force.narrative
+    )
+    assert "CMR-29" not in _fired(a)
+    assert [f.rule_id for f in _lens(a, "civil_military").findings] == ["CMR-12"]
+    assert _lens(a, "civil_military").residual == "moderate"
+    assert _lens(a, "institutional_rivalry").residual == "moderate"
+    assert a.score == 34.0
+
+
+@pytest.mark.parametrize("year", ["2010", "2020"])
+def test_assisted_special_operations_under_the_army_are_in_its_chain_of_command(year):
+    a = _assess(year)
+    # The Special Operations Command is part of the Jordan Armed Forces (parent: jaf): it is
+    # not a guard outside the regular chain of command.
+    assert "RIV-03" not in _fired(a)
+
+
+def test_2020_no_rivalry_finding_once_the_gendarmerie_is_folded_into_the_police():
+    a = _assess("2020")
+    assert _lens(a, "institutional_rivalry").findings == ()
+    assert _lens(a, "institutional_rivalry").residual == "low"
+    assert a.score == 40.0

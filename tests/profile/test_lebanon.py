@@ -63,3 +63,21 @@ def test_2020_repression_of_protesters_makes_human_rights_critical():
     # General mobilisation since March 2020, nationwide; a government formed by one camp amid
     # protests and economic collapse.
     assert {"HR-13", "POL-04"} <= _fired(a)
+
+
+@pytest.mark.parametrize("year", ["2010", "2020"])
+def test_hezbollah_outguns_the_assisted_army(year):
+    a = _assess(year)
+    # CRS (R40485, 2010; R44759, 2017): U.S. aid is meant to let the army assert the state's
+    # control, while Hezbollah's militia is judged stronger than the army.
+    rivalry = _lens(a, "institutional_rivalry")
+    assert [(f.rule_id, f.subject) for f in rivalry.findings] == [("RIV-08", "hezbollah")]
+    assert rivalry.residual == "high"
+    # Hezbollah receives no assistance, so the rule on assisting a force outside the national
+    # command (RIV-07) does not apply; coup risk stays low.
+    assert "RIV-07" not in _fired(a)
+    assert _lens(a, "civil_military").residual == "low"
+
+
+def test_overall_scores_with_hezbollah_read():
+    assert (_assess("2010").score, _assess("2020").score) == (29.0, 41.0)

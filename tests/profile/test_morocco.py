@@ -52,3 +52,16 @@ def test_2020_the_rif_crackdown_bars_the_assisted_police_and_emergency_powers_co
     # The BCIJ, created in 2015 as the DGST's judicial arm, is a new force.
     assert "RIV-02" in _fired(a)
     assert _residual(a)["human_rights"] == "critical"
+
+
+def test_coercive_power_with_the_palace_is_said_so_not_put_in_an_interior_ministry():
+    # Coercive power sits with the king and the services answering to him (current centre
+    # "presidency"): EXE-04's title and narrative say so.
+    [finding] = [f for f in _assess("2020").findings if f.rule_id == "EXE-04"]
+    assert finding.title == (
+        "Closed regime whose coercive power sits in the interior ministry or with the head of state"
+    )
+    assert finding.narrative.startswith(
+        "Morocco is governed as a closed regime whose coercive power sits with the head of "
+        "state and the forces that answer to the head of state."
+    )

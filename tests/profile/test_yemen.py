@@ -41,6 +41,9 @@ def test_2010_family_run_forces_rivalry_and_three_threats():
     # The Republican Guard and Central Security Forces under Saleh's son and nephew receive
     # U.S. counter-terrorism aid and counterbalance Ali Mohsen's army (ICG 2009).
     assert {"CMR-10", "CMR-27", "CMR-28", "RIV-01", "RIV-03", "EXE-02"} <= _fired(a)
+    # The guard answers to the president outside the army; the counter-terrorism unit sits
+    # inside the Central Security Forces, whose favour and aid CMR-28 reads.
+    assert [f.subject for f in a.findings if f.rule_id == "RIV-03"] == ["republican_guard"]
     # Live fire on southern protesters by the Central Security Forces (HRW 2009): the force
     # has assisted units of its own, so each must be vetted.
     assert {"HR-03", "HR-09"} <= _fired(a)
@@ -53,8 +56,12 @@ def test_2010_family_run_forces_rivalry_and_three_threats():
 def test_2014_restructuring_new_guard_polarised_transition_and_impunity():
     a = _assess("2014")
     assert a.overall == "high risk — conditions required"
-    # The Presidential Protection Forces, carved out in 2012, and a divided army (ICG 2013).
+    # The Presidential Protection Forces, carved out in 2012 under the president's own command,
+    # and a divided army (ICG 2013).
     assert {"CMR-29", "RIV-02", "CMR-34"} <= _fired(a)
+    assert [f.subject for f in a.findings if f.rule_id == "CMR-29"] == ["presidential_protection"]
+    # The assisted counter-terrorism unit is part of the interior ministry's forces.
+    assert "RIV-03" not in _fired(a)
     # A polarised transition under the GCC initiative; 2011 killings unpunished under the
     # immunity law (HRW 2013).
     assert {"POL-01", "POL-02", "HR-09"} <= _fired(a)
