@@ -12,7 +12,7 @@ snapshot that actually says it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -367,6 +367,8 @@ def _by_id(value: Any) -> bool:
 
 def all_duplicate_ids(doc: Document) -> list[Problem]:
     """Every entry, in any list of one file, whose id an earlier entry of the list has."""
+    if not _may_repeat_an_id(doc.data):  # the usual answer, found without paths
+        return []
     out: list[Problem] = []
     stack: list[tuple[YamlPath, Any]] = [((), doc.data)]
     while stack:
@@ -377,6 +379,37 @@ def all_duplicate_ids(doc: Document) -> list[Problem]:
             out += _duplicate_ids(doc, path, value)
             stack += [((*path, i), v) for i, v in enumerate(value) if isinstance(v, dict | list)]
     return out
+
+
+def _may_repeat_an_id(value: Any) -> bool:
+    """Whether a list in `value` repeats an id; True too for a value of a type other than
+    JSON's containers and scalars (data made in code), which the full walk then looks at."""
+    items: Iterable[Any]
+    if type(value) is dict:
+        items = value.values()
+    elif type(value) is list:
+        ids: set[str] = set()
+        for item in value:
+            if type(item) is dict:
+                ident = item.get("id")
+                if isinstance(ident, str):
+                    if ident in ids:
+                        return True
+                    ids.add(ident)
+        items = value
+    else:
+        return type(value) not in _SCALARS
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if _may_repeat_an_id(item):
+                return True
+        elif kind not in _SCALARS:
+            return True
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Problem]:

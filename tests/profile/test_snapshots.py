@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ssa_risk.base.source import Document, YamlPath
+from ssa_risk.base.source import Document, Location, YamlPath
 from ssa_risk.profile import snapshots
 from ssa_risk.profile.reader import check_profile
 from ssa_risk.profile.snapshots import load_snapshot
@@ -113,3 +113,26 @@ def test_paths_under_a_prefix_in_any_order_of_locations(shuffle):
     doc = dataclasses.replace(doc, locations={p: doc.locations[p] for p in order})
     for src in [(), ("institutions",), ("institutions", 0), ("institutions", 0, "id"), ("x",)]:
         assert snapshots._located_under(doc, src) == _under(doc, src)
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    """A mapping of a type of its own, as data made in code may hold."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [{"id": "a"}, {"id": "b"}],
+        [{"id": "a"}, {"id": "a"}],
+        {"x": [[{"id": "a"}, {"id": "b"}, {"id": "a"}]], "y": [{"id": "a"}]},
+        {"x": {"y": [{"id": "a", "z": [{"id": "b"}, {"id": "b"}]}]}},
+        {"x": [{"id": 1}, {"id": 1}, {"id": "1"}]},
+        {"x": _Mapping(y=[{"id": "a"}, {"id": "a"}])},
+        {"x": ({"id": "a"}, {"id": "a"})},
+    ],
+)
+def test_repeated_ids_are_found_as_by_the_full_walk(monkeypatch, value):
+    doc = Document("p.yaml", value, {(): Location("p.yaml", 1, 1)}, (("p.yaml", ""),))
+    found = snapshots.all_duplicate_ids(doc)
+    monkeypatch.setattr(snapshots, "_may_repeat_an_id", lambda data: True)
+    assert found == snapshots.all_duplicate_ids(doc)
