@@ -17,6 +17,8 @@ What is measured:
   Each assessment's Markdown report is rendered too, timed apart: "assess + Markdown per
   profile" is the median round's assessments and reports over the number of profiles (the
   per-profile figure of `benchmarks/bench_report.py`, which compares two installations).
+- Reading alone: `load_profile` (read, parse, validate) on each synthetic profile, `--rounds`
+  rounds; the median per profile, in wall-clock and in CPU time.
 - Peak memory of the process (`ru_maxrss`) at the end, and the machine it ran on.
 
 Run it with `make bench`, or directly:
@@ -458,6 +460,21 @@ def time_batch(assessor: Assessor, paths: Sequence[Path], rounds: int) -> BatchR
     return BatchResult(round_seconds, render_seconds, first[0], first[1], len(first[2]), first[3])
 
 
+def time_reading(paths: Sequence[Path], rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds per round of `load_profile` (read, parse, validate) on every profile in
+    `paths`, the part of an assessment that reads a profile, on its own: wall-clock time,
+    and the process's CPU time (less disturbed by other work on a shared machine)."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(rounds):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for path in paths:
+            load_profile(path)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall, cpu
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process: ru_maxrss is KiB on Linux, bytes on macOS."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -507,6 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = write_profiles(Path(tmp), args.profiles, args.seed)
         gen_s = time.perf_counter() - gen_start
         batch = time_batch(assessor, paths, args.rounds)
+        reading = time_reading(paths, args.rounds)
     round_s = statistics.median(batch.round_seconds)
     both_s = statistics.median(
         a + m for a, m in zip(batch.round_seconds, batch.render_seconds, strict=True)
@@ -561,6 +579,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "overall ratings",
                     "; ".join(f"{k}: {c}" for k, c in sorted(batch.overall.items())),
                 ),
+            ]
+        )
+    )
+    print()
+    print(f"Reading a profile alone (load_profile: read, parse, validate), {n} profiles")
+    print(
+        table(
+            [
+                ("median per profile", f"{statistics.median(reading[0]) / n * 1000:.3f} ms"),
+                ("the same in CPU time", f"{statistics.median(reading[1]) / n * 1000:.3f} ms"),
+                ("rounds", ", ".join(f"{s:.3f}" for s in reading[0]) + " s"),
             ]
         )
     )

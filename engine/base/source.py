@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import yaml
 import yaml.constructor
+import yaml.error
 import yaml.reader
 import yaml.resolver
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -42,8 +43,9 @@ _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
-_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MERGE = (
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
 )
 
 # Plain values are read by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules: only
@@ -70,6 +72,8 @@ _KIND = {
 }
 _YAML11: Any = yaml.resolver.Resolver()  # how YAML 1.1 tags a plain value
 MAX_DIGITS = 18  # integers up to 10**18: far beyond any amount, year or score a file holds
+# Reads dates (its timestamp reader keeps no state between calls).
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 class Location(NamedTuple):
@@ -104,7 +108,10 @@ class Document:
 
     def location(self, path: YamlPath) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
-        for cut in range(len(path), -1, -1):
+        found = self.locations.get(path)  # the usual case: the value itself was read
+        if found is not None:
+            return found
+        for cut in range(len(path) - 1, -1, -1):
             found = self.locations.get(path[:cut])
             if found is not None:
                 return found
@@ -190,12 +197,19 @@ def _parse_yaml(text: str, shown: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        node = yaml.compose(text, Loader=_FAST_LOADER)
+        node = yaml.compose(text, Loader=_DEFERRING_LOADER)
     except yaml.YAMLError:
         # libyaml words its errors differently; the pure-Python parser gives the message.
         node = None
     except RecursionError:
         raise InputError([_too_deep(text, shown)]) from None
+    if node is not None and _DEFERRING_LOADER is not _FAST_LOADER:
+        try:
+            data, locations, keys = _read_plainly(node, shown)
+        except _Unsure:  # something _Builder words a problem about, or a limit: read again
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+        else:
+            return Document(shown, data, locations, ((shown, text),), (), frozenset(keys))
     if node is None:
         node = _compose_slowly(text, shown)
     builder = _Builder(shown)
@@ -315,9 +329,32 @@ if _C_PARSER is not None:
             _C_PARSER.__init__(self, stream)
             _Resolver.__init__(self)
 
+    class _DeferringLoader(_C_PARSER):  # type: ignore[misc]
+        """libyaml composing without resolving tags: where a tag is to be resolved, the
+        node's tag is `slice(kind, value, implicit)`, the arguments PyYAML's resolver would
+        have been called with (`node_tag` resolves it as _Resolver does).
+
+        libyaml calls the resolver three times per node from C; builtins called in place of
+        Python methods make composing about a quarter faster.
+        """
+
+        descend_resolver = staticmethod(slice)  # (parent, index): no path resolvers
+        ascend_resolver = staticmethod(tuple)  # ()
+        resolve = staticmethod(slice)  # (kind, value, implicit)
+
     _FAST_LOADER: Any = _CLoader
+    _DEFERRING_LOADER: Any = _DeferringLoader
 else:  # pragma: no cover - PyYAML without libyaml
-    _FAST_LOADER = yaml.SafeLoader
+    _FAST_LOADER = _DEFERRING_LOADER = yaml.SafeLoader
+
+
+def node_tag(node: Node) -> str:
+    """The tag of a node composed by any of the loaders here, as PyYAML's safe loader tags
+    it (`_DeferringLoader` leaves tags to be resolved)."""
+    tag: Any = node.tag
+    if type(tag) is not slice:
+        return str(tag)
+    return _RESOLVER.resolve(tag.start, tag.stop, tag.step)
 
 
 @lru_cache(maxsize=4096)
@@ -327,6 +364,171 @@ def _plain_tag(value: str, tag: str) -> str:
     if tag == _TIMESTAMP or tag != _YAML11.resolve(ScalarNode, value, (True, False)):
         return tag
     return next((t for t, rx in _CORE if rx.fullmatch(value)), _STR)
+
+
+_RESOLVER = _Resolver()
+
+
+class _Unsure(Exception):
+    """`_read_plainly` met what only `_Builder` handles (a problem to word, a tag, a limit)."""
+
+
+_UNSURE: Any = object()  # a value `_Builder` would report a problem about
+_MISSING: Any = object()
+_NOWHERE = yaml.error.Mark("", 0, 0, 0, None, 0)
+_PLAIN: dict[str, Any] = {}  # plain value (as written) -> what it reads as, or _UNSURE
+_PLAIN_KEYS: dict[str, Any] = {}  # the same for a mapping key (always text)
+_REMEMBERED = 16_384  # values remembered at most (then forgotten at once), each of at most:
+_REMEMBERED_CHARS = 200
+
+
+def _plain_value(text: str) -> Any:
+    """What `_Builder` reads from a plain, untagged value, or _UNSURE if it finds a problem
+    in it; the values of short texts are remembered (they recur in every profile)."""
+    builder = _Builder("")
+    node = ScalarNode(_implicit_tag(text), text, _NOWHERE, _NOWHERE, "")
+    value = builder._scalar(node)
+    if builder.problems or builder.fatal:
+        value = _UNSURE
+    if len(text) <= _REMEMBERED_CHARS:
+        if len(_PLAIN) >= _REMEMBERED:
+            _PLAIN.clear()
+        _PLAIN[text] = value
+    return value
+
+
+def _plain_key(text: str) -> Any:
+    """`_plain_value` for a mapping key: the key as text, or _UNSURE (a merge key `<<` too)."""
+    if _implicit_tag(text) == _MERGE:
+        key = _UNSURE
+    else:
+        value = _PLAIN.get(text, _MISSING)
+        if value is _MISSING:
+            value = _plain_value(text)
+        key = _UNSURE if value is _UNSURE else str(value)
+    if len(text) <= _REMEMBERED_CHARS:
+        if len(_PLAIN_KEYS) >= _REMEMBERED:
+            _PLAIN_KEYS.clear()
+        _PLAIN_KEYS[text] = key
+    return key
+
+
+def _read_plainly(node: Node, shown: str) -> tuple[Any, dict[YamlPath, Location], set[str]]:
+    """Data, locations and keys of a tree composed by `_DeferringLoader`, the way `_Builder`
+    reads it, in one pass with no problem to word: where `_Builder` would report one (or
+    might: a tag written out, a limit near), raise _Unsure, and `_Builder` reads the file.
+
+    Equivalent to `_Builder` on every file it accepts (tests compare the two); it is the
+    path every valid file takes, so it is written for speed: scalars are read in place, and
+    the value of a plain text is looked up once per process. (Plain functions, not closures
+    that call one another: those would make a reference cycle holding all that was read.)
+    """
+    locations: dict[YamlPath, Location] = {}
+    keys: set[str] = set()
+    mark = node.start_mark
+    locations[()] = _new_location(Location, (shown, mark.line + 1, mark.column + 1))
+    kind = type(node)
+    if kind is ScalarNode:
+        data = _plain_scalar(node)
+    elif kind is MappingNode:
+        data = _plain_mapping(node, (), 0, locations, keys, shown)
+    else:
+        data = _plain_sequence(node, (), 0, locations, keys, shown)
+    if len(locations) > MAX_NODES:  # `_Builder` counts one value per location
+        raise _Unsure
+    return data, locations, keys
+
+
+def _plain_scalar(node: Any) -> Any:
+    tag = node.tag
+    if type(tag) is not slice:
+        raise _Unsure
+    text = node.value
+    if node.style == "":
+        if not tag.step[0]:  # the non-specific tag `!`
+            raise _Unsure
+        value = _PLAIN.get(text, _MISSING)
+        if value is _MISSING:
+            value = _plain_value(text)
+        if value is _UNSURE:
+            raise _Unsure
+        return value
+    if tag.step[0] or _UNSAFE_TEXT.search(text):
+        raise _Unsure
+    return text
+
+
+def _plain_mapping(
+    node: Any,
+    path: YamlPath,
+    depth: int,
+    locations: dict[YamlPath, Location],
+    keys: set[str],
+    shown: str,
+) -> dict[str, Any]:
+    tag: Any = node.tag
+    if type(tag) is not slice or depth >= MAX_DEPTH or len(locations) > MAX_NODES:
+        raise _Unsure
+    out: dict[str, Any] = {}
+    new, scalar_node, mapping_node = _new_location, ScalarNode, MappingNode
+    for key_node, value_node in node.value:
+        if type(key_node) is not scalar_node:
+            raise _Unsure
+        key_tag: Any = key_node.tag
+        if type(key_tag) is not slice:
+            raise _Unsure
+        text = key_node.value
+        if key_node.style == "":
+            key = _PLAIN_KEYS.get(text, _MISSING)
+            if key is _MISSING:
+                key = _plain_key(text)
+            if key is _UNSURE or not key_tag.step[0]:
+                raise _Unsure
+        else:
+            if key_tag.step[0] or _UNSAFE_TEXT.search(text):
+                raise _Unsure
+            key = text
+        if key in out:
+            raise _Unsure
+        child = (*path, key)
+        mark = key_node.start_mark
+        locations[child] = new(Location, (shown, mark.line + 1, mark.column + 1))
+        kind = type(value_node)
+        if kind is scalar_node:
+            out[key] = _plain_scalar(value_node)
+        elif kind is mapping_node:
+            out[key] = _plain_mapping(value_node, child, depth + 1, locations, keys, shown)
+        else:
+            out[key] = _plain_sequence(value_node, child, depth + 1, locations, keys, shown)
+    keys.update(out)
+    return out
+
+
+def _plain_sequence(
+    node: Any,
+    path: YamlPath,
+    depth: int,
+    locations: dict[YamlPath, Location],
+    keys: set[str],
+    shown: str,
+) -> list[Any]:
+    tag: Any = node.tag
+    if type(tag) is not slice or depth >= MAX_DEPTH or len(locations) > MAX_NODES:
+        raise _Unsure
+    out: list[Any] = []
+    new, scalar_node, mapping_node = _new_location, ScalarNode, MappingNode
+    for i, item in enumerate(node.value):
+        child = (*path, i)
+        mark = item.start_mark
+        locations[child] = new(Location, (shown, mark.line + 1, mark.column + 1))
+        kind = type(item)
+        if kind is scalar_node:
+            out.append(_plain_scalar(item))
+        elif kind is mapping_node:
+            out.append(_plain_mapping(item, child, depth + 1, locations, keys, shown))
+        else:
+            out.append(_plain_sequence(item, child, depth + 1, locations, keys, shown))
+    return out
 
 
 def _short(value: str) -> str:
@@ -343,7 +545,6 @@ class _Builder:
         self.problems: list[Problem] = []
         self.nodes = 0
         self.fatal = False  # a limit was hit: the data is incomplete
-        self.constructor = yaml.constructor.SafeConstructor()
 
     def _loc(self, node: Node) -> Location:
         mark = node.start_mark
@@ -391,7 +592,7 @@ class _Builder:
             return {}
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 self._problem(
                     key_node,
                     "merge keys (<<) are not supported",
@@ -429,7 +630,7 @@ class _Builder:
             # Dates are kept as written text so they compare and render exactly as the author
             # typed them; the calendar still checks them (2020-02-30 does not exist).
             try:
-                self.constructor.construct_yaml_timestamp(node)
+                _CONSTRUCTOR.construct_yaml_timestamp(node)
             except (ValueError, OverflowError, yaml.YAMLError):
                 self._problem(
                     node, f"'{node.value}' is not a real date", "write a date that exists"

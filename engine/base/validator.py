@@ -274,10 +274,6 @@ _TYPE_CHECKS: dict[str, Check] = {
 }
 
 
-def _never(value: Any) -> bool:
-    return False
-
-
 class _Unsupported(Exception):
     """The schema uses something quick_check does not compile."""
 
@@ -297,26 +293,161 @@ def _exact(schema: Any) -> bool:
     return isinstance(kinds, list) and all(k in _EXACT_TYPES for k in kinds)
 
 
+# What `_typed` compiles into one function, by the schema's `type`.
+_TYPED_KEYWORDS = {
+    "string": frozenset({"type", "minLength", "maxLength", "pattern", "enum"}),
+    "integer": frozenset({"type", "minimum", "maximum"}),
+    "number": frozenset({"type", "minimum", "maximum"}),
+    "array": frozenset({"type", "items", "minItems", "maxItems"}),
+    "object": frozenset(
+        {"type", "properties", "required", "additionalProperties", "propertyNames"}
+    ),
+}
+_INFINITY = float("inf")
+
+
+def _typed(s: dict[str, Any], node: Callable[[Any], Check]) -> Check | None:
+    """One function for a schema of one type and keywords that apply to it (the usual field:
+    `{type: integer, minimum: 0, maximum: 100}`), which answers as the keywords' checks
+    together would, in one call instead of one per keyword; None for any other schema."""
+    kind = s.get("type")
+    if not isinstance(kind, str) or kind not in _TYPED_KEYWORDS:
+        return None
+    if not {k for k in s if k not in _NOT_CHECKED} <= _TYPED_KEYWORDS[kind]:
+        return None
+    if kind == "string":
+        return _typed_string(s)
+    if kind in ("integer", "number"):
+        low, high = s.get("minimum", -_INFINITY), s.get("maximum", _INFINITY)
+        if not all(type(b) in (int, float) for b in (low, high)):
+            return None
+        if kind == "integer":
+            return lambda v: type(v) is int and low <= v <= high
+        return lambda v: (type(v) is int or type(v) is float) and low <= v <= high
+    if kind == "array":
+        return _typed_array(s, node)
+    return _typed_object(s, node)
+
+
+def _typed_string(s: dict[str, Any]) -> Check | None:
+    shortest, longest = s.get("minLength", 0), s.get("maxLength", _INFINITY)
+    search = _ecma_regex(s["pattern"]).search if "pattern" in s else None
+    enum = s.get("enum")
+    if enum is not None and not all(type(e) is str for e in enum):
+        return None  # left to the keywords' own checks
+    allowed = frozenset(enum) if enum is not None else None
+
+    def string(v: Any) -> bool:
+        if type(v) is not str or not shortest <= len(v) <= longest:
+            return False
+        if allowed is not None and v not in allowed:
+            return False
+        return search is None or search(v) is not None
+
+    return string
+
+
+def _typed_array(s: dict[str, Any], node: Callable[[Any], Check]) -> Check:
+    shortest, longest = s.get("minItems", 0), s.get("maxItems", _INFINITY)
+    each = node(s["items"]) if "items" in s else None
+
+    def array(v: Any) -> bool:
+        if type(v) is not list or not shortest <= len(v) <= longest:
+            return False
+        if each is not None:
+            for item in v:
+                if not each(item):
+                    return False
+        return True
+
+    return array
+
+
+def _typed_object(s: dict[str, Any], node: Callable[[Any], Check]) -> Check | None:
+    props = {name: node(sub) for name, sub in s.get("properties", {}).items()}
+    known = frozenset(props)
+    required = tuple(s.get("required", ()))
+    additional = s.get("additionalProperties", True)
+    closed = additional is False
+    extra = None if additional is True or closed else node(additional)
+    names = node(s["propertyNames"]) if "propertyNames" in s else None
+
+    def mapping(v: Any) -> bool:
+        if type(v) is not dict or (closed and not v.keys() <= known):
+            return False
+        for name in required:
+            if name not in v:
+                return False
+        for k, item in v.items():
+            c = props.get(k)
+            if c is not None:
+                if not c(item):
+                    return False
+            elif extra is not None and not extra(item):
+                return False
+            if names is not None and not names(k):
+                return False
+        return True
+
+    return mapping
+
+
+_SCALAR_TYPES = frozenset(_JSON_SCALARS)
+
+
+def _json_only(v: Any) -> bool:
+    """Only JSON's types, and objects keyed by text: anything else is for jsonschema. (Only
+    containers are called for: one call per mapping or list, not one per value.)"""
+    if type(v) is dict:
+        for k, item in v.items():
+            if type(k) is not str:
+                return False
+            kind = type(item)
+            if kind is dict or kind is list:
+                if not _json_only(item):
+                    return False
+            elif kind not in _SCALAR_TYPES:
+                return False
+        return True
+    if type(v) is list:
+        for item in v:
+            kind = type(item)
+            if kind is dict or kind is list:
+                if not _json_only(item):
+                    return False
+            elif kind not in _SCALAR_TYPES:
+                return False
+        return True
+    return type(v) in _SCALAR_TYPES
+
+
 def quick_check(schema: dict[str, Any]) -> Check | None:
     """A function that is True only for a document `schema` finds valid (False when it finds
     a problem or is not sure), or None if the schema uses what it cannot compile."""
     defs = schema.get("$defs", {})
     compiled: dict[str, Check] = {}
+    compiling: set[str] = set()
 
     def ref(target: str) -> Check:
         name = target.removeprefix("#/$defs/")
         if name == target or name not in defs:
             raise _Unsupported(target)
+        if name in compiling:  # a definition that refers to itself: looked up when called
+            return lambda v: compiled[name](v)
         if name not in compiled:
-            compiled[name] = _never  # while it compiles: a definition may refer to itself
+            compiling.add(name)
             compiled[name] = node(defs[name])
-        return lambda v: compiled[name](v)
+            compiling.discard(name)
+        return compiled[name]
 
     def node(s: Any) -> Check:
         if s is True:
             return lambda v: True
         if s is False or not isinstance(s, dict):
             return lambda v: False
+        fused = _typed(s, node)
+        if fused is not None:
+            return fused
         checks = [keyword(s, key, value) for key, value in s.items() if key not in _NOT_CHECKED]
         if len(checks) == 1:
             return checks[0]
@@ -346,6 +477,9 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             values = value if key == "enum" else [value]
             if not all(type(e) in _JSON_SCALARS for e in values):
                 raise _Unsupported(key)
+            if all(type(e) is str for e in values):  # the usual enum: one call, one lookup
+                strings = frozenset(values)
+                return lambda v: type(v) is str and v in strings
             allowed = {(type(e), e) for e in values}
             return lambda v: type(v) in _JSON_SCALARS and (type(v), v) in allowed
         if key in ("minimum", "maximum"):
@@ -425,23 +559,8 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: all(p(v) for p in parts)
         raise _Unsupported(key)
 
-    def json_only(v: Any) -> bool:
-        """Only JSON's types, and objects keyed by text: anything else is for jsonschema."""
-        kind = type(v)
-        if kind is dict:
-            for k, item in v.items():  # noqa: SIM110 (a loop is faster than all() here)
-                if type(k) is not str or not json_only(item):
-                    return False
-            return True
-        if kind is list:
-            for item in v:  # noqa: SIM110 (a loop is faster than all() here)
-                if not json_only(item):
-                    return False
-            return True
-        return kind in _JSON_SCALARS
-
     try:
         root = node(schema)
     except (_Unsupported, KeyError, TypeError):
         return None
-    return lambda document: json_only(document) and root(document)
+    return lambda document: _json_only(document) and root(document)

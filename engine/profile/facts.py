@@ -173,33 +173,42 @@ def institution_names(data: Mapping[str, Any]) -> dict[str, str]:
 def profile_facts(profile: Profile) -> list[Fact]:
     """All facts of a profile, in document order."""
     facts: list[Fact] = []
-    _collect(profile.data, (), (), profile.as_of_year, facts)
+    _collect(profile.data, (), (), (), profile.as_of_year, facts)
     return facts
 
 
-def _pattern_of(path: YamlPath) -> tuple[str, ...]:
-    return tuple("*" if isinstance(p, int) else p for p in path)
-
-
 def _collect(
-    value: Any, path: YamlPath, inherited: tuple[str, ...], year: int, out: list[Fact]
+    value: Any,
+    path: YamlPath,
+    pattern: tuple[str, ...],
+    inherited: tuple[str, ...],
+    year: int,
+    out: list[Fact],
 ) -> None:
+    """The facts in `value`, at `path` (`pattern`: the path with "*" for list indexes)."""
     if isinstance(value, list):
+        item_pattern = (*pattern, "*")
         for i, item in enumerate(value):
-            _collect(item, (*path, i), inherited, year, out)
+            if isinstance(item, dict | list):
+                _collect(item, (*path, i), item_pattern, inherited, year, out)
         return
     if not isinstance(value, dict):
         return
     # At the top level `sources` is the bibliography itself, not a citation.
     own = value.get("sources", ()) if path else ()
     sources = tuple(s for s in own if isinstance(s, str)) or inherited
-    kind = FACT_KINDS.get(_pattern_of(path))
+    # One pass: a field is a fact's field, or nested (holding facts of its own), or a citation.
+    fields: dict[str, Any] = {}
+    nested: list[tuple[str, Any]] = []
+    for k, v in value.items():
+        if k in _CITATION_KEYS:
+            continue
+        if isinstance(v, dict) or (isinstance(v, list) and _has_mapping(v)):
+            nested.append((k, v))
+        else:
+            fields[PROFILE_ID_FIELD if k == "id" else k] = v
+    kind = FACT_KINDS.get(pattern)
     if kind is not None:
-        fields = {
-            engine_field(k): v
-            for k, v in value.items()
-            if k not in _CITATION_KEYS and not _is_nested(v)
-        }
         fields.update(derived_values(kind, value, year))
         per_field = value.get("field_sources")
         cited = (
@@ -227,13 +236,15 @@ def _collect(
                 else {},
             )
         )
-    for k, v in value.items():
-        if _is_nested(v) and k not in _CITATION_KEYS:
-            _collect(v, (*path, k), sources, year, out)
+    for k, v in nested:
+        _collect(v, (*path, k), (*pattern, k), sources, year, out)
 
 
-def _is_nested(v: Any) -> bool:
-    return isinstance(v, dict) or (isinstance(v, list) and any(isinstance(i, dict) for i in v))
+def _has_mapping(items: list[Any]) -> bool:
+    for item in items:  # noqa: SIM110 (a loop is faster than any() here)
+        if isinstance(item, dict):
+            return True
+    return False
 
 
 def _kind_nodes() -> list[tuple[str, Mapping[str, Any]]]:

@@ -215,9 +215,83 @@ def validate_document(doc: Document, today: date, skip: tuple[YamlPath, ...] = (
             for problem in _schema_problems(doc, err)
             if (problem.file, problem.line) not in read
         ]
-    problems += _reference_problems(doc, today)
-    problems += _unreadable_values(doc, doc.data, ())
+    survey = _Survey(doc.data)
+    problems += _reference_problems(doc, today, survey)
+    if survey.unreadable:
+        problems += _unreadable_values(doc, doc.data, ())
     return problems
+
+
+_ROOT: Any = object()  # the key above the top level
+
+
+class _Survey:
+    """One walk over a profile's data that finds whether the walks that word problems can
+    find anything: a list that repeats an id, a value the engine cannot read, and every
+    source id cited. A valid profile has none of the first two and cites only its sources,
+    so those walks (each as long as this one) are skipped. A value of any type but JSON's
+    (data made in code) lets every walk run."""
+
+    __slots__ = ("cited", "repeated_id", "unreadable")
+
+    def __init__(self, data: Any) -> None:
+        self.repeated_id = self.unreadable = False
+        self.cited: set[str] | None = set()  # None: not known, the citation walk runs
+        _survey(data, _ROOT, None, self)
+
+    def look_everywhere(self) -> None:
+        """A value of a type the survey does not know: every walk runs."""
+        self.repeated_id = self.unreadable = True
+        self.cited = None
+
+
+_PLAIN_TYPES = frozenset({int, bool, type(None)})  # nothing for the walks to find in these
+
+
+def _survey(value: Any, key: Any, above: Any, survey: _Survey) -> None:
+    """`value`, found under `key` (None: a list index) in a container found under `above`."""
+    if type(value) is dict:
+        for k, item in value.items():
+            kind = type(item)
+            if kind is str:
+                if len(item) > _LONG:
+                    survey.unreadable = True
+            elif kind is dict or kind is list:
+                _survey(item, k, key, survey)
+            elif kind is float:
+                if not engine_readable(item):
+                    survey.unreadable = True
+            elif kind not in _PLAIN_TYPES:
+                survey.look_everywhere()
+        return
+    if type(value) is not list:
+        survey.look_everywhere()
+        return
+    # A list of source ids, as `_citations` finds them.
+    if survey.cited is not None and (
+        (key == "sources" and above is not _ROOT) or above == "field_sources"
+    ):
+        survey.cited.update(ref for ref in value if isinstance(ref, str))
+    ids: set[str] = set()
+    for item in value:
+        kind = type(item)
+        if kind is dict:
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in ids:
+                    survey.repeated_id = True
+                ids.add(ident)
+            _survey(item, None, key, survey)
+        elif kind is str:
+            if len(item) > _LONG:
+                survey.unreadable = True
+        elif kind is list:
+            _survey(item, None, key, survey)
+        elif kind is float:
+            if not engine_readable(item):
+                survey.unreadable = True
+        elif kind not in _PLAIN_TYPES:
+            survey.look_everywhere()
 
 
 # durable_rules' `matches` reads at most 65,535 bytes of a text, as UTF-8 with JSON escapes
@@ -235,6 +309,9 @@ def engine_readable(number: float) -> bool:
     return "e" not in text or "." in text
 
 
+_LONG = MAX_TEXT_BYTES // 6  # a text this long or shorter is within the limit however written
+
+
 def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Problem]:
     """A problem for every text longer than the engine can match, or number it cannot read."""
     if not isinstance(value, dict | list):
@@ -243,7 +320,7 @@ def _unreadable_values(doc: Document, value: Any, path: YamlPath) -> list[Proble
     for key, item in value.items() if isinstance(value, dict) else enumerate(value):
         if isinstance(item, dict | list):
             out += _unreadable_values(doc, item, (*path, key))
-        elif isinstance(item, float) or (isinstance(item, str) and len(item) > MAX_TEXT_BYTES // 6):
+        elif isinstance(item, float) or (isinstance(item, str) and len(item) > _LONG):
             out += _unreadable_value(doc, item, (*path, key))
     return out
 
@@ -257,7 +334,7 @@ def _unreadable_value(doc: Document, value: Any, path: YamlPath) -> list[Problem
                 "round it (for example to 4 decimal places), or write 0",
             )
         ]
-    if not isinstance(value, str) or len(value) <= MAX_TEXT_BYTES // 6:
+    if not isinstance(value, str) or len(value) <= _LONG:
         return []
     size = len(json.dumps(value, ensure_ascii=False).encode("utf-8")) - 2
     if size <= MAX_TEXT_BYTES:
@@ -324,7 +401,7 @@ def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _reference_problems(doc: Document, today: date) -> list[Problem]:
+def _reference_problems(doc: Document, today: date, survey: _Survey) -> list[Problem]:
     """Checks the schema cannot express; written to cope with data the schema rejected."""
     data: dict[str, Any] = doc.data
     problems: list[Problem] = []
@@ -332,14 +409,16 @@ def _reference_problems(doc: Document, today: date) -> list[Problem]:
     def add(path: YamlPath, message: str, fix: str) -> None:
         problems.append(doc.problem(path, f"{format_path(path)}: {message}", fix))
 
-    if len(doc.texts) == 1:  # each file of a chain is checked as it is loaded
+    if len(doc.texts) == 1 and survey.repeated_id:  # a chain's files are checked as loaded
         problems += all_duplicate_ids(doc)
     source_ids = [s["id"] for _, s in _dicts(data.get("sources")) if isinstance(s.get("id"), str)]
-    for path, value in _citations(data, ()):
-        for j, ref in enumerate(value):
-            if isinstance(ref, str) and ref not in source_ids:
-                hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
-                add((*path, j), f"unknown source id '{ref}'", hint)
+    known = set(source_ids)
+    if survey.cited is None or not survey.cited <= known:
+        for path, value in _citations(data, ()):
+            for j, ref in enumerate(value):
+                if isinstance(ref, str) and ref not in source_ids:
+                    hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
+                    add((*path, j), f"unknown source id '{ref}'", hint)
 
     institutions = _dicts(data.get("institutions"))
     inst_ids = [i.get("id") for _, i in institutions]

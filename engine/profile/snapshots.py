@@ -12,7 +12,7 @@ snapshot that actually says it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ def load_snapshot(
     if other is not None:
         raise InputError([Problem(shown, None, None, f"is {other[0]}, not a profile", other[1])])
     chain = [doc]
-    seen = {resolved(path)}
+    seen: set[Path] = set()  # every file of the chain, resolved (when there is a chain)
     current, current_path = doc, path
     while isinstance(current.data, dict) and "extends" in current.data:
         target = current.data["extends"]
@@ -76,6 +76,7 @@ def load_snapshot(
                 ]
             )
         parent_path = current_path.parent / target
+        seen.add(resolved(current_path))
         if resolved(parent_path) in seen:
             raise InputError(
                 [
@@ -112,7 +113,6 @@ def load_snapshot(
                     )
                 ]
             )
-        seen.add(resolved(parent_path))
         current = load_yaml(parent_path, labels(parent_path), lenient=True)
         current_path = parent_path
         chain.append(current)
@@ -226,26 +226,62 @@ def merge_documents(base: Document, over: Document) -> Document:
 
 def _copy(doc: Document, src: YamlPath, dst: YamlPath, out: dict[YamlPath, Location]) -> None:
     n = len(src)
-    for path in _by_prefix(doc).get(src, ()):
+    for path in _located_under(doc, src):
         out[dst + path[n:]] = doc.locations[path]
 
 
-_PREFIX_INDEX: dict[int, tuple[Document, dict[YamlPath, list[YamlPath]]]] = {}
+# Per document (a merge needs two at a time; a few are kept): its located paths in order and
+# where each one's subtree runs in them, or, for a document whose locations are not in that
+# order, every path under each prefix.
+_PREFIX_INDEX: dict[int, tuple[Document, list[YamlPath], dict[YamlPath, Any]]] = {}
 
 
-def _by_prefix(doc: Document) -> dict[YamlPath, list[YamlPath]]:
-    """Every located path under each prefix, so that copying a subtree is linear in its size."""
+def _located_under(doc: Document, src: YamlPath) -> list[YamlPath]:
+    """Every located path of `doc` at or under `src`, in the order of `doc.locations`, so
+    that copying a subtree is linear in its size."""
     cached = _PREFIX_INDEX.get(id(doc))
-    if cached is not None and cached[0] is doc:
-        return cached[1]
+    if cached is None or cached[0] is not doc:
+        order = list(doc.locations)
+        runs = _runs(order)
+        cached = (doc, order, runs if runs is not None else _by_prefix(order))
+        if len(_PREFIX_INDEX) >= 8:
+            _PREFIX_INDEX.pop(next(iter(_PREFIX_INDEX)))
+        _PREFIX_INDEX[id(doc)] = cached
+    _, order, index = cached
+    found = index.get(src)
+    if found is None:
+        return []
+    if isinstance(found, tuple):  # a run of `order`
+        return order[found[0] : found[1]]
+    return list(found)
+
+
+def _by_prefix(order: list[YamlPath]) -> dict[YamlPath, list[YamlPath]]:
+    """Every path under each prefix (for locations in no particular order)."""
     index: dict[YamlPath, list[YamlPath]] = {}
-    for path in doc.locations:
+    for path in order:
         for k in range(len(path) + 1):
             index.setdefault(path[:k], []).append(path)
-    if len(_PREFIX_INDEX) >= 8:  # a merge needs two documents at a time; keep a few
-        _PREFIX_INDEX.pop(next(iter(_PREFIX_INDEX)))
-    _PREFIX_INDEX[id(doc)] = (doc, index)
     return index
+
+
+def _runs(order: list[YamlPath]) -> dict[YamlPath, tuple[int, int]] | None:
+    """Where each path's subtree runs in `order`, the located paths of a document: in the
+    order the YAML reader and merges place them, the top first, each path right after its
+    parent or its parent's earlier subtrees, so that a subtree is one run starting at its
+    top. None if `order` is not so."""
+    runs: dict[YamlPath, tuple[int, int]] = {}
+    open_: list[tuple[YamlPath, int]] = []  # the path just placed and its ancestors
+    for i, path in enumerate(order):
+        while open_ and path[: len(open_[-1][0])] != open_[-1][0]:
+            top, start = open_.pop()
+            runs[top] = (start, i)
+        if (path[:-1] != open_[-1][0]) if open_ else (path != () or i > 0):
+            return None  # its parent is not located, or not just before
+        open_.append((path, i))
+    for top, start in open_:
+        runs[top] = (start, len(order))
+    return runs
 
 
 def _merge(
@@ -296,6 +332,9 @@ def _merge(
         _copy(over, opath, out_path, out)
         return o
     if _by_id(b) and _by_id(o):
+        loc = over.locations.get(opath)
+        if loc is not None:  # placed before its entries, as the YAML reader places a list
+            out[out_path] = loc
         index = {item["id"]: i for i, item in enumerate(b)}
         items: list[Any] = [None] * len(b)
         updated = {item["id"]: (j, item) for j, item in enumerate(o)}
@@ -313,9 +352,6 @@ def _merge(
                 index[item["id"]] = len(items)  # a duplicate is reported above, added once
                 _copy(over, (*opath, j), (*out_path, len(items)), out)
                 items.append(item)
-        loc = over.locations.get(opath)
-        if loc is not None:
-            out[out_path] = loc
         return items
     _copy(over, opath, out_path, out)
     return o
@@ -331,6 +367,8 @@ def _by_id(value: Any) -> bool:
 
 def all_duplicate_ids(doc: Document) -> list[Problem]:
     """Every entry, in any list of one file, whose id an earlier entry of the list has."""
+    if not _may_repeat_an_id(doc.data):  # the usual answer, found without paths
+        return []
     out: list[Problem] = []
     stack: list[tuple[YamlPath, Any]] = [((), doc.data)]
     while stack:
@@ -341,6 +379,37 @@ def all_duplicate_ids(doc: Document) -> list[Problem]:
             out += _duplicate_ids(doc, path, value)
             stack += [((*path, i), v) for i, v in enumerate(value) if isinstance(v, dict | list)]
     return out
+
+
+def _may_repeat_an_id(value: Any) -> bool:
+    """Whether a list in `value` repeats an id; True too for a value of a type other than
+    JSON's containers and scalars (data made in code), which the full walk then looks at."""
+    items: Iterable[Any]
+    if type(value) is dict:
+        items = value.values()
+    elif type(value) is list:
+        ids: set[str] = set()
+        for item in value:
+            if type(item) is dict:
+                ident = item.get("id")
+                if isinstance(ident, str):
+                    if ident in ids:
+                        return True
+                    ids.add(ident)
+        items = value
+    else:
+        return type(value) not in _SCALARS
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if _may_repeat_an_id(item):
+                return True
+        elif kind not in _SCALARS:
+            return True
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 
@@ -10,7 +11,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ssa_risk.base import source
-from ssa_risk.base.errors import InputError
+from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.source import MAX_BYTES, load_yaml
 from tests.helpers import REPO_ROOT, yaml_problems
 
@@ -116,11 +117,12 @@ def _tree(node: Node | None) -> object:
     """A node tree as plain data: tag, style, value and both marks of every node."""
     assert node is not None
     marks = (node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+    tag = source.node_tag(node)
     if isinstance(node, ScalarNode):
-        return (node.tag, node.style, node.value, marks)
+        return (tag, node.style, node.value, marks)
     if isinstance(node, MappingNode):
-        return (node.tag, [(_tree(k), _tree(v)) for k, v in node.value], marks)
-    return (node.tag, [_tree(item) for item in node.value], marks)
+        return (tag, [(_tree(k), _tree(v)) for k, v in node.value], marks)
+    return (tag, [_tree(item) for item in node.value], marks)
 
 
 TRICKY = """\
@@ -132,28 +134,159 @@ value: =
 dates: [2020-07-01, 2001-12-14t21:59:43.10-05:00]
 """
 
-
-@pytest.mark.parametrize(
-    "path",
-    sorted(
-        p.relative_to(REPO_ROOT)
-        for folder in ("profiles", "rules", "proposals")
-        for p in (REPO_ROOT / folder).rglob("*.yaml")
-    ),
-    ids=str,
+BUNDLED = sorted(
+    p.relative_to(REPO_ROOT)
+    for folder in ("profiles", "rules", "proposals")
+    for p in (REPO_ROOT / folder).rglob("*.yaml")
 )
-def test_the_fast_loader_composes_what_pyyaml_composes(path):
-    # The reader's loader remembers the tag of each plain value; the tree must not change.
+LOADERS = {"fast": source._FAST_LOADER, "deferring": source._DEFERRING_LOADER}
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize("path", BUNDLED, ids=str)
+def test_the_fast_loaders_compose_what_pyyaml_composes(path, loader):
+    # The reader's loaders remember or defer the tag of each plain value; the tree (with its
+    # tags resolved) must not change.
     text = (REPO_ROOT / path).read_text(encoding="utf-8")
-    mine = yaml.compose(text, Loader=source._FAST_LOADER)
+    mine = yaml.compose(text, Loader=LOADERS[loader])
     assert _tree(mine) == _tree(yaml.compose(text, Loader=yaml.CSafeLoader))
 
 
-def test_the_fast_loader_tags_tricky_values_as_pyyaml_does():
-    mine = yaml.compose(TRICKY, Loader=source._FAST_LOADER)
+@pytest.mark.parametrize("loader", LOADERS)
+def test_the_fast_loaders_tag_tricky_values_as_pyyaml_does(loader):
+    mine = yaml.compose(TRICKY, Loader=LOADERS[loader])
     assert _tree(mine) == _tree(yaml.compose(TRICKY, Loader=yaml.CSafeLoader))
     # And read twice (the remembered tags are used the second time), it is read the same.
-    assert _tree(yaml.compose(TRICKY, Loader=source._FAST_LOADER)) == _tree(mine)
+    assert _tree(yaml.compose(TRICKY, Loader=LOADERS[loader])) == _tree(mine)
+
+
+def _deferred(text: str) -> Node:
+    node = yaml.compose(text, Loader=source._DEFERRING_LOADER)
+    assert node is not None
+    return node
+
+
+def _built(text: str, shown: str = "p.yaml") -> tuple[str, str, list[Problem], bool, set[str]]:
+    """What `_Builder`, the reader that words every problem, makes of `text`; data and
+    locations as their repr, so that 1, 1.0 and True differ."""
+    builder = source._Builder(shown)
+    node = yaml.compose(text, Loader=source._FAST_LOADER)
+    assert node is not None
+    data = builder.build(node, (), 0)
+    locations = repr(list(builder.locations.items()))
+    return repr(data), locations, builder.problems, builder.fatal, builder.keys
+
+
+# Valid, but awkward: every kind of scalar, as a value and as a key, aliases, odd documents.
+READ_PLAINLY = [
+    "plain: [NO, yes, on, 1:30, 0x2F, 0o17, 1_000, 017, 1e308, ~, null, '', 2020-07-01]\n",
+    "numbers: [0, -0, +12, 1.5, .5, 1., 1e3, 1.5E-3, -1.0, 007.50, 123456789012345678]\n",
+    "quoted: ['NO', \"yes\", '17', \"\", \"tab\\there\", 'it''s']\n",
+    "words: [true, True, FALSE, Null, NULL, on, off, y, n, '~']\n",
+    "1: a\n1.5: b\nnull: c\ntrue: d\n'2': e\n~x: f\n2020-07-01: g\n",
+    "a: &x {b: [1, 2], c: {d: e}}\nf: *x\ng: [*x, *x]\n",
+    "dates: [2020-07-01, 2001-12-14t21:59:43.10-05:00, 2002-12-14]\n",
+    "text: |\n  two\n  lines\nfolded: >\n  one\n  line\n",
+    "- a\n- [b, {c: d}]\n- {}\n- []\n",
+    "just a value\n",
+    "17\n",
+    "",
+    "a: ''\nb:\nc: {}\n",
+    "a: ! 12\n",  # the non-specific tag on a plain value: libyaml reads it as untagged
+]
+
+# Each needs `_Builder`: a problem to word, a tag written out, a key that is not text.
+NOT_PLAINLY = [
+    "a: 1\na: 2\n",
+    "a: !!str 17\n",
+    "a: !!python/object:os.system {}\n",
+    "a: !!map {b: 1}\n",
+    "a: !!seq [1]\n",
+    "a: ! '12'\n",  # read as the number 12, as PyYAML does
+    "base: &b {x: 1}\nother:\n  <<: *b\n",
+    "? [a, b]\n: c\n",
+    "? {a: b}\n: c\n",
+    "a: .nan\n",
+    "a: -.inf\n",
+    "a: 1e999\n",
+    "a: 1234567890123456789\n",
+    "a: 2020-02-30\n",
+    "a: =\n",
+    'a: "\\x07"\n',
+    "a: " + "[" * 70 + "]" * 70 + "\n",
+    "1: a\n'1': b\n",
+    "null: a\nNone: b\n",
+]
+
+
+@pytest.mark.parametrize("text", READ_PLAINLY)
+def test_reading_plainly_reads_what_the_builder_reads(text):
+    if not text:  # an empty file: the builder says so
+        return
+    data, locations, keys = source._read_plainly(_deferred(text), "p.yaml")
+    assert (repr(data), repr(list(locations.items())), [], False, keys) == _built(text)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=str)
+def test_bundled_files_are_read_plainly_as_the_builder_reads_them(path):
+    # The fast path is the one bundled files take, and it reads them as the builder does.
+    text = (REPO_ROOT / path).read_text(encoding="utf-8")
+    data, locations, keys = source._read_plainly(_deferred(text), str(path))
+    assert (repr(data), repr(list(locations.items())), [], False, keys) == _built(text, str(path))
+    doc = source.parse_yaml(text, str(path))
+    assert (repr(doc.data), repr(list(doc.locations.items())), doc.keys) == (
+        repr(data),
+        repr(list(locations.items())),
+        frozenset(keys),
+    )
+
+
+@pytest.mark.parametrize("text", NOT_PLAINLY)
+def test_what_needs_words_is_left_to_the_builder(text):
+    with pytest.raises(source._Unsure):
+        source._read_plainly(_deferred(text), "p.yaml")
+    data, locations, problems, fatal, _keys = _built(text)
+    assert problems or fatal or "!" in text
+    # parse_yaml falls back to the builder: the same data, or the same problems.
+    try:
+        doc = source.parse_yaml(text, "p.yaml")
+    except InputError as exc:
+        assert fatal
+        assert list(exc.problems) == problems
+    else:
+        assert not fatal
+        assert (repr(doc.data), repr(list(doc.locations.items())), list(doc.problems)) == (
+            data,
+            locations,
+            problems,
+        )
+
+
+def test_a_value_past_the_limit_of_values_is_left_to_the_builder(monkeypatch):
+    monkeypatch.setattr(source, "MAX_NODES", 6)
+    text = "a: [1, 2, 3]\nb: [4]\n"  # 7 values: the root, a, b and 4 numbers
+    with pytest.raises(source._Unsure):
+        source._read_plainly(_deferred(text), "p.yaml")
+    with pytest.raises(InputError, match="more than 6 values"):
+        source.parse_yaml(text, "p.yaml")
+    monkeypatch.setattr(source, "MAX_NODES", 7)
+    assert source.parse_yaml(text, "p.yaml").data == {"a": [1, 2, 3], "b": [4]}
+
+
+@pytest.mark.parametrize("text", ["a: [1, {b: c}]\n", "a: 1\na: 2\n", "a: .nan\n", "a: [1\n"])
+def test_reading_leaves_no_reference_cycles(text):
+    # The collector is paused while reading: a cycle would keep everything read in memory
+    # (an alias bomb's 200,000 values, twice over) until the collector next runs.
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with contextlib.suppress(InputError):
+            source.parse_yaml(text, "p.yaml")
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -169,3 +302,27 @@ def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_remembered_plain_values_are_bounded_and_read_the_same(monkeypatch):
+    monkeypatch.setattr(source, "_REMEMBERED", 3)
+    monkeypatch.setattr(source, "_PLAIN", {})
+    monkeypatch.setattr(source, "_PLAIN_KEYS", {})
+    text = "".join(f"k{i}: [v{i}, {i}, {i}.5, 2020-01-0{i % 9 + 1}]\n" for i in range(10))
+    first = source.parse_yaml(text, "p.yaml")
+    assert len(source._PLAIN) <= 3 and len(source._PLAIN_KEYS) <= 3
+    again = source.parse_yaml(text, "p.yaml")
+    assert repr(again.data) == repr(first.data) == _built(text)[0]
+    assert again.data["k3"] == ["v3", 3, 3.5, "2020-01-04"]
+
+
+@pytest.mark.parametrize("text", ["a: .nan\n", "a: 2020-02-30\n", "<<: 1\n", "a: 1e999\n"])
+def test_a_remembered_problem_value_is_reported_every_time(text):
+    expected = [str(p) for p in _built(text)[2]]
+    assert expected
+    for _ in range(2):  # the second time, the value's reading is remembered
+        try:
+            problems = [str(p) for p in source.parse_yaml(text, "p.yaml").problems]
+        except InputError as exc:
+            problems = [str(p) for p in exc.problems]
+        assert problems == expected

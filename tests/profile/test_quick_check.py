@@ -120,6 +120,32 @@ def test_what_the_quick_check_is_unsure_of_goes_to_the_full_validator(tmp_path: 
     load_profile(written, today=TODAY)
 
 
+_OBJECT = {
+    "type": "object",
+    "properties": {"a": {"type": "integer"}, "b": {"type": "string"}},
+    "required": ["a"],
+    "additionalProperties": False,
+}
+_OPEN = {
+    "type": "object",
+    "properties": {"a": {"type": "integer"}},
+    "additionalProperties": {"type": "boolean"},
+    "propertyNames": {"pattern": "^[a-z]+$"},
+}
+_TREE = {  # a definition that refers to itself
+    "$defs": {
+        "node": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            },
+        }
+    },
+    "$ref": "#/$defs/node",
+}
+
+
 @pytest.mark.parametrize(
     ("schema", "value", "expected"),
     [
@@ -151,6 +177,42 @@ def test_what_the_quick_check_is_unsure_of_goes_to_the_full_validator(tmp_path: 
         ({"not": {"type": "object", "required": ["a", "b"]}}, {"a": 1, "b": 2}, False),
         ({"not": {"type": "object", "required": ["a", "b"]}}, {"a": 1}, True),
         ({"not": {"type": "object", "required": ["a", "b"]}}, "text", True),
+        # A schema of one type and its own keywords is checked by one function.
+        ({"type": "integer", "minimum": 0, "maximum": 5}, 5, True),
+        ({"type": "integer", "minimum": 0, "maximum": 5}, 6, False),
+        ({"type": "integer", "minimum": 0, "maximum": 5}, -1, False),
+        ({"type": "integer", "minimum": 0, "maximum": 5}, True, False),
+        ({"type": "integer", "minimum": 0}, 2.0, False),  # a float: left to the validator
+        ({"type": "number", "maximum": 1.5}, 1.5, True),
+        ({"type": "number", "maximum": 1.5}, 2, False),
+        ({"type": "number"}, False, False),
+        ({"type": "string", "enum": ["a", "b"]}, "b", True),
+        ({"type": "string", "enum": ["a", "b"]}, "c", False),
+        ({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"}, "ab", True),
+        ({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"}, "ba", False),
+        ({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"}, "a", False),
+        ({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"}, "abcd", False),
+        ({"type": "string", "pattern": "^a$"}, "a\n", False),
+        ({"type": "array", "items": {"type": "string"}, "maxItems": 2}, ["a", "b"], True),
+        ({"type": "array", "items": {"type": "string"}, "maxItems": 2}, ["a", "b", "c"], False),
+        ({"type": "array", "items": {"type": "string"}, "minItems": 1}, [], False),
+        ({"type": "array", "items": {"type": "string"}}, ["a", 1], False),
+        ({"type": "array", "items": {"type": "string"}}, ("a",), False),
+        ({"enum": ["a", "b"]}, "a", True),
+        ({"enum": ["a", "b"]}, 1, False),
+        ({"enum": ["a", 1]}, 1, True),
+        ({"enum": ["a", 1]}, True, False),
+        (_OBJECT, {"a": 1, "b": "x"}, True),
+        (_OBJECT, {"a": 1}, True),
+        (_OBJECT, {"b": "x"}, False),  # a required key missing
+        (_OBJECT, {"a": "1"}, False),  # a declared key of the wrong type
+        (_OBJECT, {"a": 1, "c": 2}, False),  # no other key
+        (_OPEN, {"a": 1, "x": True}, True),
+        (_OPEN, {"a": 1, "x": 2}, False),  # another key's value of the wrong type
+        (_OPEN, {"a": 1, "X": True}, False),  # a key of the wrong form
+        (_OPEN, {"A": 1}, False),  # a declared key too must have the right form
+        (_TREE, {"name": "a", "children": [{"name": "b", "children": []}]}, True),
+        (_TREE, {"name": "a", "children": [{"name": 2}]}, False),
     ],
 )
 def test_quick_check_keywords(schema: dict[str, Any], value: Any, expected: bool) -> None:
