@@ -12,7 +12,7 @@ import pytest
 
 import ssa_risk.evaluation.durable
 from ssa_risk.base.errors import EngineError
-from ssa_risk.evaluation.compiler import compile_ruleset
+from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import RuleEngine, evaluate
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
@@ -259,7 +259,7 @@ def test_rule_sets_differing_only_in_a_signal_concluded_each_conclude_their_own(
     assert changed.name != bundled.name
     facts = profile_facts(load_profile(REPO / "profiles" / "philippines" / "2010.yaml"))
 
-    def concluded(compiled):
+    def concluded(compiled: CompiledRuleset) -> list[str]:
         _, signals = evaluate(compiled, facts)
         return sorted(s.fields["name"] for s in signals.values() if s.fields["by"] == "CMR-20")
 
