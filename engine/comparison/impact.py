@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.assessment.model import Assessment
+from ssa_risk.assessment.shared import FiringMemo, same_logic, shared_rules
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.parallel import Parallel
@@ -16,7 +19,7 @@ from ssa_risk.comparison.causes import RuleChange
 from ssa_risk.comparison.diff import Diff, diff_assessments
 from ssa_risk.comparison.git import RulesSource
 from ssa_risk.profile.facts import profile_facts
-from ssa_risk.profile.reader import load_profile
+from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.profile.snapshots import folder_snapshots
 
 
@@ -60,18 +63,36 @@ class ImpactOne:
     after: Assessor
     labels: tuple[str, str]
 
+    @cached_property
+    def _shared(self) -> tuple[bool, frozenset[str]]:
+        """Whether the two rule sets fire alike (then the profile is evaluated once, unless
+        only the later set is to be cross-checked), and the rules whose evidence and
+        narratives they share (assessment/shared.py); worked out once for every profile."""
+        alike = same_logic(self.before.compiled, self.after.compiled) and (
+            self.before.verify or not self.after.verify
+        )
+        return alike, shared_rules(self.before.ruleset, self.after.ruleset)
+
     def __call__(self, item: tuple[Path, str]) -> tuple[ProfileImpact | None, tuple[Problem, ...]]:
         path, shown = item
         try:
-            profile = load_profile(path, shown)
-            # The profile's facts and values are the same under both rule sets: worked out
-            # once, and one copy of the values lets the comparison name each value once.
-            facts = profile_facts(profile)
-            old = self.before.assess_profile(profile, facts)
-            new = self.after.assess_profile(profile, facts, old.facts)
+            old, new = self.assess_both(load_profile(path, shown))
         except InputError as exc:
             return None, tuple(exc.problems)
         return ProfileImpact(shown, diff_assessments(old, new, self.labels)), ()
+
+    def assess_both(self, profile: Profile) -> tuple[Assessment, Assessment]:
+        """The profile assessed under the earlier and the later rule set, each as it would be
+        alone, sharing what depends on the profile alone or on rules both sets share."""
+        alike, rules = self._shared
+        # The profile's facts and values are the same under both rule sets: worked out once,
+        # and one copy of the values lets the comparison name each value once.
+        facts = profile_facts(profile)
+        fired = self.before.evaluate(profile, facts)
+        shared = FiringMemo(rules) if rules else None
+        old = self.before.assess_profile(profile, facts, fired=fired, shared=shared)
+        new = self.after.assess_profile(profile, facts, old.facts, fired if alike else None, shared)
+        return old, new
 
 
 def impact(

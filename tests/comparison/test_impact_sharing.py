@@ -1,0 +1,146 @@
+"""An impact run shares work between the two assessments of a profile (one evaluation when
+both rule sets fire alike; the evidence and narratives of the rules both share): each must be
+exactly the assessment its rule set makes alone, whatever changed between the two sets."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.base.parallel import SERIAL
+from ssa_risk.comparison.diff import diff_assessments
+from ssa_risk.comparison.impact import ImpactOne, impact
+from ssa_risk.profile.reader import load_profile
+from ssa_risk.reports.render import render_impact
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_RULES, DEFAULT_TEMPLATES
+
+LABELS = ("before", "after")
+SNAPSHOTS = sorted(DEFAULT_PROFILES.glob("*/*.yaml"))
+
+
+def in_rule(text: str, rule_id: str, old: str, new: str) -> str:
+    """`text` with the first `old` after rule `rule_id` starts replaced by `new`."""
+    start = text.index(f"  - id: {rule_id}\n")
+    assert old in text[start:], old
+    return text[:start] + text[start:].replace(old, new, 1)
+
+
+# name → (file, edit of its text, fire alike?, rules not shared)
+EDITS: dict[str, tuple[str, Callable[[str], str], bool, set[str]]] = {
+    # Only what a finding says: the same firings, the same evidence; a new narrative.
+    "wording": (
+        "civil_military.yaml",
+        lambda t: in_rule(t, "CMR-20", "The last coup or coup attempt", "The most recent coup"),
+        True,
+        {"CMR-20"},
+    ),
+    "severity": (
+        "civil_military.yaml",
+        lambda t: in_rule(t, "CMR-20", "severity: high", "severity: moderate"),
+        True,
+        set(),
+    ),
+    # Points and staleness (so ages) differ, for every finding of every rule.
+    "scoring": (
+        "scoring.yaml",
+        lambda t: t.replace("  high: 45\n", "  high: 50\n", 1).replace(
+            "stale_after_years: 5 ", "stale_after_years: 3 ", 1
+        ),
+        True,
+        set(),
+    ),
+    # The signal CMR-20 concludes: rules reading coup_prone fire less, on the same facts.
+    "conclusion": (
+        "civil_military.yaml",
+        lambda t: in_rule(t, "CMR-20", "conclude: coup_prone", "conclude: coup_trap_recent"),
+        False,
+        set(),
+    ),
+    # A signal's conditions: the rules reading military_elevated fire on other facts.
+    "condition": (
+        "civil_military.yaml",
+        lambda t: in_rule(
+            t,
+            "CMR-01",
+            "political_role: {in: [rising, dominant]}\n            budget_trend: rising\n",
+            "political_role: {in: [rising, dominant, stable]}\n",
+        ),
+        False,
+        {"CMR-01"},
+    ),
+    # A binding renamed: the same firings and narrative; the evidence names the binding.
+    "binding": (
+        "assistance_design.yaml",
+        lambda t: in_rule(t, "PLAN-02", "as: aid\n", "as: assistance\n"),
+        False,
+        {"PLAN-02"},
+    ),
+    # A value a `none` condition tests: the evidence shows the value required absent.
+    "absent value": (
+        "assistance_design.yaml",
+        lambda t: in_rule(
+            t, "PLAN-02", "sequenced_benchmarks: true", "sequenced_benchmarks: false"
+        ),
+        False,
+        {"PLAN-02"},
+    ),
+    # Every rule moves down two lines: nothing else changes.
+    "lines": ("civil_military.yaml", lambda t: "# one\n# two\n" + t, True, set()),
+}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Assessor:
+    return Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
+
+
+def edited(tmp_path: Path, name: str) -> Assessor:
+    file, edit, _, _ = EDITS[name]
+    rules = tmp_path / name
+    shutil.copytree(DEFAULT_RULES, rules)
+    path = rules / file
+    text = path.read_text(encoding="utf-8")
+    changed = edit(text)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+    return Assessor.load(rules, DEFAULT_TEMPLATES)
+
+
+@pytest.mark.parametrize("order", ["bundled first", "edited first"])
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_each_shared_assessment_is_the_one_its_rule_set_makes_alone(tmp_path, bundled, name, order):
+    other = edited(tmp_path, name)
+    before, after = (bundled, other) if order == "bundled first" else (other, bundled)
+    one = ImpactOne(before, after, LABELS)
+    alike, shared = one._shared
+    _, _, fire_alike, not_shared = EDITS[name]
+    assert alike == fire_alike
+    every = {r.id for r in bundled.ruleset.rules}
+    assert shared == frozenset(every - not_shared)
+    changed = 0
+    for path in SNAPSHOTS:
+        old, new = one.assess_both(load_profile(path))
+        alone = (before.assess(path), after.assess(path))
+        assert old == alone[0], path
+        assert new == alone[1], path
+        diff = diff_assessments(old, new, LABELS)
+        assert diff == diff_assessments(*alone, LABELS), path
+        changed += diff.any_change or old.findings != new.findings
+    # Each edit shows (lines only in the rule files' hash, which reports show).
+    assert changed > 0 or name == "lines"
+
+
+def test_an_impact_report_is_the_same_with_and_without_sharing(tmp_path, bundled, monkeypatch):
+    other = edited(tmp_path, "condition")
+    with_sharing = impact(SNAPSHOTS, bundled, other, LABELS, SERIAL)
+    monkeypatch.setattr(ImpactOne, "_shared", (False, frozenset()))
+    alone = impact(SNAPSHOTS, bundled, other, LABELS, SERIAL)
+    assert with_sharing.any_change
+    for form in ("json", "md"):
+        assert render_impact(with_sharing, DEFAULT_TEMPLATES, form) == render_impact(
+            alone, DEFAULT_TEMPLATES, form
+        )
