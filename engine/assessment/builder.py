@@ -28,7 +28,7 @@ from ssa_risk.assessment.model import (
     UncertainValue,
     frozen,
 )
-from ssa_risk.assessment.provenance import sha256_text
+from ssa_risk.assessment.provenance import rules_hash, sha256_text
 from ssa_risk.assessment.shared import FiringMemo
 from ssa_risk.base.source import format_path
 from ssa_risk.base.words import capitalised, counted
@@ -221,7 +221,7 @@ def build_assessment(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),
             rules_folder=ruleset.directory,
-            rules_sha256=sha256_text(list(ruleset.files)),
+            rules_sha256=rules_hash(ruleset),
             templates_folder=templates_folder,
             templates_sha256=templates_sha256,
         ),
