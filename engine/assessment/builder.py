@@ -30,6 +30,7 @@ from ssa_risk.assessment.model import (
 )
 from ssa_risk.assessment.provenance import rules_hash, sha256_text
 from ssa_risk.assessment.shared import FiringMemo
+from ssa_risk.base.kept import per_object
 from ssa_risk.base.source import format_path
 from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
@@ -430,6 +431,7 @@ def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfo
     )
 
 
+@per_object  # the same for every assessment made with a rule set
 def methodology(ruleset: RuleSet) -> Methodology:
     scoring = ruleset.scoring
     bands = []

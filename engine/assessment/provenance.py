@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, read_utf8, walk_files
+from ssa_risk.base.kept import per_object
 from ssa_risk.base.paths import display_path
 from ssa_risk.rules.model import RuleSet
 
@@ -21,24 +22,11 @@ def sha256_text(parts: list[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-# Each rule set's hash, by identity: the same for every assessment made with it, and costly
-# (every rule file's text). The rule set is held with its hash, so its id is not reused while
-# it is here; a few rule sets are kept (an impact run uses two).
-_rules_hashes: dict[int, tuple[RuleSet, str]] = {}
-_RULES_HASHES_KEPT = 8
-
-
+@per_object
 def rules_hash(ruleset: RuleSet) -> str:
     """Content hash of every file of a rule set (`sha256_text` of its files), worked out once
-    for each rule set (a RuleSet is frozen, and so are its files)."""
-    held = _rules_hashes.get(id(ruleset))
-    if held is not None and held[0] is ruleset:
-        return held[1]
-    if len(_rules_hashes) >= _RULES_HASHES_KEPT:
-        _rules_hashes.clear()
-    found = sha256_text(list(ruleset.files))
-    _rules_hashes[id(ruleset)] = (ruleset, found)
-    return found
+    for each rule set: the same for every assessment made with it, and costly."""
+    return sha256_text(list(ruleset.files))
 
 
 def templates_hash(directory: Path) -> str:
