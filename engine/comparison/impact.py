@@ -13,7 +13,7 @@ from ssa_risk.assessment.shared import FiringMemo, same_logic, shared_rules
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.parallel import Parallel
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, display_paths
 from ssa_risk.comparison.backtest import BacktestChange, backtest_change, run_backtests
 from ssa_risk.comparison.causes import RuleChange
 from ssa_risk.comparison.diff import Diff, diff_assessments
@@ -107,8 +107,7 @@ def impact(
     A folder stands for every snapshot in it. Every problem of every profile is reported in
     one pass. The profiles are assessed with `parallel` (default: on every local core).
     """
-    files, problems = profile_files(paths)
-    items = [(path, display_path(path)) for path in files]
+    items, problems = profile_files(paths)
     rows = []
     for row, found in (parallel or Parallel()).map(ImpactOne(before, after, labels), items):
         problems.extend(found)
@@ -151,20 +150,20 @@ def impact_of_rules(
         return replace(result, backtest=backtest_change(old_run, new_run))
 
 
-def profile_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
-    """The profile files named (a file as given, a folder as every .yaml snapshot in it), and
-    the problems of folders that hold none or cannot be read."""
-    files: list[Path] = []
+def profile_files(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """The profile files named (a file as given, a folder as every .yaml snapshot in it), each
+    with the name it is shown by (display_path), and the problems of folders that hold none
+    or cannot be read."""
+    files: list[tuple[Path, str]] = []
     problems: list[Problem] = []
-    for path in paths:
-        shown = display_path(path)
+    for path, shown in zip(paths, display_paths(paths), strict=True):
         try:
             if not is_folder(path, shown):
-                files.append(path)
+                files.append((path, shown))
                 continue
             snapshots = folder_snapshots(path, shown)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        files.extend(snapshots)
+        files.extend(zip(snapshots, display_paths(snapshots), strict=True))
     return files, problems
