@@ -8,10 +8,11 @@ whose `firing_inputs` are the same in both rule sets, a firing with the same bin
 same evidence and the same narrative under either: worked out under the first rule set, it is
 looked up under the second.
 
-The key is the firing's own bindings (fact ids), never the rule alone: a rule that did not
-change may fire on other facts when a rule concluding a signal it reads did. A signal's fact
-id is new at each evaluation (evaluation/durable.py), so a firing that binds a signal shares
-only when the second assessment reuses the first's evaluation (`same_logic`).
+The key is the firing's own bindings, never the rule alone: a rule that did not change may
+fire on other facts when a rule concluding a signal it reads did. A profile fact is known by
+its id (both assessments hold the very same facts); a signal by its fields (its name and the
+rule that concluded it), which are all that the evidence and narrative read of it: its id is
+new at each evaluation (evaluation/durable.py).
 
 Everything else of a finding (severity, points, age, staleness, title, recommendations,
 citations) is worked out anew under each rule set: scoring and the signals' ages may differ.
@@ -25,12 +26,13 @@ from typing import Any
 
 from ssa_risk.assessment.model import Evidence
 from ssa_risk.evaluation.compiler import CompiledRuleset
+from ssa_risk.evaluation.durable import SIGNAL_KIND
 from ssa_risk.profile.facts import Fact
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.model import Pattern
 
-# (rule id, (binding name, fact id) of each fact the firing bound)
-FiringKey = tuple[str, tuple[tuple[str, str], ...]]
+# (rule id, (binding name, fact key) of each fact the firing bound)
+FiringKey = tuple[str, tuple[tuple[str, str | tuple[Any, ...]], ...]]
 
 
 def _conditions(patterns: tuple[Pattern, ...]) -> tuple[Any, ...]:
@@ -91,7 +93,7 @@ class FiringMemo:
         shared."""
         if rule.id not in self.rules:
             return None
-        return (rule.id, tuple((name, fact.id) for name, fact in bound.items()))
+        return (rule.id, tuple((name, _fact_key(fact)) for name, fact in bound.items()))
 
     def evidence(
         self, rule: Rule, bound: Mapping[str, Fact], work: Callable[[], tuple[Evidence, ...]]
@@ -114,3 +116,12 @@ class FiringMemo:
         if found is None:
             found = self._narratives[key] = work()
         return found
+
+
+def _fact_key(fact: Fact) -> str | tuple[Any, ...]:
+    """A profile fact by its id (both assessments hold the very same facts); a signal by
+    what it holds (its name and the rule that concluded it): its id is new at each
+    evaluation, and the evidence and narrative read only its fields."""
+    if fact.kind != SIGNAL_KIND:
+        return fact.id
+    return (SIGNAL_KIND, *fact.fields.items())

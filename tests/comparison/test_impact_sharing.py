@@ -134,6 +134,47 @@ def test_each_shared_assessment_is_the_one_its_rule_set_makes_alone(tmp_path, bu
     assert changed > 0 or name == "lines"
 
 
+# A rule that binds any signal and speaks of its fields: its firings under the two rule sets
+# bind signals whose ids differ (new at each evaluation), and whose fields may.
+ANY_SIGNAL = """
+  - id: CMR-ANY
+    title: A signal is concluded
+    severity: low
+    subject: s
+    when:
+      all:
+        - fact: signal
+          as: s
+    because: >-
+      The rules concluded {{ s.name }} ({{ s.by }}).
+    recommend:
+      - do: Read the rules that concluded it.
+        by: agency
+        stance: condition
+    cite:
+      - {ref: sam2020, at: "Progress on security, perhaps less on democracy"}
+"""
+
+
+def test_a_shared_rule_that_binds_signals_gets_each_rule_sets_own(tmp_path):
+    sets = []
+    for name, conclude in (("before", "coup_prone"), ("after", "coup_trap_recent")):
+        rules = tmp_path / name
+        shutil.copytree(DEFAULT_RULES, rules)
+        path = rules / "civil_military.yaml"
+        text = path.read_text(encoding="utf-8") + ANY_SIGNAL
+        text = in_rule(text, "CMR-20", "conclude: coup_prone", f"conclude: {conclude}")
+        path.write_text(text, encoding="utf-8")
+        sets.append(Assessor.load(rules, DEFAULT_TEMPLATES))
+    one = ImpactOne(sets[0], sets[1], LABELS)
+    assert "CMR-ANY" in one._shared[1]
+    philippines = DEFAULT_PROFILES / "philippines" / "2010.yaml"  # CMR-20 fires
+    old, new = one.assess_both(load_profile(philippines))
+    assert (old, new) == (sets[0].assess(philippines), sets[1].assess(philippines))
+    narratives = {f.narrative for f in new.findings if f.rule_id == "CMR-ANY"}
+    assert "The rules concluded coup_trap_recent (CMR-20)." in narratives
+
+
 def test_an_impact_report_is_the_same_with_and_without_sharing(tmp_path, bundled, monkeypatch):
     other = edited(tmp_path, "condition")
     with_sharing = impact(SNAPSHOTS, bundled, other, LABELS, SERIAL)
