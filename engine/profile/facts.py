@@ -194,18 +194,12 @@ def _collect(
     own = value.get("sources", ()) if path else ()
     sources = tuple(s for s in own if isinstance(s, str)) or inherited
     kind = FACT_KINDS.get(_pattern_of(path))
-    # Each value is either a field of this object's fact or nested objects of their own
-    # (told apart once: a profile has tens of thousands of values).
-    fields: dict[str, Any] = {}
-    nested: list[tuple[str, Any]] = []
-    for k, v in value.items():
-        if k in _CITATION_KEYS:
-            continue
-        if _is_nested(v):
-            nested.append((k, v))
-        else:
-            fields[engine_field(k)] = v
     if kind is not None:
+        fields = {
+            engine_field(k): v
+            for k, v in value.items()
+            if k not in _CITATION_KEYS and not _is_nested(v)
+        }
         fields.update(derived_values(kind, value, year))
         per_field = value.get("field_sources")
         cited = (
@@ -233,8 +227,9 @@ def _collect(
                 else {},
             )
         )
-    for k, v in nested:
-        _collect(v, (*path, k), sources, year, out)
+    for k, v in value.items():
+        if _is_nested(v) and k not in _CITATION_KEYS:
+            _collect(v, (*path, k), sources, year, out)
 
 
 def _is_nested(v: Any) -> bool:
