@@ -16,21 +16,32 @@ of `ssa-risk impact` after the two rule sets are loaded):
 - The break-even: serial against two workers on small jobs (a fresh pool each time, as a
   command pays it), which sets `ssa_risk.base.parallel.SERIAL_BELOW`.
 
+- With `--against OTHER/.venv/bin/python` (another installation, say a checkout of an earlier
+  revision): the impact serial and on `--workers` processes, by this installation and by the
+  other, each run in a fresh process, the two alternating for `--rounds` rounds (medians), on
+  the same profiles and rules, for two rule changes: the severity change above (both rule sets
+  fire alike) and a condition change (`changed_condition`: a rule that concludes a signal
+  fires on other facts, so the rule sets do not fire alike and evaluation is not shared). The
+  two installations' reports must be identical.
+
 Run it with `make bench`, or directly:
 
     .venv/bin/python benchmarks/bench_parallel.py [--profiles N] [--workers N] [--no-dask]
+        [--against OTHER/.venv/bin/python [--rounds N]]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import pickle
 import platform
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +68,105 @@ def changed_rules(target: Path) -> Path:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("severity: high", "severity: moderate", 1), encoding="utf-8")
     return target
+
+
+def changed_condition(target: Path) -> Path:
+    """The bundled rules with CMR-01 (it concludes military_elevated) no longer requiring
+    rising budgets and also firing on a stable political role."""
+    shutil.copytree(DEFAULT_RULES, target)
+    path = target / "civil_military.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "political_role: {in: [rising, dominant]}\n            budget_trend: rising\n"
+    if old not in text:
+        raise SystemExit(f"{path}: CMR-01 is not as this benchmark expects")
+    path.write_text(
+        text.replace(old, "political_role: {in: [rising, dominant, stable]}\n", 1),
+        encoding="utf-8",
+    )
+    return target
+
+
+# Run by each installation's own python (`--against`): the public API both have.
+AGAINST_CHILD = """
+import hashlib, json, resource, sys, time
+from pathlib import Path
+from ssa_risk.assessment.assessor import Assessor
+from ssa_risk.base.parallel import Parallel
+from ssa_risk.comparison.impact import impact
+from ssa_risk.reports.render import render_impact
+old_dir, new_dir, templates, listing, workers = sys.argv[1:6]
+paths = [Path(p) for p in Path(listing).read_text(encoding="utf-8").splitlines()]
+old = Assessor.load(Path(old_dir), Path(templates))
+new = Assessor.load(Path(new_dir), Path(templates))
+def children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+out = {}
+for name, workers in (("serial", 1), ("pooled", int(workers))):
+    cpu, kids, start = time.process_time(), children(), time.perf_counter()
+    result = impact(paths, old, new, ("before", "after"), Parallel(workers=workers))
+    report = render_impact(result, Path(templates), "json")
+    wall = time.perf_counter() - start
+    out[name] = [wall, time.process_time() - cpu + children() - kids]
+    out[name + " report"] = hashlib.sha256(report.encode()).hexdigest()
+print(json.dumps(out))
+"""
+
+
+def against(
+    other: str, paths: Sequence[Path], changes: Sequence[tuple[str, Path]], args: argparse.Namespace
+) -> int:
+    """Serial and pooled impact by this installation and by `other`, alternating (medians)."""
+    pythons = (("this", sys.executable), ("other", other))
+    with tempfile.TemporaryDirectory(prefix="ssa-risk-bench-") as tmp:
+        listing = Path(tmp) / "profiles.txt"
+        listing.write_text("\n".join(str(p) for p in paths), encoding="utf-8")
+        runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for _ in range(args.rounds):
+            for change, rules in changes:
+                for who, python in pythons:
+                    # The changed rules first, as in the runs above.
+                    argv = [str(rules), str(DEFAULT_RULES), str(DEFAULT_TEMPLATES), str(listing)]
+                    done = subprocess.run(
+                        [python, "-c", AGAINST_CHILD, *argv, str(args.workers)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    runs.setdefault((change, who), []).append(json.loads(done.stdout))
+    # One report per rule change, whoever made it, serial or not.
+    reports = {
+        change: {
+            r[f"{run} report"]
+            for who, _ in pythons
+            for r in runs[(change, who)]
+            for run in RUN_NAMES
+        }
+        for change, _ in changes
+    }
+    if any(len(found) != 1 for found in reports.values()):
+        raise SystemExit("the two installations (or two runs) gave different impact reports")
+    print(f"SSA Risk impact over {len(paths)} synthetic profiles x 2 rule sets, this installation")
+    print(f"against {other}: each run in a fresh process, the two alternating, medians of")
+    print(f"{args.rounds} rounds; wall and CPU seconds (CPU: the process and its workers)")
+    print(
+        f"  {'rule change':<11} {'run':<10} {'this wall':>9} {'CPU':>6} {'other wall':>10}"
+        f" {'CPU':>6} {'wall':>7} {'CPU':>7}"
+    )
+    for change, _ in changes:
+        for run, shown in zip(RUN_NAMES, ("serial", f"{args.workers} workers"), strict=True):
+            this = [statistics.median(r[run][i] for r in runs[(change, "this")]) for i in (0, 1)]
+            that = [statistics.median(r[run][i] for r in runs[(change, "other")]) for i in (0, 1)]
+            print(
+                f"  {change:<11} {shown:<10} {this[0]:9.2f} {this[1]:6.2f} {that[0]:10.2f}"
+                f" {that[1]:6.2f} {this[0] / that[0]:6.2f}x {this[1] / that[1]:6.2f}x"
+            )
+    print("  (wall, CPU: this installation's time as a share of the other's)")
+    print("  (the reports of both installations, serial and parallel, are identical)")
+    return 0
+
+
+RUN_NAMES = ("serial", "pooled")
 
 
 def children_cpu() -> float:
@@ -178,6 +288,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=20200701, help="seed for the profiles")
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask run")
+    parser.add_argument(
+        "--against", metavar="PYTHON", help="compare with another installation's python instead"
+    )
+    parser.add_argument(
+        "--rounds", type=positive, default=3, help="rounds of --against runs (default 3)"
+    )
     return parser.parse_args(argv)
 
 
@@ -186,6 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = os.getloadavg()  # other work on the machine takes cores from the workers
     with tempfile.TemporaryDirectory(prefix="ssa-risk-bench-") as tmp:
         paths = write_profiles(Path(tmp), args.profiles, args.seed)
+        if args.against is not None:
+            changes = [
+                ("severity", changed_rules(Path(tmp) / "severity")),
+                ("condition", changed_condition(Path(tmp) / "condition")),
+            ]
+            return against(args.against, paths, changes, args)
         old = Assessor.load(changed_rules(Path(tmp) / "rules-old"), DEFAULT_TEMPLATES)
         new = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES)
         runs = [

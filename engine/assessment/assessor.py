@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from ssa_risk.assessment.builder import build_assessment, build_findings
 from ssa_risk.assessment.model import Assessment, FactValue
 from ssa_risk.assessment.provenance import templates_hash
+from ssa_risk.assessment.shared import FiringMemo
 from ssa_risk.base.errors import InputError
 from ssa_risk.base.paths import display_path
 from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
-from ssa_risk.evaluation.durable import evaluate
+from ssa_risk.evaluation.durable import Firing, evaluate
 from ssa_risk.profile.facts import Fact, profile_facts
 from ssa_risk.profile.reader import Profile, load_profile
 from ssa_risk.rules.approvals import missing_approvals
@@ -23,6 +24,9 @@ from ssa_risk.rules.loader import RuleSet, load_rules
 if TYPE_CHECKING:
     from ssa_risk.assessment.proposal import ProposalAssessment
     from ssa_risk.profile.proposal import Decisions, Proposal
+
+# What the engine gave for one profile's facts: the firings, and each concluded signal's fact.
+Evaluation = tuple[list[Firing], dict[str, Fact]]
 
 
 @dataclass(frozen=True)
@@ -60,19 +64,19 @@ class Assessor:
         profile: Profile,
         facts: list[Fact] | None = None,
         fact_values: tuple[FactValue, ...] | None = None,
+        fired: Evaluation | None = None,
+        shared: FiringMemo | None = None,
     ) -> Assessment:
         """Assess an already loaded profile (so several rule sets can share one load).
 
         `facts` (the profile's facts) and `fact_values` (an assessment's `facts` of the same
         profile) may come from an assessment of it under another rule set: they depend on the
-        profile alone, and are then not worked out again."""
+        profile alone, and are then not worked out again. So may `fired`, what `evaluate`
+        gave for these facts under a rule set that fires alike (assessment/shared.py:
+        same_logic), and `shared`, the evidence and narratives of the rules both sets share."""
         if facts is None:
             facts = profile_facts(profile)
-        firings, signals = evaluate(self.compiled, facts)
-        if self.verify:
-            from ssa_risk.evaluation.verify import verify_firings
-
-            verify_firings(self.ruleset, facts, firings, profile.path)
+        firings, signals = self.evaluate(profile, facts) if fired is None else fired
         return build_assessment(
             profile,
             self.ruleset,
@@ -82,7 +86,18 @@ class Assessor:
             self.templates_sha256,
             self.templates_folder,
             fact_values,
+            shared,
         )
+
+    def evaluate(self, profile: Profile, facts: list[Fact]) -> Evaluation:
+        """The firings and concluded signals of the profile's facts (checked with the
+        independent evaluator when `verify`)."""
+        firings, signals = evaluate(self.compiled, facts)
+        if self.verify:
+            from ssa_risk.evaluation.verify import verify_firings
+
+            verify_firings(self.ruleset, facts, firings, profile.path)
+        return firings, signals
 
     def assess_proposal(
         self, proposal: Proposal, decisions: Decisions | None = None, on: str | None = None

@@ -6,7 +6,7 @@ import operator
 import posixpath
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from ssa_risk import __version__
@@ -28,7 +28,9 @@ from ssa_risk.assessment.model import (
     UncertainValue,
     frozen,
 )
-from ssa_risk.assessment.provenance import sha256_text
+from ssa_risk.assessment.provenance import rules_hash, sha256_text
+from ssa_risk.assessment.shared import FiringMemo
+from ssa_risk.base.kept import per_object
 from ssa_risk.base.source import format_path
 from ssa_risk.base.words import capitalised, counted
 from ssa_risk.evaluation.durable import Firing
@@ -63,8 +65,11 @@ def build_findings(
     facts: list[Fact],
     firings: list[Firing],
     signal_facts: Mapping[str, Fact],
+    shared: FiringMemo | None = None,
 ) -> tuple[dict[tuple[str, str], Finding], dict[tuple[str, tuple[Evidence, ...]], SignalTrace]]:
-    """Each rule's finding about each subject, with its evidence, and the signals concluded."""
+    """Each rule's finding about each subject, with its evidence, and the signals concluded.
+    `shared`: evidence and narratives kept for an assessment of the same profile under another
+    rule set (assessment/shared.py)."""
     by_id = {f.id: f for f in facts} | dict(signal_facts)
     dates = _stated_dates(profile)
     names = institution_names(profile.data)
@@ -78,7 +83,12 @@ def build_findings(
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        evidence = _evidence(profile, rule, bound, dates, names, memo)
+        if shared is None:
+            evidence = _evidence(profile, rule, bound, dates, names, memo)
+        else:
+            evidence = shared.evidence(
+                rule, bound, partial(_evidence, profile, rule, bound, dates, names, memo)
+            )
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -107,7 +117,9 @@ def build_findings(
             effect=rule.effect,
             scope=rule.scope,
             subject=subject,
-            narrative=render_narrative(rule, bound, profile),
+            narrative=render_narrative(rule, bound, profile)
+            if shared is None
+            else shared.narrative(rule, bound, partial(render_narrative, rule, bound, profile)),
             recommend=rule.recommend,
             citations=tuple(
                 c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite
@@ -139,10 +151,12 @@ def build_assessment(
     templates_sha256: str,
     templates_folder: str,
     fact_values: tuple[FactValue, ...] | None = None,
+    shared: FiringMemo | None = None,
 ) -> Assessment:
     """Score firings into an Assessment; the same inputs always give the same result.
-    `fact_values`: the profile's values as an assessment of it already gave them."""
-    findings, signals = build_findings(profile, ruleset, facts, firings, signal_facts)
+    `fact_values`: the profile's values as an assessment of it already gave them; `shared`:
+    see build_findings."""
+    findings, signals = build_findings(profile, ruleset, facts, firings, signal_facts, shared)
     scoring = ruleset.scoring
     names = institution_names(profile.data)
     lenses = tuple(_lens(ruleset, lens.id, findings.values(), facts) for lens in ruleset.lenses)
@@ -209,7 +223,7 @@ def build_assessment(
             tool_version=__version__,
             profile_sha256=profile_hash(profile),
             rules_folder=ruleset.directory,
-            rules_sha256=sha256_text(list(ruleset.files)),
+            rules_sha256=rules_hash(ruleset),
             templates_folder=templates_folder,
             templates_sha256=templates_sha256,
         ),
@@ -430,6 +444,7 @@ def portfolio(assistance: Mapping[str, Any], names: Mapping[str, str]) -> Portfo
     )
 
 
+@per_object  # the same for every assessment made with a rule set
 def methodology(ruleset: RuleSet) -> Methodology:
     scoring = ruleset.scoring
     bands = []

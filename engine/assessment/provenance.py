@@ -7,7 +7,9 @@ from pathlib import Path
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, read_utf8, walk_files
+from ssa_risk.base.kept import per_object
 from ssa_risk.base.paths import display_path
+from ssa_risk.rules.model import RuleSet
 
 TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
 
@@ -18,6 +20,13 @@ def sha256_text(parts: list[tuple[str, str]]) -> str:
     for name, text in sorted(parts):
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
+
+
+@per_object
+def rules_hash(ruleset: RuleSet) -> str:
+    """Content hash of every file of a rule set (`sha256_text` of its files), worked out once
+    for each rule set: the same for every assessment made with it, and costly."""
+    return sha256_text(list(ruleset.files))
 
 
 def templates_hash(directory: Path) -> str:

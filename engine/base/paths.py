@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import ssa_risk
@@ -45,12 +46,38 @@ def display_path(path: Path) -> str:
 
     A path a person is told to use on the command line is `terminal_path`'s instead.
     """
+    return _shown(path, _roots())
+
+
+def display_paths(paths: Iterable[Path]) -> list[str]:
+    """`display_path` of each path, the roots to show them from found once (a run over a
+    thousand profiles otherwise looks for the project a thousand times)."""
+    roots = _roots()
+    return [_shown(path, roots) for path in paths]
+
+
+# The bundled data folder (as given and resolved), and the project root and working folder
+# (resolved); None when they cannot be found out (the working folder was removed).
+_Roots = tuple[tuple[Path, Path], list[Path]] | None
+
+
+def _roots() -> _Roots:
     try:
-        absolute = Path(os.path.abspath(path))
-        resolved = path.resolve()
         bundled = bundled_root()
         bundled_roots = (bundled, bundled.resolve())
         roots = [r for r in (project_root(), Path.cwd().resolve()) if r is not None]
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return None
+    return bundled_roots, roots
+
+
+def _shown(path: Path, found: _Roots) -> str:
+    if found is None:
+        return str(path)
+    bundled_roots, roots = found
+    try:
+        absolute = Path(os.path.abspath(path))
+        resolved = path.resolve()
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return str(path)
     # Unresolved first: an editable install links each bundled file back to the checkout.

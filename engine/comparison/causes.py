@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ssa_risk.assessment.model import FactValue, Finding, RuleDigest
@@ -52,15 +52,17 @@ def causes_of(
     edits += rules.edited_upstream(rule_id)
     if edits:
         causes.append(Cause("rule edited", tuple(edits)))
-    cited = {
-        identity
-        for finding, side in ((a, profile.identity_before), (b, profile.identity_after))
-        if finding
-        for e in finding.evidence
-        for identity in (side.get(e.path, e.path),)
-    }
-    changed = [c.text for c in profile.changes() if c.identity in cited or c.item in cited]
-    if not changed and not causes:
+    changed: list[str] = []
+    if profile.changes():  # else no value changed (one profile, two rule sets): none to name
+        cited = {
+            identity
+            for finding, side in ((a, profile.identity_before), (b, profile.identity_after))
+            if finding
+            for e in finding.evidence
+            for identity in (side.get(e.path, e.path),)
+        }
+        changed = [c.text for c in profile.changes() if c.identity in cited or c.item in cited]
+    if not changed and not causes and profile.changes():
         # Nothing it cites changed: a value it reads without citing (e.g. in `none`) may have.
         read = rules.fields_read(rule_id)
         changed = [
@@ -89,11 +91,26 @@ def causes_of(
 # --- rules ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
 def rule_sets(before: tuple[RuleDigest, ...], after: tuple[RuleDigest, ...]) -> RuleSets:
     """The RuleSets of two rule sets' digests, made once however many profiles are compared
-    under them (an impact run compares every profile under the same two)."""
+    under them (an impact run compares every profile under the same two). The digests of an
+    assessment are its rule set's own tuple: the last pair asked for is found by identity,
+    without hashing every digest again."""
+    global _last_rule_sets
+    last = _last_rule_sets
+    if last is not None and last[0] is before and last[1] is after:
+        return last[2]
+    found = _rule_sets(before, after)
+    _last_rule_sets = (before, after, found)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _rule_sets(before: tuple[RuleDigest, ...], after: tuple[RuleDigest, ...]) -> RuleSets:
     return RuleSets(before, after)
+
+
+_last_rule_sets: tuple[tuple[RuleDigest, ...], tuple[RuleDigest, ...], RuleSets] | None = None
 
 
 class RuleSets:
@@ -305,12 +322,38 @@ class ProfileChanges:
     natural key rather than its position."""
 
     def __init__(self, before: Iterable[FactValue], after: Iterable[FactValue]) -> None:
-        self.values_before, self.identity_before = _identities(tuple(before))
-        if after is before:  # one profile under two rule sets (impact): named once
-            self.values_after, self.identity_after = self.values_before, self.identity_before
-        else:
-            self.values_after, self.identity_after = _identities(tuple(after))
-        self._changes: tuple[ValueChange, ...] | None = None
+        # One profile under two rule sets (impact): both sides hold the very same values, so
+        # nothing changed and each value has one name. The names are worked out when first
+        # asked for: an impact run mostly needs none.
+        self.same = after is before
+        self._before = before
+        self._after = after
+        self._changes: tuple[ValueChange, ...] | None = () if self.same else None
+
+    @cached_property
+    def _named_before(self) -> tuple[dict[str, FactValue], dict[str, str]]:
+        return _identities(tuple(self._before))
+
+    @cached_property
+    def _named_after(self) -> tuple[dict[str, FactValue], dict[str, str]]:
+        return self._named_before if self.same else _identities(tuple(self._after))
+
+    @property
+    def values_before(self) -> dict[str, FactValue]:
+        return self._named_before[0]
+
+    @property
+    def values_after(self) -> dict[str, FactValue]:
+        return self._named_after[0]
+
+    @property
+    def identity_before(self) -> dict[str, str]:
+        """Each path (of a value or a list entry) of the earlier side → its identity."""
+        return self._named_before[1]
+
+    @property
+    def identity_after(self) -> dict[str, str]:
+        return self._named_after[1]
 
     def changes(self) -> tuple[ValueChange, ...]:
         if self._changes is None:
@@ -319,8 +362,6 @@ class ProfileChanges:
 
     def _compute(self) -> list[ValueChange]:
         old, new = self.values_before, self.values_after
-        if old is new:  # both sides hold the very same values (one profile, two rule sets)
-            return []
         items_old = {_item_of(v.path, i) for i, v in old.items()} - {""}
         items_new = {_item_of(v.path, i) for i, v in new.items()} - {""}
         out = []

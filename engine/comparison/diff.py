@@ -140,14 +140,14 @@ def diff_assessments(before: Assessment, after: Assessment, labels: tuple[str, s
     rules = rule_sets(before.rules, after.rules)
     profile = ProfileChanges(before.facts, after.facts)
     templates_changed = before.provenance.templates_sha256 != after.provenance.templates_sha256
-    old = _findings(before, profile.identity_before)
-    new = _findings(after, profile.identity_after)
+    old = _findings(before)
+    new = _findings(after)
     lens_ids = [lens.id for lens in after.lenses]
     changes = []
     unchanged = 0
     for key in sorted(set(old) | set(new), key=lambda k: (_lens_rank(lens_ids, old, new, k), k)):
         a, b = old.get(key), new.get(key)
-        if a is not None and b is not None and a[1] == b[1]:
+        if a is not None and b is not None and a[1] == b[1] and _same_evidence(a[0], b[0], profile):
             unchanged += 1
             continue
         status = "added" if a is None else "removed" if b is None else "changed"
@@ -222,19 +222,31 @@ _Key = tuple[str, str]  # rule id, subject
 _COMPARED = ("severity", "effect", "narrative", "title", "recommend", "citations")
 
 
-def _findings(
-    assessment: Assessment, identity: dict[str, str]
-) -> dict[_Key, tuple[Finding, tuple[Any, ...]]]:
-    """Each finding with what decides whether it changed: its text and the values it cites,
-    each value named by its identity rather than its position in a list."""
-    out = {}
-    for finding in assessment.findings:
-        evidence = sorted(
-            (identity.get(e.path, e.path), json.dumps(e.value)) for e in finding.evidence
-        )
-        compared = (*(getattr(finding, k) for k in _COMPARED), tuple(evidence))
-        out[(finding.rule_id, finding.subject)] = (finding, compared)
-    return out
+def _findings(assessment: Assessment) -> dict[_Key, tuple[Finding, tuple[Any, ...]]]:
+    """Each finding with what decides whether it changed, but for the values it cites
+    (_same_evidence): its text."""
+    return {
+        (finding.rule_id, finding.subject): (finding, tuple(getattr(finding, k) for k in _COMPARED))
+        for finding in assessment.findings
+    }
+
+
+def _same_evidence(a: Finding, b: Finding, profile: ProfileChanges) -> bool:
+    """Whether two findings cite the same values, each value named by its identity rather than
+    its position in a list."""
+    # One profile's values on both sides, so one name for each path: the very same evidence
+    # (an impact run shares it between rule sets) is the same values.
+    if (
+        profile.same
+        and len(a.evidence) == len(b.evidence)
+        and all(x is y for x, y in zip(a.evidence, b.evidence, strict=True))
+    ):
+        return True
+    return _cited(a, profile.identity_before) == _cited(b, profile.identity_after)
+
+
+def _cited(finding: Finding, identity: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted((identity.get(e.path, e.path), json.dumps(e.value)) for e in finding.evidence)
 
 
 def _lens_rank(

@@ -108,8 +108,11 @@ def _compile(ruleset: RuleSet) -> CompiledRuleset:
     problems.extend(network_problems(ruleset, definition, rule_ids))
     if problems:
         raise InputError(problems)
-    digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     conclusions = {r.id: r.conclude for r in ruleset.rules if r.conclude}
+    # The engine registers a name once (evaluation/durable.py) and its actions conclude the
+    # signals: two rule sets that differ only in a signal concluded must not share a name.
+    named = json.dumps([definition, conclusions], sort_keys=True)
+    digest = hashlib.sha256(named.encode()).hexdigest()[:16]
     return CompiledRuleset(f"ssa-{digest}", definition, conclusions, rule_ids)
 
 

@@ -104,3 +104,30 @@ def test_a_rule_firing_once_per_programme_cites_each_programme_once(tmp_path):
     years = [e.path for e in pol01.evidence if e.path.endswith(".years_ago")]
     assert years == [f"{entry}.years_ago" for entry in added]  # the only recent ones, once each
     assert pol01.others == 12 + 2 - 1  # and the two institutions receiving assistance
+
+
+def test_what_is_kept_for_a_rule_set_is_its_own(tmp_path):
+    # The rules hash and the methodology are kept for each rule set by identity: a rule set
+    # with other files or another scoring table (a new object, as any other rule set is) gets
+    # its own, however the two alternate.
+    import dataclasses
+
+    from ssa_risk.assessment.builder import methodology
+    from ssa_risk.assessment.provenance import rules_hash, sha256_text
+    from ssa_risk.rules.loader import load_rules
+
+    bundled = load_rules(DEFAULT_RULES)
+    name, text = bundled.files[0]
+    scoring = dataclasses.replace(bundled.scoring, stale_after_years=3)
+    edited = dataclasses.replace(
+        bundled, files=((name, text + "\n# edited"), *bundled.files[1:]), scoring=scoring
+    )
+    hashes = {id(r): sha256_text(list(r.files)) for r in (bundled, edited)}
+    assert len(set(hashes.values())) == 2
+    for ruleset in (bundled, edited, bundled, edited):
+        assert rules_hash(ruleset) == hashes[id(ruleset)]
+        assert methodology(ruleset).stale_after_years == ruleset.scoring.stale_after_years
+    assert methodology(bundled).stale_after_years == 5
+    profile = load_profile(TUNISIA_2020)
+    assessed = Assessor.load(DEFAULT_RULES, DEFAULT_TEMPLATES).assess_profile(profile)
+    assert assessed.provenance.rules_sha256 == hashes[id(bundled)]

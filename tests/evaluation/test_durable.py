@@ -3,6 +3,7 @@ it."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import tomllib
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import ssa_risk.evaluation.durable
 from ssa_risk.base.errors import EngineError
-from ssa_risk.evaluation.compiler import compile_ruleset
+from ssa_risk.evaluation.compiler import CompiledRuleset, compile_ruleset
 from ssa_risk.evaluation.durable import RuleEngine, evaluate
 from ssa_risk.evaluation.explain import Evaluator
 from ssa_risk.profile.facts import profile_facts
@@ -238,3 +239,30 @@ def test_matches_ignores_case_of_ascii_letters_only(rules_copy, tunisia_copy):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("name: Internal security forces", "name: Sûreté forces", 1))
     assert "RIV-90" not in _agree(rules_copy, tunisia_copy / "2020.yaml")
+
+
+def test_rule_sets_differing_only_in_a_signal_concluded_each_conclude_their_own(tmp_path):
+    # Same conditions, so the same compiled definition: the engine registers a ruleset by
+    # name, so a name from the definition alone made the second set conclude the first's
+    # signal when both were evaluated in one process (an impact run).
+    edited = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", edited)
+    rule = "  - id: CMR-20\n"
+    text = (edited / "civil_military.yaml").read_text(encoding="utf-8")
+    start = text.index(rule)
+    head, tail = text[:start], text[start:]
+    tail = tail.replace("conclude: coup_prone", "conclude: coup_trap_recent", 1)
+    (edited / "civil_military.yaml").write_text(head + tail, encoding="utf-8")
+    bundled = compile_ruleset(load_rules(REPO / "rules"))
+    changed = compile_ruleset(load_rules(edited))
+    assert changed.definition == bundled.definition
+    assert changed.name != bundled.name
+    facts = profile_facts(load_profile(REPO / "profiles" / "philippines" / "2010.yaml"))
+
+    def concluded(compiled: CompiledRuleset) -> list[str]:
+        _, signals = evaluate(compiled, facts)
+        return sorted(s.fields["name"] for s in signals.values() if s.fields["by"] == "CMR-20")
+
+    assert concluded(bundled) == ["coup_prone"]
+    assert concluded(changed) == ["coup_trap_recent"]
+    assert concluded(bundled) == ["coup_prone"]

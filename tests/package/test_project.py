@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ssa_risk.base.errors import InputError
-from ssa_risk.base.paths import bundled_root, display_path, terminal_path
+from ssa_risk.base.paths import bundled_root, display_path, display_paths, terminal_path
 from ssa_risk.base.project import bundled_project, find_project
 from tests.helpers import (
     DEFAULT_PROFILES,
@@ -168,6 +168,27 @@ def test_bundled_data_is_shown_with_a_stable_label(tmp_path, monkeypatch):
         assert display_path(bundled_project().rules / "scoring.yaml") == (
             "<bundled>/rules/scoring.yaml"
         )
+
+
+def test_display_paths_shows_each_path_as_display_path_does(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    paths = [
+        TUNISIA_2020,
+        Path("a/b.yaml"),
+        tmp_path / "a",
+        bundled_root() / "rules" / "scoring.yaml",
+        bundled_root(),
+        Path("/"),
+        tmp_path / "missing" / "c.yaml",
+    ]
+    for folder in (tmp_path, REPO_ROOT, REPO_ROOT / "profiles"):
+        monkeypatch.chdir(folder)
+        assert display_paths(paths) == [display_path(p) for p in paths]
+    # From a folder of the project: relative to its root, the project's path too.
+    shown = ["profiles/tunisia/2020.yaml", "profiles/a/b.yaml", str(tmp_path / "a")]
+    assert display_paths(paths)[:3] == shown
+    assert display_paths(paths)[3:5] == ["<bundled>/rules/scoring.yaml", "<bundled>"]
+    assert display_paths([]) == []
 
 
 def test_new_profile_goes_into_the_project_profiles_folder(run_cli, tmp_path):
