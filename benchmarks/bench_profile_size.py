@@ -6,7 +6,9 @@ forces whose budget and political role are rising, programmes that go to the par
 high-intensity rivalry, credible and unremediated abuses, and so on. Each profile is assessed
 in a fresh process (`ssa-risk assess … -o report.md`), so the figures include start-up, and
 the table gives the wall time and the peak resident memory of that process. The last rows put
-every list at its limit at once, and one past.
+every list at its limit at once, and one past. Each process runs without
+PYTHONDONTWRITEBYTECODE, as bench_startup.py's do: with it, an editable install compiles every
+module of ssa_risk at each start, and the figures would be of that.
 
     .venv/bin/python benchmarks/bench_profile_size.py
 """
@@ -107,6 +109,7 @@ def measure(data: dict[str, Any], folder: Path) -> tuple[float, float, int, str]
         child = subprocess.Popen(
             [sys.executable, str(ROOT / "cli.py"), "assess", str(profile), "-o", "r.md"],
             cwd=folder,
+            env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             stdout=subprocess.DEVNULL,
             stderr=err,
         )

@@ -26,6 +26,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of this test's own, in place of the session's, and switched on."""
+    monkeypatch.setenv("SSA_RISK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SSA_RISK_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run `ssa-risk ARGS…` in a fresh working folder; stdout and stderr kept apart."""
     monkeypatch.chdir(tmp_path)

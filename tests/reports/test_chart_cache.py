@@ -27,11 +27,9 @@ UNCERTAIN = REPO_ROOT / "tests" / "fixtures" / "profiles" / "uncertain" / "tunis
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def folder(own_cache: Path) -> Path:
     """An empty cache folder of this test's own."""
-    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
-    monkeypatch.delenv(cache.ENV_SWITCH, raising=False)
-    return tmp_path / "cache"
+    return own_cache
 
 
 def _entries(folder: Path) -> list[Path]:

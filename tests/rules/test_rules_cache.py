@@ -21,12 +21,10 @@ BAD_SEVERITY = (
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def folder(own_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty cache folder of the test's own, the working folder beside it."""
-    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
-    monkeypatch.delenv(cache.ENV_SWITCH, raising=False)
     monkeypatch.chdir(tmp_path)
-    return tmp_path / "cache"
+    return own_cache
 
 
 def entries(folder: Path) -> list[Path]:
