@@ -72,6 +72,10 @@ def test_hezbollah_outguns_the_assisted_army(year):
     # control, while Hezbollah's militia is judged stronger than the army.
     rivalry = _lens(a, "institutional_rivalry")
     assert [(f.rule_id, f.subject) for f in rivalry.findings] == [("RIV-08", "hezbollah")]
+    assert rivalry.findings[0].narrative.startswith(
+        "Hezbollah armed wing (Islamic Resistance), an armed force outside the state's command, "
+        "is stronger than the national army (Lebanese Armed Forces), which receives assistance."
+    )
     assert rivalry.residual == "high"
     # Hezbollah receives no assistance, so the rule on assisting a force outside the national
     # command (RIV-07) does not apply; coup risk stays low.
