@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssa_risk.rules.patterns import wildcard_pattern, wildcard_regex
+from ssa_risk.rules.patterns import wildcard_matches, wildcard_pattern
 
 
 class _Missing:
@@ -319,7 +319,7 @@ REGISTRY: dict[str, Operator] = {
             "text",
             _matches,
             lambda actual, wildcard: (
-                isinstance(actual, str) and bool(wildcard_regex(str(wildcard)).fullmatch(actual))
+                isinstance(actual, str) and wildcard_matches(str(wildcard), actual)
             ),
             _present,
             help="text matching a wildcard pattern (* any text, ? one character)",

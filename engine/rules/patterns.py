@@ -11,7 +11,6 @@ ever registers it. Answers are kept for the life of the process.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from typing import Any
@@ -108,9 +107,31 @@ def wildcard_pattern(wildcard: str) -> str:
     return "".join(out)
 
 
-def wildcard_regex(wildcard: str) -> re.Pattern[str]:
-    """The same wildcard as a Python pattern, for the independent evaluation: the whole value,
-    ignoring case as the engine does."""
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard]
-    # The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
-    return re.compile("".join(parts), re.IGNORECASE | re.ASCII | re.DOTALL)
+# The engine ignores the case of ASCII letters only: 'É' does not match 'é'.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def wildcard_matches(wildcard: str, text: str) -> bool:
+    """Whether the whole of `text` matches `wildcard` (`*` any text, `?` one character),
+    ignoring the case of ASCII letters as the engine does: the independent evaluation's
+    reading of `matches`.
+
+    One pass that remembers only the last `*`, so the work grows with the lengths of the two
+    texts multiplied, never more: a regular expression of many `*` backtracks for minutes on
+    a short text that does not match."""
+    pattern, value = wildcard.translate(_ASCII_LOWER), text.translate(_ASCII_LOWER)
+    p = t = 0
+    star, resume = -1, 0  # the last `*` passed, and where in the text it last began to take
+    while t < len(value):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p, t
+            p += 1
+        elif p < len(pattern) and pattern[p] in ("?", value[t]):
+            p += 1
+            t += 1
+        elif star >= 0:  # let the last `*` take one more character, and try again after it
+            resume += 1
+            p, t = star + 1, resume
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])

@@ -82,6 +82,10 @@ def from_schema(node: dict[str, Any], max_year: int, depth: int = 0) -> st.Searc
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[-1]
         return from_schema(SCHEMA["$defs"][name], max_year, depth)
+    if "anyOf" in node:
+        # A value that may be uncertain (`x-uncertain`): its plain form comes first, the
+        # range and the alternatives after; the profiles drawn here state plain values.
+        return from_schema(node["anyOf"][0], max_year, depth)
     if "const" in node:
         return st.just(node["const"])
     if "enum" in node:
