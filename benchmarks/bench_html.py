@@ -37,6 +37,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_proposal import median_ms
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "profiles" / "tunisia" / "2020.yaml"
 SHOWN = "profiles/tunisia/2020.yaml"
@@ -108,15 +110,6 @@ def cold(pythons: list[str], runs: int, folder: Path) -> list[dict[str, Measures
         }
         for m in measured
     ]
-
-
-def median_ms(work: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def warm(repeat: int, folder: Path) -> list[tuple[str, float]]:
