@@ -353,7 +353,7 @@ def validate(paths: Sequence[Path]) -> Validation:
         if parsed is None:  # a folder, or a file the profile reader says why it cannot read
             results += check_paths([path])
             continue
-        shown = display_path(path)
+        shown = parsed.path  # read_kind labels the file as display_path shows it
         if kind is None:
             results.append((shown, check_profile(path, shown, parsed=parsed)))
             continue

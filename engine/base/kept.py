@@ -25,7 +25,7 @@ def per_object(work: Callable[[T], R]) -> Callable[[T], R]:
     @functools.wraps(work)
     def kept(obj: T) -> R:
         found = held.get(id(obj))
-        if found is not None and found[0] is obj:
+        if found is not None:  # its object is held with it, so the id is still that object's
             return found[1]
         while len(held) >= KEPT:
             del held[next(iter(held))]

@@ -332,7 +332,7 @@ if _C_PARSER is not None:
     class _DeferringLoader(_C_PARSER):  # type: ignore[misc]
         """libyaml composing without resolving tags: where a tag is to be resolved, the
         node's tag is `slice(kind, value, implicit)`, the arguments PyYAML's resolver would
-        have been called with (`node_tag` resolves it as _Resolver does).
+        have been called with (`_Resolver().resolve(*those)` gives the tag the other loader gives).
 
         libyaml calls the resolver three times per node from C; builtins called in place of
         Python methods make composing about a quarter faster.
@@ -348,25 +348,13 @@ else:  # pragma: no cover - PyYAML without libyaml
     _FAST_LOADER = _DEFERRING_LOADER = yaml.SafeLoader
 
 
-def node_tag(node: Node) -> str:
-    """The tag of a node composed by any of the loaders here, as PyYAML's safe loader tags
-    it (`_DeferringLoader` leaves tags to be resolved)."""
-    tag: Any = node.tag
-    if type(tag) is not slice:
-        return str(tag)
-    return _RESOLVER.resolve(tag.start, tag.stop, tag.step)
-
-
 @lru_cache(maxsize=4096)
 def _plain_tag(value: str, tag: str) -> str:
     """The tag of a plain value: a tag YAML 1.1 guessed (none was written) is replaced by
     the YAML 1.2 reading; dates stay dates (they are kept as text)."""
-    if tag == _TIMESTAMP or tag != _YAML11.resolve(ScalarNode, value, (True, False)):
+    if tag == _TIMESTAMP or tag != _implicit_tag(value):
         return tag
     return next((t for t, rx in _CORE if rx.fullmatch(value)), _STR)
-
-
-_RESOLVER = _Resolver()
 
 
 class _Unsure(Exception):
@@ -390,10 +378,7 @@ def _plain_value(text: str) -> Any:
     value = builder._scalar(node)
     if builder.problems or builder.fatal:
         value = _UNSURE
-    if len(text) <= _REMEMBERED_CHARS:
-        if len(_PLAIN) >= _REMEMBERED:
-            _PLAIN.clear()
-        _PLAIN[text] = value
+    _remember(_PLAIN, text, value)
     return value
 
 
@@ -406,11 +391,16 @@ def _plain_key(text: str) -> Any:
         if value is _MISSING:
             value = _plain_value(text)
         key = _UNSURE if value is _UNSURE else str(value)
-    if len(text) <= _REMEMBERED_CHARS:
-        if len(_PLAIN_KEYS) >= _REMEMBERED:
-            _PLAIN_KEYS.clear()
-        _PLAIN_KEYS[text] = key
+    _remember(_PLAIN_KEYS, text, key)
     return key
+
+
+def _remember(table: dict[str, Any], text: str, value: Any) -> None:
+    """Keep what a short text reads as; a full table is forgotten at once."""
+    if len(text) <= _REMEMBERED_CHARS:
+        if len(table) >= _REMEMBERED:
+            table.clear()
+        table[text] = value
 
 
 def _read_plainly(node: Node, shown: str) -> tuple[Any, dict[YamlPath, Location], set[str]]:

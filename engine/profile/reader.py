@@ -416,7 +416,7 @@ def _reference_problems(doc: Document, today: date, survey: _Survey) -> list[Pro
     if survey.cited is None or not survey.cited <= known:
         for path, value in _citations(data, ()):
             for j, ref in enumerate(value):
-                if isinstance(ref, str) and ref not in source_ids:
+                if isinstance(ref, str) and ref not in known:
                     hint = did_you_mean(ref, source_ids, "add it under 'sources:'")
                     add((*path, j), f"unknown source id '{ref}'", hint)
 

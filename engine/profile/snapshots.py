@@ -19,6 +19,7 @@ from typing import Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, is_regular_file, list_folder, resolved
+from ssa_risk.base.kept import per_object
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, Location, YamlPath, format_path, load_yaml
 
@@ -230,24 +231,20 @@ def _copy(doc: Document, src: YamlPath, dst: YamlPath, out: dict[YamlPath, Locat
         out[dst + path[n:]] = doc.locations[path]
 
 
-# Per document (a merge needs two at a time; a few are kept): its located paths in order and
-# where each one's subtree runs in them, or, for a document whose locations are not in that
-# order, every path under each prefix.
-_PREFIX_INDEX: dict[int, tuple[Document, list[YamlPath], dict[YamlPath, Any]]] = {}
+@per_object
+def _prefix_index(doc: Document) -> tuple[list[YamlPath], dict[YamlPath, Any]]:
+    """A document's located paths in order and where each one's subtree runs in them, or,
+    for a document whose locations are not in that order, every path under each prefix
+    (a merge needs two documents at a time; a few are kept)."""
+    order = list(doc.locations)
+    runs = _runs(order)
+    return order, runs if runs is not None else _by_prefix(order)
 
 
 def _located_under(doc: Document, src: YamlPath) -> list[YamlPath]:
     """Every located path of `doc` at or under `src`, in the order of `doc.locations`, so
     that copying a subtree is linear in its size."""
-    cached = _PREFIX_INDEX.get(id(doc))
-    if cached is None or cached[0] is not doc:
-        order = list(doc.locations)
-        runs = _runs(order)
-        cached = (doc, order, runs if runs is not None else _by_prefix(order))
-        if len(_PREFIX_INDEX) >= 8:
-            _PREFIX_INDEX.pop(next(iter(_PREFIX_INDEX)))
-        _PREFIX_INDEX[id(doc)] = cached
-    _, order, index = cached
+    order, index = _prefix_index(doc)
     found = index.get(src)
     if found is None:
         return []

@@ -21,8 +21,8 @@ def test_work_is_done_once_per_object_and_never_given_to_another():
     first, second = Box(1), Box(1)  # equal contents, two objects
     assert [doubled(first), doubled(first), doubled(second)] == [2, 2, 2]
     assert calls == [1, 1]
-    # Objects made and dropped one after another often get the same id: each still gets its
-    # own result.
+    # Objects made and dropped one after another often get the same id; an id kept is held
+    # by its object, so each still gets its own result.
     for value in range(3 * KEPT):
         assert doubled(Box(value)) == value * 2
     assert len(calls) == 2 + 3 * KEPT
