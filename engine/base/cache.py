@@ -1,13 +1,14 @@
 """A cache between runs, in the user's cache folder: work whose result depends only on files
 that can be read again cheaply, kept so that the next process need not repeat it.
 
-Two kinds of entry are kept: the checked rule set (ssa_risk.rules.loader) and the compiled
-report templates (Jinja bytecode, ssa_risk.reports.render). Each entry's key is a hash of
-everything the work read (the bytes of the files) and of the code that did it: the Python
-version, and the name, modification time and size of every source file of ssa_risk and of
-the third-party packages that take part (`engine_fingerprint`). An entry whose inputs or
-code changed is never found, so it is never stale; it is left behind and overwritten when
-the same inputs come back.
+Four kinds of entry are kept: the checked rule set (ssa_risk.rules.loader), the same rule set
+compiled for the engine (ssa_risk.evaluation.compiler), the compiled report templates (Jinja
+bytecode, ssa_risk.reports.render) and the charts (ssa_risk.reports.charts). Each entry's
+key is a hash of everything the work read (the bytes of the files) and of the code that did
+it: the Python version, and the name, modification time and size of every source file of
+ssa_risk and of the third-party packages that take part (`engine_fingerprint`). An entry
+whose inputs or code changed is never found, so it is never stale; it is left behind and
+overwritten when the same inputs come back.
 
 Where: `$SSA_RISK_CACHE_DIR`, else `$XDG_CACHE_HOME/ssa-risk`, else `~/.cache/ssa-risk`.
 `SSA_RISK_CACHE=off` (or 0, no, false) turns the cache off. Entries are written to a
@@ -27,6 +28,7 @@ import contextlib
 import hashlib
 import importlib.util
 import os
+import pickle
 import stat
 import sys
 from functools import cache
@@ -44,12 +46,10 @@ OFF = frozenset({"off", "0", "no", "false"})
 _MAGIC = b"ssa-risk-cache 1\n"
 _HASH_BYTES = 32
 
-# Entries kept per kind: when more are written (rules or code edited many times), the oldest
-# go. A few dozen rule sets and templates folders in use at once fit in a few tens of MB.
-# Charts are small (3-4 kB) and many (a site of the bundled profiles draws about a hundred):
-# more of them are kept, so that a site built again finds all of its own.
+# Entries kept per kind unless its writer says otherwise: when more are written (rules or code
+# edited many times), the oldest go. A few dozen rule sets and templates folders in use at
+# once fit in a few tens of MB.
 KEEP = 64
-KEEP_CHARTS = 2048
 
 # Third-party packages whose code shapes what is cached: the YAML parser, the template
 # compiler, the schema validator (rule files are checked with it) and the rules engine.
@@ -202,8 +202,9 @@ def read_entry(kind: str, key: str) -> bytes | None:
     return body
 
 
-def write_entry(kind: str, key: str, body: bytes) -> bool:
-    """Store an entry atomically; False (and nothing else) when it cannot be written."""
+def write_entry(kind: str, key: str, body: bytes, keep: int | None = None) -> bool:
+    """Store an entry atomically, keeping the newest `keep` of its kind (default KEEP); False
+    (and nothing else) when it cannot be written."""
     path = _entry_path(kind, key, make=True)
     if path is None:
         return False
@@ -221,8 +222,30 @@ def write_entry(kind: str, key: str, body: bytes) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
         return False
-    _prune(path.parent, KEEP_CHARTS if kind == "charts" else KEEP)
+    _prune(path.parent, KEEP if keep is None else keep)
     return True
+
+
+def read_pickled(kind: str, key: str) -> object | None:
+    """The object an entry holds; None without a usable entry (a damaged one, or one written
+    by other code that no longer unpickles, is none: the work is done and written again)."""
+    body = read_entry(kind, key)
+    if body is None:
+        return None
+    try:
+        value: object = pickle.loads(body)
+    except Exception:
+        return None
+    return value
+
+
+def write_pickled(kind: str, key: str, value: object, keep: int | None = None) -> bool:
+    """Store an object as an entry (write_entry); False when it cannot be pickled or written."""
+    try:
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an object that cannot be pickled is simply not cached
+        return False
+    return write_entry(kind, key, body, keep)
 
 
 def _prune(folder: Path, keep: int) -> None:

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
-from ssa_risk.base.cache import read_entry, write_entry
+from ssa_risk.base.cache import read_pickled, write_pickled
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet
 
@@ -70,18 +69,12 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleset:
             return cached
     compiled = _compile(ruleset)
     if key is not None:
-        write_entry(_CACHE_KIND, key, pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL))
+        write_pickled(_CACHE_KIND, key, compiled)
     return compiled
 
 
 def _cached(key: str) -> CompiledRuleset | None:
-    body = read_entry(_CACHE_KIND, key)
-    if body is None:
-        return None
-    try:
-        compiled = pickle.loads(body)
-    except Exception:  # a damaged or outdated entry is no entry: compiled and written again
-        return None
+    compiled = read_pickled(_CACHE_KIND, key)
     return compiled if isinstance(compiled, CompiledRuleset) else None
 
 

@@ -76,6 +76,9 @@ _NO_RECIPIENT = "#8a8a8a"
 
 # The charts' entries in the cache between runs (ssa_risk.base.cache): an SVG, compressed.
 CACHE_KIND = "charts"
+# Charts are small (3-4 kB) and many (a site of the bundled profiles draws about a hundred):
+# more of them are kept than of other entries, so that a site built again finds all its own.
+KEEP_CHARTS = 2048
 
 # What a chart is drawn from: a tuple (a NamedTuple of plain values) holding all that its
 # drawing reads, so that two equal ones give the same SVG.
@@ -135,7 +138,7 @@ def _chart(kind: str, spec: _Spec, draw: Callable[[_Spec], Any]) -> str:
         except (zlib.error, UnicodeDecodeError):  # a damaged entry: drawn, and written again
             pass
     svg = _own_ids(kind, _drawn(draw, spec))  # kept as the report shows it
-    write_entry(CACHE_KIND, key, zlib.compress(svg.encode("utf-8")))
+    write_entry(CACHE_KIND, key, zlib.compress(svg.encode("utf-8")), KEEP_CHARTS)
     return svg
 
 

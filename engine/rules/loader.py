@@ -6,12 +6,11 @@ Every problem in every file is collected in one pass and reported with file:line
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 from dataclasses import replace
 from pathlib import Path
 
-from ssa_risk.base.cache import key_of, read_entry, write_entry
+from ssa_risk.base.cache import key_of, read_pickled, write_pickled
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
 from ssa_risk.base.paths import display_path
@@ -134,14 +133,11 @@ def _file_bytes(path: Path) -> bytes | None:
 
 def _cached(key: str) -> RuleSet | None:
     """The rule set of a cache entry, with its compiled narratives; None without a usable one."""
-    body = read_entry(_CACHE_KIND, key)
-    if body is None:
+    with collector_paused():  # many small objects at once, with no cycles
+        entry = read_pickled(_CACHE_KIND, key)
+    if not isinstance(entry, tuple) or len(entry) != 2:
         return None
-    try:
-        with collector_paused():  # many small objects at once, with no cycles
-            ruleset, codes = pickle.loads(body)
-    except Exception:  # a damaged or outdated entry is no entry: it is loaded and written again
-        return None
+    ruleset, codes = entry
     if not isinstance(ruleset, RuleSet) or not isinstance(codes, dict):
         return None
     narrative.add_compiled(codes)
@@ -163,11 +159,7 @@ def _store(key: str, ruleset: RuleSet) -> None:
         digests = ruleset.digests
         ruleset = replace(ruleset, documents=ParsedLater(texts))
         ruleset.__dict__["digests"] = digests  # the cached property, kept on the copy
-    try:
-        body = pickle.dumps((ruleset, codes), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # a rule set that cannot be pickled is simply not cached
-        return
-    write_entry(_CACHE_KIND, key, body)
+    write_pickled(_CACHE_KIND, key, (ruleset, codes))
 
 
 def _load(directory: Path, shown: str, label: str | None) -> RuleSet:
