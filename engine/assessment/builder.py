@@ -29,7 +29,7 @@ from ssa_risk.assessment.model import (
     frozen,
 )
 from ssa_risk.assessment.provenance import rules_hash, sha256_text
-from ssa_risk.assessment.shared import FiringMemo
+from ssa_risk.assessment.shared import NOTHING_SHARED, FiringMemo
 from ssa_risk.base.kept import per_object
 from ssa_risk.base.source import format_path
 from ssa_risk.base.words import capitalised, counted
@@ -80,15 +80,13 @@ def build_findings(
     # A rule fires once for each entry it matches (each programme of a long list): what one
     # pattern says of one fact is worked out once, not once per firing.
     memo: _EvidenceMemo = {}
+    kept = NOTHING_SHARED if shared is None else shared
     for firing in firings:
         rule = ruleset.rule(firing.rule_id)
         bound = {name: by_id[fid] for name, fid in firing.bindings if fid in by_id}
-        if shared is None:
-            evidence = _evidence(profile, rule, bound, dates, names, memo)
-        else:
-            evidence = shared.evidence(
-                rule, bound, partial(_evidence, profile, rule, bound, dates, names, memo)
-            )
+        evidence = kept.evidence(
+            rule, bound, partial(_evidence, profile, rule, bound, dates, names, memo)
+        )
         if rule.conclude:
             trace = SignalTrace(rule.conclude, rule.id, evidence)
             signals[(rule.conclude, evidence)] = trace
@@ -117,9 +115,7 @@ def build_findings(
             effect=rule.effect,
             scope=rule.scope,
             subject=subject,
-            narrative=render_narrative(rule, bound, profile)
-            if shared is None
-            else shared.narrative(rule, bound, partial(render_narrative, rule, bound, profile)),
+            narrative=kept.narrative(rule, bound, partial(render_narrative, rule, bound, profile)),
             recommend=rule.recommend,
             citations=tuple(
                 c.text.rstrip(".") + (f", {c.at}" if c.at else "") + "." for c in rule.cite

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ssa_risk.assessment.model import Evidence
 from ssa_risk.evaluation.compiler import CompiledRuleset
@@ -30,6 +30,8 @@ from ssa_risk.evaluation.durable import SIGNAL_KIND
 from ssa_risk.profile.facts import Fact
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.model import Pattern
+
+T = TypeVar("T")
 
 # (rule id, (binding name, fact key) of each fact the firing bound)
 FiringKey = tuple[str, tuple[tuple[str, str | tuple[Any, ...]], ...]]
@@ -57,19 +59,12 @@ def firing_inputs(rule: Rule) -> tuple[Any, ...]:
 def shared_rules(first: RuleSet, second: RuleSet) -> frozenset[str]:
     """The ids of the rules whose firings have the same evidence and narrative under both
     (each id's rule as a firing finds it: `RuleSet.rule`, the first of that id)."""
-    earlier, later = _by_id(first), _by_id(second)
+    earlier, later = first.rules_by_id, second.rules_by_id
     return frozenset(
         rule_id
         for rule_id, rule in earlier.items()
         if rule_id in later and firing_inputs(later[rule_id]) == firing_inputs(rule)
     )
-
-
-def _by_id(ruleset: RuleSet) -> dict[str, Rule]:
-    out: dict[str, Rule] = {}
-    for rule in ruleset.rules:
-        out.setdefault(rule.id, rule)
-    return out
 
 
 def same_logic(first: CompiledRuleset, second: CompiledRuleset) -> bool:
@@ -99,23 +94,30 @@ class FiringMemo:
         self, rule: Rule, bound: Mapping[str, Fact], work: Callable[[], tuple[Evidence, ...]]
     ) -> tuple[Evidence, ...]:
         """The firing's evidence: kept, or worked out by `work` (and kept if shared)."""
-        key = self.key(rule, bound)
-        if key is None:
-            return work()
-        found = self._evidence.get(key)
-        if found is None:
-            found = self._evidence[key] = work()
-        return found
+        return self._kept(self._evidence, rule, bound, work)
 
     def narrative(self, rule: Rule, bound: Mapping[str, Fact], work: Callable[[], str]) -> str:
         """The firing's narrative: kept, or worked out by `work` (and kept if shared)."""
+        return self._kept(self._narratives, rule, bound, work)
+
+    def _kept(
+        self,
+        store: dict[FiringKey, T],
+        rule: Rule,
+        bound: Mapping[str, Fact],
+        work: Callable[[], T],
+    ) -> T:
         key = self.key(rule, bound)
         if key is None:
             return work()
-        found = self._narratives.get(key)
+        found = store.get(key)
         if found is None:
-            found = self._narratives[key] = work()
+            found = store[key] = work()
         return found
+
+
+# For an assessment alone: nothing is shared, everything is worked out.
+NOTHING_SHARED = FiringMemo(frozenset())
 
 
 def _fact_key(fact: Fact) -> str | tuple[Any, ...]:

@@ -93,7 +93,7 @@ class ImpactOne:
         # and one copy of the values lets the comparison name each value once.
         facts = profile_facts(profile)
         fired = self.before.evaluate(profile, facts)
-        shared = FiringMemo(rules) if rules else None
+        shared = FiringMemo(rules)
         old = self.before.assess_profile(profile, facts, fired=fired, shared=shared)
         new = self.after.assess_profile(profile, facts, old.facts, fired if alike else None, shared)
         return old, new

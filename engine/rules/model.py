@@ -262,13 +262,13 @@ class RuleSet:
     cache_key: str | None = field(default=None, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule:
-        found = self._rules_by_id.get(rule_id)
+        found = self.rules_by_id.get(rule_id)
         if found is not None:
             return found
         return next(r for r in self.rules if r.id == rule_id)  # StopIteration, as before
 
     @cached_property
-    def _rules_by_id(self) -> dict[str, Rule]:
+    def rules_by_id(self) -> dict[str, Rule]:
         """Each rule id → its first rule: a firing names its rule, and a profile with many
         entries fires thousands of times."""
         index: dict[str, Rule] = {}
