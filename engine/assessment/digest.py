@@ -86,8 +86,12 @@ class Digest:
     points: dict[str, tuple[Point, ...]]  # lens id → its points, risks first
     references: tuple[Reference, ...]
     annex: tuple[AnnexItem, ...]
-    # Each reference's number by its key: source_numbers asks for each fact the body shows.
-    numbers: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Each reference's number by its key (from `references`): source_numbers asks for each
+    # fact the body shows.
+    numbers: dict[str, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", {r.key: r.number for r in self.references})
 
     def of(self, lens: LensResult) -> tuple[Point, ...]:
         return self.points.get(lens.id, ())
@@ -128,7 +132,7 @@ def digest(a: Assessment) -> Digest:
         for lens in a.lenses
         if lens.findings or lens.protective or lens.mitigations
     }
-    return Digest(points, references, tuple(annex), numbers)
+    return Digest(points, references, tuple(annex))
 
 
 def _expanded(
@@ -289,5 +293,5 @@ def _references(a: Assessment) -> tuple[Reference, ...]:
 
 def source_numbers(e: Evidence, d: Digest) -> tuple[int, ...]:
     """The reference numbers of a fact's sources."""
-    numbers = d.numbers or {r.key: r.number for r in d.references}
+    numbers = d.numbers
     return tuple(numbers[s] for s in e.sources if s in numbers)

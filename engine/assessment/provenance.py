@@ -8,7 +8,7 @@ from pathlib import Path
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, read_utf8, walk_files
 from ssa_risk.base.kept import per_object
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, display_paths
 from ssa_risk.rules.model import RuleSet
 
 TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
@@ -44,13 +44,10 @@ def templates_hash(directory: Path) -> str:
                 )
             ]
         )
+    files = walk_files(directory, ".j2", shown)
     texts = []
-    for path in walk_files(directory, ".j2", shown):
-        try:
-            text = read_utf8(path, str(path), TEMPLATE_MAX_BYTES, "name a template file")
-        except InputError:
-            # Read again to name the file as everywhere else (worked out only when needed:
-            # display_path looks for the project on every call).
-            text = read_utf8(path, display_path(path), TEMPLATE_MAX_BYTES, "name a template file")
+    # Each file named as everywhere else, the project looked for once (display_paths).
+    for path, name in zip(files, display_paths(files), strict=True):
+        text = read_utf8(path, name, TEMPLATE_MAX_BYTES, "name a template file")
         texts.append((path.relative_to(directory).as_posix(), text))
     return sha256_text(texts)

@@ -408,15 +408,10 @@ class _LimitedMixin(SandboxedEnvironment):
         budget = _budget.get()
         if budget is None:
             raise RuntimeError(_OUTSIDE)
-        if len(pieces) == 1:
-            budget.output += len(pieces[0])
-            if budget.output > budget.max_output:
-                budget.too_much_output()
-            return pieces[0]
         budget.output += sum(map(len, pieces))
         if budget.output > budget.max_output:
             budget.too_much_output()
-        return "".join(pieces)
+        return pieces[0] if len(pieces) == 1 else "".join(pieces)
 
     def count_built(self, value: Any) -> Any:
         return _current().built(value)

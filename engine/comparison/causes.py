@@ -53,7 +53,8 @@ def causes_of(
     if edits:
         causes.append(Cause("rule edited", tuple(edits)))
     changed: list[str] = []
-    if profile.changes():  # else no value changed (one profile, two rule sets): none to name
+    values = profile.changes()  # none when one profile is seen under two rule sets
+    if values:
         cited = {
             identity
             for finding, side in ((a, profile.identity_before), (b, profile.identity_after))
@@ -61,15 +62,16 @@ def causes_of(
             for e in finding.evidence
             for identity in (side.get(e.path, e.path),)
         }
-        changed = [c.text for c in profile.changes() if c.identity in cited or c.item in cited]
-    if not changed and not causes and profile.changes():
-        # Nothing it cites changed: a value it reads without citing (e.g. in `none`) may have.
-        read = rules.fields_read(rule_id)
-        changed = [
-            c.text
-            for c in profile.changes()
-            if (c.kind, c.field) in read or (c.field == "" and (c.kind, "*") in read)
-        ]
+        changed = [c.text for c in values if c.identity in cited or c.item in cited]
+        if not changed and not causes:
+            # Nothing it cites changed: a value it reads without citing (e.g. in `none`) may
+            # have.
+            read = rules.fields_read(rule_id)
+            changed = [
+                c.text
+                for c in values
+                if (c.kind, c.field) in read or (c.field == "" and (c.kind, "*") in read)
+            ]
     if changed:
         causes.append(Cause("profile changed", tuple(changed)))
     if causes:

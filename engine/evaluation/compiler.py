@@ -270,16 +270,13 @@ class _Network:
             rule.file, line, None, f"rule {rule.id}: {message}", fix, rule=rule.id
         )
 
-    def peak(self, kind: str) -> int:
-        """Most tests a fact of `kind` can be passing at once (the engine's stack).
+    def peak(self, kind: str) -> tuple[int, list[_Node]]:
+        """Most tests a fact of `kind` can be passing at once (the engine's stack), and the
+        tests on the stack when it is reached.
 
         The engine pushes the root's matching tests in the order they were made (all test
         `fact`, so they share one run of hash slots) and evaluates the last one pushed first.
         """
-        return self._deepest(kind)[0]
-
-    def _deepest(self, kind: str) -> tuple[int, list[_Node]]:
-        """The peak for facts of `kind`, and the tests on the stack when it is reached."""
         top = self.root.hashed.get(json.dumps(["$eq", "fact", kind]))
         matching = [c for c in self.root.hashed.values() if c is top or not c.literal]
         if not matching:
@@ -293,12 +290,13 @@ class _Network:
             node = max(children, key=lambda c: _extra(c, memo))
         return peak, pushed
 
-    def peak_rules(self, kind: str) -> list[Rule]:
-        """The rules whose tests fill the stack at a `kind` fact's peak, those with the most
-        tests there first (then in rule-set order)."""
+    @staticmethod
+    def peak_rules(pushed: list[_Node]) -> list[Rule]:
+        """The rules whose tests fill the stack at a peak (`pushed`, as `peak` gives them),
+        those with the most tests there first (then in rule-set order)."""
         counts: dict[str, int] = {}
         rules: dict[str, Rule] = {}
-        for node in self._deepest(kind)[1]:
+        for node in pushed:
             if node.first is not None:
                 rule = node.first[0]
                 rules[rule.id] = rule
@@ -360,9 +358,9 @@ def network_problems(
     network.condition({"fact": "$never"})
     problems.extend(network.problems.values())
     for kind in sorted(kinds):
-        peak = network.peak(kind)
+        peak, pushed = network.peak(kind)
         if peak > MAX_STACK:
-            rules = network.peak_rules(kind)
+            rules = network.peak_rules(pushed)
             named = ", ".join(r.id for r in rules[:PEAK_RULES_NAMED])
             if len(rules) > PEAK_RULES_NAMED:
                 named += f" and {len(rules) - PEAK_RULES_NAMED} more"
