@@ -13,7 +13,7 @@ from ssa_risk.assessment.timeline import Timeline, build_timeline
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
 from ssa_risk.base.parallel import Parallel
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, display_paths
 from ssa_risk.profile.snapshots import country_folders, folder_snapshots
 
 
@@ -76,7 +76,8 @@ def assess_paths(
                 plan.append((country, folder_snapshots(country, display_path(country)), True))
         else:
             plan.append((path, [path], False))
-    files = [(file, display_path(file)) for _, group, _ in plan for file in group]
+    every = [file for _, group, _ in plan for file in group]
+    files = list(zip(every, display_paths(every), strict=True))
     outcomes = iter((parallel or Parallel()).map(AssessFile(assessor), files))
 
     problems: list[Problem] = []

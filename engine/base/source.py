@@ -40,13 +40,11 @@ _C_PARSER: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 # a report or passed to the engine.
 _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
-_SCALAR_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
-)
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MERGE = (
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
 )
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
 
 # Plain values are read by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules: only
 # true/false are booleans (a country code NO stays text), 1e308 is a number, and 1:30, 0x2F,

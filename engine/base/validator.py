@@ -258,7 +258,8 @@ def schema_problems(
 
 Check = Callable[[Any], bool]
 
-_JSON_SCALARS = (str, int, float, bool, type(None))
+# The types a JSON document's values other than objects and arrays can have.
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 _NOT_CHECKED = frozenset(
     {"$id", "$schema", "$defs", "$comment", "title", "description", "examples", "default"}
     | {"enumDescriptions", "x-descriptive"}
@@ -392,9 +393,6 @@ def _typed_object(s: dict[str, Any], node: Callable[[Any], Check]) -> Check | No
     return mapping
 
 
-_SCALAR_TYPES = frozenset(_JSON_SCALARS)
-
-
 def _json_only(v: Any) -> bool:
     """Only JSON's types, and objects keyed by text: anything else is for jsonschema. (Only
     containers are called for: one call per mapping or list, not one per value.)"""
@@ -406,7 +404,7 @@ def _json_only(v: Any) -> bool:
             if kind is dict or kind is list:
                 if not _json_only(item):
                     return False
-            elif kind not in _SCALAR_TYPES:
+            elif kind not in JSON_SCALARS:
                 return False
         return True
     if type(v) is list:
@@ -415,10 +413,10 @@ def _json_only(v: Any) -> bool:
             if kind is dict or kind is list:
                 if not _json_only(item):
                     return False
-            elif kind not in _SCALAR_TYPES:
+            elif kind not in JSON_SCALARS:
                 return False
         return True
-    return type(v) in _SCALAR_TYPES
+    return type(v) in JSON_SCALARS
 
 
 def quick_check(schema: dict[str, Any]) -> Check | None:
@@ -475,13 +473,13 @@ def quick_check(schema: dict[str, Any]) -> Check | None:
             return lambda v: any(t(v) for t in tests)
         if key in ("enum", "const"):
             values = value if key == "enum" else [value]
-            if not all(type(e) in _JSON_SCALARS for e in values):
+            if not all(type(e) in JSON_SCALARS for e in values):
                 raise _Unsupported(key)
             if all(type(e) is str for e in values):  # the usual enum: one call, one lookup
                 strings = frozenset(values)
                 return lambda v: type(v) is str and v in strings
             allowed = {(type(e), e) for e in values}
-            return lambda v: type(v) in _JSON_SCALARS and (type(v), v) in allowed
+            return lambda v: type(v) in JSON_SCALARS and (type(v), v) in allowed
         if key in ("minimum", "maximum"):
             bound = value
             if key == "minimum":

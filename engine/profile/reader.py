@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, display_paths
 from ssa_risk.base.project import SCHEMA_DIR
 from ssa_risk.base.source import Document, YamlPath, format_path
 from ssa_risk.base.suggest import did_you_mean
@@ -121,8 +121,8 @@ def _is_folder(path: Path, shown: str) -> bool:
 def _check_folder(folder: Path, today: date | None) -> list[tuple[str, list[Problem]]]:
     checked: list[tuple[str, list[Problem]]] = []
     countries: list[tuple[str, str, str]] = []
-    for snapshot in folder_snapshots(folder, display_path(folder)):
-        shown = display_path(snapshot)
+    snapshots = folder_snapshots(folder, display_path(folder))
+    for snapshot, shown in zip(snapshots, display_paths(snapshots), strict=True):
         try:
             profile = load_profile(snapshot, shown, today)
         except InputError as exc:

@@ -22,6 +22,7 @@ from ssa_risk.base.files import is_folder, is_regular_file, list_folder, resolve
 from ssa_risk.base.kept import per_object
 from ssa_risk.base.paths import display_path
 from ssa_risk.base.source import Document, Location, YamlPath, format_path, load_yaml
+from ssa_risk.base.validator import JSON_SCALARS
 
 MAX_CHAIN = 16
 
@@ -395,18 +396,15 @@ def _may_repeat_an_id(value: Any) -> bool:
                     ids.add(ident)
         items = value
     else:
-        return type(value) not in _SCALARS
+        return type(value) not in JSON_SCALARS
     for item in items:
         kind = type(item)
         if kind is dict or kind is list:
             if _may_repeat_an_id(item):
                 return True
-        elif kind not in _SCALARS:
+        elif kind not in JSON_SCALARS:
             return True
     return False
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _duplicate_ids(doc: Document, path: YamlPath, items: list[Any]) -> list[Problem]:
