@@ -234,32 +234,20 @@ def _lens(ruleset: RuleSet, lens_id: str, findings: Any, facts: list[Fact]) -> L
     protective = tuple(f for f in mine if f.effect == "protective")
     mitigations = tuple(f for f in mine if f.effect == "mitigation")
     missing = policy.missing(facts)
-    if missing:
-        return LensResult(
-            lens.id,
-            lens.title,
-            lens.question,
-            NOT_ASSESSED,
-            NOT_ASSESSED,
-            risks,
-            mitigations,
-            protective,
-            weight=policy.weight,
-            context=policy.context,
-            missing=missing,
+    inherent: float | None = None
+    residual: float | None = None
+    if not missing:
+        inherent, residual = ruleset.scoring.lens_score(
+            (f.points for f in risks),
+            (f.points for f in protective),
+            (f.points for f in mitigations),
         )
-    scoring = ruleset.scoring
-    inherent, residual = scoring.lens_score(
-        (f.points for f in risks),
-        (f.points for f in protective),
-        (f.points for f in mitigations),
-    )
     return LensResult(
         lens.id,
         lens.title,
         lens.question,
-        scoring.band_of(inherent),
-        scoring.band_of(residual),
+        NOT_ASSESSED if inherent is None else ruleset.scoring.band_of(inherent),
+        NOT_ASSESSED if residual is None else ruleset.scoring.band_of(residual),
         risks,
         mitigations,
         protective,
