@@ -240,10 +240,15 @@ def load_assessor(
     """
     from ssa_risk.assessment.assessor import Assessor
 
+    return Assessor.load(*_rules_and_templates(rules, templates), verify=verify)
+
+
+def _rules_and_templates(rules: Path | None, templates: Path | None) -> tuple[Path, Path]:
+    """The folders given, and the project's for those not given (looked for once)."""
     if rules is None or templates is None:
         found = project()
-        rules, templates = rules or found.rules, templates or found.templates
-    return Assessor.load(rules, templates, verify=verify)
+        return rules or found.rules, templates or found.templates
+    return rules, templates
 
 
 def profile_paths(paths: Sequence[Path] = ()) -> list[Path]:
@@ -310,13 +315,14 @@ def make_reports(
     indicators to watch: the values whose change alone would raise a rating."""
     from ssa_risk.reports.batch import reports
 
+    rules, templates = _rules_and_templates(rules, templates)
     assessor = load_assessor(rules, templates, verify)
     assessed = assess(paths, assessor, parallel)
     if tipping:
         from ssa_risk.comparison.tipping import with_watch
 
         assessed = with_watch(assessor, assessed, parallel)
-    return reports(assessed, templates or project().templates, fmt, out_dir, output, paper)
+    return reports(assessed, templates, fmt, out_dir, output, paper)
 
 
 def write_reports(written: Sequence[Report], fmt: str) -> None:
@@ -685,6 +691,7 @@ def make_uncertain_reports(
     from ssa_risk.assessment.batch import Assessed
     from ssa_risk.reports.batch import reports
 
+    rules, templates = _rules_and_templates(rules, templates)
     assessor = load_assessor(rules, templates, verify)
     done: list[Assessed] = []
     problems: list[Problem] = []
@@ -696,7 +703,7 @@ def make_uncertain_reports(
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return reports(done, templates or project().templates, fmt, out_dir, output, paper)
+    return reports(done, templates, fmt, out_dir, output, paper)
 
 
 # --- proposals (a package of assistance lines for one country) -----------------------------

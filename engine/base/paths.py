@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -61,10 +62,16 @@ def display_paths(paths: Iterable[Path]) -> list[str]:
 _Roots = tuple[tuple[Path, Path], list[Path]] | None
 
 
+@functools.cache
+def _bundled_roots() -> tuple[Path, Path]:
+    """The bundled data folder as given and resolved: it does not move while a process runs."""
+    bundled = bundled_root()
+    return bundled, bundled.resolve()
+
+
 def _roots() -> _Roots:
     try:
-        bundled = bundled_root()
-        bundled_roots = (bundled, bundled.resolve())
+        bundled_roots = _bundled_roots()
         roots = [r for r in (project_root(), Path.cwd().resolve()) if r is not None]
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return None
@@ -75,21 +82,31 @@ def _shown(path: Path, found: _Roots) -> str:
     if found is None:
         return str(path)
     bundled_roots, roots = found
+    # Unresolved first: an editable install links each bundled file back to the checkout.
+    # The path is resolved (a system call per part of it) only when the unresolved one is
+    # not bundled.
     try:
-        absolute = Path(os.path.abspath(path))
+        shown = _bundled(Path(os.path.abspath(path)), bundled_roots)
+        if shown is not None:
+            return shown
         resolved = path.resolve()
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
         return str(path)
-    # Unresolved first: an editable install links each bundled file back to the checkout.
-    for candidate in (absolute, resolved):
-        for root in bundled_roots:
-            if candidate.is_relative_to(root):
-                inside = candidate.relative_to(root).as_posix()
-                return BUNDLED_LABEL if inside == "." else f"{BUNDLED_LABEL}/{inside}"
+    shown = _bundled(resolved, bundled_roots)
+    if shown is not None:
+        return shown
     for root in roots:
         if resolved.is_relative_to(root):
             return resolved.relative_to(root).as_posix()
     return str(path)
+
+
+def _bundled(candidate: Path, bundled_roots: tuple[Path, Path]) -> str | None:
+    for root in bundled_roots:
+        if candidate.is_relative_to(root):
+            inside = candidate.relative_to(root).as_posix()
+            return BUNDLED_LABEL if inside == "." else f"{BUNDLED_LABEL}/{inside}"
+    return None
 
 
 def terminal_path(path: Path) -> str:

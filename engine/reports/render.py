@@ -16,7 +16,6 @@ from ssa_risk.assessment.digest import digest, source_numbers, value_text
 from ssa_risk.assessment.distribution import uncertainty_text
 from ssa_risk.assessment.judgements import key_judgements, requirement_text
 from ssa_risk.assessment.model import Assessment, score_text
-from ssa_risk.assessment.serialize import assessment_json, timeline_json
 from ssa_risk.assessment.timeline import Timeline
 from ssa_risk.base.cache import template_cache
 from ssa_risk.base.choices import FORMATS as FORMATS
@@ -28,8 +27,8 @@ from ssa_risk.base.words import counted
 from ssa_risk.rules.narrative import usd
 from ssa_risk.rules.scoring import RATINGS
 
-# The charts (HTML only) and the comparison modules (diffs, impacts) are imported where they
-# are used: a Markdown assessment needs neither.
+# The charts (HTML only), JSON and the comparison modules (diffs, impacts) are imported where
+# they are used: a Markdown assessment needs none of them.
 if TYPE_CHECKING:
     from ssa_risk.comparison.diff import Diff
     from ssa_risk.comparison.impact import Impact
@@ -107,6 +106,8 @@ def render_report(
     """One assessment as Markdown, self-contained HTML or JSON; with `paper` (a4, letter), the
     HTML laid out for print, as the PDF is made from it."""
     if fmt == "json":
+        from ssa_risk.assessment.serialize import assessment_json
+
         return assessment_json(assessment)
     if fmt != "html":
         return render_template(directory, f"report.{fmt}.j2", a=assessment, charts={})
@@ -135,6 +136,8 @@ def render_timeline(
     """A country's snapshots in one report: ratings per year, changes, the latest in full;
     with `paper`, the HTML laid out for print."""
     if fmt == "json":
+        from ssa_risk.assessment.serialize import timeline_json
+
         return timeline_json(timeline)
     if fmt != "html":
         return render_template(directory, f"timeline.{fmt}.j2", t=timeline, charts={})

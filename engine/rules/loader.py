@@ -13,7 +13,7 @@ from pathlib import Path
 from ssa_risk.base.cache import key_of, read_pickled, write_pickled
 from ssa_risk.base.errors import InputError, Problem
 from ssa_risk.base.files import is_folder, list_folder
-from ssa_risk.base.paths import display_path
+from ssa_risk.base.paths import display_path, display_paths
 from ssa_risk.base.source import MAX_BYTES, Document, YamlPath, collector_paused, load_yaml
 from ssa_risk.base.suggest import did_you_mean
 from ssa_risk.profile.facts import profile_fields
@@ -102,14 +102,14 @@ def _cache_key(directory: Path, shown: str, label: str | None) -> str | None:
     except OSError:
         return None
     parts: list[bytes | str] = [shown, label or "", "\0".join(names)]
-    for name in names:
-        if not name.endswith(".yaml"):
-            continue
-        path = directory / name
+    files = [directory / name for name in names if name.endswith(".yaml")]
+    # Each file named as the load names it; the project looked for once (display_paths).
+    shown_files = [f"{shown}/{f.name}" for f in files] if label else display_paths(files)
+    for path, shown_file in zip(files, shown_files, strict=True):
         data = _file_bytes(path)
         if data is None:
             return None
-        parts += [name, f"{shown}/{name}" if label else display_path(path), data]
+        parts += [path.name, shown_file, data]
     return key_of(_CACHE_KIND, *parts)
 
 

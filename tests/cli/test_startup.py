@@ -97,8 +97,9 @@ def test_a_markdown_assessment_imports_what_it_uses(tmp_path, monkeypatch):
     code, output, warm = loaded_after(*args)
     assert code == 0
     assert _heavy(warm, (*NOT_FOR_ASSESS, "jsonschema")) == []
-    # The modules of other commands stay out too.
-    assert _heavy(warm, ("ssa_risk.toolkit", "ssa_risk.comparison.tipping")) == []
+    # The modules of other commands and formats stay out too.
+    others = ("ssa_risk.toolkit", "ssa_risk.comparison.tipping", "ssa_risk.assessment.serialize")
+    assert _heavy(warm, others) == []
 
 
 def test_an_invalid_profile_is_still_worded_by_the_schema(tmp_path, monkeypatch, tunisia_copy):
