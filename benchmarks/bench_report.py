@@ -33,16 +33,42 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 PHASES = ("assess", "Markdown report", "assess + Markdown")
+# The reference for what the report's sandbox costs: the same templates rendered by Jinja
+# without it, set up alike (plain_environment); not part of the assessment's time.
+UNSANDBOXED = "report, no sandbox"
 WARM_UP = 20
+
+
+def plain_environment(templates: Path) -> Any:
+    """Jinja's own Environment, without the sandbox, set up as the reports' sandbox is: the
+    same options, globals and filters (Jinja's filters unwrapped from their limit checks)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from ssa_risk.reports.render import _environment
+
+    sandbox = _environment(templates.resolve())
+    plain = Environment(
+        loader=FileSystemLoader(str(templates)),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    plain.globals.update(sandbox.globals)
+    filters = sandbox.filters.items()
+    plain.filters.update({name: getattr(f, "__wrapped__", f) for name, f in filters})
+    return plain
 
 
 def measure(root: Path, paths: Sequence[Path], clock: Callable[[], float]) -> dict[str, object]:
     """One round over `paths` after a warm-up: the mean seconds per profile of each phase,
-    and a hash of every report written."""
+    and a hash of every report written; and the report rendered without the sandbox, with
+    whether it wrote the same text every time."""
     # Imported here: with --against, the parent only lists profiles and reads JSON, and the
     # child imports whichever installation its interpreter has.
     from ssa_risk.assessment.assessor import Assessor
@@ -50,9 +76,12 @@ def measure(root: Path, paths: Sequence[Path], clock: Callable[[], float]) -> di
 
     rules, templates = root / "rules", root / "templates"
     assessor = Assessor.load(rules, templates)
+    plain = plain_environment(templates).get_template("report.md.j2")
     for path in paths[:WARM_UP]:
         render_report(assessor.assess(path), templates)
-    assess = render = 0.0
+        plain.render(a=assessor.assess(path), charts={})
+    assess = render = unsandboxed = 0.0
+    alike = True
     digest = hashlib.sha256()
     for path in paths:
         start = clock()
@@ -60,6 +89,9 @@ def measure(root: Path, paths: Sequence[Path], clock: Callable[[], float]) -> di
         middle = clock()
         text = render_report(assessment, templates)
         end = clock()
+        plain_text = plain.render(a=assessment, charts={})
+        unsandboxed += clock() - end
+        alike = alike and plain_text.rstrip("\n") + "\n" == text
         assess += middle - start
         render += end - middle
         digest.update(text.encode())
@@ -68,6 +100,8 @@ def measure(root: Path, paths: Sequence[Path], clock: Callable[[], float]) -> di
         "assess": assess / n,
         "Markdown report": render / n,
         "assess + Markdown": (assess + render) / n,
+        UNSANDBOXED: unsandboxed / n,
+        "unsandboxed alike": alike,
         "reports": digest.hexdigest(),
     }
 
@@ -146,13 +180,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  rounds   {args.rounds} per side, alternating; median of the rounds' means")
     print()
     print(f"  {'ms per profile':<20}" + "".join(f"{side:>10}" for side in sides))
-    for phase in PHASES:
+    for phase in (*PHASES, UNSANDBOXED):
         cells = [statistics.median(float(str(r[phase])) for r in rounds[side]) for side in sides]
         print(f"  {phase:<20}" + "".join(f"{c * 1000:>10.2f}" for c in cells))
     hashes = {str(r["reports"]) for side in sides for r in rounds[side]}
     same = "the same bytes" if len(hashes) == 1 else "DIFFERENT bytes"
     print()
     print(f"  reports: {same} in every round{' and on both sides' if args.against else ''}")
+    alike = all(r["unsandboxed alike"] for side in sides for r in rounds[side])
+    print(
+        "  unsandboxed: the report's templates rendered by Jinja without the sandbox, set up"
+        " alike (a reference, not part of an assessment); "
+        + ("the same text for every profile" if alike else "A DIFFERENT TEXT for some profile")
+    )
     if args.against is not None:
         print(f"  against: {args.against}")
     return 0 if len(hashes) == 1 else 1

@@ -48,6 +48,8 @@ ASSESS_COLD = f"ssa-risk assess {PROFILE} -o OUT.md, empty cache"
 ASSESS_WARM = f"ssa-risk assess {PROFILE} -o OUT.md, warm cache"
 FLOOR_COLD = "import floor of assess, empty cache"
 FLOOR_WARM = "import floor of assess, warm cache"
+WORK_WARM = "the floor + its dependencies' own work, warm cache"
+CODE_WARM = "the same + reading ssa_risk's compiled modules"
 
 # Runs `assess` in this interpreter and prints the third-party modules then loaded: not the
 # standard library, not ssa_risk, not private helper modules (a leading '_').
@@ -66,6 +68,97 @@ found = sorted(
     and getattr(module, "__spec__", None) is not None
 )
 print(json.dumps(found))
+"""
+
+
+# Runs `assess` in this interpreter (its cache folder warm) and writes to a JSON file what the
+# command asked of its dependencies: the rule set it registered with durable_rules and the facts
+# it asserted, as they were passed; the YAML files it read (the snapshot and those it extends);
+# the templates Jinja loaded, with the names of the filters they use; and the compiled file of
+# each ssa_risk module it loaded.
+RECORD = """
+import json, sys
+from pathlib import Path
+import durable.engine, durable_rules_engine, jinja2, yaml
+profile, output, record = sys.argv[1:4]
+asked = {"rulesets": [], "facts": [], "yaml": [], "templates": [], "filters": []}
+register = durable.engine.Host.register_rulesets
+assert_facts = durable_rules_engine.assert_facts
+get_source = jinja2.FileSystemLoader.get_source
+def registering(host, sets):
+    asked["rulesets"].append({
+        name: {rule: {k: v for k, v in body.items() if k != "run"} for rule, body in rules.items()}
+        for name, rules in sets.items()
+    })
+    return register(host, sets)
+def asserting(handle, facts):
+    asked["facts"].append(facts)
+    return assert_facts(handle, facts)
+def sourcing(loader, env, name):
+    asked["templates"].append([loader.searchpath, name])
+    asked["filters"] = sorted(set(asked["filters"]) | set(env.filters))
+    return get_source(loader, env, name)
+durable.engine.Host.register_rulesets = registering
+durable_rules_engine.assert_facts = asserting
+jinja2.FileSystemLoader.get_source = sourcing
+from ssa_risk.console.cli import main
+sys.argv = ["ssa-risk", "assess", profile, "-o", output]
+try:
+    main()
+except SystemExit:
+    pass
+path = Path(profile).resolve()
+while path is not None:
+    asked["yaml"].append(str(path))
+    extends = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("extends")
+    path = path.parent / extends if extends else None
+asked["compiled"] = sorted(
+    module.__spec__.cached for name, module in list(sys.modules.items())
+    if name.split(".")[0] == "ssa_risk" and getattr(module, "__spec__", None) is not None
+    and module.__spec__.cached is not None
+)
+Path(record).write_text(json.dumps(asked), encoding="utf-8")
+"""
+
+# Does, in a fresh process, what RECORD found `assess` asked of its dependencies, and nothing of
+# its own: imports the floor's modules, registers the rule set with durable_rules and asserts
+# the facts (the actions they trigger are not run), composes each YAML file with libyaml, and
+# has Jinja load the templates (compiled code from a bytecode cache of its own, warm after the
+# first run; they are not rendered: that needs the library's objects). With `--compiled`, it
+# also reads and unmarshals the compiled code of every ssa_risk module the command loaded,
+# without running it.
+REPLAY = """
+import json, marshal, sys
+record = json.loads(open(sys.argv[1], encoding="utf-8").read())
+bytecode = sys.argv[2]
+import {floor}
+import durable.engine, durable_rules_engine, jinja2, yaml
+host = durable.engine.Host()
+for sets in record["rulesets"]:
+    for rules in sets.values():
+        for body in rules.values():
+            body["run"] = lambda c: None
+    host.register_rulesets(sets)
+handle = host.get_ruleset(next(iter(record["rulesets"][-1])))._handle
+for facts in record["facts"]:
+    durable_rules_engine.assert_facts(handle, facts)
+for name in record["yaml"]:
+    with open(name, encoding="utf-8") as file:
+        yaml.compose(file, Loader=yaml.CSafeLoader)
+envs = {{}}
+for folder, name in record["templates"]:
+    key = tuple(folder)
+    if key not in envs:
+        envs[key] = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder), trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True, bytecode_cache=jinja2.FileSystemBytecodeCache(bytecode),
+        )
+        envs[key].filters.update(dict.fromkeys(record["filters"], str))
+    envs[key].get_template(name)
+if "--compiled" in sys.argv:
+    for name in record["compiled"]:
+        with open(name, "rb") as file:
+            marshal.loads(file.read()[16:])
 """
 
 
@@ -94,16 +187,31 @@ def assess_imports(python: str, folder: Path) -> tuple[list[str], list[str]]:
     return found[0], found[1]
 
 
+def record_work(python: str, folder: Path) -> Path:
+    """What a warm `ssa-risk assess` asks of its dependencies (RECORD), in a JSON file."""
+    record = folder / "record.json"
+    subprocess.run(
+        [python, "-c", RECORD, PROFILE, str(folder / "record.md"), str(record)],
+        cwd=ROOT,
+        env=environment(folder / "probe-cache"),
+        check=True,
+        capture_output=True,
+    )
+    return record
+
+
 # A row: its name, the command, and its cache folder: None (none given), "empty" (a new
 # empty folder for each run) or "warm" (one folder, filled by the warm-up run).
 Row = tuple[str, list[str], str | None]
 
 
-def rows(python: str, folder: Path, floors: tuple[list[str], list[str]]) -> list[Row]:
+def rows(python: str, folder: Path, floors: tuple[list[str], list[str]], record: Path) -> list[Row]:
     """What is timed, with the interpreter `python` and its `ssa-risk` script."""
     command = str(Path(python).parent / "ssa-risk")
     output = str(folder / "tunisia-2020.md")
     assess = [command, "assess", PROFILE, "-o", output]
+    replay = [python, "-c", REPLAY.format(floor=", ".join(floors[1])), str(record)]
+    replay.append(str(folder / "replay-bytecode"))
     return [
         ("python -c pass", [python, "-c", "pass"], None),
         ("python -c 'import click'", [python, "-c", "import click"], None),
@@ -112,6 +220,8 @@ def rows(python: str, folder: Path, floors: tuple[list[str], list[str]]) -> list
         (FLOOR_COLD, [python, "-c", "import " + ", ".join(floors[0])], None),
         (ASSESS_COLD, assess, "empty"),
         (FLOOR_WARM, [python, "-c", "import " + ", ".join(floors[1])], None),
+        (WORK_WARM, replay, None),
+        (CODE_WARM, [*replay, "--compiled"], None),
         (ASSESS_WARM, assess, "warm"),
     ]
 
@@ -150,6 +260,8 @@ def ratios(times: dict[str, float]) -> dict[str, str]:
         "ssa-risk --help": click_ms,
         "ssa-risk assess --help": click_ms,
         ASSESS_COLD: times[FLOOR_COLD],
+        WORK_WARM: times[FLOOR_WARM],
+        CODE_WARM: times[FLOOR_WARM],
         ASSESS_WARM: times[FLOOR_WARM],
     }
     return {name: f"{times[name] / base:.2f}x" for name, base in against.items()}
@@ -167,8 +279,10 @@ def main() -> None:
         for n, python in enumerate(pythons):
             folder = Path(temp) / f"side{n}"
             folder.mkdir()
+            (folder / "replay-bytecode").mkdir()
             floors.append(assess_imports(python, folder))
-            sides.append((rows(python, folder, floors[-1]), folder))
+            record = record_work(python, folder)
+            sides.append((rows(python, folder, floors[-1], record), folder))
         results = medians(sides, args.runs)
     print(f"machine: {platform.machine()}, Python {platform.python_version()}")
     print(f"cold start, fresh process each run, median of {args.runs} runs")
@@ -185,7 +299,10 @@ def main() -> None:
             line += f"  {shown[0][0][name]:10.1f}  {shown[0][1].get(name, ''):>6}"
         times, ratio = shown[-1]
         print(f"{line}  {times[name]:7.1f}  {ratio.get(name, '')}".rstrip())
-    print("ratio: the help rows against `import click`, the assessments against their import floor")
+    print(
+        "ratio: the help rows against `import click`; the assessments, and the rows that do"
+        " what the warm assessment asked of its dependencies, against their import floor"
+    )
     labels = ["against's", "this"] if args.against is not None else ["this"]
     for side, floor in zip(labels, floors, strict=True):
         for cache, modules in zip(("empty", "warm"), floor, strict=True):
