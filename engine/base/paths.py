@@ -102,6 +102,7 @@ def _shown(path: Path, found: _Roots) -> str:
 
 
 def _bundled(candidate: Path, bundled_roots: tuple[Path, Path]) -> str | None:
+    """`<bundled>/…` for a path inside the bundled data folder, else None."""
     for root in bundled_roots:
         if candidate.is_relative_to(root):
             inside = candidate.relative_to(root).as_posix()
