@@ -36,7 +36,7 @@ def test_each_recommendation_once_numbered_and_grouped_by_who_acts(tunisia_2020)
     c = conditions(tunisia_2020)
     items = _all(c)
     assert [i.number for i in items] == list(range(1, len(items) + 1))
-    assert len({i.text for i in items}) == len(items) == c.count == 35
+    assert len({i.text for i in items}) == len(items) == c.count == 36
     assert [actor for actor, _, _ in c.groups] == ["agency", "programme"]
     # Vetting is asked by both abuse findings under the emergency powers: listed once, for both.
     [vet] = [i for i in items if i.text.startswith("Vet every recipient unit")]

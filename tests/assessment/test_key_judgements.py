@@ -27,7 +27,7 @@ def test_tunisia_2020(tunisia_2020):
     assert key_judgements(tunisia_2020) == KeyJudgements(
         result="Overall: high risk — conditions required, with a score of 61 of 100.",
         confidence=(
-            "Confidence: moderate. 7 of 8 weighted lenses were assessed, and 5 of 31 risk "
+            "Confidence: moderate. 7 of 8 weighted lenses were assessed, and 5 of 32 risk "
             "findings rest on facts stated more than 5 years before 2020-07."
         ),
         drivers=(
@@ -52,8 +52,8 @@ def test_tunisia_2020(tunisia_2020):
             "and an assessment line of effort; Donors coordinate through a working mechanism; "
             "Programmes owned or led by the partner; Funding follows assessment results) bring "
             "it from 10 (low) to 0 (low).",
-            "Threat environment: 1 mitigation (Threat declining) brings it from 34 (moderate) "
-            "to 14 (low).",
+            "Threat environment: 1 mitigation (Threat declining) brings it from 43 (high) to 23 "
+            "(moderate).",
         ),
         thresholds=(
             "The overall score is 61; it would need to fall below 45, with no lens rated "
@@ -74,7 +74,7 @@ def test_tunisia_2020(tunisia_2020):
         gaps=(
             "Leverage and relationship is not assessed: the profile lacks assistance Foreign "
             "Military Sales (US$) or assistance programmes of kind sale.",
-            "5 of 31 risk findings rest on facts stated more than 5 years before 2020-07; they "
+            "5 of 32 risk findings rest on facts stated more than 5 years before 2020-07; they "
             "are marked stale and count for 0.5 of their points. Restate the facts that still "
             "hold in a newer snapshot.",
             "The recorded assistance ends in FY2013, 7 years before 2020-07: findings about "

@@ -74,7 +74,14 @@ def test_2020_action_plan_mitigates_planning_but_not_civil_military_or_human_rig
     assert "PLAN-02" not in fired  # the joint plan has sequenced benchmarks
     # Threat is context: moderate threats give moderate findings, never a weight overall.
     [threat] = [lens for lens in a.lenses if lens.id == "threat_environment"]
-    assert threat.context and {f.rule_id for f in threat.findings} == {"THR-06"}
+    # The spillover threat from Libya is moderate with no trend recorded (THR-11), the others
+    # moderate and declining (THR-06).
+    assert threat.context and {f.rule_id for f in threat.findings} == {"THR-06", "THR-11"}
+    [spillover] = [f for f in threat.findings if f.rule_id == "THR-11"]
+    assert spillover.subject == "spillover"
+    assert spillover.narrative.endswith(
+        "The profile does not record whether it is rising or falling."
+    )
     # The torture reports name the interior ministry's forces as a whole, which have units of
     # their own: Leahy review is required for those units (HR-09), and no unit is barred.
     assert "HR-02" not in fired
@@ -125,7 +132,7 @@ def test_the_2020_report_flags_every_finding_that_rests_on_facts_over_five_years
     assert old  # the 2020 snapshot still inherits some facts from 2010 and 2013
     for section in old:
         assert "**Stale:** rests on facts stated" in section, section.splitlines()[0]
-    assert "5 of 31 risk findings rest on facts stated more than 5 years before 2020-07" in report
+    assert "5 of 32 risk findings rest on facts stated more than 5 years before 2020-07" in report
 
 
 def test_the_timeline_shows_the_scores_in_the_report_and_in_the_json():

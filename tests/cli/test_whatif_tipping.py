@@ -33,7 +33,7 @@ def test_whatif_prints_the_diff_against_the_profile_as_written(run_in_checkout):
         "### CMR-09: Structural: substantial public support for military rule\n\n"
         "Severity: moderate. Cause: **profile changed**.\n\n"
         f"- {SUPPORT}: 47 → 30 (--set 1)\n\n"
-        "37 findings unchanged.\n"
+        "38 findings unchanged.\n"
     )
 
 

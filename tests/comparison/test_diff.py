@@ -161,7 +161,7 @@ def test_markdown_diff_counts_unchanged_findings_and_is_deterministic(run_cli, r
     assert text.startswith("# What changed: Tunisia\n\nBefore: tunisia/2020.yaml under v1:rules")
     assert "## Findings removed (1)\n\n### CMR-02: Public support for military rule" in text
     assert "- when.all[0].where.support_for_military_rule_pct.gte: 40 → 50\n" in text
-    assert text.endswith("38 findings unchanged.\n")
+    assert text.endswith("39 findings unchanged.\n")
 
 
 def test_diff_of_saved_assessments(run_cli, repo):
@@ -215,7 +215,7 @@ def test_fail_on_passes_when_nothing_changed(run_cli, repo):
     assert "\nOverall rating unchanged: high risk — conditions required (score 61).\n" in (
         result.stdout
     )
-    assert result.stdout.endswith("39 findings unchanged.\n")
+    assert result.stdout.endswith("40 findings unchanged.\n")
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def test_make_reports_names_and_sums_up_without_writing(tmp_path, monkeypatch):
         ),
         (
             "tunisia-2020.md",
-            "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings)",
+            "Tunisia 2020-07: high risk — conditions required, score 61 (40 findings)",
         ),
     ]
     assert list(tmp_path.iterdir()) == []

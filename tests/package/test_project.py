@@ -260,7 +260,7 @@ def test_paths_printed_in_a_project_sub_folder_work_from_there(run_cli, tmp_path
     assessed = run_cli("assess", "tunisia/2020.yaml")
     assert assessed.exit_code == 0, assessed.stderr
     assert assessed.stdout == (
-        "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → "
+        "Tunisia 2020-07: high risk — conditions required, score 61 (40 findings) → "
         "reports/tunisia-2020.md\n"
     )
     # The report names the profile from the project root, as it would from anywhere in it.

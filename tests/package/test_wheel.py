@@ -103,7 +103,7 @@ def test_assess_with_no_project_uses_the_bundled_data_from_any_folder(ssa_risk, 
     result = _run(ssa_risk, "assess", cwd=tmp_path)
     assert result.stderr == ""
     assert (
-        "Tunisia 2020-07: high risk — conditions required, score 61 (39 findings) → "
+        "Tunisia 2020-07: high risk — conditions required, score 61 (40 findings) → "
         "reports/tunisia-2020.md"
     ) in result.stdout.splitlines()
     assert len(result.stdout.splitlines()) == 20  # every bundled snapshot of nine countries

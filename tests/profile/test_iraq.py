@@ -6,7 +6,8 @@ import pytest
 
 from ssa_risk.assessment.model import Assessment
 from ssa_risk.profile.reader import check_profile
-from tests.helpers import DEFAULT_PROFILES, assess_bundled
+from ssa_risk.reports.render import render_report
+from tests.helpers import DEFAULT_PROFILES, DEFAULT_TEMPLATES, assess_bundled
 
 IRAQ = DEFAULT_PROFILES / "iraq"
 
@@ -52,7 +53,8 @@ def test_2013_finds_the_prime_ministers_grip_and_a_losing_fight():
     # Violence at its highest since 2008 and the state losing ground: a high threat and the
     # defeat trigger of the coup-risk model.
     assert {"THR-01", "THR-03", "CMR-40"} <= ids
-    assert _assessed("2013").score == 67.0
+    # 67 before the army-Peshmerga rivalry was reported without its stakes recorded (RIV-09).
+    assert _assessed("2013").score == 68.0
 
 
 def test_2019_is_lower_than_2013_with_the_pmf_as_the_new_rival_force():
@@ -70,4 +72,45 @@ def test_2019_is_lower_than_2013_with_the_pmf_as_the_new_rival_force():
     assert {"THR-M1", "CMR-41"} <= ids
     # The defeat trigger and executive centralisation of 2013 no longer fire.
     assert not {"CMR-40", "EXE-01"} & ids
-    assert (_assessed("2013").score, _assessed("2019").score) == (67.0, 46.0)
+    # 67 and 46 before the rivalries were reported without their stakes recorded (RIV-09).
+    assert (_assessed("2013").score, _assessed("2019").score) == (68.0, 48.0)
+
+
+RIVALRY_UNRECORDED = (
+    "The two institutions in this rivalry compete intensely. The profile does not record"
+    " whether access to foreign assistance is part of what they compete over. Either way the"
+    " competition hampers coordination and reform; if assistance is part of it, each programme"
+    " to one side also shifts prestige and leverage between them."
+)
+
+
+@pytest.mark.parametrize(
+    ("stem", "rivalries"),
+    [
+        ("2013", ["armed_forces vs peshmerga"]),
+        ("2019", ["armed_forces vs peshmerga", "armed_forces vs popular_mobilization_forces"]),
+    ],
+)
+def test_rivalries_whose_stakes_are_not_recorded_are_reported_with_the_gap(stem, rivalries):
+    # The army's rivalries with the Peshmerga (ICG 2009, CRS 2019) and the PMF (CRS R45633) are
+    # recorded as high, but not whether access to foreign assistance is part of what they
+    # compete over. RIV-01 needs that recorded true and RIV-05 false: before RIV-09 neither
+    # fired, and the rivalries were missing from the report.
+    assessment = _assessed(stem)
+    found = [f for f in assessment.findings if f.rule_id == "RIV-09"]
+    assert sorted(f.subject for f in found) == rivalries
+    assert {(f.severity, f.narrative) for f in found} == {("moderate", RIVALRY_UNRECORDED)}
+    assert not {"RIV-01", "RIV-05"} & _rule_ids(stem)
+    report = render_report(assessment, DEFAULT_TEMPLATES, "md")
+    heading = (
+        "### Intense rivalry between security institutions;"
+        " whether assistance is at stake is not recorded"
+    )
+    # (with one rivalry the heading also names it)
+    assert sum(line.startswith(heading) for line in report.splitlines()) == 1
+    assert report.count(RIVALRY_UNRECORDED) == len(rivalries)
+    assert (
+        "Establish whether access to foreign assistance is part of what the two institutions"
+        " compete over, and record the answer in the profile, before the next programme to either"
+        " of them." in report
+    )

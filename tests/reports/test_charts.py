@@ -110,7 +110,7 @@ def test_lens_chart_names_every_lens_marks_context_and_not_assessed(tunisia, cha
     assert "0 20 40 65 100" in text
     # The movement from inherent to residual, where mitigations lowered a lens.
     assert "Assistance design and planning 10 → 0" in text
-    assert "Threat environment (context) 34 → 14" in text
+    assert "Threat environment (context) 43 → 23" in text
     assert "Overall score (weighted mean) 61" in text
     assert "lowered by mitigations (no arrow: unchanged)" in text
 

@@ -144,7 +144,7 @@ def test_every_report_opens_with_the_key_judgements(run_cli, tmp_path):
         "# Security assistance suitability: Tunisia (2020-07)\n\n"
         "## Key judgements\n\n"
         "**Overall: high risk — conditions required, with a score of 61 of 100.** Confidence: "
-        "moderate. 7 of 8 weighted lenses were assessed, and 5 of 31 risk findings rest on facts "
+        "moderate. 7 of 8 weighted lenses were assessed, and 5 of 32 risk findings rest on facts "
         "stated more than 5 years before 2020-07.\n\n"
         "What drives it:\n\n"
         "1. Human rights and repression: critical, score 100 (weight 2). Heaviest finding: "

@@ -84,7 +84,12 @@ def test_tunisia_indicators_read_as_prose(run_cli, tmp_path):
         "intelligence): political role: now declining; at dominant it would raise "
         "Institutional rivalry and counterbalancing from moderate to high.",
     ]
-    assert "- Terrorism: public priority (%): now 1; at 30 (at least 30) it would raise" in section
+    # The threat is moderate (the spillover from Libya, with no trend recorded, counts): a
+    # higher level would raise it.
+    assert (
+        "- Insurgency: level: now moderate; at high it would raise Threat environment from "
+        "moderate to high." in section.splitlines()
+    )
     assert machine_text(md_body(md)) == []
     page = tmp_path / "tunisia.html"
     result = run_cli("assess", str(TUNISIA_2020), "--tipping", "--format", "html", "-o", str(page))

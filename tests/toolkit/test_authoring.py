@@ -560,7 +560,7 @@ def test_explain_without_rule_lists_fired_and_near_misses(run_cli):
     result = run_cli("explain", str(TUNISIA_2020))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "Tunisia 2020-07: 37 rules fired"
+    assert lines[0] == "Tunisia 2020-07: 38 rules fired"
     assert "  CMR-02   Public support for military rule alongside an elevated military" in lines
     assert (
         "  CMR-08   A military that has ruled before, with public support for its return:"
