@@ -98,8 +98,11 @@ class Digest:
 
 
 def value_text(e: Evidence) -> str:
-    """A fact's value as a reader writes it: yes/no, words, dollars."""
+    """A fact's value as a reader writes it: yes/no, words, dollars; "not recorded" for a
+    field the profile leaves out (a rule may need it missing: `exists: false`)."""
     v = e.value
+    if v is None:
+        return "not recorded"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int | float) and e.path.endswith("_usd"):

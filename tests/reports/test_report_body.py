@@ -40,6 +40,11 @@ def html_body(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
+# A field a rule needs to be missing (`exists: false`) is "not recorded" in the evidence and
+# the annex, never Python's None.
+PYTHON_NONE = re.compile(r"(?:: |= |<strong>)None\b")
+
+
 def machine_text(body: str) -> list[str]:
     return [
         f"{what}: {match.group()!r} in {body[max(0, match.start() - 60) : match.end() + 20]!r}"
@@ -59,6 +64,13 @@ def test_the_patterns_catch_what_they_are_for():
     ):
         assert machine_text(old), old
     assert machine_text("Protective (CMR-PF1)")
+    for old in (
+        "- Spillover: trend: None (2020.yaml:98)",
+        "`threats[2].trend` = None (",
+        "<strong>None</strong>",
+    ):
+        assert PYTHON_NONE.search(old), old
+    assert not PYTHON_NONE.search("None of the programmes")
     assert not machine_text("FY2011-13: $18.3 million to the Ministry of Interior (2020-07).")
 
 
@@ -69,6 +81,7 @@ def test_no_machine_text_in_the_body_of_a_snapshot_report(profile, fmt):
     body = md_body(text) if fmt == "md" else html_body(text)
     assert "Key judgements" in body and "Conditions and recommendations" in body
     assert machine_text(body) == []
+    assert PYTHON_NONE.findall(text) == []
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
@@ -91,7 +104,8 @@ def test_the_annex_keeps_every_fact_of_every_finding():
             elif e.fact_kind == "absent":
                 assert f"- {e.path} in the profile" in annex
             else:
-                assert f"- `{e.path}` = {e.value} (" in annex
+                shown = "not recorded" if e.value is None else e.value
+                assert f"- `{e.path}` = {shown} (" in annex
 
 
 def _starts(body: str) -> list[str]:
