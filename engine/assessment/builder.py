@@ -50,7 +50,7 @@ from ssa_risk.profile.reader import Profile
 from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.loader import Rule, RuleSet
 from ssa_risk.rules.model import Pattern
-from ssa_risk.rules.narrative import render_narrative
+from ssa_risk.rules.narrative import USD_SUFFIX, render_narrative
 from ssa_risk.rules.operators import show
 from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
 
@@ -773,6 +773,6 @@ def _weights(fact: Fact) -> tuple[tuple[int, ...], tuple[float, ...]]:
     amounts = tuple(
         float(v)
         for k, v in items
-        if k.endswith("_usd") and isinstance(v, int | float) and not isinstance(v, bool)
+        if k.endswith(USD_SUFFIX) and isinstance(v, int | float) and not isinstance(v, bool)
     )
     return years, amounts

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ssa_risk.assessment.model import Assessment, Evidence, Finding, LensResult
 from ssa_risk.base.words import counted
 from ssa_risk.profile.facts import KEY_FIELDS, words_of
-from ssa_risk.rules.narrative import usd
+from ssa_risk.rules.narrative import USD_SUFFIX, usd
 
 # Facts shown in the body for each finding; the annex has the rest.
 SHOWN_FACTS = 3
@@ -105,7 +105,7 @@ def value_text(e: Evidence) -> str:
         return "not recorded"
     if isinstance(v, bool):
         return "yes" if v else "no"
-    if isinstance(v, int | float) and e.path.endswith("_usd"):
+    if isinstance(v, int | float) and e.path.endswith(USD_SUFFIX):
         return usd(v)
     if isinstance(v, tuple):
         return ", ".join(words_of(x) for x in v)

@@ -19,7 +19,7 @@ the same way without changing a rating are tried too.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
@@ -51,6 +51,7 @@ from ssa_risk.profile.facts import (
 from ssa_risk.profile.reader import Profile, load_profile, profile_schema
 from ssa_risk.profile.snapshots import folder_snapshots
 from ssa_risk.rules.model import FieldTest, Pattern, Ref, Rule
+from ssa_risk.rules.narrative import USD_SUFFIX, usd
 from ssa_risk.rules.operators import MISSING, show
 from ssa_risk.rules.scoring import RATINGS
 
@@ -338,9 +339,11 @@ def watch_indicators(tipping: Tipping, limit: int = WATCH_LIMIT) -> tuple[WatchI
     return tuple(out)
 
 
-def _words(value: Any) -> str:
+def _words(value: Any, field: str = "") -> str:
     if value is MISSING:
         return "not recorded"
+    if _is_number(value) and field.endswith(USD_SUFFIX):
+        return usd(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -350,16 +353,18 @@ def _words(value: Any) -> str:
 
 def describe_now(change: Change) -> str:
     # A new list entry: other entries of the kind may be recorded, but none like this one.
-    return "none like it recorded" if change.kind == "item added" else _words(change.before)
+    if change.kind == "item added":
+        return "none like it recorded"
+    return _words(change.before, change.path)
 
 
 def describe_then(change: Change) -> str:
     if change.kind == "item added" and isinstance(change.after, dict):
-        described = ", ".join(f"{field_words(k)} {_words(v)}" for k, v in change.after.items())
+        described = ", ".join(f"{field_words(k)} {_words(v, k)}" for k, v in change.after.items())
         return f"one recorded ({described})"
     if change.kind == "number":
-        return f"{_words(change.after)} ({change.threshold})"
-    return _words(change.after)
+        return f"{_words(change.after, change.path)} ({change.threshold})"
+    return _words(change.after, change.path)
 
 
 def _raises(flip: Flip) -> str:
@@ -513,7 +518,9 @@ def _crossings(
     op, value = test.op, test.value
     holds = current is not MISSING and _holds(test, current)
     if op in _WORDS and _is_number(value) and schema.get("type") in ("integer", "number"):
-        return _number_crossings(op, value, current, holds, schema)
+        # A sum of dollars is written as the reports write it ($50.0 million).
+        shown = usd if test.field.endswith(USD_SUFFIX) else show
+        return _number_crossings(op, value, current, holds, schema, shown)
     enum = schema.get("enum")
     if op in ("eq", "in") and isinstance(enum, list):
         return _enum_crossings(test, current, holds, enum)
@@ -554,7 +561,12 @@ def _decimals(value: Any) -> int:
 
 
 def _number_crossings(
-    op: str, threshold: float, current: Any, holds: bool, schema: Mapping[str, Any]
+    op: str,
+    threshold: float,
+    current: Any,
+    holds: bool,
+    schema: Mapping[str, Any],
+    show: Callable[[Any], str] = show,
 ) -> list[tuple[Any, str, float, str, str]]:
     whole = schema.get("type") == "integer" or (
         isinstance(threshold, int) and (current is MISSING or isinstance(current, int))

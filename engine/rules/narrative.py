@@ -43,6 +43,10 @@ def _environment() -> ImmutableLimitedSandbox:
     return env
 
 
+# A field whose name ends so holds a sum of U.S. dollars, written with `usd` in reports.
+USD_SUFFIX = "_usd"
+
+
 def usd(value: object) -> str:
     """12345678 → '$12.3 million'; smaller sums in full. Never fails, whatever the amount."""
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -221,3 +221,23 @@ def test_with_a_lens_only_that_lens_rating_counts(small):
         "stops being assessed)\n"
         "   - Police: torture: removed; an entry B-01 matches, taken out (rules B-01)\n"
     ) in md
+
+
+def test_a_threshold_in_dollars_is_written_in_dollars(tunisia_assessor):
+    """Oman 2020 records no British aid amount, and LEV-07 tests at least $50 million: the
+    reach is in dollars, the edit keeps the number to apply."""
+    profile = load_profile(REPO_ROOT / "profiles" / "oman" / "2020.yaml", "2020.yaml")
+    points = tipping_points(tunisia_assessor, profile, None, 20).points
+    found = [
+        (c.edit, c.reach, [f.text for f in p.flips])
+        for p in points
+        for c in p.changes
+        if c.path.endswith("annual_usd")
+    ]
+    assert found == [
+        (
+            "assistance.other_donors[name=United Kingdom].annual_usd=50000000",
+            "not given now; LEV-07 tests at least $50.0 million: $50.0 million would meet it",
+            ["Leverage and relationship: low → moderate (score 0 → 25)"],
+        )
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from ssa_risk.assessment.serialize import assessment_from_json
-from tests.helpers import REPO_ROOT, TUNISIA_2020
+from tests.helpers import DEFAULT_PROFILES, REPO_ROOT, TUNISIA_2020
 from tests.reports.test_report_body import html_body, machine_text, md_body
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "tipping"
@@ -125,3 +125,21 @@ def test_which_entry_a_fact_is_and_the_record_of_the_past_are_not_indicators(run
     )
     for past in ("military origin", "historical coercive centre", ": area:", ": kind:"):
         assert not any(past in line for line in lines), past
+
+
+def test_a_threshold_in_dollars_reads_as_the_report_writes_dollars(run_cli, tmp_path):
+    """A number the rules test against a threshold reads "at X (at least X)", and a sum of
+    dollars is written in dollars, as everywhere in the report, not as a bare integer."""
+    out = tmp_path / "oman.md"
+    result = run_cli(
+        "assess", str(DEFAULT_PROFILES / "oman" / "2020.yaml"), "--tipping", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "- Other donors: a new entry: now none like it recorded; at one recorded (name new "
+        "donor, annual (US$) $50.0 million) it would raise Leverage and relationship from low "
+        "to moderate.\n"
+        "- United Kingdom: annual (US$): now not recorded; at $50.0 million (at least $50.0 "
+        "million) it would raise Leverage and relationship from low to moderate.\n"
+    ) in text
