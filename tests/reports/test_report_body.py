@@ -40,9 +40,10 @@ def html_body(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
-# A field a rule needs to be missing (`exists: false`) is "not recorded" in the evidence and
-# the annex, never Python's None.
-PYTHON_NONE = re.compile(r"(?:: |= |<strong>)None\b")
+# Python's own text for a value anywhere in a report, annex included: a field a rule needs
+# missing (`exists: false`) is "not recorded", not None; a join a rule requires to find
+# nothing is "unit.id", not Ref(name='unit', field='id').
+PYTHON_TEXT = re.compile(r"(?:: |= |<strong>)None\b|\b[A-Z][A-Za-z]+\([a-z_]+=")
 
 
 def machine_text(body: str) -> list[str]:
@@ -69,8 +70,9 @@ def test_the_patterns_catch_what_they_are_for():
         "`threats[2].trend` = None (",
         "<strong>None</strong>",
     ):
-        assert PYTHON_NONE.search(old), old
-    assert not PYTHON_NONE.search("None of the programmes")
+        assert PYTHON_TEXT.search(old), old
+    assert PYTHON_TEXT.search("no institution with parent = Ref(name='unit', field='id') in")
+    assert not PYTHON_TEXT.search("None of the programmes")
     assert not machine_text("FY2011-13: $18.3 million to the Ministry of Interior (2020-07).")
 
 
@@ -81,7 +83,7 @@ def test_no_machine_text_in_the_body_of_a_snapshot_report(profile, fmt):
     body = md_body(text) if fmt == "md" else html_body(text)
     assert "Key judgements" in body and "Conditions and recommendations" in body
     assert machine_text(body) == []
-    assert PYTHON_NONE.findall(text) == []
+    assert PYTHON_TEXT.findall(text) == []
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
