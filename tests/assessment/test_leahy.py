@@ -156,3 +156,15 @@ def test_the_report_names_the_unit_the_abuse_and_what_is_not_recorded():
     # What is not recorded reads so in the evidence, not as an empty value.
     assert "- Army: extrajudicial killing: credible: not recorded (not-recorded.yaml:21)" in body
     assert "- National Police: torture: remediated: not recorded (not-recorded.yaml:20)" in body
+
+
+def test_the_bar_says_the_profile_records_no_remediation_not_that_none_is_recorded(tmp_path):
+    # HR-02 reads 'remediated: false', a value recorded; a value left out gives HR-15..HR-17.
+    a = _profile(tmp_path, "unit", True, False)
+    [bar] = [f for f in a.findings if f.rule_id == "HR-02"]
+    assert bar.narrative == (
+        "Assistance goes to Interior forces although there are credible reports of torture by"
+        " the unit, and the profile records that no effective steps have been taken to bring"
+        " those responsible to justice. The law bars assistance to this unit until the"
+        " government takes such steps; it does not bar other units."
+    )
