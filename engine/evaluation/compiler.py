@@ -372,9 +372,10 @@ def _stack(
     for child in node.listed:
         if child.op == "$nex":
             missing.setdefault(child.prop, []).append(child)
+    passing = {prop: _passing(tests) for prop, tests in groups.items()}
     # Per field, the most tests below a test on a later field (none when it is missing).
     filler = {
-        prop: max([*_passing(groups.get(prop, [])), missing.get(prop, [])], key=len)
+        prop: max([*passing.get(prop, []), missing.get(prop, [])], key=len)
         for prop in dict.fromkeys([*groups, *missing])
     }
     # The node itself (it is popped before its tests are pushed), unless a test passes.
@@ -390,7 +391,7 @@ def _stack(
     # that can come before its own (a field written in the profile can come after every
     # other such field), then its own field's earlier tests. A later field's `exists: false`
     # tests are below it too, if that field is missing.
-    for prop, tests in groups.items():
+    for prop in groups:
         place = places.get(prop, 0)
         others = [
             chosen if places.get(other, 0) <= place else missing.get(other, [])
@@ -400,7 +401,7 @@ def _stack(
         chosen_nodes = {id(t) for chosen in others for t in chosen}
         listed = [t for t in node.listed if t.op != "$nex" or id(t) in chosen_nodes]
         under = [*listed, *(t for chosen in others for t in chosen if t.op != "$nex")]
-        for passed in _passing(tests):
+        for passed in passing[prop]:
             for position, child in enumerate(passed):
                 height = len(under) + position + _stack(child, places, memo)[0]
                 if height > best[0]:
@@ -414,6 +415,20 @@ def _passing(tests: list[_Node]) -> list[list[_Node]]:
     every value that matters: each constant they compare with, a number between each two and
     beyond them, and a value equal to none (joins, `exists`, `matches` and `contains` are
     taken to hold for any value)."""
+    if not any(t.op in _COMPARE for t in tests):
+        # Equalities with constants, one of which holds: each with every other test.
+        always = [t for t in tests if not t.literal]
+        if len(always) == len(tests):
+            return [tests]
+        first = next(t for t in tests if t.literal)
+        out = [[t for t in tests if not t.literal or t is first]]
+        seen = 0  # tests before this one that are not equalities with constants
+        for t in tests:
+            if not t.literal:
+                seen += 1
+            elif t is not first:
+                out.append([*always[:seen], t])
+        return out
     constants = [t.value for t in tests if t.literal or (t.op in _COMPARE and _is_number(t.value))]
     numbers = sorted({v for v in constants if _is_number(v)})
     between = [(a + b) / 2 for a, b in itertools.pairwise(numbers)]
