@@ -13,7 +13,9 @@ with a severity and a citation like any rule, in one of three shapes (`--shape`)
   check took.
 - `guarded`: the same thresholds, each behind an equality test on one of the fact kind's
   enumerated fields (an institution's kind, a programme's kind, ...), as the refusal advises.
-  The set loads.
+  The loader refuses it for institutions alone: an armed force can pass its kind's 36
+  thresholds and the bundled rules' 31 joins on `key` (the engine shares no join), 77 tests
+  in all, and the engine fails on such an institution with error 303. `--extra 600` loads.
 
 A set that loads is checked (the loader's engine-limit checks included), compiled and
 registered, then every bundled profile is assessed with it, each evaluation cross-checked by

@@ -15,12 +15,14 @@ would still depend on order, so the compiler refuses it (negation must be strati
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ssa_risk.base.cache import read_pickled, write_pickled
 from ssa_risk.base.errors import InputError, Problem
+from ssa_risk.profile.derived import derived_of
 from ssa_risk.rules.loader import FieldTest, Pattern, Ref, Rule, RuleSet
 
 START_KIND = "$start"
@@ -176,10 +178,13 @@ def _test(test: FieldTest) -> dict[str, Any]:
 class _Node:
     """One node of durable_rules' test network, as rete.c builds it (for counting only)."""
 
-    def __init__(self, op: str = "", prop: str = "", literal: bool = False) -> None:
+    def __init__(
+        self, op: str = "", prop: str = "", literal: bool = False, value: Any = None
+    ) -> None:
         self.op = op
         self.prop = prop
         self.literal = literal  # an equality with a constant: one per property can hold
+        self.value = value  # the constant it compares with (a literal's, a comparison's)
         self.hashed: dict[str, _Node] = {}  # tests found by property (shared when identical)
         self.listed: list[_Node] = []  # `exists: false` tests and the ends of `in:` lists
         self.betas = 0  # conditions ending here
@@ -220,16 +225,34 @@ class _Network:
                 self._limit(node, "listed", len(node.listed), MAX_LISTED)
             return forward, count
         if key in ("$iany", "$iall"):
-            self.fresh += 1
-            return self._child(parent, f"{key}#{self.fresh}", key, ""), 0
+            return self._child(parent, self._fresh(key), key, ""), 0
         if key.startswith("$"):
             ((prop, operand),) = value.items()
-            return self._child(parent, json.dumps([key, prop, operand]), key, prop), 0
+            node = self._child(parent, json.dumps([key, prop, operand]), key, prop, value=operand)
+            return node, 0
         join = isinstance(value, dict)
-        node = self._child(parent, json.dumps(["$eq", key, value]), "$eq", key, not join)
+        # findAlpha never finds a join to share: readIdentifier stores the other fact's name
+        # and field as new strings, and compareValue compares where they are stored. So two
+        # conditions with the same join test (a `none` repeating an `any`, say) each get
+        # their own node, and a fact passes both.
+        node_key = self._fresh("$eq") if join else json.dumps(["$eq", key, value])
+        node = self._child(parent, node_key, "$eq", key, not join, None if join else value)
         return node, 1 if join else 0
 
-    def _child(self, parent: _Node, key: str, op: str, prop: str, literal: bool = False) -> _Node:
+    def _fresh(self, op: str) -> str:
+        """The key of a test the engine never shares: a node of its own every time."""
+        self.fresh += 1
+        return f"{op}#{self.fresh}"
+
+    def _child(
+        self,
+        parent: _Node,
+        key: str,
+        op: str,
+        prop: str,
+        literal: bool = False,
+        value: Any = None,
+    ) -> _Node:
         if op == "$nex":
             for node in parent.listed:
                 if node.op == op and node.prop == prop:
@@ -240,7 +263,7 @@ class _Network:
         else:
             if key in parent.hashed:
                 return parent.hashed[key]
-            node = _Node(op, prop, literal)
+            node = _Node(op, prop, literal, value)
             parent.hashed[key] = node
             self._limit(parent, "hashed", len(parent.hashed), MAX_CHILDREN)
         node.first = self.where
@@ -274,20 +297,27 @@ class _Network:
         """Most tests a fact of `kind` can be passing at once (the engine's stack), and the
         tests on the stack when it is reached.
 
-        The engine pushes the root's matching tests in the order they were made (all test
-        `fact`, so they share one run of hash slots) and evaluates the last one pushed first.
+        As events.c handleAlpha does: it pops a test, pushes the tests under it that the fact
+        passes, and evaluates the last one pushed first. Under the root every test is on
+        `fact`, so they share one run of hash slots and are pushed in the order they were
+        made; only the kind's own equality can hold among them.
         """
         top = self.root.hashed.get(json.dumps(["$eq", "fact", kind]))
         matching = [c for c in self.root.hashed.values() if c is top or not c.literal]
-        if not matching:
+        memo: dict[int, tuple[int, list[_Node], _Node | None]] = {}
+        places = _field_places(kind)
+        best = (1, 0)
+        for position, child in enumerate(matching, 1):
+            best = max(best, (position - 1 + _stack(child, places, memo)[0], position))
+        peak, index = best
+        if not index:
             return 1, []
-        memo: dict[int, int] = {}
-        peak, index = max((i + _extra(c, memo), i) for i, c in enumerate(matching, 1))
+        # The tests on the stack, with those passed on the way to the peak.
         pushed = matching[:index]
-        node = matching[index - 1]
-        while children := [*node.hashed.values(), *node.listed]:
-            pushed += children
-            node = max(children, key=lambda c: _extra(c, memo))
+        node: _Node | None = matching[index - 1]
+        while node is not None:
+            _, below, node = _stack(node, places, memo)
+            pushed += below if node is None else [*below, node]
         return peak, pushed
 
     @staticmethod
@@ -305,17 +335,131 @@ class _Network:
         return [rules[r] for r in sorted(counts, key=lambda r: (-counts[r], order[r]))]
 
 
-def _extra(node: _Node, memo: dict[int, int]) -> int:
-    """How far the stack can grow above this node's place while its tests are evaluated."""
+def _field_places(kind: str) -> dict[str, int]:
+    """Where a fact of `kind` has its fields (profile/facts.py Fact.engine_form): first the
+    fields written in the profile, in the profile's order (place 0: any order); then the
+    derived fields, in the order they are declared; then id, fact and sid."""
+    derived = [d.name for d in derived_of(kind)]
+    return {
+        **{name: i for i, name in enumerate(derived, 1)},
+        **{name: len(derived) + i for i, name in enumerate(("id", "fact", "sid"), 1)},
+    }
+
+
+def _stack(
+    node: _Node, places: dict[str, int], memo: dict[int, tuple[int, list[_Node], _Node | None]]
+) -> tuple[int, list[_Node], _Node | None]:
+    """The most entries the engine's stack can hold from this node's place up while a fact
+    is tested under it; the tests then below the next one on the path to that peak, and
+    that next one (None: the peak is this node itself, and no tests are below it).
+
+    events.c handleAlpha pops the node, then pushes the tests under it that the fact passes:
+    first its list (`exists: false` tests, passed when the field is missing, and the
+    forwards of `in:` lists, always passed), in list order; then its hashed tests, property
+    by property in the order of the fact's fields (`places`), and for one property in the
+    order the tests were made. So below a hashed test are the list, the tests on the fields
+    before its own, and its own field's earlier tests; the tests on later fields are pushed
+    above it and done with first. Which tests of one field hold together follows from one
+    value of that field (`_passing`). A field is either present (its hashed tests can pass)
+    or missing (its `exists: false` tests pass), whichever gives the higher stack.
+    """
     if id(node) in memo:
         return memo[id(node)]
-    literal_props = {c.prop for c in node.hashed.values() if c.literal}
-    matching = len(literal_props) + sum(1 for c in node.hashed.values() if not c.literal)
-    matching += len(node.listed)
-    children = [*node.hashed.values(), *node.listed]
-    result = matching - 1 + max(_extra(c, memo) for c in children) if matching else 0
-    memo[id(node)] = result
-    return result
+    groups: dict[str, list[_Node]] = {}
+    for child in node.hashed.values():
+        groups.setdefault(child.prop, []).append(child)
+    missing: dict[str, list[_Node]] = {}
+    for child in node.listed:
+        if child.op == "$nex":
+            missing.setdefault(child.prop, []).append(child)
+    passing = {prop: _passing(tests) for prop, tests in groups.items()}
+    # Per field, the most tests below a test on a later field (none when it is missing).
+    filler = {
+        prop: max([*passing.get(prop, []), missing.get(prop, [])], key=len)
+        for prop in dict.fromkeys([*groups, *missing])
+    }
+    # The node itself (it is popped before its tests are pushed), unless a test passes.
+    best: tuple[int, list[_Node], _Node | None] = (1, [], None)
+    if node.hashed or node.listed:
+        best = (0, [], None)
+    # A test in the list: below it, the list's earlier tests (all can pass at once).
+    for position, child in enumerate(node.listed, 1):
+        height = position - 1 + _stack(child, places, memo)[0]
+        if height > best[0]:
+            best = (height, node.listed[: position - 1], child)
+    # A hashed test: below it, the list as the fact can pass it, the tests on the fields
+    # that can come before its own (a field written in the profile can come after every
+    # other such field), then its own field's earlier tests. A later field's `exists: false`
+    # tests are below it too, if that field is missing.
+    for prop in groups:
+        place = places.get(prop, 0)
+        others = [
+            chosen if places.get(other, 0) <= place else missing.get(other, [])
+            for other, chosen in filler.items()
+            if other != prop
+        ]
+        chosen_nodes = {id(t) for chosen in others for t in chosen}
+        listed = [t for t in node.listed if t.op != "$nex" or id(t) in chosen_nodes]
+        under = [*listed, *(t for chosen in others for t in chosen if t.op != "$nex")]
+        for passed in passing[prop]:
+            for position, child in enumerate(passed):
+                height = len(under) + position + _stack(child, places, memo)[0]
+                if height > best[0]:
+                    best = (height, [*under, *passed[:position]], child)
+    memo[id(node)] = best
+    return best
+
+
+def _passing(tests: list[_Node]) -> list[list[_Node]]:
+    """The sets of one field's tests (in push order) that one value of the field passes, for
+    every value that matters: each constant they compare with, a number between each two and
+    beyond them, and a value equal to none (joins, `exists`, `matches` and `contains` are
+    taken to hold for any value)."""
+    if not any(t.op in _COMPARE for t in tests):
+        # Equalities with constants, one of which holds: each with every other test.
+        always = [t for t in tests if not t.literal]
+        if len(always) == len(tests):
+            return [tests]
+        first = next(t for t in tests if t.literal)
+        out = [[t for t in tests if not t.literal or t is first]]
+        seen = 0  # tests before this one that are not equalities with constants
+        for t in tests:
+            if not t.literal:
+                seen += 1
+            elif t is not first:
+                out.append([*always[:seen], t])
+        return out
+    constants = [t.value for t in tests if t.literal or (t.op in _COMPARE and _is_number(t.value))]
+    numbers = sorted({v for v in constants if _is_number(v)})
+    between = [(a + b) / 2 for a, b in itertools.pairwise(numbers)]
+    values = [*constants, *between, *([numbers[0] - 1, numbers[-1] + 1] if numbers else [])]
+    found: dict[tuple[int, ...], list[_Node]] = {}
+    for value in [*values, _NONE_EQUAL]:
+        passed = [t for t in tests if _passes(t, value)]
+        found.setdefault(tuple(id(t) for t in passed), passed)
+    return list(found.values())
+
+
+_NONE_EQUAL = object()  # a value no constant equals, and no number
+_COMPARE = {"$lt": float.__lt__, "$lte": float.__le__, "$gt": float.__gt__, "$gte": float.__ge__}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _passes(test: _Node, value: Any) -> bool:
+    """Whether a field holding `value` passes `test`."""
+    if test.literal:
+        return (
+            _is_number(value) == _is_number(test.value)
+            and bool(value == test.value)
+            and (isinstance(value, bool) == isinstance(test.value, bool))
+        )
+    compare = _COMPARE.get(test.op)
+    if compare is None or not _is_number(test.value):
+        return True  # taken to hold: the model never counts fewer tests than can hold
+    return _is_number(value) and compare(float(value), float(test.value))
 
 
 def network_problems(
