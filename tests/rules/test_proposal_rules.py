@@ -74,6 +74,8 @@ AS_BUNDLED = {
     "LN-09": {"imet"},  # to FY2023, past the action plan's last year (2021)
     "LN-10": set(),  # absorptive capacity is moderate
     "LN-11": set(),  # no line to the presidency
+    # Every abuse records whether it is credible and whether anyone was held to account.
+    **{f"LN-{n}": set() for n in range(12, 21)},
 }
 
 
@@ -209,6 +211,21 @@ def test_leahy_review_rule_silent_when_the_ministry_has_answered_for_its_torture
     assert {line for rule, line in fired if rule == "LN-02"} == set()
     # The police still targeted people arbitrarily under the emergency powers.
     assert {line for rule, line in fired if rule == "LN-04"} == {"police-riot"}
+
+
+def test_leahy_review_names_what_is_missing_when_the_ministry_torture_credibility_is_left_out(
+    tunisia,
+):
+    p = tunisia.profile
+    hr = dict(p.data["human_rights"])
+    hr["abuses"] = [
+        {k: v for k, v in a.items() if k != "credible"} if a["kind"] == "torture" else a
+        for a in hr["abuses"]
+    ]
+    fired = _fired(_with(p, human_rights=hr), tunisia.lines)
+    # LN-02 needs the reports recorded credible; the lines it took now get LN-15 instead.
+    assert {line for rule, line in fired if rule == "LN-02"} == set()
+    assert {line for rule, line in fired if rule == "LN-15"} == AS_BUNDLED["LN-02"]
 
 
 def test_the_decision_record_names_findings_of_the_proposal_and_approval_levels(tunisia):
