@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ssa_risk.assessment.assessor import Assessor
 from ssa_risk.assessment.model import Assessment
@@ -50,6 +51,38 @@ def bundled_assessor() -> Assessor:
 def assess_bundled(country: str, stem: str) -> Assessment:
     """A bundled snapshot (profiles/<country>/<stem>.yaml) assessed with the bundled rules."""
     return bundled_assessor().assess(DEFAULT_PROFILES / country / f"{stem}.yaml")
+
+
+# A value a test leaves out of a profile: the field is not recorded.
+NOT_RECORDED = None
+
+
+def abuse_record(unit: str, kind: str, credible: object, remediated: object) -> dict[str, object]:
+    """One `human_rights.abuses` entry; `credible` or `remediated` NOT_RECORDED is left out."""
+    abuse: dict[str, object] = {"unit": unit, "kind": kind}
+    if credible is not NOT_RECORDED:
+        abuse["credible"] = credible
+    if remediated is not NOT_RECORDED:
+        abuse["remediated"] = remediated
+    return abuse
+
+
+def write_testland(
+    path: Path, institutions: list[dict[str, object]], abuses: list[dict[str, object]]
+) -> Path:
+    """A small valid profile of a made-up country (Testland, 2020-06) with these institutions
+    and abuses, written to `path`."""
+    data = {
+        "schema_version": 1,
+        "country": "Testland",
+        "iso3": "TST",
+        "as_of": "2020-06",
+        "sources": [{"id": "s1", "title": "A source"}],
+        "institutions": institutions,
+        "human_rights": {"abuses": abuses},
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def fired(assessment: Assessment) -> set[str]:

@@ -8,15 +8,21 @@ value out is reported as "Leahy review required", never as a bar and never as no
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from ssa_risk.reports.render import render_report
-from tests.helpers import DEFAULT_TEMPLATES, REPO_ROOT, bundled_assessor, fired
+from tests.helpers import (
+    DEFAULT_TEMPLATES,
+    NOT_RECORDED,
+    REPO_ROOT,
+    abuse_record,
+    bundled_assessor,
+    fired,
+    write_testland,
+)
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "profiles" / "leahy" / "not-recorded.yaml"
 LEAHY = {"HR-02", "HR-09", "HR-15", "HR-16", "HR-17", "HR-18", "HR-19", "HR-20"}
 
-NOT_RECORDED = None
 # (credible, remediated) -> the Leahy rule that reads it, for a unit without units of its own
 # and for a force with units of its own. A value recorded the way that lifts the bar
 # (credible: false, remediated: true) gives no Leahy finding, recorded or not the other.
@@ -34,12 +40,7 @@ EXPECTED = {
 
 
 def _profile(tmp_path, shape: str, credible, remediated):
-    abuse = {"unit": "moi", "kind": "torture"}
-    if credible is not NOT_RECORDED:
-        abuse["credible"] = credible
-    if remediated is not NOT_RECORDED:
-        abuse["remediated"] = remediated
-    institutions = [
+    institutions: list[dict[str, object]] = [
         {
             "id": "moi",
             "name": "Interior forces",
@@ -51,18 +52,9 @@ def _profile(tmp_path, shape: str, credible, remediated):
         institutions.append(
             {"id": "guard", "name": "Guard", "kind": "interior_forces", "parent": "moi"}
         )
-    data = {
-        "schema_version": 1,
-        "country": "Testland",
-        "iso3": "TST",
-        "as_of": "2020-06",
-        "sources": [{"id": "s1", "title": "A source"}],
-        "institutions": institutions,
-        "human_rights": {"abuses": [abuse]},
-    }
     path = tmp_path / f"{shape}-{credible}-{remediated}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return bundled_assessor().assess(path)
+    abuse = abuse_record("moi", "torture", credible, remediated)
+    return bundled_assessor().assess(write_testland(path, institutions, [abuse]))
 
 
 @pytest.mark.parametrize("shape", ["unit", "force"])

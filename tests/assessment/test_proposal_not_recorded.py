@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ssa_risk import api
-from tests.helpers import REPO_ROOT
+from tests.helpers import NOT_RECORDED, REPO_ROOT, abuse_record, write_testland
 
 PROPOSAL = REPO_ROOT / "tests" / "fixtures" / "proposals" / "leahy" / "proposal.yaml"
 RECORDED = {"LN-01", "LN-02", "LN-03"}
@@ -110,7 +110,6 @@ def test_an_unanswered_review_sends_the_line_back_and_vetting_answers_it(judged)
     assert judged.verdict == "redesign"
 
 
-NOT_RECORDED = None
 # (credible, remediated) -> the line rule that reads a gross violation (torture) by the
 # recipient itself, by the force the recipient belongs to, and an abuse of any kind by the
 # recipient on a line of rifles. A value recorded the way that lifts the concern
@@ -131,25 +130,14 @@ SHAPES = ("own", "force", "lethal")
 
 
 def _line_rules(tmp_path, shape: str, credible, remediated) -> set[str]:
-    abuse = {"unit": "moi" if shape == "force" else "guard", "kind": "torture"}
-    if shape == "lethal":
-        abuse["kind"] = "abuses_in_operations"
-    if credible is not NOT_RECORDED:
-        abuse["credible"] = credible
-    if remediated is not NOT_RECORDED:
-        abuse["remediated"] = remediated
-    profile = {
-        "schema_version": 1,
-        "country": "Testland",
-        "iso3": "TST",
-        "as_of": "2020-06",
-        "sources": [{"id": "s1", "title": "A source"}],
-        "institutions": [
-            {"id": "moi", "name": "Interior forces", "kind": "interior_forces"},
-            {"id": "guard", "name": "Guard", "kind": "interior_forces", "parent": "moi"},
-        ],
-        "human_rights": {"abuses": [abuse]},
-    }
+    unit = "moi" if shape == "force" else "guard"
+    kind = "abuses_in_operations" if shape == "lethal" else "torture"
+    institutions: list[dict[str, object]] = [
+        {"id": "moi", "name": "Interior forces", "kind": "interior_forces"},
+        {"id": "guard", "name": "Guard", "kind": "interior_forces", "parent": "moi"},
+    ]
+    abuse = abuse_record(unit, kind, credible, remediated)
+    write_testland(tmp_path / "profile.yaml", institutions, [abuse])
     line = {"id": "l1", "title": "A line", "recipient": "guard", "amount_usd": 1_000_000}
     line |= {"from_fy": 2021, "to_fy": 2021}
     if shape == "lethal":
@@ -165,7 +153,6 @@ def _line_rules(tmp_path, shape: str, credible, remediated) -> set[str]:
         "sponsor": "The desk",
         "lines": [line],
     }
-    (tmp_path / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
     (tmp_path / "proposal.yaml").write_text(yaml.safe_dump(proposal), encoding="utf-8")
     [judged_line] = api.assess_proposal(tmp_path / "proposal.yaml", None, watch=False).lines
     found = {r.finding.rule_id for r in judged_line.risks} | {

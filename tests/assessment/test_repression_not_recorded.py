@@ -5,13 +5,11 @@ account (HR-21..HR-23 beside HR-03): the finding says what is not recorded, neve
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from tests.helpers import bundled_assessor, fired
+from tests.helpers import NOT_RECORDED, abuse_record, bundled_assessor, fired, write_testland
 
 REPRESSION = {"HR-03", "HR-21", "HR-22", "HR-23"}
 
-NOT_RECORDED = None
 # (credible, remediated) -> the rule that reads it. A value recorded the way that lifts the
 # concern (credible: false, remediated: true) gives none, recorded or not the other.
 EXPECTED = {
@@ -28,29 +26,14 @@ EXPECTED = {
 
 
 def _assess(tmp_path, kind: str, credible, remediated, assisted: bool = True):
-    abuse = {"unit": "police", "kind": kind}
-    if credible is not NOT_RECORDED:
-        abuse["credible"] = credible
-    if remediated is not NOT_RECORDED:
-        abuse["remediated"] = remediated
-    data = {
-        "schema_version": 1,
-        "country": "Testland",
-        "iso3": "TST",
-        "as_of": "2020-06",
-        "sources": [{"id": "s1", "title": "A source"}],
-        "institutions": [
-            {
-                "id": "police",
-                "name": "National Police",
-                "kind": "interior_forces",
-                "receives_assistance": assisted,
-            }
-        ],
-        "human_rights": {"abuses": [abuse]},
+    police = {
+        "id": "police",
+        "name": "National Police",
+        "kind": "interior_forces",
+        "receives_assistance": assisted,
     }
-    path = tmp_path / "profile.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    abuse = abuse_record("police", kind, credible, remediated)
+    path = write_testland(tmp_path / "profile.yaml", [police], [abuse])
     return bundled_assessor().assess(path)
 
 
