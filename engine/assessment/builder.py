@@ -49,7 +49,7 @@ from ssa_risk.profile.facts import (
 from ssa_risk.profile.reader import Profile
 from ssa_risk.profile.schema import DEFAULT_CLASSIFICATION
 from ssa_risk.rules.loader import Rule, RuleSet
-from ssa_risk.rules.model import Pattern, Ref
+from ssa_risk.rules.model import Pattern
 from ssa_risk.rules.narrative import USD_SUFFIX, render_narrative
 from ssa_risk.rules.operators import show
 from ssa_risk.rules.scoring import NOT_ASSESSED, RATINGS, Scoring, whole
@@ -719,9 +719,7 @@ def _absent_evidence(rule: Rule) -> list[Evidence]:
     """What the rule required to be absent, and was."""
     out: list[Evidence] = []
     for pattern in rule.none:
-        wanted = ", ".join(
-            f"{t.field} {t.operator.symbol} {_operand(t.value)}" for t in pattern.tests
-        )
+        wanted = ", ".join(f"{t.field} {t.operator.symbol} {show(t.value)}" for t in pattern.tests)
         out.append(
             Evidence(
                 "none",
@@ -734,11 +732,6 @@ def _absent_evidence(rule: Rule) -> list[Evidence]:
             )
         )
     return out
-
-
-def _operand(value: Any) -> str:
-    """A test's value as the rule writes it; a join as the bound fact's field (`unit.id`)."""
-    return f"{value.name}.{value.field}" if isinstance(value, Ref) else show(value)
 
 
 def profile_hash(profile: Profile) -> str:

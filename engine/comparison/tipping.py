@@ -566,7 +566,7 @@ def _number_crossings(
     current: Any,
     holds: bool,
     schema: Mapping[str, Any],
-    show: Callable[[Any], str] = show,
+    shown: Callable[[Any], str] = show,
 ) -> list[tuple[Any, str, float, str, str]]:
     whole = schema.get("type") == "integer" or (
         isinstance(threshold, int) and (current is MISSING or isinstance(current, int))
@@ -595,14 +595,14 @@ def _number_crossings(
         "eq": [threshold - step, threshold + step],
     }[op]
     targets = failing if holds else [passing]
-    words = f"{_WORDS[op]} {show(threshold)}"
+    words = f"{_WORDS[op]} {shown(threshold)}"
     out = []
     for target in targets:
         after = fit(target)
         if (low is not None and after < low) or (high is not None and after > high):
             continue
         if current is MISSING:
-            reach = f"not given now; {{rule}} tests {words}: {show(after)} would meet it"
+            reach = f"not given now; {{rule}} tests {words}: {shown(after)} would meet it"
             out.append((after, "number", 1.0, reach, words))
             continue
         gap = fit(abs(after - current))
@@ -610,11 +610,11 @@ def _number_crossings(
         to_threshold = fit(abs(current - threshold))
         where = "above" if current > threshold else "below" if current < threshold else "at"
         reach = (
-            f"{show(current)} now, threshold {show(threshold)} ({{rule}} tests {words}): "
-            f"{show(to_threshold)} {where} it"
+            f"{shown(current)} now, threshold {shown(threshold)} ({{rule}} tests {words}): "
+            f"{shown(to_threshold)} {where} it"
             if where != "at"
-            else f"{show(current)} now, at the threshold ({{rule}} tests {words})"
-        ) + f"; {show(after)} ({show(gap)} {side}) crosses it"
+            else f"{shown(current)} now, at the threshold ({{rule}} tests {words})"
+        ) + f"; {shown(after)} ({shown(gap)} {side}) crosses it"
         span = (high - low) if low is not None and high is not None and high > low else None
         scale = span or max(abs(current), abs(threshold), 1)
         out.append((after, "number", min(abs(after - current) / scale, 1.0), reach, words))

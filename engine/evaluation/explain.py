@@ -241,7 +241,7 @@ def expected_text(test: FieldTest, bound: Mapping[str, Fact] | None = None) -> s
     value = test.value
     if isinstance(value, Ref):
         resolved = _resolve(value, bound or {})
-        shown = f"{value.name}.{value.field}"
+        shown = str(value)
         if resolved is not MISSING:
             shown += f" ({show(resolved)})"
         return test.operator.expected(value, shown)

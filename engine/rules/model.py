@@ -71,6 +71,10 @@ class Ref:
     name: str
     field: str
 
+    def __str__(self) -> str:
+        """As a rule writes it: `unit.id` (what `show` and messages print)."""
+        return f"{self.name}.{self.field}"
+
     @property
     def engine_field(self) -> str:
         return engine_field(self.field)
