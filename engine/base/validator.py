@@ -397,26 +397,21 @@ def _json_only(v: Any) -> bool:
     """Only JSON's types, and objects keyed by text: anything else is for jsonschema. (Only
     containers are called for: one call per mapping or list, not one per value.)"""
     if type(v) is dict:
-        for k, item in v.items():
-            if type(k) is not str:
+        if not all(type(k) is str for k in v):
+            return False
+        items: Any = v.values()
+    elif type(v) is list:
+        items = v
+    else:
+        return type(v) in JSON_SCALARS
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if not _json_only(item):
                 return False
-            kind = type(item)
-            if kind is dict or kind is list:
-                if not _json_only(item):
-                    return False
-            elif kind not in JSON_SCALARS:
-                return False
-        return True
-    if type(v) is list:
-        for item in v:
-            kind = type(item)
-            if kind is dict or kind is list:
-                if not _json_only(item):
-                    return False
-            elif kind not in JSON_SCALARS:
-                return False
-        return True
-    return type(v) in JSON_SCALARS
+        elif kind not in JSON_SCALARS:
+            return False
+    return True
 
 
 def quick_check(schema: dict[str, Any]) -> Check | None:
